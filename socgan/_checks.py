@@ -23,7 +23,7 @@ def as_count(value, name: str, *, minimum: int = 1) -> int:
     return out
 
 
-def as_probability(value, name: str, *, low: float = 0.0, high: float = 1.0,
+def as_real(value, name: str, *, low: float = 0.0, high: float = 1.0,
                    closed_low: bool = False, closed_high: bool = False) -> float:
     """Return ``value`` as a float strictly (or, if closed, weakly) inside ``(low, high)``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

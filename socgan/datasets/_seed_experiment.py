@@ -23,7 +23,7 @@ SEED_EXPERIMENT_TRUTH = {"Intercept": 0.0, "X": 1.0, "Bin": 2.0, "X:Bin": 3.0}
 
 #: Share of missing values per variable (the talk's 320, 317, 270, 271 of 1000).
 _MISSING_SHARE = {"X": 0.32, "Bin": 0.317, "Bimod": 0.27, "Categ": 0.271}
-_SLOPE_ON_Y = 0.6  # log-odds of missingness per standard deviation of Y
+_SLOPE_ON_Y = 0.25  # log-odds of missingness per standard deviation of Y (mild MAR)
 _CATEG_LEVELS = ["a", "b", "c", "d"]
 
 

@@ -1,0 +1,6 @@
+"""GAIN multiple imputation (Yoon, Jordon & van der Schaar 2018), made proper."""
+
+from ._imputations import Imputations
+from ._impute import impute
+
+__all__ = ["impute", "Imputations"]

@@ -1,0 +1,189 @@
+"""Mixed-type encoding of a survey DataFrame for the GAIN networks, and its inverse.
+
+Every column is given one *kind*, decided once from its dtype and observed values:
+
+============== ========================================== =======================================
+kind           which columns                              network representation
+============== ========================================== =======================================
+continuous     float columns                              standardised value; Gaussian head
+integer        integer columns with more than two values  standardised value; draws are rounded
+binary         bool/boolean, or numbers with values {0,1}  one 0/1 feature; Bernoulli head
+categorical    unordered categoricals and strings         one-hot block; softmax head
+ordered        ordered categoricals                       one-hot block; softmax head
+============== ========================================== =======================================
+
+Only *observed* levels enter a one-hot block, so a level that never occurs is never imputed.
+Ordered categoricals keep their order in the output dtype; the network treats their levels as a
+multinomial (no proportional-odds restriction), which costs a few parameters and assumes nothing.
+
+All input problems are raised here, before torch sees the data, with the column named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+KINDS = ("continuous", "integer", "binary", "categorical", "ordered")
+
+
+@dataclass
+class ColumnSpec:
+    """How one column is encoded: its kind, its feature slice and what is needed to decode it."""
+
+    name: object
+    kind: str
+    dtype: object
+    start: int  # first feature of this column in the encoded matrix
+    width: int  # number of features (1, or the number of observed levels)
+    mean: float = 0.0
+    scale: float = 1.0
+    low: float = -np.inf  # observed range (continuous/integer): imputations stay inside it
+    high: float = np.inf
+    levels: list = field(default_factory=list)  # observed levels (binary: the two values)
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.width
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in ("continuous", "integer")
+
+
+def _describe(values: list, k: int = 5) -> str:
+    shown = ", ".join(repr(v) for v in values[:k])
+    return shown + (", ..." if len(values) > k else "")
+
+
+def _column_kind(name, s: pd.Series) -> tuple[str, list]:
+    """Decide the kind of column ``s`` and, for discrete kinds, its observed levels."""
+    obs = s.dropna()
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        levels = [lv for lv in dtype.categories if (obs == lv).any()]
+        return ("ordered" if dtype.ordered else "categorical"), levels
+    if pdt.is_bool_dtype(dtype):
+        return "binary", [False, True]
+    if pdt.is_numeric_dtype(dtype):
+        if pdt.is_complex_dtype(dtype):
+            raise TypeError(f"Column {name!r} is complex-valued; socgan imputes real numbers only.")
+        values = obs.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            bad = int((~np.isfinite(values)).sum())
+            raise ValueError(
+                f"Column {name!r} contains {bad} infinite value(s); replace them with NaN "
+                "(missing) or a finite value before imputing."
+            )
+        uniq = np.unique(values)
+        if len(uniq) <= 2 and set(uniq.tolist()) <= {0.0, 1.0}:
+            return "binary", [0, 1]
+        return ("integer" if pdt.is_integer_dtype(dtype) else "continuous"), []
+    if pdt.is_object_dtype(dtype) or pdt.is_string_dtype(dtype):
+        kinds = {type(v) for v in obs}
+        if not kinds <= {str}:
+            numbers = [v for v in obs if not isinstance(v, str)][:3]
+            raise TypeError(
+                f"Column {name!r} mixes strings with other values (e.g. {_describe(numbers)}); "
+                "convert it to one type (numbers, or strings/categories) before imputing."
+            )
+        return "categorical", sorted(set(obs))
+    raise TypeError(
+        f"Column {name!r} has dtype {dtype}, which socgan cannot impute; supported are "
+        "numbers, booleans, categoricals and strings (convert dates to numbers first)."
+    )
+
+
+@dataclass
+class Encoder:
+    """Encoding of a DataFrame's columns to a float matrix for the networks (fitted once)."""
+
+    columns: list[ColumnSpec]
+    n_features: int
+
+    @classmethod
+    def fit(cls, data: pd.DataFrame) -> "Encoder":
+        specs: list[ColumnSpec] = []
+        start = 0
+        for name in data.columns:
+            s = data[name]
+            if s.notna().sum() == 0:
+                raise ValueError(
+                    f"Column {name!r} has every value missing; there is nothing to learn its "
+                    "distribution from. Drop it before imputing."
+                )
+            kind, levels = _column_kind(name, s)
+            if kind in ("categorical", "ordered") and len(levels) < 2:
+                raise ValueError(
+                    f"Column {name!r} has only one observed level ({_describe(levels)}); a "
+                    "categorical needs at least two to be imputed. Drop or recode it."
+                )
+            if kind == "binary" and s.dropna().nunique() < 2:
+                raise ValueError(
+                    f"Column {name!r} has only one observed value ({s.dropna().iloc[0]!r}); "
+                    "there is no variation to model. Drop it or fill it before imputing."
+                )
+            spec = ColumnSpec(name=name, kind=kind, dtype=s.dtype, start=start, width=1,
+                              levels=list(levels))
+            if kind in ("categorical", "ordered"):
+                spec.width = len(levels)
+            elif kind in ("continuous", "integer"):
+                values = s.dropna().to_numpy(dtype=float)
+                if np.ptp(values) == 0:
+                    raise ValueError(
+                        f"Column {name!r} has only one observed value ({values[0]!r}); there is "
+                        "no variation to model. Drop it or fill it before imputing."
+                    )
+                spec.mean, spec.scale = float(values.mean()), float(values.std())
+                spec.low, spec.high = float(values.min()), float(values.max())
+            specs.append(spec)
+            start += spec.width
+        return cls(columns=specs, n_features=start)
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    def feature_owner(self) -> np.ndarray:
+        """Index of the column each feature belongs to."""
+        return np.concatenate([np.full(c.width, j) for j, c in enumerate(self.columns)])
+
+    def transform(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Encode ``data`` to ``(x, mask)``: features (0 where missing) and column mask (1 = observed)."""
+        n = len(data)
+        x = np.zeros((n, self.n_features), dtype=np.float32)
+        mask = np.zeros((n, self.n_columns), dtype=np.float32)
+        for j, c in enumerate(self.columns):
+            s = data.iloc[:, j]
+            obs = s.notna().to_numpy()
+            mask[:, j] = obs
+            if c.is_numeric:
+                v = s.to_numpy(dtype=float, na_value=np.nan)
+                x[obs, c.start] = (v[obs] - c.mean) / c.scale
+            elif c.kind == "binary":
+                v = s[obs].astype(float).to_numpy()
+                x[obs, c.start] = v
+            else:
+                codes = pd.Index(c.levels).get_indexer(s.astype(object).where(s.notna(), None))
+                rows = np.flatnonzero(codes >= 0)
+                x[rows, c.start + codes[rows]] = 1.0
+        return x, mask
+
+    def decode_column(self, j: int, values: np.ndarray, like: pd.Series) -> pd.Series:
+        """Turn drawn values of column ``j`` (numeric scale, or level indices) into ``like``'s dtype."""
+        c = self.columns[j]
+        if c.is_numeric:
+            out = values * c.scale + c.mean
+            if c.kind == "integer":
+                out = np.round(out)
+            out = np.clip(out, c.low, c.high)
+        elif c.kind == "binary":
+            out = np.asarray(values).astype(int)
+            if pdt.is_bool_dtype(c.dtype):
+                out = out.astype(bool)
+        else:
+            out = np.asarray(c.levels, dtype=object)[np.asarray(values, dtype=int)]
+        return pd.Series(out, index=like.index)

@@ -1,0 +1,26 @@
+"""socgan and R: data conversion, mice ``mids`` objects, ``.rds`` files, and R's reference methods.
+
+Through rpy2 (imported on first use, so ``import socgan.r`` works without R):
+
+* :func:`to_r` / :func:`from_r` — pandas DataFrame ↔ R data.frame (categoricals ↔ factors,
+  ordered ones too; every missing value ↔ ``NA``; integers, logicals, strings and dates kept);
+* :func:`as_mids` — socgan's imputations as a mice ``mids``; :func:`save_rds` writes it (or a
+  DataFrame) to a file R users open with ``readRDS()``;
+* :func:`run_mice`, :func:`run_amelia` — R's mice and Amelia on a DataFrame, for comparisons.
+
+Without rpy2 or R these raise :class:`RUnavailableError` naming what to install
+(``pip install "rpy2>=3.5,<3.6"``, ``apt-get install r-base-core r-cran-mice``).
+
+:func:`encode_frame` / :func:`decode_frame` are the wire format of socgan's R package
+(``r-bridge/``), which calls socgan through reticulate; they need neither R nor rpy2.
+"""
+
+from ._bridge import as_mids, run_amelia, run_mice, save_rds
+from ._convert import from_r, to_r
+from ._session import RUnavailableError, r_available
+from ._wire import decode_frame, encode_frame, encode_frames
+
+__all__ = [
+    "to_r", "from_r", "as_mids", "save_rds", "run_mice", "run_amelia",
+    "r_available", "RUnavailableError", "encode_frame", "decode_frame", "encode_frames",
+]

@@ -1,0 +1,315 @@
+"""socgan.impute: the contract of the result, mixed types, seeds, and errors on bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import socgan
+from socgan.datasets import seed_experiment
+
+FAST = dict(epochs=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def seed_data():
+    return seed_experiment(300, seed=11)
+
+
+@pytest.fixture(scope="module")
+def seed_imp(seed_data):
+    return socgan.impute(seed_data, m=3, seed=5, **FAST)
+
+
+def mixed_frame(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    df = pd.DataFrame({
+        "age": pd.array(rng.integers(18, 90, n), dtype="Int64"),
+        "income": np.exp(rng.normal(10, 0.5, n)) + 1000 * x,
+        "voted": pd.array(rng.random(n) < 0.6, dtype="boolean"),
+        "female": rng.integers(0, 2, n).astype(float),
+        "party": pd.Categorical(rng.choice(["dem", "rep", "ind"], n), categories=["dem", "rep", "ind", "green"]),
+        "educ": pd.Categorical(rng.choice(["low", "mid", "high"], n), categories=["low", "mid", "high"], ordered=True),
+        "region": rng.choice(["north", "south", "east", "west"], n).astype(object),
+    })
+    for j, col in enumerate(df.columns):
+        miss = rng.random(n) < 0.15 + 0.02 * j
+        df.loc[miss, col] = None
+    return df
+
+
+# -- the result's contract -------------------------------------------------------------------
+def test_datasets_keep_columns_index_dtypes_and_fill_every_cell(seed_data, seed_imp):
+    assert seed_imp.m == 3 and len(seed_imp.datasets) == 3
+    for d in seed_imp.datasets:
+        assert list(d.columns) == list(seed_data.columns)
+        assert d.index.equals(seed_data.index)
+        assert d.dtypes.equals(seed_data.dtypes)
+        assert not d.isna().any().any()
+
+
+def test_observed_cells_never_change(seed_data, seed_imp):
+    obs = seed_data.notna()
+    for d in seed_imp.datasets:
+        for col in seed_data.columns:
+            pd.testing.assert_series_equal(d.loc[obs[col], col], seed_data.loc[obs[col], col])
+
+
+def test_callers_data_not_modified():
+    df = mixed_frame()
+    before = df.copy(deep=True)
+    socgan.impute(df, m=2, seed=1, **FAST)
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_same_seed_same_imputations_and_other_seed_differs(seed_data, seed_imp):
+    again = socgan.impute(seed_data, m=3, seed=5, **FAST)
+    for a, b in zip(seed_imp.datasets, again.datasets):
+        pd.testing.assert_frame_equal(a, b)
+    other = socgan.impute(seed_data, m=3, seed=6, **FAST)
+    assert not other.datasets[0].equals(seed_imp.datasets[0])
+
+
+def test_imputations_differ_between_datasets(seed_imp):
+    miss = seed_imp.where["X"]
+    a, b = (d.loc[miss, "X"] for d in seed_imp.datasets[:2])
+    assert not np.allclose(a, b)
+
+
+def test_whole_number_floats_accepted_as_counts(seed_data):
+    imp = socgan.impute(seed_data, m=2.0, seed=3.0, epochs=2.0, batch_size=64.0, progress=False)
+    assert imp.m == 2
+
+
+def test_long_format_is_mice_long(seed_data, seed_imp):
+    long = seed_imp.long()
+    assert list(long.columns[:2]) == [".imp", ".id"]
+    assert list(long.columns[2:]) == list(seed_data.columns)
+    assert long[".imp"].tolist() == sorted(long[".imp"].tolist())
+    assert long[".imp"].unique().tolist() == [0, 1, 2, 3]
+    block0 = long[long[".imp"] == 0].drop(columns=[".imp", ".id"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(block0, seed_data.reset_index(drop=True))
+    assert long[".id"].tolist() == list(seed_data.index) * 4
+    assert len(seed_imp.long(include=False)) == 3 * len(seed_data)
+
+
+def test_fit_pools_ols_logit_glm(seed_imp):
+    import statsmodels.api as sm
+
+    ols = seed_imp.fit("Y ~ X * Bin")
+    assert ols.columns.tolist() == ["term", "estimate", "std_error", "statistic", "df", "p_value",
+                                    "conf_low", "conf_high", "riv", "lambda", "fmi"]
+    assert ols["term"].tolist() == ["Intercept", "X", "Bin", "X:Bin"]
+    assert (ols["conf_low"] < ols["estimate"]).all() and (ols["estimate"] < ols["conf_high"]).all()
+    # dfcom is the residual df of the complete-data fits, so df < n - p.
+    assert (ols["df"] < 300 - 4).all()
+    logit = seed_imp.fit("Bin ~ Y + C(Categ)", model="logit")
+    glm = seed_imp.fit("Bin ~ Y + C(Categ)", model="glm", family=sm.families.Binomial())
+    np.testing.assert_allclose(logit["estimate"], glm["estimate"], rtol=1e-5)
+    with pytest.raises(ValueError, match="`model`"):
+        seed_imp.fit("Y ~ X", model="probit")
+
+
+def test_analyze_pools_a_user_function(seed_imp):
+    def mean_y_given_bin(df):
+        g = df.groupby("Bin")["Y"]
+        est = g.mean()
+        est.index = [f"mean_Y_Bin{k}" for k in est.index]
+        return est, (g.var() / g.size()).to_numpy(), len(df) - 2
+
+    out = seed_imp.analyze(mean_y_given_bin)
+    assert out["term"].tolist() == ["mean_Y_Bin0", "mean_Y_Bin1"]
+    with pytest.raises(TypeError, match="func"):
+        seed_imp.analyze(lambda df: 3.0)
+
+
+def test_fit_matches_manual_pooling(seed_imp):
+    import statsmodels.formula.api as smf
+
+    fits = [smf.ols("Y ~ X", d).fit() for d in seed_imp.datasets]
+    manual = socgan.pool([f.params for f in fits], [f.cov_params() for f in fits],
+                         dfcom=fits[0].df_resid)
+    pd.testing.assert_frame_equal(seed_imp.fit("Y ~ X"), manual)
+
+
+def test_plots(seed_imp, tmp_path):
+    fig = seed_imp.plot(path=tmp_path / "dens.png")
+    assert (tmp_path / "dens.png").stat().st_size > 1000
+    assert len([a for a in fig.axes if a.get_visible()]) == 4  # X, Bin, Bimod, Categ
+    fig2 = seed_imp.plot_losses(path=tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").exists() and fig2 is not None
+    assert set(seed_imp.loss_history.columns) == {"imputation", "epoch", "d_loss", "g_adversarial",
+                                                  "g_reconstruction"}
+    assert len(seed_imp.loss_history) == 3 * 3
+    with pytest.raises(KeyError, match="nope"):
+        seed_imp.plot(columns=["nope"])
+
+
+def test_progress_bar_can_be_switched_on_and_off(seed_data, capsys):
+    socgan.impute(seed_data, m=1, seed=1, epochs=1, progress=True)
+    assert "GAIN imputation" in capsys.readouterr().err
+    socgan.impute(seed_data, m=1, seed=1, epochs=1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+# -- mixed types -----------------------------------------------------------------------------
+def test_mixed_types_respect_kind_levels_and_range():
+    df = mixed_frame(250, seed=3)
+    imp = socgan.impute(df, m=2, seed=2, **FAST)
+    for d in imp.datasets:
+        assert d.dtypes.equals(df.dtypes)
+        assert not d.isna().any().any()
+        age = d["age"].astype(int)
+        assert age.between(df["age"].min(), df["age"].max()).all()
+        assert d["income"].between(df["income"].min(), df["income"].max()).all()
+        assert set(d["female"].unique()) <= {0.0, 1.0}
+        assert set(d["voted"].unique()) <= {True, False}
+        # 'green' is a category that is never observed: it is never imputed.
+        assert "green" not in set(d["party"].astype(object))
+        assert list(d["party"].cat.categories) == ["dem", "rep", "ind", "green"]
+        assert d["educ"].cat.ordered and list(d["educ"].cat.categories) == ["low", "mid", "high"]
+        assert set(d["region"]) <= {"north", "south", "east", "west"}
+
+
+def test_string_dtype_columns(seed_data):
+    df = seed_data.assign(Categ=seed_data["Categ"].astype("string"))
+    imp = socgan.impute(df, m=1, seed=1, **FAST)
+    assert imp.datasets[0]["Categ"].dtype == df["Categ"].dtype
+    assert set(imp.datasets[0]["Categ"]) <= {"a", "b", "c", "d"}
+
+
+def test_integer_imputations_are_whole_numbers():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"kids": pd.array(rng.poisson(2, 300), dtype="Int64"),
+                       "x": rng.normal(size=300)})
+    df.loc[rng.random(300) < 0.3, "kids"] = pd.NA
+    d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
+    assert d["kids"].dtype == "Int64"
+    assert (d["kids"] >= 0).all()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), n=st.integers(20, 80), share=st.floats(0.05, 0.6))
+def test_invariants_hold_for_random_mixed_data(seed, n, share):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "c": rng.normal(size=n) * 10,
+        "i": pd.array(rng.integers(-5, 6, n), dtype="Int64"),
+        "b": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+        "k": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+    })
+    df.iloc[0] = [1.5, 2, True, "x"]  # every column keeps observed variation
+    df.iloc[1] = [-1.5, -2, False, "y"]
+    miss = rng.random(df.shape) < share
+    miss[:2] = False
+    df = df.mask(miss)
+    before = df.copy(deep=True)
+    imp = socgan.impute(df, m=2, seed=seed, epochs=1, progress=False)
+    pd.testing.assert_frame_equal(df, before)
+    for d in imp.datasets:
+        assert d.dtypes.equals(df.dtypes) and not d.isna().any().any()
+        obs = df.notna()
+        for col in df.columns:
+            pd.testing.assert_series_equal(d.loc[obs[col], col], df.loc[obs[col], col])
+        assert d["c"].between(df["c"].min(), df["c"].max()).all()
+        assert d["i"].between(df["i"].min(), df["i"].max()).all()
+        assert set(d["k"].astype(object)) <= set(df["k"].dropna().astype(object))
+
+
+# -- bad input -------------------------------------------------------------------------------
+def test_not_a_dataframe():
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame"):
+        socgan.impute(np.zeros((5, 2)))
+
+
+def test_no_missing_values_warns_and_copies():
+    df = seed_experiment(50, seed=1, missing=False)
+    with pytest.warns(UserWarning, match="no missing values"):
+        imp = socgan.impute(df, m=3, progress=False)
+    assert imp.m == 3
+    for d in imp.datasets:
+        pd.testing.assert_frame_equal(d, df)
+
+
+def test_column_all_missing(seed_data):
+    df = seed_data.assign(empty=np.nan)
+    with pytest.raises(ValueError, match="'empty' has every value missing"):
+        socgan.impute(df, **FAST)
+
+
+def test_rows_all_missing_are_imputed_with_a_warning(seed_data):
+    df = seed_data.copy()
+    df.iloc[[3, 7]] = np.nan
+    with pytest.warns(UserWarning, match="2 row"):
+        imp = socgan.impute(df, m=1, seed=1, **FAST)
+    assert not imp.datasets[0].isna().any().any()
+
+
+def test_infinite_values(seed_data):
+    df = seed_data.copy()
+    df.loc[4, "Bimod"] = np.inf
+    with pytest.raises(ValueError, match="'Bimod' contains 1 infinite"):
+        socgan.impute(df, **FAST)
+
+
+def test_object_column_mixing_numbers_and_strings(seed_data):
+    df = seed_data.assign(mixed=pd.Series(["a", 1, "b", 2.5] * 75, dtype=object))
+    with pytest.raises(TypeError, match="'mixed' mixes strings"):
+        socgan.impute(df, **FAST)
+
+
+def test_categorical_with_one_level(seed_data):
+    df = seed_data.assign(one=pd.Categorical(["only"] * 299 + [None]))
+    with pytest.raises(ValueError, match="'one' has only one observed level"):
+        socgan.impute(df, **FAST)
+
+
+def test_constant_numeric_column(seed_data):
+    df = seed_data.assign(const=[1.0] * 299 + [np.nan])
+    with pytest.raises(ValueError, match="'const' has only one observed value"):
+        socgan.impute(df, **FAST)
+
+
+@pytest.mark.parametrize("m, exc", [(0, ValueError), (-1, ValueError), (2.5, ValueError),
+                                    ("5", TypeError), (True, TypeError)])
+def test_bad_m(seed_data, m, exc):
+    with pytest.raises(exc, match="`m`"):
+        socgan.impute(seed_data, m=m, **FAST)
+
+
+def test_bad_options(seed_data):
+    with pytest.raises(ValueError, match="`epochs`"):
+        socgan.impute(seed_data, epochs=0, progress=False)
+    with pytest.raises(ValueError, match="`hint_rate`"):
+        socgan.impute(seed_data, hint_rate=1.5, **FAST)
+    with pytest.raises(ValueError, match="`seed`"):
+        socgan.impute(seed_data, seed=-1, **FAST)
+    with pytest.raises(TypeError, match="`bootstrap`"):
+        socgan.impute(seed_data, bootstrap="yes", **FAST)
+
+
+def test_duplicate_column_names(seed_data):
+    df = seed_data.copy()
+    df.columns = ["Y", "X", "X", "Bimod", "Categ"]
+    with pytest.raises(ValueError, match=r"duplicate column names: \['X'\]"):
+        socgan.impute(df, **FAST)
+
+
+def test_unsupported_dtype(seed_data):
+    df = seed_data.assign(when=pd.date_range("2020-01-01", periods=300))
+    with pytest.raises(TypeError, match="'when' has dtype"):
+        socgan.impute(df, **FAST)
+
+
+def test_no_torch_traceback_for_tiny_data():
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", "y", None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imp = socgan.impute(df, m=2, seed=1, **FAST)
+    assert not imp.datasets[1].isna().any().any()
