@@ -23,6 +23,12 @@ from ._session import r_session
 # second as 0/1 numbers), so both cross as factors and are turned back afterwards.
 _R_HELPERS = r"""
 list(
+  # as.mids() runs mice(maxit = 0) to set the object up; its "Number of logged events"
+  # warning is about that set-up, not about the imputations
+  as_mids = function(long) withCallingHandlers(
+    mice::as.mids(long, .imp = ".imp", .id = ".id"),
+    warning = function(w) if (grepl("logged events", conditionMessage(w), fixed = TRUE))
+      invokeRestart("muffleWarning")),
   as_factors = function(d) {
     for (v in names(d)) if (is.character(d[[v]]) || is.logical(d[[v]])) d[[v]] <- factor(d[[v]])
     d
@@ -74,7 +80,7 @@ def as_mids(imputations):
     """
     long = _long_format(imputations)
     ro, _ = r_session("mice")
-    return ro.r["suppressWarnings"](ro.r("mice::as.mids")(to_r(long.reset_index(drop=True))))
+    return _helpers(ro).rx2("as_mids")(to_r(long.reset_index(drop=True)))
 
 
 def save_rds(obj, path) -> Path:

@@ -1,0 +1,63 @@
+# Argument checks: every argument is checked and cast in R before it crosses to Python,
+# where R's 5 would otherwise arrive as the float 5.0 and a length-1 vector as a scalar.
+
+check_count <- function(x, name, minimum = 1L) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || !is.finite(x) || x != round(x)) {
+    stop("`", name, "` must be one whole number, not ", deparse_short(x), ".", call. = FALSE)
+  }
+  if (x < minimum) {
+    stop("`", name, "` must be at least ", minimum, ", not ", x, ".", call. = FALSE)
+  }
+  if (abs(x) > .Machine$integer.max) {
+    stop("`", name, "` is too large: ", x, ".", call. = FALSE)
+  }
+  as.integer(x)
+}
+
+check_seed <- function(x, name = "seed") {
+  if (is.null(x)) return(NULL)
+  check_count(x, name, minimum = 0L)
+}
+
+check_flag <- function(x, name) {
+  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
+    stop("`", name, "` must be TRUE or FALSE, not ", deparse_short(x), ".", call. = FALSE)
+  }
+  x
+}
+
+check_string <- function(x, name) {
+  if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
+    stop("`", name, "` must be one non-empty string, not ", deparse_short(x), ".", call. = FALSE)
+  }
+  x
+}
+
+check_number <- function(x, name, lower = -Inf, upper = Inf) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= lower || x >= upper) {
+    stop("`", name, "` must be one number in (", lower, ", ", upper, "), not ",
+         deparse_short(x), ".", call. = FALSE)
+  }
+  as.double(x)
+}
+
+check_data_frame <- function(data, name = "data") {
+  if (!is.data.frame(data)) {
+    stop("`", name, "` must be a data.frame, not ", class(data)[1L], ".", call. = FALSE)
+  }
+  nms <- names(data)
+  if (ncol(data) == 0L) stop("`", name, "` has no columns.", call. = FALSE)
+  if (anyNA(nms) || any(!nzchar(nms))) {
+    stop("Every column of `", name, "` needs a name.", call. = FALSE)
+  }
+  if (anyDuplicated(nms)) {
+    stop("`", name, "` has duplicate column names: ",
+         paste(unique(nms[duplicated(nms)]), collapse = ", "), ".", call. = FALSE)
+  }
+  invisible(data)
+}
+
+deparse_short <- function(x) {
+  text <- paste(deparse(x, width.cutoff = 40L), collapse = " ")
+  if (nchar(text) > 40L) paste0(substr(text, 1L, 37L), "...") else text
+}

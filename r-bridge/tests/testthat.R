@@ -1,0 +1,4 @@
+library(testthat)
+library(socgan)
+
+test_check("socgan")

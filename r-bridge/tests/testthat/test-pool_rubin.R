@@ -1,0 +1,35 @@
+test_that("pool_rubin() of one term equals mice::pool.scalar()", {
+  skip_if_no_socgan()
+  q <- c(10.2, 10.5, 9.9, 10.4, 10.1)
+  u <- c(0.30, 0.28, 0.31, 0.29, 0.30)
+  got <- pool_rubin(q, u)
+  ref <- mice::pool.scalar(q, u)  # n = Inf: large-sample df
+  expect_s3_class(got, "data.frame")
+  expect_identical(names(got), c("term", "estimate", "std_error", "statistic", "df", "p_value",
+                                 "conf_low", "conf_high", "riv", "lambda", "fmi"))
+  expect_equal(got$estimate, ref$qbar)
+  expect_equal(got$std_error, sqrt(ref$t))
+  expect_equal(got$df, ref$df)
+  expect_equal(got$fmi, ref$fmi)
+  small <- pool_rubin(q, u, dfcom = 20)
+  expect_equal(small$df, mice::pool.scalar(q, u, n = 21, k = 1)$df)
+})
+
+test_that("pool_rubin() of regression estimates equals summary(pool(fit))", {
+  skip_if_no_socgan()
+  imp <- mice::mice(mice::nhanes, m = 3, maxit = 2, seed = 1, printFlag = FALSE)
+  fits <- lapply(seq_len(imp$m), function(i) lm(chl ~ age + bmi, data = mice::complete(imp, i)))
+  est <- t(vapply(fits, coef, numeric(3)))
+  var <- t(vapply(fits, function(f) diag(vcov(f)), numeric(3)))
+  got <- pool_rubin(est, var, dfcom = fits[[1]]$df.residual)
+  ref <- summary(mice::pool(mice::as.mira(fits)), conf.int = TRUE)
+  expect_identical(got$term, as.character(ref$term))
+  expect_equal(got$estimate, ref$estimate)
+  expect_equal(got$std_error, ref$std.error)
+  expect_equal(got$df, ref$df)
+  expect_equal(got$p_value, ref$p.value)
+  expect_equal(got$conf_low, ref[["2.5 %"]])
+  expect_equal(got$conf_high, ref[["97.5 %"]])
+  expect_equal(pool_rubin(as.data.frame(est), as.data.frame(var),
+                          dfcom = fits[[1]]$df.residual), got)
+})
