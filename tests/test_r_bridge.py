@@ -198,6 +198,7 @@ def test_missing_r_says_what_to_install(monkeypatch, fresh_session):
         sr.run_mice(complete_frame())
 
 
+@pytest.mark.against_r
 def test_r_too_old_says_so(monkeypatch, fresh_session):
     if not sr.r_available():
         pytest.skip("R or rpy2 is not installed")
@@ -207,6 +208,7 @@ def test_r_too_old_says_so(monkeypatch, fresh_session):
         sr.to_r(complete_frame())
 
 
+@pytest.mark.against_r
 def test_missing_r_package_names_the_debian_package(monkeypatch, fresh_session):
     if not sr.r_available():
         pytest.skip("R or rpy2 is not installed")
