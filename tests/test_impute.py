@@ -313,3 +313,14 @@ def test_no_torch_traceback_for_tiny_data():
         warnings.simplefilter("ignore")
         imp = socgan.impute(df, m=2, seed=1, **FAST)
     assert not imp.datasets[1].isna().any().any()
+
+
+def test_two_valued_numbers_are_imputed_as_those_two_values():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"hyp": rng.choice([1.0, 2.0], 200), "grade": pd.array(rng.choice([3, 7], 200), dtype="Int64"),
+                       "x": rng.normal(size=200)})
+    df.loc[rng.random(200) < 0.3, "hyp"] = np.nan
+    df.loc[rng.random(200) < 0.3, "grade"] = pd.NA
+    d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
+    assert set(d["hyp"]) == {1.0, 2.0} and set(d["grade"]) == {3, 7}
+    assert d.dtypes.equals(df.dtypes)

@@ -7,7 +7,7 @@ kind           which columns                              network representation
 ============== ========================================== =======================================
 continuous     float columns                              standardised value; Gaussian head
 integer        integer columns with more than two values  standardised value; draws are rounded
-binary         bool/boolean, or numbers with values {0,1}  one 0/1 feature; Bernoulli head
+binary         bool/boolean, numbers with two values      one 0/1 feature; Bernoulli head
 categorical    unordered categoricals and strings         one-hot block; softmax head
 ordered        ordered categoricals                       one-hot block; softmax head
 ============== ========================================== =======================================
@@ -79,8 +79,9 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
                 "(missing) or a finite value before imputing."
             )
         uniq = np.unique(values)
-        if len(uniq) <= 2 and set(uniq.tolist()) <= {0.0, 1.0}:
-            return "binary", [0, 1]
+        if len(uniq) == 2:
+            # Two values (0/1, or 1/2 as in mice::nhanes' hyp): binary, imputed as those values.
+            return "binary", uniq.tolist()
         return ("integer" if pdt.is_integer_dtype(dtype) else "continuous"), []
     if pdt.is_object_dtype(dtype) or pdt.is_string_dtype(dtype):
         kinds = {type(v) for v in obs}
@@ -165,7 +166,7 @@ class Encoder:
                 x[obs, c.start] = (v[obs] - c.mean) / c.scale
             elif c.kind == "binary":
                 v = s[obs].astype(float).to_numpy()
-                x[obs, c.start] = v
+                x[obs, c.start] = v == float(c.levels[1])
             else:
                 codes = pd.Index(c.levels).get_indexer(s.astype(object).where(s.notna(), None))
                 rows = np.flatnonzero(codes >= 0)
@@ -181,9 +182,9 @@ class Encoder:
                 out = np.round(out)
             out = np.clip(out, c.low, c.high)
         elif c.kind == "binary":
-            out = np.asarray(values).astype(int)
-            if pdt.is_bool_dtype(c.dtype):
-                out = out.astype(bool)
+            out = np.asarray(c.levels)[np.asarray(values).astype(int)]
+            if pdt.is_integer_dtype(c.dtype):
+                out = out.astype(np.int64)
         else:
             out = np.asarray(c.levels, dtype=object)[np.asarray(values, dtype=int)]
         return pd.Series(out, index=like.index)

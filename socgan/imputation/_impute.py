@@ -33,7 +33,7 @@ def _check_frame(data) -> None:
 
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
            epochs: int = 200, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
-           hidden: int | None = None, learning_rate: float = 1e-3, weight_decay: float = 1e-5,
+           hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
            bootstrap: bool = True) -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
@@ -63,8 +63,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
         GAIN settings: rows per step; share of cells whose mask the discriminator is told
         (paper's hint rate); weight of the reconstruction loss against the adversarial loss;
-        hidden width (default ``max(128, 2 × number of features)``); Adam's learning rate and
-        weight decay.
+        hidden width (default ``max(128, 2 × number of features)``); Adam's initial learning
+        rate (decayed to zero on a cosine schedule) and weight decay.
     bootstrap
         Train each model on a bootstrap resample (proper MI; default). ``False`` trains every
         model on the data as they are, which understates the between-imputation variance;
