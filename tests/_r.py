@@ -41,7 +41,9 @@ __all__ = ["r_available", "r_unavailable_reason", "missing_r_packages", "require
 @functools.lru_cache(maxsize=None)
 def _r_status() -> tuple[bool, str]:
     try:
-        import rpy2.robjects as ro  # starts the embedded R
+        from socgan.r._session import _load  # starts the embedded R, restoring LD_LIBRARY_PATH
+
+        ro, _ = _load()
         ro.r("invisible(NULL)")
     except Exception as exc:  # ImportError, missing libR, R failing to start, ...
         return False, f"R via rpy2 is not available ({type(exc).__name__}: {exc})"

@@ -7,6 +7,7 @@ rpy2 3.6 needs R >= 4.5; with Debian's R 4.2 use rpy2 3.5.x (hence the pin in th
 from __future__ import annotations
 
 import functools
+import os
 
 MIN_R_VERSION = (4, 0)
 
@@ -28,6 +29,10 @@ def _load():
             f"socgan.r needs the Python package rpy2 to talk to R; install it with `{_INSTALL_RPY2}` "
             f"(and R itself with `{_INSTALL_R}`)."
         ) from err
+    # Starting R through rpy2 writes R's library path into os.environ["LD_LIBRARY_PATH"]; a
+    # Python subprocess started later (joblib/loky workers, tests) then loads the system
+    # libpython and cannot import its packages. The loaded R no longer needs it: put it back.
+    old_ld = os.environ.get("LD_LIBRARY_PATH")
     try:
         import rpy2.rinterface as ri
         import rpy2.robjects as ro
@@ -36,6 +41,11 @@ def _load():
             f"rpy2 is installed but could not start R ({type(err).__name__}: {err}). "
             f"Install R with `{_INSTALL_R}`, or set R_HOME to the R installation."
         ) from err
+    finally:
+        if old_ld is None:
+            os.environ.pop("LD_LIBRARY_PATH", None)
+        else:
+            os.environ["LD_LIBRARY_PATH"] = old_ld
     major, minor = (int(ro.r("R.version$major")[0]), float(ro.r("R.version$minor")[0]))
     if (major, int(minor)) < MIN_R_VERSION:
         raise RUnavailableError(
