@@ -35,10 +35,12 @@ Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
     (as Amelia's EMB: Honaker, King & Blackwell 2011), so the spread of the m imputations
     carries the uncertainty of the imputation model's parameters; and values are *drawn* from
     the model's predictive distribution, not set to its mean:
-      - numeric: mean + sd · r, with r resampled from the standardised residuals of observed
-        cells of the rows that were *not* in the bootstrap sample (out-of-bag), so that an
-        overfitted network does not make the draws too narrow, and non-normal shapes (e.g.
-        a bimodal variable) survive; draws stay within the observed range;
+      - numeric: mean + sd · r, with r the standardised residual of an observed cell from a
+        row that was *not* in the bootstrap sample (out-of-bag), so that an overfitted network
+        does not make the draws too narrow; the donor is drawn among the 10 nearest in
+        predicted (mean, log sd), as in predictive mean matching, so that non-normal shapes
+        (e.g. a bimodal variable whose modes depend on other variables) survive; draws stay
+        within the observed range;
       - binary and categorical: sampled from the predicted probabilities.
     Cells missing in the same row are drawn one column at a time, each given the row's
     observed values and the values already drawn, so the joint distribution of the missing
@@ -51,12 +53,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.spatial import cKDTree
 from torch import nn
 from torch.nn import functional as F
 
 from ._encoding import Encoder
 
 _MIN_OOB_RESIDUALS = 30  # fewer out-of-bag residuals than this: use all observed rows
+_DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, log sd)
 
 
 @dataclass(frozen=True)
@@ -234,21 +238,23 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
 @torch.no_grad()
 def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
                            rows: np.ndarray) -> dict[int, np.ndarray]:
-    """Standardised residuals (x − mean)/sd of each numeric column's observed cells in ``rows``,
-    each predicted with that column hidden and the row's other observed values given."""
+    """Donor pool of each numeric column from its observed cells in ``rows``: an array with
+    columns (standardised residual (x − mean)/sd, mean, log sd), each cell predicted with its
+    column hidden and the row's other observed values given."""
     lay = model.layout
     out: dict[int, np.ndarray] = {}
     xt, mt = torch.from_numpy(x[rows]), torch.from_numpy(mask[rows])
     for k, j in enumerate(lay.numeric):
         obs = mt[:, j] > 0
         if not obs.any():
-            out[j] = np.zeros(0)
+            out[j] = np.zeros((0, 3))
             continue
         xb, mb = xt[obs], mt[obs].clone()
         mb[:, j] = 0
         mu, sd = model.numeric_params(model.generate(xb, mb, torch.zeros_like(xb)))
-        f = lay.cols[j].start
-        out[j] = ((xb[:, f] - mu[:, k]) / sd[:, k]).numpy().astype(float)
+        mu, sd = mu[:, k].double(), sd[:, k].double()
+        r = (xb[:, lay.cols[j].start].double() - mu) / sd
+        out[j] = torch.stack([r, mu, sd.log()], dim=1).numpy()
     return out
 
 
@@ -277,7 +283,7 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
         if c.is_numeric:
             mu, sd = model.numeric_params(out)
             mu, sd = mu[:, num_pos[j]].numpy(), sd[:, num_pos[j]].numpy()
-            values = _residual_draw(mu, sd, residuals[j], c, rng)
+            values = _residual_draw(mu.astype(float), sd.astype(float), residuals[j], c, rng)
             x[rows, c.start] = values
         elif c.kind == "binary":
             p = torch.sigmoid(out[:, c.start]).numpy().astype(float)
@@ -295,18 +301,30 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
     return draws
 
 
-def _residual_draw(mu: np.ndarray, sd: np.ndarray, resid: np.ndarray, c, rng: np.random.Generator,
+def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: np.random.Generator,
                    tries: int = 20) -> np.ndarray:
-    """mean + sd · r with r resampled from the standardised residuals; values outside the
-    observed range are redrawn (up to ``tries`` times), then clipped."""
+    """mean + sd · r, with r the standardised residual of a donor drawn at random among the
+    ``_DONORS`` donors nearest in predicted (mean, log sd), as predictive mean matching picks
+    donors: the shape of the residual distribution may change with the prediction (a bimodal
+    variable whose modes' weights depend on another variable), and a pooled residual draw
+    would blur it. Values outside the observed range are redrawn (up to ``tries`` times),
+    then clipped."""
     low = (c.low - c.mean) / c.scale
     high = (c.high - c.mean) / c.scale
-    if len(resid) == 0:
-        resid = rng.standard_normal(100)
-    values = mu + sd * rng.choice(resid, size=len(mu))
-    for _ in range(tries):
-        bad = (values < low) | (values > high)
-        if not bad.any():
+    if len(donors) == 0:
+        return np.clip(mu + sd * rng.standard_normal(len(mu)), low, high)
+    feats = donors[:, 1:]
+    scale = feats.std(axis=0)
+    scale[scale == 0] = 1.0
+    k = min(_DONORS, len(donors))
+    _, near = cKDTree(feats / scale).query(np.column_stack([mu, np.log(sd)]) / scale, k=k)
+    near = np.asarray(near).reshape(len(mu), k)
+    values = np.empty(len(mu))
+    todo = np.arange(len(mu))
+    for _ in range(tries + 1):
+        pick = near[todo, rng.integers(0, k, size=len(todo))]
+        values[todo] = mu[todo] + sd[todo] * donors[pick, 0]
+        todo = todo[(values[todo] < low) | (values[todo] > high)]
+        if len(todo) == 0:
             break
-        values[bad] = mu[bad] + sd[bad] * rng.choice(resid, size=int(bad.sum()))
     return np.clip(values, low, high)

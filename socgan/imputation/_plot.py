@@ -56,7 +56,11 @@ def plot_densities(imp, *, columns=None, path=None):
                     ax.plot(grid, gaussian_kde(v)(grid), color=color, label=label)
             ax.set_ylabel("density")
         else:
-            levels = list(pd.unique(pd.concat([obs, imputed]).astype(object)))
+            col_dtype = imp.data[col].dtype
+            if isinstance(col_dtype, pd.CategoricalDtype):
+                levels = list(col_dtype.categories)
+            else:
+                levels = sorted(pd.unique(pd.concat([obs, imputed]).astype(object)), key=str)
             p_obs = obs.astype(object).value_counts(normalize=True).reindex(levels, fill_value=0)
             p_imp = imputed.astype(object).value_counts(normalize=True).reindex(levels, fill_value=0)
             pos = np.arange(len(levels))
