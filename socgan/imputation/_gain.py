@@ -61,6 +61,9 @@ from ._encoding import Encoder
 
 _MIN_OOB_RESIDUALS = 30  # fewer out-of-bag residuals than this: use all observed rows
 _DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, log sd)
+# Rows per forward pass when computing residuals and drawing: memory stays bounded however many
+# rows are imputed (the activations of one batch, not of all rows, are held at once).
+_BATCH_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -84,28 +87,35 @@ def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
 class _Layout:
     """Index tensors that map features, columns and generator outputs onto each other."""
 
-    def __init__(self, enc: Encoder):
+    def __init__(self, enc: Encoder, device: torch.device):
         self.numeric = [j for j, c in enumerate(enc.columns) if c.is_numeric]
         self.binary = [j for j, c in enumerate(enc.columns) if c.kind == "binary"]
         self.blocks = [j for j, c in enumerate(enc.columns) if c.kind in ("categorical", "ordered")]
         self.cols = enc.columns
-        self.owner = torch.as_tensor(enc.feature_owner(), dtype=torch.long)
+        self.owner = torch.as_tensor(enc.feature_owner(), dtype=torch.long, device=device)
         # Generator output: one value per feature (mean / logit / level logit) plus a log-sd
         # per numeric column, appended at the end.
         self.n_out = enc.n_features + len(self.numeric)
-        self.num_feat = torch.as_tensor([enc.columns[j].start for j in self.numeric], dtype=torch.long)
-        self.bin_feat = torch.as_tensor([enc.columns[j].start for j in self.binary], dtype=torch.long)
+        self.num_feat = torch.as_tensor([enc.columns[j].start for j in self.numeric], dtype=torch.long,
+                                        device=device)
+        self.bin_feat = torch.as_tensor([enc.columns[j].start for j in self.binary], dtype=torch.long,
+                                        device=device)
 
 
 class GainModel(nn.Module):
-    """Generator and discriminator of one imputation model."""
+    """Generator and discriminator of one imputation model, on ``device``.
 
-    def __init__(self, enc: Encoder, hidden: int):
+    The weights are initialised on the CPU (global torch RNG) and then moved, so a model has the
+    same initial weights on every device.
+    """
+
+    def __init__(self, enc: Encoder, hidden: int, device: torch.device = torch.device("cpu")):
         super().__init__()
-        self.layout = _Layout(enc)
+        self.device = torch.device(device)
+        self.layout = _Layout(enc, self.device)
         f, d = enc.n_features, enc.n_columns
-        self.generator = _mlp(f + d, hidden, self.layout.n_out)
-        self.discriminator = _mlp(f + d, hidden, d)
+        self.generator = _mlp(f + d, hidden, self.layout.n_out).to(self.device)
+        self.discriminator = _mlp(f + d, hidden, d).to(self.device)
 
     # -- generator ---------------------------------------------------------------------------
     def generate(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -166,16 +176,20 @@ class GainModel(nn.Module):
 
 
 def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSettings,
-                generator: torch.Generator, tick=None) -> tuple[GainModel, list[tuple]]:
+                generator: torch.Generator, tick=None,
+                device: torch.device = torch.device("cpu")) -> tuple[GainModel, list[tuple]]:
     """Train one GAIN model on the rows ``x``/``mask``; returns the model and its loss history.
 
-    ``generator`` drives every random choice (initial weights excepted, which use the global
-    torch RNG; the caller seeds it inside ``torch.random.fork_rng``).
+    ``generator`` (a CPU generator) drives the batches, masks and noise, which are made on the
+    CPU and moved to ``device``, so training sees the same random numbers on every device. The
+    initial weights and the generator's own draws use the global torch RNG of the device; the
+    caller seeds it inside ``torch.random.fork_rng``.
     """
     n = x.shape[0]
     hidden = settings.hidden or max(128, 2 * enc.n_features)
-    model = GainModel(enc, hidden)
-    xt, mt = torch.from_numpy(x), torch.from_numpy(mask)
+    model = GainModel(enc, hidden, device)
+    dev = model.device
+    xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=settings.learning_rate,
                              weight_decay=settings.weight_decay)
     opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=settings.learning_rate,
@@ -191,13 +205,13 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
         perm = torch.randperm(n, generator=generator)
         for step in range(steps_per_epoch):
             idx = perm[step * batch:(step + 1) * batch]
-            xb, mb = xt[idx], mt[idx]
+            xb, mb = xt[idx.to(dev)], mt[idx.to(dev)]
             # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
-            u = torch.rand(len(idx), 1, generator=generator)
-            given = mb * (torch.rand(mb.shape, generator=generator) >= u).to(mb.dtype)
+            u = torch.rand(len(idx), 1, generator=generator).to(dev)
+            given = mb * (torch.rand(mb.shape, generator=generator).to(dev) >= u).to(mb.dtype)
             held_out = mb - given
-            noise = 0.01 * torch.randn(xb.shape, generator=generator)
-            b = (torch.rand(mb.shape, generator=generator) < settings.hint_rate).to(mb.dtype)
+            noise = (0.01 * torch.randn(xb.shape, generator=generator)).to(dev)
+            b = (torch.rand(mb.shape, generator=generator).to(dev) < settings.hint_rate).to(mb.dtype)
             hint = b * given + 0.5 * (1 - b)
             unhinted = 1 - b
 
@@ -243,19 +257,36 @@ def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
     column hidden and the row's other observed values given."""
     lay = model.layout
     out: dict[int, np.ndarray] = {}
-    xt, mt = torch.from_numpy(x[rows]), torch.from_numpy(mask[rows])
     for k, j in enumerate(lay.numeric):
-        obs = mt[:, j] > 0
-        if not obs.any():
+        obs = rows[mask[rows, j] > 0]
+        if len(obs) == 0:
             out[j] = np.zeros((0, 3))
             continue
-        xb, mb = xt[obs], mt[obs].clone()
-        mb[:, j] = 0
-        mu, sd = model.numeric_params(model.generate(xb, mb, torch.zeros_like(xb)))
-        mu, sd = mu[:, k].double(), sd[:, k].double()
-        r = (xb[:, lay.cols[j].start].double() - mu) / sd
-        out[j] = torch.stack([r, mu, sd.log()], dim=1).numpy()
+
+        def donors(g, xb, k=k, start=lay.cols[j].start):
+            mu, sd = model.numeric_params(g)
+            mu, sd = mu[:, k].double(), sd[:, k].double()
+            r = (xb[:, start].double() - mu) / sd
+            return (torch.stack([r, mu, sd.log()], dim=1),)
+
+        out[j] = _in_batches(model, x, mask, obs, donors, hide=j)[0].numpy()
     return out
+
+
+def _in_batches(model: GainModel, x: np.ndarray, mask: np.ndarray, rows: np.ndarray, head,
+                hide: int | None = None) -> list[torch.Tensor]:
+    """``head(generator output, features)`` for ``rows``, computed _BATCH_ROWS rows at a time on
+    the model's device (with column ``hide`` masked out, if given); the tensors it returns are
+    concatenated over batches, on the CPU."""
+    parts = []
+    for s in range(0, len(rows), _BATCH_ROWS):
+        r = rows[s:s + _BATCH_ROWS]
+        xb = torch.from_numpy(x[r]).to(model.device)
+        mb = torch.from_numpy(mask[r]).to(model.device)
+        if hide is not None:
+            mb[:, hide] = 0
+        parts.append(head(model.generate(xb, mb, torch.zeros_like(xb)), xb))
+    return [torch.cat(p).cpu() for p in zip(*parts)]
 
 
 @torch.no_grad()
@@ -278,19 +309,23 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
         if len(rows) == 0:
             continue
         c = enc.columns[j]
-        xb, mb = torch.from_numpy(x[rows]), torch.from_numpy(mask[rows])
-        out = model.generate(xb, mb, torch.zeros_like(xb))
         if c.is_numeric:
-            mu, sd = model.numeric_params(out)
-            mu, sd = mu[:, num_pos[j]].numpy(), sd[:, num_pos[j]].numpy()
+            k = num_pos[j]
+            mu, sd = _in_batches(model, x, mask, rows,
+                                 lambda out, _, k=k: tuple(t[:, k] for t in model.numeric_params(out)))
+            mu, sd = mu.numpy(), sd.numpy()
             values = _residual_draw(mu.astype(float), sd.astype(float), residuals[j], c, rng)
             x[rows, c.start] = values
         elif c.kind == "binary":
-            p = torch.sigmoid(out[:, c.start]).numpy().astype(float)
+            p = _in_batches(model, x, mask, rows,
+                            lambda out, _, c=c: (torch.sigmoid(out[:, c.start]),))[0]
+            p = p.numpy().astype(float)
             values = (rng.random(len(rows)) < p).astype(float)
             x[rows, c.start] = values
         else:
-            p = torch.softmax(out[:, c.start:c.stop].double(), dim=1).numpy()
+            p = _in_batches(model, x, mask, rows,
+                            lambda out, _, c=c: (torch.softmax(out[:, c.start:c.stop].double(), dim=1),))
+            p = p[0].numpy()
             values = (p.cumsum(1) > rng.random((len(rows), 1))).argmax(1)
             values = np.minimum(values, c.width - 1)
             block = np.zeros((len(rows), c.width), dtype=np.float32)

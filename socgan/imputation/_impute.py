@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,13 @@ from ._encoding import Encoder
 from ._gain import (_MIN_OOB_RESIDUALS, GainSettings, draw_imputations, standardized_residuals,
                     train_model)
 from ._imputations import Imputations
+
+Backend = Literal["loky", "dask"]
+Device = Literal["auto", "cpu", "cuda"]
+
+# The global torch RNG (initial weights, the generator's draws) is per process: imputations that
+# share a process (threads of one dask worker) take turns, so each sees only its own seed.
+_TORCH_RNG = threading.Lock()
 
 
 def _check_frame(data) -> None:
@@ -34,7 +43,8 @@ def _check_frame(data) -> None:
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
            epochs: int = 200, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
            hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-           bootstrap: bool = True) -> Imputations:
+           bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
+           device: Device = "auto") -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own GAIN model (generator and discriminator
@@ -57,7 +67,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     seed
         Seed; the same seed gives identical imputations. ``None`` draws fresh entropy.
     progress
-        Show a tqdm progress bar over training.
+        Show a tqdm progress bar: over training epochs when ``n_jobs=1``, over completed
+        imputations otherwise.
     epochs
         Passes over the (bootstrap) rows per imputation model.
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
@@ -69,6 +80,19 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         Train each model on a bootstrap resample (proper MI; default). ``False`` trains every
         model on the data as they are, which understates the between-imputation variance;
         it exists only to show that difference.
+    n_jobs
+        Imputation models trained at once, through joblib; ``-1`` uses every core (or, with
+        ``backend="dask"``, every worker thread of the cluster). Each imputation has its own
+        seed, so the result is identical to the serial run (``n_jobs=1``, in this process).
+        Every model trains on one torch thread.
+    backend
+        ``None`` or ``"loky"``: worker processes on this machine (joblib's default).
+        ``"dask"``: the running ``dask.distributed`` Client's cluster (a ``LocalCluster``, or a
+        SLURM cluster through ``dask_jobqueue.SLURMCluster``), for which ``n_jobs`` must not be 1.
+    device
+        ``"cuda"`` trains and draws on the GPU, ``"cpu"`` on the CPU, ``"auto"`` (default) on the
+        GPU when torch finds one. Values are drawn with the same numpy generator on every
+        device; results on the CPU do not depend on this option. Recorded in ``.options``.
 
     Returns
     -------
@@ -105,12 +129,16 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     )
     if not isinstance(bootstrap, (bool, np.bool_)):
         raise TypeError(f"`bootstrap` must be True or False, got {bootstrap!r}.")
+    n_jobs = _check_n_jobs(n_jobs)
+    backend = _check_backend(backend, n_jobs)
+    device = _resolve_device(device)
 
     original = data.copy(deep=True)
     enc = Encoder.fit(original)
     x, mask = enc.transform(original)
     where = original.isna()
-    options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed, **settings.__dict__}
+    options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed, **settings.__dict__,
+               "device": device.type}
 
     if not where.to_numpy().any():
         warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
@@ -129,49 +157,125 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     trainable = np.flatnonzero(~empty)
 
     children = np.random.SeedSequence(seed).spawn(m)
-    # These networks are small: one thread is faster than several (and leaves cores for
-    # parallel imputations); the caller's setting is restored afterwards.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        datasets, loss = _fit_and_draw(original, where, enc, x, mask, trainable, children,
-                                       settings, bootstrap, progress)
-    finally:
-        torch.set_num_threads(threads)
+    common = (x, mask, enc, trainable, settings, bool(bootstrap), device)
+    if n_jobs == 1:
+        # These networks are small: one thread is faster than several; the caller's setting
+        # is restored afterwards.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with tqdm(total=m * settings.epochs, disable=not progress, desc="GAIN imputation",
+                      unit="epoch") as bar:
+                results = [_one_imputation(child, *common, tick=bar.update) for child in children]
+        finally:
+            torch.set_num_threads(threads)
+    else:
+        results = _in_parallel(children, common, n_jobs, backend, progress)
+
+    datasets = [_complete(original, where, enc, draws) for draws, _ in results]
+    loss = pd.concat([pd.DataFrame(hist, columns=["epoch", "d_loss", "g_adversarial",
+                                                  "g_reconstruction"]).assign(imputation=ell)
+                      for ell, (_, hist) in enumerate(results, start=1)], ignore_index=True)
+    loss = loss[["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"]]
     return Imputations(data=original, datasets=datasets, loss_history=loss, options=options)
 
 
-def _fit_and_draw(original, where, enc, x, mask, trainable, children, settings, bootstrap, progress):
-    """Train one model per imputation (each on its own bootstrap sample) and draw its values."""
-    m = len(children)
-    datasets, histories = [], []
-    with tqdm(total=m * settings.epochs, disable=not progress, desc="GAIN imputation",
-              unit="epoch") as bar:
-        for ell, child in enumerate(children, start=1):
-            rng = np.random.default_rng(child)
-            torch_seed = int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
-            if bootstrap:
-                rows = rng.choice(trainable, size=len(trainable), replace=True)
-                oob = np.setdiff1d(trainable, rows)
-            else:
-                rows, oob = trainable, np.zeros(0, dtype=int)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(torch_seed)
-                gen = torch.Generator().manual_seed(torch_seed)
-                model, hist = train_model(x[rows], mask[rows], enc, settings, gen, tick=bar.update)
-                model.eval()
-                resid = standardized_residuals(model, x, mask, oob)
-                if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
-                    resid_all = standardized_residuals(model, x, mask, trainable)
-                    resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
-                             for j, r in resid.items()}
-                draws = draw_imputations(model, enc, x, mask, resid, rng)
-            datasets.append(_complete(original, where, enc, draws))
-            histories.append(pd.DataFrame(hist, columns=["epoch", "d_loss", "g_adversarial",
-                                                         "g_reconstruction"]).assign(imputation=ell))
-    loss = pd.concat(histories, ignore_index=True)[["imputation", "epoch", "d_loss",
-                                                   "g_adversarial", "g_reconstruction"]]
-    return datasets, loss
+def _one_imputation(child: np.random.SeedSequence, x, mask, enc, trainable, settings, bootstrap,
+                    device, tick=None) -> tuple[dict[int, np.ndarray], list[tuple]]:
+    """Imputation from seed ``child``: a model trained on its bootstrap rows, its out-of-bag
+    residuals and its draws (per column, for the missing rows). Everything random comes from
+    ``child``, so it gives the same result in any process."""
+    rng = np.random.default_rng(child)
+    torch_seed = int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+    if bootstrap:
+        rows = rng.choice(trainable, size=len(trainable), replace=True)
+        oob = np.setdiff1d(trainable, rows)
+    else:
+        rows, oob = trainable, np.zeros(0, dtype=int)
+    forked = [] if device.type == "cpu" else [torch.cuda.current_device() if device.index is None
+                                              else device.index]
+    with _TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
+        torch.manual_seed(torch_seed)
+        gen = torch.Generator().manual_seed(torch_seed)
+        model, hist = train_model(x[rows], mask[rows], enc, settings, gen, tick=tick, device=device)
+        model.eval()
+        resid = standardized_residuals(model, x, mask, oob)
+        if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
+            resid_all = standardized_residuals(model, x, mask, trainable)
+            resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
+                     for j, r in resid.items()}
+        draws = draw_imputations(model, enc, x, mask, resid, rng)
+    return draws, hist
+
+
+def _imputation_job(index: int, child, *common):
+    """``_one_imputation`` in a joblib worker: one torch thread, and its index for ordering."""
+    torch.set_num_threads(1)
+    return index, _one_imputation(child, *common)
+
+
+def _in_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> list:
+    """Run the imputations through joblib (loky processes, or the dask Client's cluster),
+    ticking the progress bar as each finishes; results in imputation order."""
+    import joblib
+
+    jobs = (joblib.delayed(_imputation_job)(i, child, *common) for i, child in enumerate(children))
+    results = [None] * len(children)
+    with joblib.parallel_config(backend=backend or "loky"):
+        run = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        with tqdm(total=len(children), disable=not progress, desc="GAIN imputation",
+                  unit="imputation") as bar:
+            for i, result in run(jobs):
+                results[i] = result
+                bar.update()
+    return results
+
+
+def _check_n_jobs(n_jobs) -> int:
+    """``n_jobs`` as an int: a whole number >= 1, or -1 for every core."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`n_jobs` must be a whole number (or -1 for every core), got {n_jobs!r} "
+                        f"({type(n_jobs).__name__}).")
+    if not np.isfinite(n_jobs) or float(n_jobs) != int(n_jobs) or not (n_jobs >= 1 or n_jobs == -1):
+        raise ValueError(f"`n_jobs` must be a whole number >= 1, or -1 for every core; got {n_jobs!r}.")
+    return int(n_jobs)
+
+
+def _check_backend(backend, n_jobs: int) -> str | None:
+    """``backend`` validated; for ``"dask"``, a running Client is required."""
+    if backend is not None and backend not in get_args(Backend):
+        raise ValueError(f"`backend` must be None, 'loky' or 'dask', got {backend!r}.")
+    if backend == "dask":
+        if n_jobs == 1:
+            raise ValueError("`backend='dask'` runs imputations on the cluster only in parallel: "
+                             "pass n_jobs=-1 (every worker thread) or n_jobs > 1.")
+        try:
+            from distributed import get_client
+        except ImportError:
+            raise ImportError("`backend='dask'` needs dask.distributed: "
+                              "pip install 'socgan[dask]' (or dask distributed).") from None
+        try:
+            get_client()
+        except ValueError:
+            raise ValueError(
+                "`backend='dask'` needs a running dask.distributed Client; start one first, e.g. "
+                "`from dask.distributed import Client; client = Client()` (a local cluster), "
+                "`Client('tcp://scheduler:8786')`, or `Client(dask_jobqueue.SLURMCluster(...))`."
+            ) from None
+    return backend
+
+
+def _resolve_device(device) -> torch.device:
+    """``device`` as a torch.device: ``"auto"`` is CUDA when torch finds a GPU, else the CPU."""
+    if device not in get_args(Device):
+        raise ValueError(f"`device` must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("`device='cuda'` but torch finds no CUDA GPU here (torch "
+                         f"{torch.__version__}); use device='cpu' or 'auto', or install a CUDA "
+                         "build of torch on a machine with an NVIDIA GPU.")
+    return torch.device(device)
 
 
 def _complete(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
