@@ -14,6 +14,8 @@ def _demo(args: argparse.Namespace) -> int:
     import socgan
     from socgan.datasets import SEED_EXPERIMENT_TRUTH, seed_experiment
 
+    if args.m < 2:
+        raise ValueError("`--m` must be at least 2 to pool with Rubin's rules.")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data = seed_experiment(args.n, seed=args.seed)
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, KeyError, OSError) as exc:
+    except (ValueError, TypeError, KeyError, OSError, FloatingPointError) as exc:
         print(f"socgan: error: {exc}", file=sys.stderr)
         return 1
 

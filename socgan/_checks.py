@@ -15,7 +15,7 @@ def as_count(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` count, accepting whole-number floats (R's ``5`` is ``5.0``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a whole number, got {value!r} ({type(value).__name__}).")
-    if not np.isfinite(value) or float(value) != int(value):
+    if not isinstance(value, numbers.Integral) and (not np.isfinite(value) or float(value) != int(value)):
         raise ValueError(f"`{name}` must be a whole number, got {value!r}.")
     out = int(value)
     if out < minimum:

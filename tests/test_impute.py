@@ -288,6 +288,8 @@ def test_bad_options(seed_data):
         socgan.impute(seed_data, epochs=0, progress=False)
     with pytest.raises(ValueError, match="`hint_rate`"):
         socgan.impute(seed_data, hint_rate=1.5, **FAST)
+    with pytest.raises(ValueError, match="`hint_rate`"):
+        socgan.impute(seed_data, hint_rate=1.0, **FAST)
     with pytest.raises(ValueError, match="`seed`"):
         socgan.impute(seed_data, seed=-1, **FAST)
     with pytest.raises(TypeError, match="`bootstrap`"):
@@ -324,3 +326,77 @@ def test_two_valued_numbers_are_imputed_as_those_two_values():
     d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
     assert set(d["hyp"]) == {1.0, 2.0} and set(d["grade"]) == {3, 7}
     assert d.dtypes.equals(df.dtypes)
+
+
+# -- edge cases found in review ------------------------------------------------------------
+def test_diverging_training_is_a_clear_error(seed_data):
+    with pytest.raises(FloatingPointError, match="learning_rate"):
+        socgan.impute(seed_data, m=1, seed=1, epochs=2, learning_rate=1e30, progress=False)
+
+
+def test_long_ids_are_unique_for_duplicate_or_multi_index(seed_data):
+    dup = seed_data.iloc[:40].copy()
+    dup.index = ["a", "b"] * 20
+    long = socgan.impute(dup, m=2, seed=1, **FAST).long()
+    assert long.loc[long[".imp"] == 0, ".id"].tolist() == list(range(1, 41))
+    multi = seed_data.iloc[:40].copy()
+    multi.index = pd.MultiIndex.from_arrays([[1] * 20 + [2] * 20, list(range(40))])
+    assert socgan.impute(multi, m=2, seed=1, **FAST).long()[".id"].max() == 40
+    clash = seed_data.iloc[:40].rename(columns={"Bimod": ".id"})
+    with pytest.raises(ValueError, match=r"\.id"):
+        socgan.impute(clash, m=2, seed=1, **FAST).long()
+
+
+def test_plot_refuses_complete_columns_and_keeps_backend(seed_imp):
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    with pytest.raises(ValueError, match="nothing imputed: \\['Y'\\]"):
+        seed_imp.plot(columns=["Y"])
+    seed_imp.plot()
+    assert matplotlib.get_backend() == before
+
+
+def test_whole_number_floats_and_object_bools():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"kids": rng.poisson(2, 200).astype(float),
+                       "flag": pd.Series(list(rng.random(200) < 0.5), dtype=object),
+                       "x": rng.normal(size=200)})
+    df.loc[rng.random(200) < 0.3, "kids"] = np.nan
+    df.loc[rng.random(200) < 0.3, "flag"] = None
+    d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
+    assert (d["kids"] == d["kids"].round()).all() and d["kids"].dtype == float
+    assert set(d["flag"]) <= {True, False} and d["flag"].dtype == object
+    nums = df.assign(obj=pd.Series([1, 2.5, None] * 66 + [1, 2], dtype=object))
+    with pytest.raises(TypeError, match="'obj' holds numbers stored as Python objects"):
+        socgan.impute(nums, **FAST)
+
+
+def test_complete_constant_columns_are_carried_along(seed_data):
+    df = seed_data.assign(wave=3, one=pd.Categorical(["w1"] * 300))
+    imp = socgan.impute(df, m=2, seed=1, **FAST)
+    for d in imp.datasets:
+        assert (d["wave"] == 3).all() and (d["one"] == "w1").all()
+        assert d.dtypes.equals(df.dtypes)
+    with pytest.warns(UserWarning, match="no missing values"):
+        socgan.impute(seed_experiment(50, seed=1, missing=False).assign(wave=1), m=2, progress=False)
+
+
+def test_seed_none_records_entropy_that_repeats_the_run(seed_data):
+    small = seed_data.iloc[:60]
+    a = socgan.impute(small, m=1, epochs=1, progress=False)
+    b = socgan.impute(small, m=1, epochs=1, progress=False, seed=a.options["entropy"])
+    pd.testing.assert_frame_equal(a.datasets[0], b.datasets[0])
+
+
+def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
+    import statsmodels.formula.api as smf
+
+    weighted = socgan.Imputations(data=seed_imp.data.assign(w=np.linspace(1, 2, 300)),
+                                  datasets=[d.assign(w=np.linspace(1, 2, 300)) for d in seed_imp.datasets],
+                                  loss_history=seed_imp.loss_history)
+    out = weighted.fit("Y ~ X", model="wls", weights="w")
+    first = smf.wls("Y ~ X", weighted.datasets[0], weights=weighted.datasets[0]["w"]).fit()
+    assert out["estimate"].notna().all() and len(out) == len(first.params)
+    with pytest.raises(ValueError, match="model='wls'"):
+        seed_imp.fit("Y ~ X", weights="w")

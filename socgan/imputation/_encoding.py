@@ -6,7 +6,8 @@ Every column is given one *kind*, decided once from its dtype and observed value
 kind           which columns                              network representation
 ============== ========================================== =======================================
 continuous     float columns                              standardised value; Gaussian head
-integer        integer columns with more than two values  standardised value; draws are rounded
+integer        integer columns, or floats that are all     standardised value; draws are rounded
+               whole numbers (more than two values)
 binary         bool/boolean, numbers with two values      one 0/1 feature; Bernoulli head
 categorical    unordered categoricals and strings         one-hot block; softmax head
 ordered        ordered categoricals                       one-hot block; softmax head
@@ -64,7 +65,9 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
     obs = s.dropna()
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        levels = [lv for lv in dtype.categories if (obs == lv).any()]
+        present = np.zeros(len(dtype.categories), dtype=bool)
+        present[np.unique(obs.cat.codes.to_numpy())] = True
+        levels = [lv for lv, p in zip(dtype.categories, present) if p]
         return ("ordered" if dtype.ordered else "categorical"), levels
     if pdt.is_bool_dtype(dtype):
         return "binary", [False, True]
@@ -82,9 +85,19 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
         if len(uniq) == 2:
             # Two values (0/1, or 1/2 as in mice::nhanes' hyp): binary, imputed as those values.
             return "binary", uniq.tolist()
-        return ("integer" if pdt.is_integer_dtype(dtype) else "continuous"), []
+        # Whole numbers stored as floats (pandas stores an integer column with NaN as float)
+        # are imputed as whole numbers too.
+        whole = pdt.is_integer_dtype(dtype) or bool(np.all(values == np.round(values)))
+        return ("integer" if whole else "continuous"), []
     if pdt.is_object_dtype(dtype) or pdt.is_string_dtype(dtype):
         kinds = {type(v) for v in obs}
+        if kinds and kinds <= {bool, np.bool_}:
+            return "binary", [False, True]
+        if kinds and all(issubclass(k, (int, float, np.number)) for k in kinds):
+            raise TypeError(
+                f"Column {name!r} holds numbers stored as Python objects; convert it with "
+                "pandas.to_numeric() (or .astype(float)) before imputing."
+            )
         if not kinds <= {str}:
             numbers = [v for v in obs if not isinstance(v, str)][:3]
             raise TypeError(

@@ -199,10 +199,27 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
     # Cosine decay of both learning rates to zero: fast early progress, precise final fit.
     total = settings.epochs * steps_per_epoch
     sched = [torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total) for o in (opt_g, opt_d)]
-    history = []
+    history: list[tuple] = []
+    try:
+        _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch,
+                      steps_per_epoch, history, tick, dev)
+    except RuntimeError as err:  # torch's sampling refuses NaN probabilities
+        if all(torch.isfinite(p).all() for p in model.parameters()):
+            raise
+        raise FloatingPointError(
+            f"GAIN training diverged (the network's weights are no longer finite, epoch "
+            f"{len(history) + 1}); use a smaller `learning_rate` (now {settings.learning_rate}) "
+            "or check the data for extreme values.") from err
+    return model, history
+
+
+def _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch, steps_per_epoch,
+                  history, tick, dev) -> None:
+    n = xt.shape[0]
     owner = model.layout.owner
     for epoch in range(settings.epochs):
         perm = torch.randperm(n, generator=generator)
+        sums = torch.zeros(3, dtype=torch.float64)
         for step in range(steps_per_epoch):
             idx = perm[step * batch:(step + 1) * batch]
             xb, mb = xt[idx.to(dev)], mt[idx.to(dev)]
@@ -243,10 +260,16 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
             opt_g.step()
             for sc in sched:
                 sc.step()
-        history.append((epoch + 1, d_loss.item(), g_adv.item(), g_rec.item()))
+            sums += torch.stack([d_loss.detach(), g_adv.detach(), g_rec.detach()]).double().cpu()
+        means = (sums / steps_per_epoch).tolist()
+        if not np.all(np.isfinite(means)):
+            raise FloatingPointError(
+                f"GAIN training diverged (a loss became {means} in epoch {epoch + 1}); use a "
+                f"smaller `learning_rate` (now {settings.learning_rate}) or check the data for "
+                "extreme values.")
+        history.append((epoch + 1, *means))
         if tick is not None:
             tick()
-    return model, history
 
 
 @torch.no_grad()

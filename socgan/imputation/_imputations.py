@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._checks import as_real
 
-_MODELS = ("ols", "logit", "glm")
+_MODELS = ("ols", "wls", "logit", "glm")
 
 
 @dataclass
@@ -56,16 +56,24 @@ class Imputations:
         """All datasets stacked in mice's long format.
 
         Columns ``.imp`` (0 = the original data with its missing values, then 1..m) and ``.id``
-        (the input's index values) come first, then the data columns; rows are ordered by
+        (the input's index values; 1..n if the index has duplicates or several levels) come first, then the data columns; rows are ordered by
         ``.imp``. This is what ``mice::complete(imp, "long", include = TRUE)`` returns and what
         ``mice::as.mids()`` accepts.
         """
+        clash = [c for c in (".imp", ".id") if c in self.data.columns]
+        if clash:
+            raise ValueError(f"The data have columns named {clash}, which mice's long format "
+                             "reserves; rename them before calling long().")
+        index = self.data.index
+        # as.mids() makes .id the row names: they must be unique scalars, else 1..n as in R.
+        ids = (np.asarray(index) if index.is_unique and index.nlevels == 1
+               else np.arange(1, len(index) + 1))
         frames = ([self.data] if include else []) + list(self.datasets)
         start = 0 if include else 1
         parts = []
         for k, df in enumerate(frames, start=start):
             part = df.reset_index(drop=True)
-            part.insert(0, ".id", np.asarray(df.index))
+            part.insert(0, ".id", ids)
             part.insert(0, ".imp", k)
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
@@ -80,14 +88,16 @@ class Imputations:
         formula
             A statsmodels/patsy formula, e.g. ``"Y ~ X * Bin"``.
         model
-            ``"ols"`` (``smf.ols``), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``; pass
-            ``family=`` through ``kwargs``).
+            ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; pass ``weights=`` as a column name or
+            array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``; pass ``family=`` and,
+            for survey weights, ``freq_weights=`` or ``var_weights=``).
         conf_level
             Level of the pooled confidence intervals.
         fit_options
             Keyword arguments for the model's ``.fit()`` (e.g. ``{"cov_type": "HC1"}``).
         **kwargs
-            Keyword arguments for the model constructor (e.g. ``family=``, ``weights=``).
+            Keyword arguments for the model constructor (e.g. ``family=``). A string value
+            that names a column (e.g. ``weights="wt"``) is taken from each completed dataset.
 
         Returns
         -------
@@ -99,13 +109,18 @@ class Imputations:
 
         if model not in _MODELS:
             raise ValueError(f"`model` must be one of {_MODELS}, got {model!r}.")
-        constructor = {"ols": smf.ols, "logit": smf.logit, "glm": smf.glm}[model]
+        constructor = {"ols": smf.ols, "wls": smf.wls, "logit": smf.logit, "glm": smf.glm}[model]
+        if model == "ols" and "weights" in kwargs:
+            raise ValueError("statsmodels' OLS ignores `weights`; use model='wls' (or 'glm' with "
+                             "freq_weights/var_weights).")
         opts = dict(fit_options or {})
         if model == "logit":
             opts.setdefault("disp", 0)
 
         def one(df: pd.DataFrame):
-            return constructor(formula, data=df, **kwargs).fit(**opts)
+            kw = {k: (df[v] if isinstance(v, str) and v in df.columns else v)
+                  for k, v in kwargs.items()}
+            return constructor(formula, data=df, **kw).fit(**opts)
 
         return self.analyze(one, conf_level=conf_level)
 

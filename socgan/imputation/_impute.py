@@ -65,7 +65,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     m
         Number of imputations (whole-number floats such as R's ``5`` are accepted).
     seed
-        Seed; the same seed gives identical imputations. ``None`` draws fresh entropy.
+        Seed; the same seed gives identical imputations. ``None`` draws fresh entropy, kept
+        in ``.options["entropy"]``: passing it as ``seed`` repeats the run.
     progress
         Show a tqdm progress bar: over training epochs when ``n_jobs=1``, over completed
         imputations otherwise.
@@ -105,6 +106,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     Rows with every value missing carry no information for the model; they are left out of
     training and imputed from the model's marginal predictions (a warning says how many).
     If ``data`` has no missing values, a warning is given and the m datasets are copies.
+    Complete columns with a single value are carried along unchanged and not modelled; a
+    column *with* missing values needs at least two observed values (or levels).
 
     Examples
     --------
@@ -120,7 +123,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     settings = GainSettings(
         epochs=as_count(epochs, "epochs"),
         batch_size=as_count(batch_size, "batch_size"),
-        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True, closed_high=True),
+        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
         alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
         hidden=None if hidden is None else as_count(hidden, "hidden"),
         learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
@@ -134,11 +137,16 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     device = _resolve_device(device)
 
     original = data.copy(deep=True)
-    enc = Encoder.fit(original)
-    x, mask = enc.transform(original)
     where = original.isna()
-    options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed, **settings.__dict__,
-               "device": device.type}
+    # Complete columns without variation (a survey wave, a one-level factor) carry no
+    # information and need no imputation: they are carried along, outside the networks.
+    positions = [j for j in range(original.shape[1])
+                 if where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1]
+    enc = Encoder.fit(original.iloc[:, positions])
+    x, mask = enc.transform(original.iloc[:, positions])
+    seeds = np.random.SeedSequence(seed)
+    options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
+               "entropy": seeds.entropy, **settings.__dict__, "device": device.type}
 
     if not where.to_numpy().any():
         warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
@@ -156,7 +164,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
             "are imputed from the model's marginal distribution.", UserWarning, stacklevel=2)
     trainable = np.flatnonzero(~empty)
 
-    children = np.random.SeedSequence(seed).spawn(m)
+    children = seeds.spawn(m)
     common = (x, mask, enc, trainable, settings, bool(bootstrap), device)
     if n_jobs == 1:
         # These networks are small: one thread is faster than several; the caller's setting
@@ -172,7 +180,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     else:
         results = _in_parallel(children, common, n_jobs, backend, progress)
 
-    datasets = [_complete(original, where, enc, draws) for draws, _ in results]
+    datasets = [_complete(original, where, enc, draws, positions) for draws, _ in results]
     loss = pd.concat([pd.DataFrame(hist, columns=["epoch", "d_loss", "g_adversarial",
                                                   "g_reconstruction"]).assign(imputation=ell)
                       for ell, (_, hist) in enumerate(results, start=1)], ignore_index=True)
@@ -279,16 +287,18 @@ def _resolve_device(device) -> torch.device:
 
 
 def _complete(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
-              draws: dict[int, np.ndarray]) -> pd.DataFrame:
-    """A copy of ``original`` with the drawn values written into its missing cells only."""
+              draws: dict[int, np.ndarray], positions: list[int]) -> pd.DataFrame:
+    """A copy of ``original`` with the drawn values written into its missing cells only
+    (encoded column ``j`` is column ``positions[j]`` of ``original``)."""
     out = original.copy(deep=True)
     for j, values in draws.items():
-        rows = np.flatnonzero(where.iloc[:, j].to_numpy())
-        col = original.iloc[:, j]
+        pos = positions[j]
+        rows = np.flatnonzero(where.iloc[:, pos].to_numpy())
+        col = original.iloc[:, pos]
         filled = enc.decode_column(j, values, col.iloc[rows])
         new = col.copy()
         new.iloc[rows] = filled.to_numpy()
         if new.dtype != col.dtype:
             new = new.astype(col.dtype)
-        out.isetitem(j, new)
+        out.isetitem(pos, new)
     return out

@@ -10,18 +10,24 @@ from pandas.api import types as pdt
 
 
 def _figure(n_panels: int, width: float = 3.6, height: float = 2.8):
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    """A grid of axes on a plain matplotlib Figure: no pyplot, so the caller's backend and
+    open figures are left alone (in Jupyter the returned Figure displays itself)."""
+    from matplotlib.figure import Figure
 
     ncol = min(3, n_panels)
     nrow = math.ceil(n_panels / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(width * ncol, height * nrow), squeeze=False)
+    fig = Figure(figsize=(width * ncol, height * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax in axes.flat[n_panels:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:n_panels])
+
+
+def _sorted_levels(values) -> list:
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -37,6 +43,9 @@ def plot_densities(imp, *, columns=None, path=None):
         missing = [c for c in columns if c not in imp.data.columns]
         if missing:
             raise KeyError(f"`columns` names columns not in the data: {missing}.")
+        complete = [c for c in columns if not where[c].any()]
+        if complete:
+            raise ValueError(f"`columns` names columns with nothing imputed: {complete}.")
     if not columns:
         raise ValueError("No column has missing values: there are no imputations to plot.")
     fig, axes = _figure(len(columns))
@@ -60,7 +69,7 @@ def plot_densities(imp, *, columns=None, path=None):
             if isinstance(col_dtype, pd.CategoricalDtype):
                 levels = list(col_dtype.categories)
             else:
-                levels = sorted(pd.unique(pd.concat([obs, imputed]).astype(object)), key=str)
+                levels = _sorted_levels(pd.unique(pd.concat([obs, imputed]).astype(object)))
             p_obs = obs.astype(object).value_counts(normalize=True).reindex(levels, fill_value=0)
             p_imp = imputed.astype(object).value_counts(normalize=True).reindex(levels, fill_value=0)
             pos = np.arange(len(levels))
