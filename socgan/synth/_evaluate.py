@@ -1,0 +1,270 @@
+"""``evaluate``: utility and privacy checks of a synthetic table against the real one.
+
+Utility, from general to specific (Snoke et al. 2018; Karr et al. 2006):
+
+- ``tvd_1way`` / ``tvd_2way``: total variation distance, 0.5 * sum |p - q|, between the real and
+  synthetic distributions of each column and each pair of columns. Numeric columns with more than
+  ``bins`` distinct values are cut at the real data's quantiles, the same bins for both.
+- ``correlation_difference``: synthetic minus real Pearson correlation of each pair of numeric or
+  boolean columns; ``correlation_difference_mean_abs`` their mean absolute value.
+- ``coefficient_real`` / ``coefficient_synthetic`` / ``ci_overlap`` per term of ``formula``
+  (statsmodels OLS on each table), ``coefficient_rmse`` and ``ci_overlap_mean``. The overlap is
+  Karr et al.'s (2006) J = (U - L) / (2 (U_r - L_r)) + (U - L) / (2 (U_s - L_s)) of the 95%
+  intervals, with L, U the bounds of their intersection: 1 for identical intervals, negative when
+  they do not meet.
+- ``tstr_*`` / ``trtr_*``: train on synthetic (resp. real), test on real — on ``holdout`` if given,
+  otherwise on ``real`` itself, which favours the real-trained model. A discrete target gets a
+  logistic (binary) or multinomial logit model and accuracy; a numeric one OLS and R^2.
+
+Privacy, needing a ``holdout`` of real rows that did *not* go into the synthesizer:
+
+- distance to closest record (DCR): each synthetic row's distance to its nearest real row, against
+  the same for holdout rows — synthetic rows much closer to the real ones than new real rows are
+  would be copies; ``exact_copies`` is the share of synthetic rows equal to some real row.
+- ``membership_auc``: a distance attack (score = minus the distance to the nearest synthetic row)
+  telling training rows from holdout rows; its AUC near 0.5 means membership cannot be told.
+
+Distances: numeric columns divided by their real range, discrete columns one-hot scaled so that a
+differing level counts 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from pandas.api import types as pdt
+from scipy.spatial import cKDTree
+from scipy.stats import mannwhitneyu
+
+from .._checks import as_count
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pdt.is_numeric_dtype(s.dtype) and not pdt.is_bool_dtype(s.dtype)
+
+
+def _check_frame(df, name: str, columns) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(df).__name__}.")
+    if len(df) < 2:
+        raise ValueError(f"`{name}` must have at least 2 rows, got {len(df)}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"`{name}` lacks column(s) of `real`: {missing[:5]!r}.")
+    na = [c for c in columns if df[c].isna().any()]
+    if na:
+        raise ValueError(f"`{name}` has missing values in column(s) {na[:5]!r}; evaluate complete data.")
+
+
+def _binned(real: pd.DataFrame, other: pd.DataFrame, bins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables as category labels: numeric columns cut at the real quantiles."""
+    a, b = {}, {}
+    for c in real.columns:
+        r, o = real[c], other[c]
+        if _is_numeric(r) and r.nunique() > bins:
+            edges = np.unique(np.quantile(r.to_numpy(dtype=float), np.linspace(0, 1, bins + 1))[1:-1])
+            a[c] = np.digitize(r.to_numpy(dtype=float), edges)
+            b[c] = np.digitize(o.to_numpy(dtype=float), edges)
+        else:
+            a[c] = r.astype(str).to_numpy()
+            b[c] = o.astype(str).to_numpy()
+    return pd.DataFrame(a), pd.DataFrame(b)
+
+
+def _tvd(x: pd.Series, y: pd.Series) -> float:
+    p = x.value_counts(normalize=True)
+    q = y.value_counts(normalize=True)
+    return 0.5 * float(p.sub(q, fill_value=0.0).abs().sum())
+
+
+def _marginals(real, synth, bins) -> list[tuple]:
+    a, b = _binned(real, synth, bins)
+    rows = [("tvd_1way", c, _tvd(a[c], b[c])) for c in real.columns]
+    for c1, c2 in itertools.combinations(real.columns, 2):
+        ka = a[c1].astype(str) + "\x1f" + a[c2].astype(str)
+        kb = b[c1].astype(str) + "\x1f" + b[c2].astype(str)
+        rows.append(("tvd_2way", f"{c1} x {c2}", _tvd(ka, kb)))
+    return rows
+
+
+def _correlations(real, synth) -> list[tuple]:
+    cols = [c for c in real.columns if pdt.is_numeric_dtype(real[c].dtype) or pdt.is_bool_dtype(real[c].dtype)]
+    if len(cols) < 2:
+        return []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cr = np.corrcoef(real[cols].to_numpy(dtype=float), rowvar=False)
+        cs = np.corrcoef(synth[cols].to_numpy(dtype=float), rowvar=False)
+    rows = [("correlation_difference", f"{cols[i]} x {cols[j]}", float(cs[i, j] - cr[i, j]))
+            for i, j in itertools.combinations(range(len(cols)), 2)]
+    rows.append(("correlation_difference_mean_abs", "all",
+                 float(np.nanmean([abs(r[2]) for r in rows]))))
+    return rows
+
+
+def _regression(real, synth, formula: str) -> list[tuple]:
+    fr = smf.ols(formula, data=real).fit()
+    fs = smf.ols(formula, data=synth).fit()
+    ci_r, ci_s = fr.conf_int(), fs.conf_int()
+    rows, diffs, overlaps = [], [], []
+    for term in fr.params.index:
+        br = float(fr.params[term])
+        bs = float(fs.params.get(term, np.nan))
+        lr, ur = ci_r.loc[term]
+        if term in ci_s.index and np.isfinite(bs):
+            ls, us = ci_s.loc[term]
+            lo, hi = max(lr, ls), min(ur, us)
+            j = (hi - lo) / (2 * (ur - lr)) + (hi - lo) / (2 * (us - ls))
+        else:
+            j = np.nan
+        rows += [("coefficient_real", term, br), ("coefficient_synthetic", term, bs),
+                 ("ci_overlap", term, float(j))]
+        diffs.append(bs - br)
+        overlaps.append(j)
+    rows += [("coefficient_rmse", formula, float(np.sqrt(np.nanmean(np.square(diffs))))),
+             ("ci_overlap_mean", formula, float(np.nanmean(overlaps)))]
+    return rows
+
+
+def _prediction(real, synth, test, target) -> list[tuple]:
+    if target not in real.columns:
+        raise ValueError(f"`target` {target!r} is not a column of `real`.")
+    others = [c for c in real.columns if c != target]
+    if not others:
+        raise ValueError("`target` needs at least one other column to predict it from.")
+    rhs = " + ".join(f'Q("{c}")' if _is_numeric(real[c]) else f'C(Q("{c}"))' for c in others)
+    frames = {"real": real, "synthetic": synth, "test": test}
+    allx = pd.concat([f[others] for f in frames.values()], ignore_index=True)
+    X = patsy.dmatrix(rhs, allx, return_type="dataframe").to_numpy(dtype=float, copy=True)
+    X /= np.where(X.std(0) > 0, X.std(0), 1.0)  # scale for the optimiser; predictions unchanged
+    parts, start = {}, 0
+    for k, f in frames.items():
+        parts[k] = X[start:start + len(f)]
+        start += len(f)
+    rows = []
+    if _is_numeric(real[target]) and real[target].nunique() > 2:
+        y_test = test[target].to_numpy(dtype=float)
+        for label, train in (("tstr", "synthetic"), ("trtr", "real")):
+            fit = sm.OLS(frames[train][target].to_numpy(dtype=float), parts[train]).fit()
+            resid = y_test - parts["test"] @ fit.params
+            r2 = 1 - np.sum(resid ** 2) / np.sum((y_test - y_test.mean()) ** 2)
+            rows.append((f"{label}_r2", target, float(r2)))
+        return rows
+    levels = sorted(pd.concat([f[target] for f in frames.values()]).astype(str).unique())
+    code = {lv: i for i, lv in enumerate(levels)}
+    y_test = test[target].astype(str).map(code).to_numpy()
+    for label, train in (("tstr", "synthetic"), ("trtr", "real")):
+        y = frames[train][target].astype(str).map(code).to_numpy()
+        present = np.unique(y)
+        if len(present) == 1:  # a synthesizer that produced one level predicts it everywhere
+            pred = np.full(len(y_test), present[0])
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if len(levels) == 2:
+                    fit = sm.Logit(y, parts[train]).fit(method="bfgs", maxiter=500, disp=0)
+                    pred = (fit.predict(parts["test"]) > 0.5).astype(int)
+                else:
+                    local = {v: i for i, v in enumerate(present)}
+                    fit = sm.MNLogit(np.vectorize(local.get)(y), parts[train]).fit(
+                        method="bfgs", maxiter=500, disp=0)
+                    pred = present[np.asarray(fit.predict(parts["test"])).argmax(1)]
+        rows.append((f"{label}_accuracy", target, float(np.mean(pred == y_test))))
+    return rows
+
+
+def _distance_features(real, frames) -> list[np.ndarray]:
+    out = [[] for _ in frames]
+    for c in real.columns:
+        if _is_numeric(real[c]):
+            v = real[c].to_numpy(dtype=float)
+            span = np.ptp(v) or 1.0
+            for k, f in enumerate(frames):
+                out[k].append(((f[c].to_numpy(dtype=float) - v.min()) / span)[:, None])
+        else:
+            levels = pd.Index(sorted(pd.concat([f[c] for f in frames]).astype(str).unique()))
+            for k, f in enumerate(frames):
+                codes = levels.get_indexer(f[c].astype(str))
+                out[k].append(np.eye(len(levels))[codes] / np.sqrt(2.0))
+    return [np.hstack(o) for o in out]
+
+
+def _privacy(real, synth, holdout) -> list[tuple]:
+    xr, xs, xh = _distance_features(real, [real, synth, holdout])
+    d_syn = cKDTree(xr).query(xs, k=1)[0]
+    d_hold = cKDTree(xr).query(xh, k=1)[0]
+    rng = np.random.default_rng(0)
+    m = min(len(real), len(holdout))
+    members = xr[rng.choice(len(xr), size=m, replace=False)]
+    nonmembers = xh[rng.choice(len(xh), size=m, replace=False)]
+    tree_s = cKDTree(xs)
+    s_in = -tree_s.query(members, k=1)[0]
+    s_out = -tree_s.query(nonmembers, k=1)[0]
+    auc = mannwhitneyu(s_in, s_out).statistic / (m * m)
+    return [("dcr_synthetic_median", "all", float(np.median(d_syn))),
+            ("dcr_holdout_median", "all", float(np.median(d_hold))),
+            ("dcr_synthetic_p05", "all", float(np.quantile(d_syn, 0.05))),
+            ("dcr_holdout_p05", "all", float(np.quantile(d_hold, 0.05))),
+            ("exact_copies", "all", float(np.mean(d_syn < 1e-9))),
+            ("membership_auc", "all", float(auc))]
+
+
+def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None = None,
+             target: str | None = None, holdout: pd.DataFrame | None = None,
+             bins: int = 10) -> pd.DataFrame:
+    """Compare a synthetic table with the real one: marginals, correlations, models, privacy.
+
+    Parameters
+    ----------
+    real : DataFrame
+        The data the synthesizer was trained on (complete).
+    synthetic : DataFrame
+        Synthetic rows with (at least) ``real``'s columns, e.g. ``Release.data``.
+    formula : str, optional
+        A statsmodels/patsy formula fitted by OLS on both tables (coefficients, RMSE, Karr et al.
+        2006 confidence-interval overlap).
+    target : str, optional
+        A column to predict from all others: train-on-synthetic vs train-on-real, tested on
+        ``holdout`` (or on ``real`` when no holdout is given).
+    holdout : DataFrame, optional
+        Real rows from the same population that were *not* used by the synthesizer; needed for the
+        privacy checks (distance to closest record, membership-inference AUC).
+    bins : int
+        Quantile bins for numeric columns in the marginal distances.
+
+    Returns
+    -------
+    DataFrame
+        Tidy, one row per measure: ``metric``, ``variable``, ``value`` (see the module docstring
+        for each metric). Rows for ``formula``, ``target`` and privacy appear only when asked for
+        and possible.
+
+    References
+    ----------
+    Karr, Kohnen, Oganian, Reiter & Sanil (2006), A framework for evaluating the utility of data
+    altered to protect confidentiality, The American Statistician 60(3). Snoke, Raab, Nowok, Dibben
+    & Slavkovic (2018), General and specific utility measures for synthetic data, JRSS A 181(3).
+    Shokri, Stronati, Song & Shmatikov (2017) on membership inference.
+    """
+    if not isinstance(real, pd.DataFrame):
+        raise TypeError(f"`real` must be a pandas DataFrame, got {type(real).__name__}.")
+    _check_frame(real, "real", real.columns)
+    _check_frame(synthetic, "synthetic", real.columns)
+    bins = as_count(bins, "bins", minimum=2)
+    synth = synthetic[list(real.columns)]
+    rows = _marginals(real, synth, bins) + _correlations(real, synth)
+    if formula is not None:
+        rows += _regression(real, synth, formula)
+    if holdout is not None:
+        _check_frame(holdout, "holdout", real.columns)
+        holdout = holdout[list(real.columns)]
+    if target is not None:
+        rows += _prediction(real, synth, real if holdout is None else holdout, target)
+    if holdout is not None:
+        rows += _privacy(real, synth, holdout)
+    return pd.DataFrame(rows, columns=["metric", "variable", "value"])

@@ -1,0 +1,273 @@
+"""``synthesize``: a differentially private synthetic copy of a survey table, and its ``Release``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .._checks import as_count, as_real, as_seed
+from . import _accounting as acc
+from ._dpgan import load_discriminator, load_generator, train_gan
+from ._pgb import post_gan_boosting
+from ._schema import bounds_from_data, build_schema, check_data, decode, encode
+
+Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
+METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
+PRIVATE = ("pgb", "dpgan")
+
+
+@dataclass
+class Release:
+    """A synthetic dataset and what a privacy officer needs to see about how it was made.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The synthetic rows: the input's columns and dtypes, a fresh ``RangeIndex``.
+    epsilon, delta : float
+        The (epsilon, delta)-DP guarantee actually spent (epsilon <= the one requested);
+        ``inf`` and ``None`` for the non-private methods.
+    method : str
+    report : dict
+        Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used.
+    """
+
+    data: pd.DataFrame
+    epsilon: float
+    delta: float | None
+    method: str
+    report: dict = field(default_factory=dict)
+
+    @property
+    def private(self) -> bool:
+        return math.isfinite(self.epsilon)
+
+    def __repr__(self) -> str:
+        guarantee = (f"({self.epsilon:.3g}, {self.delta:.2g})-DP" if self.private
+                     else "not private")
+        return (f"Release(method={self.method!r}, {guarantee}, "
+                f"data: {self.data.shape[0]} rows x {self.data.shape[1]} columns)")
+
+
+def default_delta(n: int) -> float:
+    """min(1e-5, 1/(10 n)): well below 1/n, the level at which delta could expose a whole row."""
+    return min(1e-5, 1.0 / (10 * n))
+
+
+def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None = None,
+               method: Method = "pgb", n: int | None = None, seed: int | None = None,
+               bounds: dict | None = None, steps: int = 1000, batch_size: int = 64,
+               clip_norm: float = 1.0, hidden: int = 64, learning_rate: float = 1e-3,
+               snapshots: int = 20, candidates: int = 10_000, pgb_rounds: int = 200,
+               pgb_share: float = 0.2, progress: bool = False) -> Release:
+    """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Complete data (missing values are refused: impute first), numeric, boolean,
+        categorical or string columns. Not modified.
+    epsilon : float or None
+        Total privacy budget of the release (> 0, finite). ``None`` for the non-private methods.
+    delta : float, optional
+        Default ``min(1e-5, 1/(10 n))``; must be below ``1/n``.
+    method : {"pgb", "dpgan", "pgb-nonprivate", "gan"}
+        ``"dpgan"``: GAN whose discriminator is trained with DP-SGD on its real-data term
+        (Abadi et al. 2016); the release is drawn from the last generator (post-processing).
+        ``"pgb"``: the same training, keeping ``snapshots`` generator/discriminator pairs, then
+        Private PGB (Neunhoeffer, Wu & Dwork 2021): ``candidates`` rows drawn from the kept
+        generators, ``pgb_rounds`` exponential-mechanism rounds picking a discriminator and
+        multiplicative-weights updates over the candidates (Hardt, Ligett & McSherry 2012); the
+        release is drawn from the averaged weights. ``"gan"`` and ``"pgb-nonprivate"`` are the
+        same without clipping, noise or exponential mechanism, for comparison.
+    n : int, optional
+        Rows to release; default the input's number of rows.
+    seed : int, optional
+        Makes the release reproducible. Keep it secret: whoever knows it can recompute the noise.
+    bounds : dict
+        Public metadata, required for the private methods: numeric column -> ``(low, high)``,
+        discrete column -> list of its levels (all possible levels, not only those observed;
+        give a list for a 0/1 number to treat it as discrete). They must be known without looking
+        at the data (questionnaire, codebook): bounds read from the data would leak them
+        unaccounted, so the private methods refuse to run without them. The data are checked
+        against them and refused, with the column named, if they fall outside. The non-private
+        methods read them from the data when not given.
+    steps : int
+        Discriminator steps; each is one DP-SGD event (and one generator step).
+    batch_size : int
+        Expected real rows per step; rows are Poisson-sampled with rate ``q = batch_size / n``.
+    clip_norm : float
+        C, the per-row gradient norm bound of DP-SGD.
+    hidden : int
+        Width of the two hidden layers of both networks.
+    learning_rate : float
+        Adam's learning rate (betas 0.5, 0.9) for both networks.
+    snapshots : int
+        Generator/discriminator pairs kept along training for PGB.
+    candidates : int
+        Size of the candidate set B, drawn equally from the kept generators.
+    pgb_rounds : int
+        T, rounds of PGB.
+    pgb_share : float
+        Share of ``epsilon`` given to PGB *alone*: the per-round eps0 is set so the T rounds by
+        themselves would spend ``pgb_share * epsilon``; then the DP-SGD noise multiplier is set
+        so that the *joint* composition spends at most ``epsilon``. Joint accounting is tighter
+        than adding the two, so DP-SGD gets more than ``(1 - pgb_share) * epsilon`` alone.
+    progress : bool
+        Show a tqdm progress bar over the training steps.
+
+    Returns
+    -------
+    Release
+
+    Notes
+    -----
+    Accounting (see ``socgan.synth._accounting``): the DP-SGD steps (Poisson-subsampled Gaussian)
+    and the exponential-mechanism rounds are composed together in Google's ``dp-accounting``,
+    once by privacy loss distributions (rounds as pure eps0-DP) and once by Rényi DP (rounds as
+    eps0^2/8-zCDP); both are valid for the same mechanism and the smaller is reported. The noise
+    multiplier is the smallest (by bisection) that meets ``epsilon``; if even a multiplier of 50
+    does not, the call fails rather than release noise. Neighbouring datasets differ by adding or
+    removing one row; the number of rows n is treated as public (the release has n rows by
+    default and n sets the sampling rate). Randomness comes from torch's and numpy's generators,
+    not a cryptographically secure source, as in other DP-SGD libraries.
+
+    Examples
+    --------
+    >>> rel = synthesize(df, epsilon=1.0, bounds={"age": (18, 99), "sex": ["f", "m"]}, seed=1)
+    >>> rel.data.head(); rel.report["noise_multiplier"]
+    """
+    check_data(data)
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
+    private = method in PRIVATE
+    n_rows = len(data)
+    if private:
+        if epsilon is None:
+            raise ValueError(f"`epsilon` is required for method {method!r}; a positive, finite number.")
+        epsilon = as_real(epsilon, "epsilon", low=0.0, high=math.inf)
+        if delta is None:
+            delta = default_delta(n_rows)
+        else:
+            delta = as_real(delta, "delta", high=1.0)
+            if delta >= 1.0 / n_rows:
+                raise ValueError(f"`delta` = {delta:g} must be below 1/n = {1 / n_rows:g}: with "
+                                 f"delta >= 1/n a mechanism may publish a whole row. The default "
+                                 f"is min(1e-5, 1/(10 n)).")
+        if bounds is None:
+            raise ValueError(
+                "`bounds` is required for a private release: give each numeric column's (low, high) "
+                "and each discrete column's list of levels as public metadata (e.g. from the "
+                "codebook). Reading them from the data would leak them outside the privacy budget."
+            )
+    else:
+        if epsilon is not None or delta is not None:
+            raise ValueError(f"method {method!r} is not private; pass `epsilon=None` (and no `delta`), "
+                             "or use 'pgb' or 'dpgan'.")
+        bounds = bounds_from_data(data) if bounds is None else bounds
+    n_out = n_rows if n is None else as_count(n, "n")
+    seed = as_seed(seed)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**31))
+    steps = as_count(steps, "steps")
+    batch_size = as_count(batch_size, "batch_size")
+    if batch_size >= n_rows:
+        raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the number of rows ({n_rows}).")
+    clip_norm = as_real(clip_norm, "clip_norm", high=math.inf)
+    hidden = as_count(hidden, "hidden")
+    learning_rate = as_real(learning_rate, "learning_rate", high=math.inf)
+    snapshots = as_count(snapshots, "snapshots")
+    candidates = as_count(candidates, "candidates", minimum=snapshots)
+    pgb_rounds = as_count(pgb_rounds, "pgb_rounds")
+    pgb_share = as_real(pgb_share, "pgb_share")
+    boosting = method in ("pgb", "pgb-nonprivate")
+
+    cols = build_schema(data, bounds)
+    x = encode(data, cols)
+    q = batch_size / n_rows
+    report: dict = {"method": method, "rows": n_rows, "rows_released": n_out,
+                    "neighbouring": "add or remove one row (row count treated as public)",
+                    "steps": steps, "sampling": "Poisson", "sampling_rate": q,
+                    "expected_batch_size": batch_size, "clip_norm": clip_norm,
+                    "public_bounds": {c.name: (c.levels if c.kind == "discrete" else (c.low, c.high))
+                                      for c in cols}}
+    em_eps = None
+    if private:
+        rounds = pgb_rounds if boosting else 0
+        if boosting:
+            em_eps = acc.calibrate_em_epsilon(pgb_share * epsilon, rounds, delta)
+        sigma = acc.calibrate_noise(epsilon, delta, sampling_rate=q, steps=steps,
+                                    em_epsilon=em_eps or 0.0, em_rounds=rounds)
+        events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
+        spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
+                    key=lambda r: r["epsilon"])
+        if spent["epsilon"] > epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
+            raise RuntimeError(f"accounted epsilon {spent['epsilon']:.4g} exceeds the requested {epsilon:.4g}")
+        alone_sgd = acc.epsilon(acc.Events(sigma, q, steps), delta)["epsilon"]
+        alone_pgb = acc.epsilon(acc.Events(em_epsilon=em_eps, em_rounds=rounds), delta)["epsilon"] if boosting else 0.0
+        report.update({
+            "epsilon_requested": epsilon, "epsilon": spent["epsilon"], "delta": delta,
+            "delta_rule": "given" if delta != default_delta(n_rows) else "min(1e-5, 1/(10 n))",
+            "accountant": f"dp-accounting {spent['accountant'].upper()} (smaller of PLD and RDP)",
+            "epsilon_pld": spent["pld"], "epsilon_rdp": spent["rdp"],
+            "noise_multiplier": sigma, "noise_std": sigma * clip_norm,
+            "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
+            "epsilon_dpsgd_alone": alone_sgd,
+        })
+        if boosting:
+            report.update({
+                "pgb_rounds": rounds, "pgb_epsilon_per_round": em_eps,
+                "pgb_event": "exponential mechanism, sensitivity 1: PLD as pure eps0-DP, RDP as eps0^2/8-zCDP",
+                "pgb_share": pgb_share, "epsilon_pgb_alone": alone_pgb,
+            })
+    else:
+        sigma = None
+        report.update({"epsilon": math.inf, "delta": None, "accountant": None})
+
+    # The networks are small: one thread avoids thread overhead (restored afterwards).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        synthetic = _train_and_draw(x, cols, data, report, boosting=boosting, sigma=sigma,
+                                    em_eps=em_eps, q=q, steps=steps, clip_norm=clip_norm,
+                                    hidden=hidden, learning_rate=learning_rate,
+                                    snapshots=snapshots, candidates=candidates,
+                                    pgb_rounds=pgb_rounds, n_out=n_out, seed=seed,
+                                    progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+    out = decode(synthetic, cols, data)
+    return Release(data=out, epsilon=report["epsilon"], delta=report["delta"], method=method,
+                   report=report)
+
+
+def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps, clip_norm, hidden,
+                    learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, progress):
+    """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB."""
+    n_rows = len(x)
+    trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
+                        clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
+                        n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress)
+    gen = torch.Generator().manual_seed(seed + 1)
+    rng = np.random.default_rng(seed + 1)
+    with torch.no_grad():
+        if not boosting:
+            synthetic = trained.generator.eval()(n_out, gen).numpy()
+        else:
+            per = -(-candidates // len(trained.snapshots))
+            pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
+                              for g, _ in trained.snapshots])
+            pool_t, real_t = torch.from_numpy(pool), torch.from_numpy(x)
+            discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
+            fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
+            real_sums = np.array([float(torch.sigmoid(d(real_t)).double().sum()) for d in discs])
+            res = post_gan_boosting(real_sums, n_rows, fake_scores, rounds=pgb_rounds,
+                                    em_epsilon=em_eps, rng=rng)
+            synthetic = pool[rng.choice(len(pool), size=n_out, p=res.weights)]
+            report.update({"snapshots": len(discs), "candidates": len(pool)})
+    return synthetic

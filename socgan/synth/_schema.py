@@ -1,0 +1,189 @@
+"""Public metadata (column bounds and levels) and the encoding it defines.
+
+A differentially private release may depend on the data only through accounted mechanisms, so
+nothing in the encoding is read from the data: numeric columns are scaled to [0, 1] with the
+user's ``(low, high)``, discrete columns are one-hot over the user's levels (all of them, observed
+or not). The data are only *checked* against this metadata, and refused with the column named if
+they do not fit — a curator-side validity check, as for missing values.
+
+Column kinds follow the dtype: numbers (float or integer) with a ``(low, high)`` bound are
+numeric; booleans, categoricals (ordered or not), strings, and numbers given a *list* of levels
+are discrete.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+
+@dataclass
+class Column:
+    """How one column is encoded: ``kind`` is ``"numeric"`` or ``"discrete"``."""
+
+    name: object
+    kind: str
+    dtype: object
+    start: int
+    width: int
+    low: float = 0.0
+    high: float = 1.0
+    integer: bool = False
+    levels: list = field(default_factory=list)
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.width
+
+
+def _show(values, k: int = 5) -> str:
+    values = list(values)
+    return ", ".join(repr(v) for v in values[:k]) + (", ..." if len(values) > k else "")
+
+
+def check_data(data) -> None:
+    """Refuse what the synthesizers cannot take: non-DataFrames, empty frames, missing values."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
+    if data.shape[0] < 2 or data.shape[1] < 1:
+        raise ValueError(f"`data` must have at least 2 rows and 1 column, got shape {data.shape}.")
+    if data.columns.duplicated().any():
+        dup = data.columns[data.columns.duplicated()].tolist()
+        raise ValueError(f"`data` has duplicated column names: {_show(dup)}.")
+    for name in data.columns:
+        n_na = int(data[name].isna().sum())
+        if n_na:
+            raise ValueError(
+                f"Column {name!r} has {n_na} missing value(s); synthesize() needs complete data. "
+                "Impute first (socgan.impute) or drop the incomplete rows."
+            )
+
+
+def _discrete_by_dtype(s: pd.Series) -> bool:
+    d = s.dtype
+    return (isinstance(d, pd.CategoricalDtype) or pdt.is_bool_dtype(d) or pdt.is_object_dtype(d)
+            or pdt.is_string_dtype(d))
+
+
+def bounds_from_data(data: pd.DataFrame) -> dict:
+    """Bounds and levels read from the data — for the *non-private* methods only."""
+    out = {}
+    for name in data.columns:
+        s = data[name]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[name] = list(s.dtype.categories)
+        elif pdt.is_bool_dtype(s.dtype):
+            out[name] = [False, True]
+        elif _discrete_by_dtype(s):
+            out[name] = sorted(set(s))
+        else:
+            v = s.to_numpy(dtype=float)
+            out[name] = (float(v.min()), float(v.max()))
+    return out
+
+
+def build_schema(data: pd.DataFrame, bounds) -> list[Column]:
+    """Columns' encoding from the user's ``bounds``, checking that the data fit them."""
+    if not isinstance(bounds, dict):
+        raise TypeError(f"`bounds` must be a dict (column -> (low, high) or list of levels), "
+                        f"got {type(bounds).__name__}.")
+    extra = [k for k in bounds if k not in data.columns]
+    if extra:
+        raise ValueError(f"`bounds` names column(s) not in `data`: {_show(extra)}.")
+    missing = [c for c in data.columns if c not in bounds]
+    if missing:
+        raise ValueError(
+            f"`bounds` gives nothing for column(s) {_show(missing)}. A private release needs every "
+            "column's range (numeric: (low, high)) or levels (discrete: a list) as public metadata, "
+            "known without looking at the data, e.g. from the questionnaire."
+        )
+    cols: list[Column] = []
+    start = 0
+    for name in data.columns:
+        s, b = data[name], bounds[name]
+        if pdt.is_complex_dtype(s.dtype) or not (pdt.is_numeric_dtype(s.dtype) or _discrete_by_dtype(s)):
+            raise TypeError(f"Column {name!r} has dtype {s.dtype}, which synthesize() cannot take; "
+                            "supported are numbers, booleans, categoricals and strings.")
+        if s.nunique() < 2:
+            raise ValueError(f"Column {name!r} has only one value ({s.iloc[0]!r}); there is nothing "
+                             "to synthesize. Drop it (and add it back as a constant).")
+        if isinstance(b, tuple) and len(b) == 2:
+            if _discrete_by_dtype(s):
+                raise TypeError(f"`bounds[{name!r}]` is a (low, high) range, but column {name!r} is "
+                                f"discrete ({s.dtype}); give its levels as a list.")
+            if not all(isinstance(x, numbers.Real) and np.isfinite(x) for x in b) or not b[0] < b[1]:
+                raise ValueError(f"`bounds[{name!r}]` must be (low, high) with finite low < high, "
+                                 f"got {b!r}.")
+            v = s.to_numpy(dtype=float)
+            if not np.isfinite(v).all():
+                raise ValueError(f"Column {name!r} has infinite values.")
+            outside = int(((v < b[0]) | (v > b[1])).sum())
+            if outside:
+                raise ValueError(f"`bounds[{name!r}]` = {b!r} does not cover the data: {outside} "
+                                 f"value(s) of column {name!r} lie outside. Widen the bounds or clip "
+                                 "the column to them.")
+            cols.append(Column(name, "numeric", s.dtype, start, 1, float(b[0]), float(b[1]),
+                               integer=pdt.is_integer_dtype(s.dtype)))
+            start += 1
+        elif isinstance(b, (list, pd.Index, np.ndarray)):
+            levels = list(b)
+            if len(levels) < 2 or len(set(levels)) != len(levels):
+                raise ValueError(f"`bounds[{name!r}]` must list at least two distinct levels, "
+                                 f"got {_show(levels)}.")
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                unknown = [c for c in s.dtype.categories if c not in levels]
+                foreign = [v for v in levels if v not in list(s.dtype.categories)]
+                if unknown or foreign:
+                    raise ValueError(f"`bounds[{name!r}]` must list the categories of column "
+                                     f"{name!r}: {_show(s.dtype.categories)}.")
+            present = s.astype(object).unique()
+            unknown = [v for v in present if v not in levels]
+            if unknown:
+                raise ValueError(f"`bounds[{name!r}]` does not cover the data: column {name!r} "
+                                 f"has value(s) {_show(unknown)} not among the levels given.")
+            cols.append(Column(name, "discrete", s.dtype, start, len(levels), levels=levels))
+            start += len(levels)
+        else:
+            raise TypeError(f"`bounds[{name!r}]` must be a (low, high) tuple for a numeric column "
+                            f"or a list of levels for a discrete one, got {b!r}.")
+    return cols
+
+
+def n_features(cols: list[Column]) -> int:
+    return cols[-1].stop
+
+
+def encode(data: pd.DataFrame, cols: list[Column]) -> np.ndarray:
+    """Rows to features: numeric scaled to [0, 1] by the bounds; discrete one-hot over the levels."""
+    x = np.zeros((len(data), n_features(cols)), dtype=np.float32)
+    for c in cols:
+        s = data[c.name]
+        if c.kind == "numeric":
+            x[:, c.start] = (s.to_numpy(dtype=float) - c.low) / (c.high - c.low)
+        else:
+            codes = pd.Index(c.levels, dtype=object).get_indexer(s.astype(object))
+            x[np.arange(len(data)), c.start + codes] = 1.0
+    return x
+
+
+def decode(x: np.ndarray, cols: list[Column], like: pd.DataFrame) -> pd.DataFrame:
+    """Features (numeric in [0, 1], discrete one-hot) back to a DataFrame with ``like``'s dtypes."""
+    out = {}
+    for c in cols:
+        if c.kind == "numeric":
+            v = c.low + np.clip(x[:, c.start], 0.0, 1.0) * (c.high - c.low)
+            if c.integer:
+                v = np.round(v)
+            out[c.name] = pd.Series(v).astype(c.dtype)
+        else:
+            idx = x[:, c.start:c.stop].argmax(axis=1)
+            vals = np.asarray(c.levels, dtype=object)[idx]
+            if isinstance(c.dtype, pd.CategoricalDtype):
+                out[c.name] = pd.Series(pd.Categorical(vals, dtype=c.dtype))
+            else:
+                out[c.name] = pd.Series(vals).astype(c.dtype)
+    return pd.DataFrame(out, columns=like.columns)

@@ -1,0 +1,271 @@
+"""Tests of socgan.synth: accounting against dp-accounting, DP-SGD clipping, PGB, releases, evaluate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from dp_accounting import dp_event, pld as dp_pld, rdp as dp_rdp
+from dp_accounting.pld import common, privacy_loss_distribution
+
+from socgan.synth import Release, evaluate, synthesize
+from socgan.synth import _accounting as acc
+from socgan.synth._dpgan import _private_real_gradient, make_discriminator
+from socgan.synth._pgb import post_gan_boosting
+
+FAST = dict(steps=30, batch_size=40, snapshots=5, candidates=200, pgb_rounds=20, hidden=16)
+
+
+def survey(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 90, n)
+    sex = rng.choice(["f", "m"], n)
+    return pd.DataFrame({
+        "age": age,
+        "income": 1000 + 30 * age + 500 * (sex == "m") + rng.normal(0, 300, n),
+        "sex": pd.Categorical(sex),
+        "edu": rng.choice(["low", "mid", "high"], n),
+        "vote": rng.random(n) < 0.6,
+    })
+
+
+BOUNDS = {"age": (18, 99), "income": (-2000, 10000), "sex": ["f", "m"],
+          "edu": ["low", "mid", "high"], "vote": [False, True]}
+
+
+# --- accounting ------------------------------------------------------------------------------
+
+def test_dpsgd_pld_equals_library_accountant():
+    ev = acc.Events(noise_multiplier=1.1, sampling_rate=0.02, steps=500)
+    lib = dp_pld.PLDAccountant(value_discretization_interval=acc.FINE_GRID)
+    lib.compose(dp_event.PoissonSampledDpEvent(0.02, dp_event.GaussianDpEvent(1.1)), 500)
+    assert acc.pld_epsilon(ev, 1e-5) == pytest.approx(lib.get_epsilon(1e-5), rel=1e-9)
+
+
+def test_composed_accounting_equals_direct_library_computation():
+    ev = acc.Events(noise_multiplier=1.5, sampling_rate=0.03, steps=300, em_epsilon=0.02, em_rounds=150)
+    # PLD: subsampled Gaussian composed with 150 pure 0.02-DP rounds, built directly.
+    direct = privacy_loss_distribution.from_gaussian_mechanism(
+        1.5, sampling_prob=0.03).self_compose(300).compose(
+        privacy_loss_distribution.from_privacy_parameters(
+            common.DifferentialPrivacyParameters(0.02, 0.0)).self_compose(150))
+    assert acc.pld_epsilon(ev, 1e-6) == pytest.approx(direct.get_epsilon_for_delta(1e-6), rel=1e-9)
+    # RDP: the same steps with 150 rounds of 0.02^2/8-zCDP, as one composed event.
+    lib = dp_rdp.RdpAccountant()
+    lib.compose(dp_event.ComposedDpEvent([
+        dp_event.SelfComposedDpEvent(
+            dp_event.PoissonSampledDpEvent(0.03, dp_event.GaussianDpEvent(1.5)), 300),
+        dp_event.SelfComposedDpEvent(dp_event.ZCDpEvent(0.02 ** 2 / 8), 150)]))
+    assert acc.rdp_epsilon(ev, 1e-6) == pytest.approx(lib.get_epsilon(1e-6), rel=1e-9)
+    both = acc.epsilon(ev, 1e-6)
+    assert both["epsilon"] == min(both["pld"], both["rdp"])
+    # composing more events never lowers epsilon
+    assert both["epsilon"] > acc.epsilon(acc.Events(1.5, 0.03, 300), 1e-6)["epsilon"]
+
+
+def test_abadi_example_in_known_range_and_pld_tighter_than_rdp():
+    # Abadi et al. (2016, sec. 3.1): q = 0.01, sigma = 4, T = 10,000, delta = 1e-5 gives
+    # epsilon ~ 1.26 by the moments accountant; tighter modern accountants give less.
+    ev = acc.Events(noise_multiplier=4.0, sampling_rate=0.01, steps=10_000)
+    e_rdp, e_pld = acc.rdp_epsilon(ev, 1e-5), acc.pld_epsilon(ev, 1e-5)
+    assert 0.8 < e_rdp <= 1.26
+    assert 0.8 < e_pld <= e_rdp
+
+
+def test_noise_calibration_meets_and_nearly_spends_the_budget():
+    sigma = acc.calibrate_noise(1.0, 1e-5, sampling_rate=0.05, steps=400, em_epsilon=0.01, em_rounds=100)
+    spent = acc.epsilon(acc.Events(sigma, 0.05, 400, 0.01, 100), 1e-5, grid=acc.COARSE_GRID)["epsilon"]
+    assert spent <= 1.0
+    worse = acc.epsilon(acc.Events(sigma * 0.97, 0.05, 400, 0.01, 100), 1e-5, grid=acc.COARSE_GRID)
+    assert worse["epsilon"] > 1.0  # the smallest noise that meets the target, within 3%
+    e0 = acc.calibrate_em_epsilon(0.2, 100, 1e-5)
+    assert acc.epsilon(acc.Events(em_epsilon=e0, em_rounds=100), 1e-5, grid=acc.COARSE_GRID)["epsilon"] \
+        == pytest.approx(0.2, rel=1e-3)
+
+
+def test_unreachable_epsilon_is_an_error():
+    with pytest.raises(ValueError, match="cannot be met"):
+        acc.calibrate_noise(0.01, 1e-5, sampling_rate=0.5, steps=20_000)
+
+
+# --- DP-SGD and PGB ----------------------------------------------------------------------------
+
+def test_private_gradient_is_sum_of_clipped_per_row_gradients():
+    torch.manual_seed(0)
+    disc = make_discriminator(4, 8)
+    xb = torch.randn(7, 4) * 5
+    got = _private_real_gradient(disc, xb, clip=0.1, noise=0.0, expected_batch=10.0,
+                                 gen=torch.Generator().manual_seed(0))
+    want = {k: torch.zeros_like(p) for k, p in disc.named_parameters()}
+    for row in xb:  # microbatches of one row
+        disc.zero_grad()
+        torch.nn.functional.softplus(-disc(row[None])).sum().backward()
+        g = {k: p.grad.clone() for k, p in disc.named_parameters()}
+        norm = torch.sqrt(sum((v ** 2).sum() for v in g.values()))
+        assert norm > 0.1  # clipping is active in this test
+        for k in want:
+            want[k] += g[k] * min(1.0, 0.1 / float(norm)) / 10.0
+    for k in want:
+        torch.testing.assert_close(got[k], want[k], rtol=1e-4, atol=1e-6)
+    noisy = _private_real_gradient(disc, xb[:0], clip=0.1, noise=2.0, expected_batch=10.0,
+                                   gen=torch.Generator().manual_seed(0))
+    sd = torch.cat([v.flatten() for v in noisy.values()]).std()
+    assert float(sd) == pytest.approx(2.0 * 0.1 / 10.0, rel=0.25)  # empty batch: noise sigma C / (q n)
+
+
+@pytest.mark.parametrize("em_epsilon", [None, 0.05])
+def test_pgb_weights_stay_a_distribution(em_epsilon):
+    rng = np.random.default_rng(1)
+    scores = rng.random((6, 50))
+    res = post_gan_boosting(rng.random(6) * 100, 100, scores, rounds=30, em_epsilon=em_epsilon,
+                            rng=np.random.default_rng(2), keep_history=True)
+    assert res.history.shape == (31, 50)
+    assert (res.history >= 0).all()
+    np.testing.assert_allclose(res.history.sum(axis=1), 1.0, atol=1e-12)
+    assert (res.weights >= 0).all() and res.weights.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_pgb_moves_weight_to_candidates_the_real_data_favour():
+    # D_0 says "real" for the first 10 candidates only, and the real rows score 1 under it; D_1 is
+    # uninformative. Non-private PGB picks D_0 and shifts weight to those candidates.
+    scores = np.vstack([np.r_[np.ones(10), np.zeros(40)], np.full(50, 0.5)])
+    res = post_gan_boosting(np.array([200.0, 100.0]), 200, scores, rounds=50, em_epsilon=None,
+                            rng=np.random.default_rng(0))
+    assert (res.chosen == 0).all()
+    assert res.weights[:10].sum() > 0.8
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        post_gan_boosting(np.zeros(2), 10, scores * 2, rounds=1, em_epsilon=1.0,
+                          rng=np.random.default_rng(0))
+
+
+# --- releases -----------------------------------------------------------------------------------
+
+def test_private_release_columns_dtypes_report_and_untouched_input():
+    df = survey()
+    before = df.copy()
+    rel = synthesize(df, epsilon=2.0, bounds=BOUNDS, seed=3, n=120.0, **FAST)
+    assert isinstance(rel, Release) and rel.method == "pgb"
+    pd.testing.assert_frame_equal(df, before)
+    assert list(rel.data.columns) == list(df.columns) and len(rel.data) == 120
+    assert rel.data.dtypes.to_dict() == df.dtypes.to_dict()
+    assert set(rel.data["edu"]) <= {"low", "mid", "high"}
+    assert rel.data["age"].between(18, 99).all() and rel.data["income"].between(-2000, 10000).all()
+    r = rel.report
+    assert rel.epsilon == r["epsilon"] <= 2.0 and rel.delta == r["delta"] == 1e-5  # min(1e-5, 1/(10 n))
+    assert r["epsilon"] == pytest.approx(min(r["epsilon_pld"], r["epsilon_rdp"]))
+    assert r["epsilon"] > 0.9 * 2.0  # the budget is used, not wasted
+    for key in ("noise_multiplier", "sampling_rate", "steps", "accountant", "pgb_epsilon_per_round",
+                "epsilon_dpsgd_alone", "epsilon_pgb_alone", "pgb_rounds"):
+        assert key in r
+    assert r["sampling_rate"] == pytest.approx(40 / 300) and r["steps"] == 30
+    assert r["epsilon_pgb_alone"] == pytest.approx(0.2 * 2.0, rel=0.01)
+
+
+def test_same_seed_same_release_other_seed_differs():
+    df = survey()
+    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=5, **FAST)
+    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=5.0, **FAST)
+    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=6, **FAST)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    assert a.report == b.report
+    assert not a.data.equals(c.data)
+
+
+@pytest.mark.parametrize("method", ["dpgan", "gan", "pgb-nonprivate"])
+def test_other_methods(method):
+    df = survey()
+    private = method == "dpgan"
+    rel = synthesize(df, epsilon=1.0 if private else None, method=method,
+                     bounds=BOUNDS if private else None, seed=1, **FAST)
+    assert rel.data.dtypes.to_dict() == df.dtypes.to_dict() and len(rel.data) == len(df)
+    assert rel.private is private
+    if not private:
+        assert rel.epsilon == math.inf and rel.report["accountant"] is None
+    else:
+        assert "pgb_rounds" not in rel.report and rel.epsilon <= 1.0
+
+
+def test_numeric_column_given_levels_is_discrete():
+    df = survey().assign(vote=lambda d: d["vote"].astype(int))
+    rel = synthesize(df, epsilon=1.0, bounds={**BOUNDS, "vote": [0, 1]}, seed=1, **FAST)
+    assert rel.data["vote"].dtype == np.int64 and set(rel.data["vote"]) <= {0, 1}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(epsilon=0.0), "`epsilon`"),
+    (dict(epsilon=-1.0), "`epsilon`"),
+    (dict(epsilon=float("inf")), "`epsilon`"),
+    (dict(epsilon=float("nan")), "`epsilon`"),
+    (dict(epsilon=None), "`epsilon` is required"),
+    (dict(epsilon=1.0, delta=1 / 300), "`delta`"),
+    (dict(epsilon=1.0, n=0), "`n`"),
+    (dict(epsilon=1.0, n=-5), "`n`"),
+    (dict(epsilon=1.0, bounds=None), "`bounds` is required"),
+    (dict(epsilon=1.0, bounds={**BOUNDS, "age": (30, 99)}), "'age'.*does not cover"),
+    (dict(epsilon=1.0, bounds={**BOUNDS, "edu": ["low", "mid"]}), "'edu'.*does not cover"),
+    (dict(epsilon=1.0, bounds={k: v for k, v in BOUNDS.items() if k != "sex"}), "'sex'"),
+    (dict(epsilon=1.0, bounds={**BOUNDS, "age": (99, 18)}), "'age'"),
+    (dict(epsilon=1.0, method="gan"), "not private"),
+    (dict(epsilon=1.0, method="magic"), "`method`"),
+    (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),
+])
+def test_bad_arguments(kwargs, match):
+    kw = {"bounds": BOUNDS, **FAST, **kwargs}
+    with pytest.raises((ValueError, TypeError), match=match):
+        synthesize(survey(), **kw)
+
+
+def test_bad_data():
+    df = survey()
+    with pytest.raises(ValueError, match="'income'.*missing"):
+        synthesize(df.assign(income=df["income"].where(df.index > 0)), epsilon=1.0, bounds=BOUNDS, **FAST)
+    with pytest.raises(ValueError, match="'age'.*only one value"):
+        synthesize(df.assign(age=40), epsilon=1.0, bounds=BOUNDS, **FAST)
+    with pytest.raises(TypeError, match="DataFrame"):
+        synthesize(df.to_numpy(), epsilon=1.0, bounds=BOUNDS, **FAST)
+
+
+# --- evaluate -----------------------------------------------------------------------------------
+
+def test_evaluate_identical_data_is_perfect():
+    df = survey(400)
+    ev = evaluate(df, df.copy(), formula="income ~ age + sex", target="vote")
+    assert list(ev.columns) == ["metric", "variable", "value"]
+    v = ev.set_index(["metric", "variable"])["value"]
+    assert (v["tvd_1way"] == 0).all() and (v["tvd_2way"] == 0).all()
+    assert v["correlation_difference_mean_abs"].iloc[0] == pytest.approx(0, abs=1e-12)
+    assert v["coefficient_rmse"].iloc[0] == pytest.approx(0, abs=1e-8)
+    assert v["ci_overlap_mean"].iloc[0] == pytest.approx(1.0)
+    assert v["tstr_accuracy"].iloc[0] == v["trtr_accuracy"].iloc[0]
+
+
+def test_evaluate_detects_independence_and_copies():
+    real, holdout = survey(600, seed=1), survey(300, seed=2)
+    rng = np.random.default_rng(0)
+    indep = real.apply(lambda s: s.sample(frac=1, random_state=int(rng.integers(1e6))).to_numpy())
+    indep = indep.astype(real.dtypes.to_dict())
+    ev = evaluate(real, indep, formula="income ~ age + sex", holdout=holdout).set_index(["metric", "variable"])["value"]
+    assert ev["tvd_1way"].max() < 1e-12  # same marginals ...
+    assert ev["tvd_2way", "age x income"] > 0.3  # ... but the joint is gone
+    assert ev["ci_overlap_mean"].iloc[0] < 0.5
+    copies = evaluate(real, real.copy(), holdout=holdout).set_index(["metric", "variable"])["value"]
+    assert copies["exact_copies", "all"] == 1.0 and copies["membership_auc", "all"] > 0.9
+    fresh = evaluate(real, survey(600, seed=3), holdout=holdout).set_index(["metric", "variable"])["value"]
+    assert abs(fresh["membership_auc", "all"] - 0.5) < 0.1
+    assert fresh["exact_copies", "all"] == 0.0
+
+
+def test_evaluate_multiclass_target_and_errors():
+    real, holdout = survey(400, seed=1), survey(200, seed=2)
+    ev = evaluate(real, survey(400, seed=3), target="edu", holdout=holdout)
+    acc_rows = ev[ev.metric.str.endswith("_accuracy")]
+    assert len(acc_rows) == 2 and acc_rows["value"].between(0, 1).all()
+    num = evaluate(real, survey(400, seed=3), target="income", holdout=holdout)
+    assert num.set_index("metric").loc["trtr_r2", "value"] > 0.5
+    with pytest.raises(ValueError, match="`synthetic` lacks"):
+        evaluate(real, real.drop(columns="age"))
+    with pytest.raises(ValueError, match="`target`"):
+        evaluate(real, real, target="nope")
