@@ -141,6 +141,34 @@ def test_pgb_moves_weight_to_candidates_the_real_data_favour():
                           rng=np.random.default_rng(0))
 
 
+def test_exponential_mechanism_selects_with_the_stated_probabilities():
+    # S_j = sum_i D_j(x_i) - n * phi.D_j(B); with uniform phi: S = (60 - 100*0.5, 40 - 100*0.2) = (10, 20)
+    scores = np.array([[0.5, 0.5], [0.2, 0.2]])
+    eps0 = 0.1
+    picks = [post_gan_boosting(np.array([60.0, 40.0]), 100, scores, rounds=1, em_epsilon=eps0,
+                               rng=np.random.default_rng(s)).chosen[0] for s in range(4000)]
+    p1 = np.exp(eps0 * 20 / 2) / (np.exp(eps0 * 10 / 2) + np.exp(eps0 * 20 / 2))
+    assert np.mean(picks) == pytest.approx(p1, abs=3 * np.sqrt(p1 * (1 - p1) / 4000))
+
+
+def test_quality_score_uses_all_real_rows(monkeypatch):
+    from socgan.synth import _release
+
+    seen = {}
+
+    def spy(real_sums, n, fake_scores, **kw):
+        seen.update(real_sums=real_sums, n=n, fake=fake_scores)
+        return post_gan_boosting(real_sums, n, fake_scores, **kw)
+
+    monkeypatch.setattr(_release, "post_gan_boosting", spy)
+    df = survey()
+    synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=1, **FAST)
+    assert seen["n"] == len(df) == 300
+    assert seen["real_sums"].shape == (seen["fake"].shape[0],)
+    # sums of D in (0, 1) over all 300 rows, not over a batch of about 40
+    assert ((seen["real_sums"] > 40) & (seen["real_sums"] < 300)).all()
+
+
 # --- releases -----------------------------------------------------------------------------------
 
 def test_private_release_columns_dtypes_report_and_untouched_input():

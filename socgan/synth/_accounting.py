@@ -63,7 +63,7 @@ class Events:
                 self.steps))
         if self.em_rounds > 0:
             out.append(dp_event.SelfComposedDpEvent(
-                dp_event.ZCDpEvent(self.em_epsilon ** 2 / 8), self.em_rounds))
+                dp_event.ZCDpEvent(rho=self.em_epsilon ** 2 / 8), self.em_rounds))
         return out
 
 
