@@ -236,6 +236,7 @@ def test_numeric_column_given_levels_is_discrete():
     (dict(epsilon=1.0, bounds={**BOUNDS, "edu": ["low", "mid"]}), "'edu'.*does not cover"),
     (dict(epsilon=1.0, bounds={k: v for k, v in BOUNDS.items() if k != "sex"}), "'sex'"),
     (dict(epsilon=1.0, bounds={**BOUNDS, "age": (99, 18)}), "'age'"),
+    (dict(epsilon=1.0, bounds={**BOUNDS, "age": [18, 99]}), "'age'.*tuple"),
     (dict(epsilon=1.0, method="gan"), "not private"),
     (dict(epsilon=1.0, method="magic"), "`method`"),
     (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),

@@ -143,8 +143,10 @@ def build_schema(data: pd.DataFrame, bounds) -> list[Column]:
             present = s.astype(object).unique()
             unknown = [v for v in present if v not in levels]
             if unknown:
+                hint = (" For a numeric range give a tuple (low, high), not a list."
+                        if pdt.is_numeric_dtype(s.dtype) and len(levels) == 2 else "")
                 raise ValueError(f"`bounds[{name!r}]` does not cover the data: column {name!r} "
-                                 f"has value(s) {_show(unknown)} not among the levels given.")
+                                 f"has value(s) {_show(unknown)} not among the levels given.{hint}")
             cols.append(Column(name, "discrete", s.dtype, start, len(levels), levels=levels))
             start += len(levels)
         else:
