@@ -1,0 +1,176 @@
+"""Data files by extension: CSV, Parquet (pyarrow), Stata ``.dta`` and SPSS ``.sav`` (pyreadstat).
+
+What crosses, and how
+    CSV        numbers, text; integer columns with missing values stay integers (pandas'
+               nullable dtypes); categories are written as their labels.
+    Parquet    every pandas dtype, categories (ordered or not) included.
+    Stata/SPSS value labels become categories on reading, in the order of their codes, when
+               every observed value of the variable is labelled (a variable with only a few
+               labelled codes, such as 99 = "refused", stays numeric); system and user-defined
+               missing values become missing; integer variables (Stata integer storage, SPSS
+               formats with no decimals) holding whole numbers become integers; empty strings
+               become missing. On writing, a category column is written as codes 1..k with its
+               levels as value labels.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from ._atomic import atomic_paths
+
+FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".dta": "Stata", ".sav": "SPSS"}
+_NEEDS = {".parquet": "pyarrow", ".dta": "pyreadstat", ".sav": "pyreadstat"}
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """The extension of ``path`` (lower case) if socgan reads and writes it, and its library
+    installed; otherwise a ValueError (unknown extension) or ImportError (library missing)."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        known = ", ".join(f"{e} ({name})" for e, name in FORMATS.items())
+        raise ValueError(f"{os.fspath(path)!r}: unknown file type {ext or '(no extension)'!r}; "
+                         f"socgan reads and writes {known}.")
+    module = _NEEDS.get(ext)
+    if module is not None:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise ImportError(f"{FORMATS[ext]} files ({ext}) need the {module} package: "
+                              "pip install 'socgan[io]'.") from None
+    return ext
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a data file, its format given by the extension (see the module docstring)."""
+    ext = format_of(path)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{os.fspath(path)!r}: no such file.")
+    try:
+        if ext == ".csv":
+            return pd.read_csv(path, dtype_backend="numpy_nullable")
+        if ext == ".parquet":
+            return pd.read_parquet(path)
+        return _read_labelled(path, ext)
+    except (ValueError, OSError):
+        raise
+    except Exception as exc:  # the readers' own error types (pyreadstat's, pyarrow's) as one message
+        raise ValueError(f"{os.fspath(path)!r}: cannot read it as a {FORMATS[ext]} file ({exc}).") from exc
+
+
+def write_table(data: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``data`` to ``path`` atomically, the format given by the extension."""
+    write_tables([(data, path)])
+
+
+def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]]) -> None:
+    """Write several DataFrames, all or none: every file is written to a temporary file first,
+    and the targets are replaced only when all of them were written."""
+    exts = [format_of(path) for _, path in items]
+    with atomic_paths([path for _, path in items]) as temps:
+        for (data, path), ext, tmp in zip(items, exts, temps):
+            try:
+                _write(data, tmp, ext)
+            except (ValueError, OSError):
+                raise
+            except Exception as exc:
+                raise ValueError(f"{os.fspath(path)!r}: cannot write it as a {FORMATS[ext]} file "
+                                 f"({exc}).") from exc
+
+
+def _write(data: pd.DataFrame, path: Path, ext: str) -> None:
+    if ext == ".csv":
+        data.to_csv(path, index=False)
+    elif ext == ".parquet":
+        data.to_parquet(path, index=False)
+    else:
+        _write_labelled(data, path, ext)
+
+
+# -- Stata and SPSS ---------------------------------------------------------------------------
+_SPSS_WHOLE = re.compile(r"^[A-Z]+\d+$|^[A-Z]+\d+\.0$")  # F8, F8.0, N3: no decimals
+
+
+def _read_labelled(path: Path, ext: str) -> pd.DataFrame:
+    import pyreadstat
+
+    reader = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
+    data, meta = reader(path, user_missing=False)
+    for name in data.columns:
+        s = data[name]
+        if meta.readstat_variable_types.get(name) == "string":
+            data[name] = s.where(s.astype(object).map(lambda v: v != ""), None)
+            continue
+        if pdt.is_object_dtype(s.dtype):  # integer storage with missing values: ints and NaN
+            s = _to_number(s)
+        labels = meta.variable_value_labels.get(name)
+        if labels and pdt.is_numeric_dtype(s.dtype):
+            obs = s.dropna()
+            if len(obs) and obs.isin(list(labels)).all():
+                codes = sorted(labels)
+                data[name] = pd.Categorical.from_codes(pd.Index(codes).get_indexer(s),
+                                                       categories=[labels[c] for c in codes])
+                continue
+        if pdt.is_float_dtype(s.dtype) and _integer_variable(meta, name, ext):
+            obs = s.dropna().to_numpy()
+            if np.array_equal(obs, np.round(obs)):
+                s = s.astype("Int64")
+        data[name] = s
+    return data
+
+
+def _to_number(s: pd.Series) -> pd.Series:
+    """Numbers stored as objects (pyreadstat's integers with missing values) as floats; other
+    objects (dates) as they are, for the imputation to report."""
+    try:
+        return pd.to_numeric(s)
+    except (TypeError, ValueError):
+        return s
+
+
+def _integer_variable(meta, name, ext: str) -> bool:
+    if ext == ".dta":
+        return meta.readstat_variable_types.get(name, "") in ("int8", "int16", "int32")
+    return bool(_SPSS_WHOLE.match(str(meta.original_variable_types.get(name, "")).upper()))
+
+
+def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
+    import pyreadstat
+
+    out = pd.DataFrame(index=range(len(data)))
+    value_labels, formats = {}, {}
+    for name in data.columns:
+        s = data[name].reset_index(drop=True)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes = s.cat.codes.to_numpy()
+            out[name] = _whole(pd.Series(np.where(codes < 0, np.nan, codes + 1.0)), ext)
+            value_labels[name] = {k + 1: str(level) for k, level in enumerate(s.cat.categories)}
+            formats[name] = "F8.0"
+        elif pdt.is_bool_dtype(s.dtype) or pdt.is_integer_dtype(s.dtype):
+            out[name] = _whole(s, ext)
+            formats[name] = "F8.0"
+        elif pdt.is_numeric_dtype(s.dtype):
+            out[name] = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out[name] = s.astype(object).where(s.notna(), None)
+    if ext == ".dta":
+        pyreadstat.write_dta(out, path, variable_value_labels=value_labels)
+    else:
+        pyreadstat.write_sav(out, path, variable_value_labels=value_labels, variable_format=formats)
+
+
+def _whole(s: pd.Series, ext: str):
+    """Whole numbers for pyreadstat: Python ints and None for Stata (integer storage, which
+    pyreadstat chooses for such columns), doubles for SPSS (which has no other numbers)."""
+    values = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if ext == ".sav":
+        return values
+    return pd.Series([None if np.isnan(v) else int(v) for v in values], dtype=object)

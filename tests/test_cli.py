@@ -1,0 +1,215 @@
+"""``socgan impute INPUT --out OUTPUT``: formats, exit codes, one-line errors, progress, atomic output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socgan import io as sio
+from socgan.__main__ import main
+from socgan.io import _tables
+
+pytest.importorskip("pyreadstat")
+pytest.importorskip("pyarrow")
+
+FAST = ["--m", "2", "--epochs", "1", "--seed", "4"]
+N = 40
+
+
+def survey(n=N, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    df = pd.DataFrame({
+        "age": pd.array(rng.integers(18, 90, n), dtype="Int64"),
+        "income": np.round(3000 + 500 * x + rng.normal(0, 100, n), 2),
+        "party": pd.Categorical(rng.choice(["dem", "rep", "ind"], n), categories=["dem", "rep", "ind"]),
+        "region": pd.Series(rng.choice(["north", "south"], n), dtype=object),
+    })
+    for j, col in enumerate(df.columns):
+        df.loc[rng.random(n) < 0.2, col] = None
+    return df
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return tmp_path
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, expected_code=1):
+    assert code == expected_code
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("socgan: error: "), err
+    assert "Traceback" not in err
+
+
+# -- round trips through every format ----------------------------------------------------------
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".dta", ".sav"])
+def test_impute_file_to_long_format(folder, capsys, ext):
+    data = survey()
+    sio.write_table(data, folder / f"in{ext}")
+    code, out, err = run(["impute", folder / f"in{ext}", "--out", folder / f"out{ext}", "--quiet", *FAST], capsys)
+    assert (code, out, err) == (0, "", "")
+    back = sio.read_table(folder / f"out{ext}")
+    imp_col, id_col = (".imp", ".id") if ext in (".csv", ".parquet") else ("Imputation_", "id_")
+    assert back[imp_col].astype(int).tolist() == [0] * N + [1] * N + [2] * N
+    assert back[id_col].astype(int).tolist() == list(range(1, N + 1)) * 3
+    original = back[back[imp_col] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(original[list(data.columns)].isna(), data.isna())
+    for k in (1, 2):
+        completed = back[back[imp_col] == k].reset_index(drop=True)
+        assert completed[list(data.columns)].notna().all().all()
+        observed = data["income"].notna()
+        np.testing.assert_allclose(completed.loc[observed, "income"].astype(float),
+                                   data.loc[observed, "income"].astype(float))
+        if ext != ".csv":  # CSV has no categories; the others keep them
+            assert list(completed["party"].cat.categories) == ["dem", "rep", "ind"]
+    assert sorted(os.listdir(folder)) == sorted([f"in{ext}", f"out{ext}"])
+
+
+def test_formats_convert_and_split_writes_one_file_each(folder, capsys):
+    sio.write_table(survey(), folder / "in.sav")
+    code, _, _ = run(["impute", folder / "in.sav", "--out", folder / "imp.dta", "--split", "--quiet", *FAST],
+                     capsys)
+    assert code == 0
+    assert sorted(os.listdir(folder)) == ["imp_1.dta", "imp_2.dta", "in.sav"]
+    completed = sio.read_table(folder / "imp_2.dta")
+    assert list(completed.columns) == list(survey().columns) and completed.notna().all().all()
+    assert list(completed["party"].cat.categories) == ["dem", "rep", "ind"]
+
+
+def test_same_seed_gives_the_same_file(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    for name in ("a.csv", "b.csv"):
+        assert run(["impute", folder / "in.csv", "--out", folder / name, "--quiet", *FAST], capsys)[0] == 0
+    assert (folder / "a.csv").read_bytes() == (folder / "b.csv").read_bytes()
+
+
+def test_progress_bar_and_summary_unless_quiet(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    code, out, err = run(["impute", folder / "in.csv", "--out", folder / "o.parquet", "--m", "2",
+                          "--epochs", "1"], capsys)
+    assert code == 0 and out == ""
+    assert "GAIN imputation" in err and "socgan: wrote" in err
+    assert "--seed" in err  # no seed given: how to repeat the run
+
+
+def test_warnings_are_single_lines(folder, capsys):
+    data = survey()
+    data.iloc[3] = None  # a row with every value missing
+    sio.write_table(data, folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", "--quiet", *FAST], capsys)
+    assert code == 0
+    assert err.startswith("socgan: warning: 1 row(s)") and len(err.strip().splitlines()) == 1
+
+
+# -- failures: exit code and one line ----------------------------------------------------------
+def test_unknown_output_extension_fails_before_imputing(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "out.xlsx", *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert "unknown file type '.xlsx'" in err and "GAIN imputation" not in err
+
+
+@pytest.mark.parametrize("problem, message", [
+    ("missing input", "no such file"),
+    ("missing folder", "does not exist"),
+    ("overwrite input", "overwrite the input"),
+    ("bad m", "`m` must be at least 1"),
+    ("all missing column", "every value missing"),
+    ("unknown input type", "unknown file type '.txt'"),
+])
+def test_failures_exit_1_with_one_line(folder, capsys, problem, message):
+    data = survey()
+    if problem == "all missing column":
+        data["empty"] = np.nan
+    sio.write_table(data, folder / "in.csv")
+    (folder / "in.txt").write_text("a,b\n1,2\n")
+    args = {"missing input": [folder / "absent.csv", "--out", folder / "o.csv"],
+            "missing folder": [folder / "in.csv", "--out", folder / "no" / "o.csv"],
+            "overwrite input": [folder / "in.csv", "--out", folder / "in.csv"],
+            "bad m": [folder / "in.csv", "--out", folder / "o.csv", "--m", "0"],
+            "all missing column": [folder / "in.csv", "--out", folder / "o.csv"],
+            "unknown input type": [folder / "in.txt", "--out", folder / "o.csv"]}[problem]
+    code, _, err = run(["impute", *args, "--epochs", "1", "--quiet"], capsys)
+    assert_one_line_error(code, err)
+    assert message in err
+    assert not (folder / "o.csv").exists()
+
+
+def test_usage_error_exits_2_with_one_line(folder, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["impute", str(folder / "in.csv"), "--out", str(folder / "o.csv"), "--m", "five"])
+    assert stop.value.code == 2
+    assert_one_line_error(2, capsys.readouterr().err, expected_code=2)
+
+
+def test_console_script_exit_code_and_no_traceback(folder):
+    result = subprocess.run([sys.executable, "-m", "socgan", "impute", str(folder / "absent.sav"),
+                             "--out", str(folder / "o.sav")], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"socgan: error: '{folder / 'absent.sav'}': no such file."]
+
+
+# -- atomic output -------------------------------------------------------------------------------
+@pytest.mark.parametrize("exc, code", [(RuntimeError("disk quota exceeded"), 1), (KeyboardInterrupt(), 130)])
+def test_failure_while_writing_leaves_no_output(folder, capsys, monkeypatch, exc, code):
+    sio.write_table(survey(), folder / "in.csv")
+
+    def write_half_then_fail(data, path, ext):
+        with open(path, "w") as fh:
+            fh.write(".imp,.id,age\n0,1,")
+        raise exc
+
+    monkeypatch.setattr(_tables, "_write", write_half_then_fail)
+    got, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", "--quiet", *FAST], capsys)
+    assert got == code and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert sorted(os.listdir(folder)) == ["in.csv"]
+
+
+def test_split_failure_on_a_later_file_leaves_none(folder, capsys, monkeypatch):
+    sio.write_table(survey(), folder / "in.csv")
+    real, calls = _tables._write, []
+
+    def second_fails(data, path, ext):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        real(data, path, ext)
+
+    monkeypatch.setattr(_tables, "_write", second_fails)
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.parquet", "--split", "--quiet",
+                        *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert sorted(os.listdir(folder)) == ["in.csv"]
+
+
+# -- a dask scheduler, and the demo command --------------------------------------------------------
+def test_scheduler_option_runs_on_a_dask_cluster(folder, capsys):
+    distributed = pytest.importorskip("distributed")
+    sio.write_table(survey(), folder / "in.csv")
+    run(["impute", folder / "in.csv", "--out", folder / "serial.csv", "--quiet", *FAST], capsys)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code, _, err = run(["impute", folder / "in.csv", "--out", folder / "dask.csv", "--quiet",
+                            "--scheduler", cluster.scheduler_address, *FAST], capsys)
+    assert code == 0, err
+    assert (folder / "dask.csv").read_bytes() == (folder / "serial.csv").read_bytes()
+    with pytest.raises(ValueError):
+        distributed.get_client()  # the command closed its client
+
+
+def test_demo_still_runs(folder, capsys):
+    code, out, _ = run(["demo", "--n", "60", "--m", "2", "--out", folder / "demo", "--quiet"], capsys)
+    assert code == 0 and "pooled with Rubin's rules" in out
+    assert {"densities.png", "losses.png", "pooled.csv"} <= set(os.listdir(folder / "demo"))

@@ -1,0 +1,240 @@
+"""socgan.io: data files by extension (CSV, Parquet, Stata, SPSS), value labels as categories,
+and atomic output (no half-written file when writing fails or is interrupted)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+from socgan import io as sio
+from socgan.io import _tables
+
+pyreadstat = pytest.importorskip("pyreadstat")
+pytest.importorskip("pyarrow")
+
+FORMATS = [".csv", ".parquet", ".dta", ".sav"]
+
+
+def survey(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "age": pd.array(rng.integers(18, 90, n), dtype="Int64"),
+        "income": np.round(rng.normal(3000, 500, n), 2),
+        "voted": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+        "party": pd.Categorical(rng.choice(["dem", "rep", "ind"], n), categories=["dem", "rep", "ind"]),
+        "educ": pd.Categorical(rng.choice(["low", "mid", "high"], n), categories=["low", "mid", "high"],
+                               ordered=True),
+        "region": pd.Series(rng.choice(["north", "south"], n), dtype=object),
+    })
+    for j, col in enumerate(df.columns):
+        df.loc[[j, j + 3], col] = None
+    return df
+
+
+def as_text(s: pd.Series) -> list:
+    """Values as comparable text, missing as None (dtypes differ between formats)."""
+    return [None if pd.isna(v) else str(int(v) if isinstance(v, (bool, np.bool_)) else v)
+            for v in s.astype(object)]
+
+
+def files_in(folder) -> list[str]:
+    return sorted(os.listdir(folder))
+
+
+# -- round trips --------------------------------------------------------------------------------
+@pytest.mark.parametrize("ext", FORMATS)
+def test_round_trip_keeps_values_and_missing_cells(tmp_path, ext):
+    df = survey()
+    path = tmp_path / f"data{ext}"
+    sio.write_table(df, path)
+    back = sio.read_table(path)
+    assert list(back.columns) == list(df.columns) and len(back) == len(df)
+    pd.testing.assert_frame_equal(back.isna(), df.isna())
+    for col in ["age", "party", "educ", "region"]:
+        assert as_text(back[col]) == as_text(df[col]), col
+    np.testing.assert_allclose(back["income"].astype(float), df["income"].astype(float))
+    assert pd.api.types.is_integer_dtype(back["age"].dtype)
+    assert files_in(tmp_path) == [path.name]  # no temporary file left
+
+
+@pytest.mark.parametrize("ext", [".parquet", ".dta", ".sav"])
+def test_categories_come_back_as_categories_in_level_order(tmp_path, ext):
+    df = survey()
+    sio.write_table(df, tmp_path / f"d{ext}")
+    back = sio.read_table(tmp_path / f"d{ext}")
+    for col in ["party", "educ"]:
+        assert isinstance(back[col].dtype, pd.CategoricalDtype)
+        assert list(back[col].cat.categories) == list(df[col].cat.categories)
+    assert back["educ"].cat.ordered == (ext == ".parquet")  # Stata and SPSS have no ordered labels
+
+
+@pytest.mark.parametrize("ext", [".dta", ".sav"])
+def test_categories_are_written_as_value_labels(tmp_path, ext):
+    sio.write_table(survey(), tmp_path / f"d{ext}")
+    reader = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
+    raw, meta = reader(tmp_path / f"d{ext}")
+    assert {int(k): v for k, v in meta.variable_value_labels["educ"].items()} == {1: "low", 2: "mid", 3: "high"}
+    assert set(raw["educ"].dropna().astype(int)) <= {1, 2, 3}
+
+
+@pytest.mark.parametrize("ext", [".dta", ".sav"])
+def test_value_labels_become_categories_only_when_every_value_is_labelled(tmp_path, ext):
+    raw = pd.DataFrame({
+        "trust": [1.0, 3.0, np.nan, 2.0, 1.0],    # every value labelled: a categorical
+        "hours": [40.0, 99.0, 38.0, np.nan, 20.0],  # only 99 labelled: stays a number
+        "name": ["a", "", "c", "d", "e"],          # empty string = missing
+    })
+    labels = {"trust": {1: "none", 2: "some", 3: "a lot"}, "hours": {99: "refused"}}
+    path = tmp_path / f"labelled{ext}"
+    (pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav)(
+        raw, path, variable_value_labels=labels)
+    back = sio.read_table(path)
+    assert list(back["trust"].cat.categories) == ["none", "some", "a lot"]
+    assert as_text(back["trust"]) == ["none", "a lot", None, "some", "none"]
+    assert not isinstance(back["hours"].dtype, pd.CategoricalDtype)
+    assert back["hours"].tolist()[:3] == [40, 99, 38]
+    assert as_text(back["name"]) == ["a", None, "c", "d", "e"]
+
+
+def test_spss_user_defined_missing_values_become_missing(tmp_path):
+    raw = pd.DataFrame({"score": [1.0, 2.0, 9.0, 3.0]})
+    path = tmp_path / "um.sav"
+    pyreadstat.write_sav(raw, path, missing_ranges={"score": [9]})
+    assert sio.read_table(path)["score"].isna().tolist() == [False, False, True, False]
+
+
+def test_stata_integer_storage_with_missing_values_reads_as_integers(tmp_path):
+    raw = pd.DataFrame({"kids": pd.Series([1, None, 3], dtype=object)})  # pyreadstat: int storage
+    pyreadstat.write_dta(raw, tmp_path / "i.dta")
+    back = sio.read_table(tmp_path / "i.dta")
+    assert str(back["kids"].dtype) == "Int64" and back["kids"].isna().tolist() == [False, True, False]
+
+
+def test_read_data_can_be_imputed(tmp_path):
+    for ext in FORMATS:
+        sio.write_table(survey(40), tmp_path / f"d{ext}")
+        imp = socgan.impute(sio.read_table(tmp_path / f"d{ext}"), m=1, seed=1, epochs=1, progress=False)
+        assert not imp.datasets[0].isna().any().any(), ext
+
+
+# -- errors -------------------------------------------------------------------------------------
+def test_unknown_extension_names_the_supported_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown file type '\.xlsx'.*\.csv.*\.parquet.*\.dta.*\.sav"):
+        sio.read_table(tmp_path / "data.xlsx")
+    with pytest.raises(ValueError, match="no extension"):
+        sio.write_table(survey(), tmp_path / "data")
+    assert files_in(tmp_path) == []
+
+
+def test_missing_input_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        sio.read_table(tmp_path / "absent.csv")
+
+
+def test_missing_library_says_what_to_install(monkeypatch):
+    real = _tables.importlib.import_module
+
+    def without_pyreadstat(name, *args):
+        if name == "pyreadstat":
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(_tables.importlib, "import_module", without_pyreadstat)
+    with pytest.raises(ImportError, match=r"pyreadstat.*socgan\[io\]"):
+        sio.format_of("survey.sav")
+
+
+def test_corrupt_file_is_a_value_error_naming_it(tmp_path):
+    bad = tmp_path / "broken.sav"
+    bad.write_bytes(b"not an SPSS file")
+    with pytest.raises(ValueError, match="broken.sav.*SPSS"):
+        sio.read_table(bad)
+
+
+# -- atomic output ------------------------------------------------------------------------------
+def failing_writer(exc):
+    def write(data, path, ext):
+        with open(path, "w") as fh:
+            fh.write("half a fi")  # something is on disk when the failure comes
+        raise exc
+    return write
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_failed_write_leaves_no_file(tmp_path, monkeypatch, exc):
+    monkeypatch.setattr(_tables, "_write", failing_writer(exc))
+    with pytest.raises(type(exc) if isinstance(exc, KeyboardInterrupt) else ValueError):
+        sio.write_table(survey(), tmp_path / "out.csv")
+    assert files_in(tmp_path) == []
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.parquet"
+    sio.write_table(survey(), target)
+    before = target.read_bytes()
+    monkeypatch.setattr(_tables, "_write", failing_writer(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        sio.write_table(survey(seed=5), target)
+    assert target.read_bytes() == before and files_in(tmp_path) == ["out.parquet"]
+
+
+def test_several_files_are_written_all_or_none(tmp_path, monkeypatch):
+    real = _tables._write
+
+    def second_fails(data, path, ext):
+        if ext == ".sav":
+            raise OSError("no space left on device")
+        real(data, path, ext)
+
+    monkeypatch.setattr(_tables, "_write", second_fails)
+    with pytest.raises(OSError, match="no space"):
+        sio.write_tables([(survey(), tmp_path / "a.csv"), (survey(), tmp_path / "b.sav")])
+    assert files_in(tmp_path) == []
+
+
+def test_output_gets_ordinary_file_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        sio.write_table(survey(), tmp_path / "p.csv")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "p.csv").stat().st_mode & 0o777 == 0o644
+
+
+# -- imputations to files -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_imp():
+    return socgan.impute(survey(30), m=2, seed=3, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("ext, imp_col, id_col", [(".csv", ".imp", ".id"), (".parquet", ".imp", ".id"),
+                                                  (".dta", "Imputation_", "id_"),
+                                                  (".sav", "Imputation_", "id_")])
+def test_long_format_file(tmp_path, small_imp, ext, imp_col, id_col):
+    paths = sio.write_imputations(small_imp, tmp_path / f"long{ext}")
+    back = sio.read_table(paths[0])
+    assert list(back.columns[:2]) == [imp_col, id_col]
+    assert back[imp_col].astype(int).tolist() == [0] * 30 + [1] * 30 + [2] * 30
+    assert back.loc[back[imp_col] > 0].drop(columns=[imp_col, id_col]).notna().all().all()
+    pd.testing.assert_frame_equal(back.loc[back[imp_col] == 0, list(small_imp.data.columns)].isna()
+                                  .reset_index(drop=True), small_imp.data.isna().reset_index(drop=True))
+
+
+def test_split_writes_one_file_per_imputation(tmp_path, small_imp):
+    paths = sio.write_imputations(small_imp, tmp_path / "imp.parquet", split=True)
+    assert [p.name for p in paths] == ["imp_1.parquet", "imp_2.parquet"] == files_in(tmp_path)
+    for path, completed in zip(paths, small_imp.datasets):
+        pd.testing.assert_frame_equal(sio.read_table(path), completed.reset_index(drop=True),
+                                      check_dtype=False)  # object strings come back as str
+
+
+def test_long_format_name_clash_in_stata(tmp_path):
+    df = survey(30).rename(columns={"region": "Imputation_"})
+    imp = socgan.impute(df, m=1, seed=1, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="Imputation_.*rename it"):
+        sio.write_imputations(imp, tmp_path / "x.dta")
+    assert files_in(tmp_path) == []
