@@ -51,20 +51,18 @@ def _impute(args: argparse.Namespace) -> int:
     import pandas as pd
 
     import socgan
-    from socgan.io import format_of, imputation_paths, read_table, write_imputations
+    from socgan.io import check_writable, format_of, imputation_paths, read_table, write_imputations
 
     # Every check that can fail is made before the (long) imputation starts.
     format_of(args.input)
     out = Path(args.out)
     format_of(out)
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"--out {os.fspath(out)!r}: the folder {os.fspath(out.parent)!r} "
-                                "does not exist.")
     targets = imputation_paths(out, args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
     data = read_table(args.input)
     data.index = pd.RangeIndex(1, len(data) + 1)  # .id = row number in the input file, as in R
+    check_writable(data, out, split=args.split)
     with contextlib.ExitStack() as stack:
         backend, n_jobs = None, args.n_jobs
         if args.scheduler is not None:

@@ -121,6 +121,14 @@ def test_unknown_output_extension_fails_before_imputing(folder, capsys):
     assert "unknown file type '.xlsx'" in err and "GAIN imputation" not in err
 
 
+def test_a_file_the_format_cannot_hold_fails_before_imputing(folder, capsys):
+    sio.write_table(survey().rename(columns={"region": "home region"}), folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "out.dta", *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert "'home region' contains a space" in err and "GAIN imputation" not in err
+    assert sorted(os.listdir(folder)) == ["in.csv"]
+
+
 @pytest.mark.parametrize("problem, message", [
     ("missing input", "no such file"),
     ("missing folder", "does not exist"),
@@ -166,7 +174,11 @@ def test_console_script_exit_code_and_no_traceback(folder):
 def test_failure_while_writing_leaves_no_output(folder, capsys, monkeypatch, exc, code):
     sio.write_table(survey(), folder / "in.csv")
 
+    real = _tables._write
+
     def write_half_then_fail(data, path, ext):
+        if ".check" in path.name:  # the dry run before imputing succeeds; the real write fails
+            return real(data, path, ext)
         with open(path, "w") as fh:
             fh.write(".imp,.id,age\n0,1,")
         raise exc
@@ -183,7 +195,7 @@ def test_split_failure_on_a_later_file_leaves_none(folder, capsys, monkeypatch):
 
     def second_fails(data, path, ext):
         calls.append(path)
-        if len(calls) == 2:
+        if len(calls) == 3:  # calls: the dry run before imputing, then imp_1, imp_2
             raise OSError("No space left on device")
         real(data, path, ext)
 

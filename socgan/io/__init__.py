@@ -4,8 +4,8 @@ outputs written atomically. File I/O lives here, apart from the statistics in
 """
 
 from ._atomic import atomic_paths
-from ._imputations import imputation_paths, write_imputations
+from ._imputations import check_writable, imputation_paths, write_imputations
 from ._tables import FORMATS, format_of, read_table, write_table, write_tables
 
 __all__ = ["read_table", "write_table", "write_tables", "write_imputations", "imputation_paths",
-           "format_of", "FORMATS", "atomic_paths"]
+           "check_writable", "format_of", "FORMATS", "atomic_paths"]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from ._tables import format_of, write_tables
 
@@ -34,13 +39,40 @@ def write_imputations(imputations, path: str | os.PathLike, *, split: bool = Fal
         frames = list(imputations.datasets)
     else:
         paths = [Path(path)]
-        long = imputations.long()
-        names = _LONG_NAMES.get(ext, {})
-        clash = [new for new in names.values() if new in long.columns]
-        if clash:
-            raise ValueError(f"The data have a column named {clash[0]!r}, the name the long format "
-                             f"uses in {ext} files for {'.imp' if clash[0] == names['.imp'] else '.id'}; "
-                             "rename it, or write one file per imputation.")
-        frames = [long.rename(columns=names)]
+        frames = [_for_file(imputations.long(), ext)]
     write_tables(list(zip(frames, paths)))
     return paths
+
+
+def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool = False) -> None:
+    """Raise the error that writing imputations of ``data`` to ``path`` would raise (unknown
+    type, missing folder, no permission, names or values the format cannot hold), by writing
+    the first rows to a temporary file beside ``path`` and removing it: a long run then does
+    not fail only at its end."""
+    ext = format_of(path)
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{os.fspath(path)!r}: the folder {os.fspath(path.parent)!r} does not exist.")
+    head = data.head(5).reset_index(drop=True)
+    if not split:
+        head.insert(0, ".id", np.arange(1, len(head) + 1))
+        head.insert(0, ".imp", 0)
+        head = _for_file(head, ext)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".check{ext}")
+    os.close(fd)
+    try:
+        write_tables([(head, name)])
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _for_file(long: pd.DataFrame, ext: str) -> pd.DataFrame:
+    """The long format with .imp and .id named as the file type allows."""
+    names = _LONG_NAMES.get(ext, {})
+    clash = [new for new in names.values() if new in long.columns]
+    if clash:
+        raise ValueError(f"The data have a column named {clash[0]!r}, the name the long format "
+                         f"uses in {ext} files for {'.imp' if clash[0] == names['.imp'] else '.id'}; "
+                         "rename it, or write one file per imputation.")
+    return long.rename(columns=names)
