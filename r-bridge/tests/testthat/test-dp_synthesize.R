@@ -1,0 +1,166 @@
+# dp_synthesize(): tiny real runs (few steps, small candidate sets) and argument checks in R.
+
+synth_data <- function(n = 60) {
+  set.seed(3)
+  data.frame(
+    x = runif(n, 0, 10),
+    i = sample(1:5, n, replace = TRUE),
+    b = runif(n) < 0.4,
+    f = factor(sample(c("a", "b", "c"), n, TRUE), levels = c("c", "a", "b")),
+    o = factor(sample(c("lo", "mid", "hi"), n, TRUE), levels = c("lo", "mid", "hi"),
+               ordered = TRUE),
+    s = sample(c("u", "v", "\u00e9"), n, TRUE),
+    stringsAsFactors = FALSE
+  )
+}
+
+synth_bounds <- function(d) {
+  list(x = c(0, 10), i = c(1, 5), b = c(FALSE, TRUE), f = d$f, o = levels(d$o),
+       s = c("u", "v", "\u00e9", "w"))
+}
+
+# Small settings: a release in a few seconds.
+tiny_synth <- function(d, ...) {
+  dp_synthesize(d, ..., steps = 20, batch_size = 16, snapshots = 4, candidates = 200,
+                pgb_rounds = 10)
+}
+
+test_that("dp_synthesize() returns R data of the input's types, with the privacy spent", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  syn <- tiny_synth(d, epsilon = 1, bounds = synth_bounds(d), seed = 1, n = 30)
+  expect_s3_class(syn, "data.frame")
+  expect_identical(names(syn), names(d))
+  expect_identical(nrow(syn), 30L)
+  expect_identical(rownames(syn), as.character(1:30))
+  expect_identical(lapply(syn, class), lapply(d, class))
+  expect_identical(levels(syn$f), levels(d$f))
+  expect_identical(levels(syn$o), levels(d$o))
+  expect_true(is.integer(syn$i) && is.logical(syn$b) && is.character(syn$s))
+  expect_false(anyNA(syn))
+  expect_true(all(syn$x >= 0 & syn$x <= 10))
+  expect_true(all(syn$i %in% 1:5))
+  expect_true(all(syn$s %in% c("u", "v", "\u00e9", "w")))
+
+  expect_identical(attr(syn, "method"), "pgb")
+  expect_type(attr(syn, "epsilon"), "double")
+  expect_true(attr(syn, "epsilon") > 0 && attr(syn, "epsilon") <= 1)
+  expect_equal(attr(syn, "delta"), min(1e-5, 1 / (10 * nrow(d))))
+  report <- attr(syn, "privacy_report")
+  expect_type(report, "list")
+  expect_identical(report$epsilon_requested, 1)
+  expect_identical(report$epsilon, attr(syn, "epsilon"))
+  expect_identical(report$rows_released, 30L)
+  expect_true(report$noise_multiplier > 0)
+  expect_identical(report$public_bounds$x, c(0, 10))
+  expect_identical(report$public_bounds$f, levels(d$f))
+})
+
+test_that("the same seed gives the same release; 20 and 20L, 2 and 2L cross alike", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  b <- synth_bounds(d)
+  a <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 7, steps = 20,
+                     batch_size = 16)
+  a2 <- dp_synthesize(d, epsilon = 2L, method = "dpgan", bounds = b, seed = 7L, steps = 20L,
+                      batch_size = 16L)
+  expect_identical(a, a2)
+  expect_identical(attr(a, "method"), "dpgan")
+  expect_true(attr(a, "epsilon") <= 2)
+  other <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 8, steps = 20,
+                         batch_size = 16)
+  expect_false(identical(a$x, other$x))
+})
+
+test_that("non-private methods need no epsilon or bounds and say they are not private", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  syn <- tiny_synth(d, method = "pgb-nonprivate", seed = 2)
+  expect_identical(lapply(syn, class), lapply(d, class))
+  expect_identical(nrow(syn), nrow(d))
+  expect_identical(attr(syn, "epsilon"), Inf)
+  expect_identical(attr(syn, "delta"), NA_real_)
+  expect_identical(attr(syn, "method"), "pgb-nonprivate")
+})
+
+test_that("a list of values makes a number discrete", {
+  skip_if_no_socgan()
+  d <- data.frame(k = rep(c(0L, 1L), 30), x = seq(0, 1, length.out = 60))
+  syn <- dp_synthesize(d, epsilon = 1, method = "dpgan", seed = 1, steps = 10, batch_size = 16,
+                       bounds = list(k = list(0, 1), x = c(0, 1)))
+  expect_true(is.integer(syn$k))
+  expect_true(all(syn$k %in% 0:1))
+})
+
+test_that("errors raised by Python reach the R user", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  b <- synth_bounds(d)
+  b$x <- c(0, 5)
+  expect_error(tiny_synth(d, epsilon = 1, bounds = b, seed = 1), "does not cover the data")
+  expect_error(tiny_synth(d, epsilon = 1, bounds = synth_bounds(d)[1:5], seed = 1),
+               "gives nothing for column")
+  expect_error(tiny_synth(d, epsilon = 1, bounds = synth_bounds(d), no_such_setting = 1),
+               "no_such_setting")
+})
+
+test_that("dp_synthesize() checks its arguments in R, before calling Python", {
+  d <- synth_data(10)
+  b <- synth_bounds(d)
+  expect_error(dp_synthesize(list(x = 1), epsilon = 1, bounds = b),
+               "`data` must be a data.frame")
+  expect_error(dp_synthesize(d, epsilon = -1, bounds = b), "`epsilon` must be one number")
+  expect_error(dp_synthesize(d, epsilon = 0, bounds = b), "`epsilon` must be one number")
+  expect_error(dp_synthesize(d, epsilon = Inf, bounds = b), "`epsilon` must be one number")
+  expect_error(dp_synthesize(d, epsilon = c(1, 2), bounds = b), "`epsilon` must be one number")
+  expect_error(dp_synthesize(d, epsilon = "1", bounds = b), "`epsilon` must be one number")
+  expect_error(dp_synthesize(d, bounds = b), "`epsilon` is required")
+  expect_error(dp_synthesize(d, epsilon = 1, delta = 1, bounds = b), "`delta` must be one number")
+  expect_error(dp_synthesize(d, epsilon = 1), "`bounds` is required for a private release")
+  expect_error(dp_synthesize(d, epsilon = 1, method = "gan"), "is not private")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, method = "ctgan"), "should be one of")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, n = 0), "`n` must be at least 1")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, seed = 1.5), "`seed` must be one whole")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, steps = 2.5), "`steps` must be one whole")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, progress = NA), "`progress` must be TRUE")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, batch_size = 0.5), "`batch_size`")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, pgb_share = 1.5), "`pgb_share`")
+  expect_error(socgan:::check_synth_options(list(3)), "must be named")
+  expect_identical(socgan:::check_synth_options(list(hidden = 8, clip_norm = 1L)),
+                   list(hidden = 8L, clip_norm = 1))
+
+  # bounds
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = c(x = 1)), "`bounds` must be a named list")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = "x"), "`bounds` must be a named list")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = list(c(0, 1))), "must be a named list")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = c(b, list(zz = c(0, 1)))),
+               "not in `data`: zz")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = modifyList(b, list(x = c(0, 5, 10)))),
+               "`bounds\\$x` must be c\\(low, high\\)")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = modifyList(b, list(x = c(10, 0)))),
+               "finite low < high")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = modifyList(b, list(x = c("a", "b")))),
+               "column `x` is numeric")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = modifyList(b, list(s = c(0, 1)))),
+               "column `s` is not numeric")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = modifyList(b, list(f = c("a", NA)))),
+               "without NA")
+
+  # data
+  d_na <- d
+  d_na$x[2] <- NA
+  expect_error(dp_synthesize(d_na, epsilon = 1, bounds = b), "needs complete data.*column\\(s\\) x")
+  d_date <- data.frame(x = 1:3, when = Sys.Date() + 0:2)
+  expect_error(dp_synthesize(d_date, epsilon = 1, bounds = list(x = c(0, 5), when = c(0, 1))),
+               "convert column\\(s\\) when")
+})
+
+test_that("bounds cross as (low, high) ranges and lists of levels", {
+  d <- synth_data(10)
+  b <- socgan:::check_bounds(c(synth_bounds(d)[1:5], list(s = list("u", "v", 1))), d)
+  expect_identical(b$x, list(kind = "range", value = c(0, 10)))
+  expect_identical(b$i, list(kind = "range", value = c(1, 5)))
+  expect_identical(b$b, list(kind = "levels", value = list(FALSE, TRUE)))
+  expect_identical(b$f, list(kind = "levels", value = list("c", "a", "b")))
+  expect_identical(b$s$value, list("u", "v", 1))
+})
