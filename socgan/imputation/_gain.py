@@ -27,7 +27,8 @@ Deviations, each for a reason (also listed in the README)
        G to extreme, overconfident probabilities.
     4. Hidden width max(128, 2 × number of features) instead of the number of features; Adam
        with weight decay and a learning rate of 0.01 decayed to zero on a cosine schedule
-       (the paper: Adam at a fixed rate, 10,000 iterations); training length in epochs.
+       (the paper: Adam at a fixed rate, 10,000 iterations); training length in epochs, capped
+       at ``max_steps`` gradient steps so that large data do not cost more than accuracy needs.
     5. Missing cells of a row are drawn one column at a time, discrete columns first (below).
 
 Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
@@ -71,6 +72,7 @@ class GainSettings:
     """Hyper-parameters of one GAIN imputation model (validated by ``impute``)."""
 
     epochs: int = 200
+    max_steps: int = 4000
     batch_size: int = 128
     hint_rate: float = 0.9
     alpha: float = 10.0
@@ -197,12 +199,12 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
     batch = min(settings.batch_size, n)
     steps_per_epoch = max(1, n // batch)
     # Cosine decay of both learning rates to zero: fast early progress, precise final fit.
-    total = settings.epochs * steps_per_epoch
+    total = training_steps(n, settings)
     sched = [torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total) for o in (opt_g, opt_d)]
     history: list[tuple] = []
     try:
         _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch,
-                      steps_per_epoch, history, tick, dev)
+                      steps_per_epoch, total, history, tick, dev)
     except RuntimeError as err:  # torch's sampling refuses NaN probabilities
         if all(torch.isfinite(p).all() for p in model.parameters()):
             raise
@@ -213,14 +215,29 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
     return model, history
 
 
+def training_steps(n_rows: int, settings: GainSettings) -> int:
+    """Gradient steps for ``n_rows`` training rows: ``epochs`` passes, at most ``max_steps``,
+    so that training cost stops growing with the number of rows once the model has seen
+    enough batches (each step's batch is a fresh sample of rows)."""
+    steps_per_epoch = max(1, n_rows // min(settings.batch_size, n_rows))
+    return min(settings.epochs * steps_per_epoch, settings.max_steps)
+
+
+def training_epochs(n_rows: int, settings: GainSettings) -> int:
+    """Epochs actually run (the last one possibly cut short by ``max_steps``)."""
+    steps_per_epoch = max(1, n_rows // min(settings.batch_size, n_rows))
+    return -(-training_steps(n_rows, settings) // steps_per_epoch)
+
+
 def _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch, steps_per_epoch,
-                  history, tick, dev) -> None:
+                  total, history, tick, dev) -> None:
     n = xt.shape[0]
     owner = model.layout.owner
-    for epoch in range(settings.epochs):
+    for epoch in range(-(-total // steps_per_epoch)):
         perm = torch.randperm(n, generator=generator)
         sums = torch.zeros(3, dtype=torch.float64)
-        for step in range(steps_per_epoch):
+        steps = min(steps_per_epoch, total - epoch * steps_per_epoch)
+        for step in range(steps):
             idx = perm[step * batch:(step + 1) * batch]
             xb, mb = xt[idx.to(dev)], mt[idx.to(dev)]
             # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
@@ -261,7 +278,7 @@ def _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch
             for sc in sched:
                 sc.step()
             sums += torch.stack([d_loss.detach(), g_adv.detach(), g_rec.detach()]).double().cpu()
-        means = (sums / steps_per_epoch).tolist()
+        means = (sums / steps).tolist()
         if not np.all(np.isfinite(means)):
             raise FloatingPointError(
                 f"GAIN training diverged (a loss became {means} in epoch {epoch + 1}); use a "
