@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
 
 
 def as_count(value, name: str, *, minimum: int = 1) -> int:
@@ -43,3 +44,19 @@ def as_seed(seed, name: str = "seed") -> int | None:
     if seed is None:
         return None
     return as_count(seed, name, minimum=0)
+
+
+def check_frame(data) -> None:
+    """``data`` must be a DataFrame with columns, at least 2 rows and unique column names."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"`data` must be a pandas DataFrame, got {type(data).__name__}; "
+            "convert it with pandas.DataFrame(...) first."
+        )
+    if data.shape[1] == 0:
+        raise ValueError("`data` has no columns.")
+    if len(data) < 2:
+        raise ValueError(f"`data` must have at least 2 rows, got {len(data)}.")
+    dup = data.columns[data.columns.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"`data` has duplicate column names: {dup}; give every column its own name.")

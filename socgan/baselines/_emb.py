@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._checks import as_count, as_real, as_seed
+from .._checks import as_count, as_real, as_seed, check_frame
 from ..imputation import Imputations
 
 _LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"]
@@ -105,7 +105,7 @@ def emb_impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, empri
     >>> len(imp.datasets)
     3
     """
-    _check_frame(data)
+    check_frame(data)
     m = as_count(m, "m", minimum=1)
     seed = as_seed(seed)
     empri = as_real(empri, "empri", low=0.0, high=np.inf, closed_low=True)
@@ -376,19 +376,6 @@ class _Design:
             s = data.iloc[:, j]
             out.isetitem(j, _fill(s, miss, np.array(levels, dtype=object)[pick], "nominal"))
         return out
-
-
-def _check_frame(data) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}; "
-                        "convert it with pandas.DataFrame(...) first.")
-    if data.shape[1] == 0:
-        raise ValueError("`data` has no columns.")
-    if len(data) < 2:
-        raise ValueError(f"`data` must have at least 2 rows, got {len(data)}.")
-    dup = data.columns[data.columns.duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"`data` has duplicate column names: {dup}; give every column its own name.")
 
 
 def _column_list(data: pd.DataFrame, value, name: str) -> list:

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .._checks import as_count, as_real, as_seed
+from .._checks import as_count, as_real, as_seed, check_frame
 from ._encoding import Encoder
 from ._gain import (_MIN_OOB_RESIDUALS, GainSettings, draw_imputations, standardized_residuals,
                     train_model, training_epochs)
@@ -23,21 +23,6 @@ Device = Literal["auto", "cpu", "cuda"]
 # The global torch RNG (initial weights, the generator's draws) is per process: imputations that
 # share a process (threads of one dask worker) take turns, so each sees only its own seed.
 _TORCH_RNG = threading.Lock()
-
-
-def _check_frame(data) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"`data` must be a pandas DataFrame, got {type(data).__name__}; "
-            "convert it with pandas.DataFrame(...) first."
-        )
-    if data.shape[1] == 0:
-        raise ValueError("`data` has no columns.")
-    if len(data) < 2:
-        raise ValueError(f"`data` must have at least 2 rows, got {len(data)}.")
-    dup = data.columns[data.columns.duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"`data` has duplicate column names: {dup}; give every column its own name.")
 
 
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
@@ -121,7 +106,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     >>> len(imp.datasets)
     2
     """
-    _check_frame(data)
+    check_frame(data)
     m = as_count(m, "m", minimum=1)
     seed = as_seed(seed)
     settings = GainSettings(

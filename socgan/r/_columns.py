@@ -48,7 +48,7 @@ class RColumn:
 
     ``values`` is float64 for ``double`` and ``date`` (days since 1970-01-01), int32 for
     ``integer`` and ``logical`` (0/1), and int32 1-based codes into ``levels`` for ``factor``
-    and ``character``; entries under ``missing`` are placeholders (0).
+    and ``character``; entries under ``missing`` hold 0 as filler.
     """
 
     name: str
