@@ -9,8 +9,9 @@ imputation call only (data generation excluded; for R, conversion to and from R 
     python bench/scaling.py --sizes 1000,10000,100000,1000000 --methods socgan,mice,amelia \\
         --m 5 --timeout 900 [--write-results]
 
-A method that exceeds ``--timeout`` at some n is not run at larger n. hyperimpute's GAIN is not run:
-installing hyperimpute here pulls a different torch build (see RESULTS.md).
+A method that exceeds ``--timeout`` at some n is not run at larger n. hyperimpute's GAIN is not run
+yet: installing hyperimpute adds ~100 packages (TensorFlow, Jupyter, ...), so it needs its own
+environment (see RESULTS.md).
 """
 
 from __future__ import annotations
