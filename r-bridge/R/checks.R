@@ -61,3 +61,31 @@ deparse_short <- function(x) {
   text <- paste(deparse(x, width.cutoff = 40L), collapse = " ")
   if (nchar(text) > 40L) paste0(substr(text, 1L, 37L), "...") else text
 }
+
+# Settings passed through `...`: named, each once; `counts` cross as integers, `reals` (a named
+# list of upper bounds) as doubles in [0, bound]; anything else must be a single value.
+# `skip_null = TRUE` lets NULL through for every setting (Python's None).
+check_options <- function(options, counts, reals = list(), example, skip_null) {
+  if (!length(options)) return(list())
+  nms <- names(options)
+  if (is.null(nms) || any(!nzchar(nms))) {
+    stop("Settings in `...` must be named, e.g. ", example, ".", call. = FALSE)
+  }
+  if (anyDuplicated(nms)) {
+    stop("A setting is given twice in `...`: ", paste(nms[duplicated(nms)], collapse = ", "),
+         ".", call. = FALSE)
+  }
+  for (nm in nms) {
+    value <- options[[nm]]
+    if (skip_null && is.null(value)) next
+    if (nm %in% counts) {
+      options[[nm]] <- check_count(value, nm)
+    } else if (nm %in% names(reals)) {
+      options[[nm]] <- check_number(value, nm, 0, reals[[nm]])
+    } else if (!is.null(value) && (!is.atomic(value) || length(value) != 1L || is.na(value))) {
+      stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
+           call. = FALSE)
+    }
+  }
+  options
+}

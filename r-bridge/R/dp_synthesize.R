@@ -241,28 +241,8 @@ bounds_to_python <- function(bounds) {
 
 # synthesize() settings that are counts cross as integers, the others as doubles.
 synth_count_options <- c("batch_size", "hidden", "snapshots", "candidates", "pgb_rounds")
-synth_real_options <- c("clip_norm", "learning_rate", "pgb_share")
-
 check_synth_options <- function(options) {
-  if (!length(options)) return(list())
-  nms <- names(options)
-  if (is.null(nms) || any(!nzchar(nms))) {
-    stop("Settings in `...` must be named, e.g. batch_size = 32.", call. = FALSE)
-  }
-  if (anyDuplicated(nms)) {
-    stop("A setting is given twice in `...`: ", paste(nms[duplicated(nms)], collapse = ", "),
-         ".", call. = FALSE)
-  }
-  for (nm in nms) {
-    value <- options[[nm]]
-    if (nm %in% synth_count_options) {
-      options[[nm]] <- check_count(value, nm)
-    } else if (nm %in% synth_real_options) {
-      options[[nm]] <- check_number(value, nm, 0, if (nm == "pgb_share") 1 else Inf)
-    } else if (!is.null(value) && (!is.atomic(value) || length(value) != 1L || is.na(value))) {
-      stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
-           call. = FALSE)
-    }
-  }
-  options
+  check_options(options, counts = synth_count_options,
+                reals = list(clip_norm = Inf, learning_rate = Inf, pgb_share = 1),
+                example = "batch_size = 32", skip_null = FALSE)
 }

@@ -75,24 +75,5 @@ long_to_mids <- function(long) {
 gain_count_options <- c("epochs", "batch_size", "hidden")
 
 check_gain_options <- function(options) {
-  if (!length(options)) return(list())
-  nms <- names(options)
-  if (is.null(nms) || any(!nzchar(nms))) {
-    stop("Settings in `...` must be named, e.g. epochs = 100.", call. = FALSE)
-  }
-  if (anyDuplicated(nms)) {
-    stop("A setting is given twice in `...`: ", paste(nms[duplicated(nms)], collapse = ", "),
-         ".", call. = FALSE)
-  }
-  for (nm in nms) {
-    value <- options[[nm]]
-    if (is.null(value)) next
-    if (nm %in% gain_count_options) {
-      options[[nm]] <- check_count(value, nm)
-    } else if (!is.atomic(value) || length(value) != 1L || is.na(value)) {
-      stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
-           call. = FALSE)
-    }
-  }
-  options
+  check_options(options, counts = gain_count_options, example = "epochs = 100", skip_null = TRUE)
 }

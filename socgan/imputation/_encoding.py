@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-KINDS = ("continuous", "integer", "binary", "categorical", "ordered")
 
 
 @dataclass
