@@ -6,7 +6,9 @@ Through rpy2 (imported on first use, so ``import socgan.r`` works without R):
   ordered ones too; every missing value ↔ ``NA``; integers, logicals, strings and dates kept);
 * :func:`as_mids` — socgan's imputations as a mice ``mids``; :func:`save_rds` writes it (or a
   DataFrame) to a file R users open with ``readRDS()``;
-* :func:`run_mice`, :func:`run_amelia` — R's mice and Amelia on a DataFrame, for comparisons.
+* :func:`run_mice`, :func:`run_amelia` — R's mice and Amelia on a DataFrame, for comparisons;
+* :func:`run_glmer_mrp` — MRP's multilevel regression fitted with lme4's ``glmer`` (or ``lmer``)
+  and poststratified in R, the reference for socgan's MRP baseline.
 
 Without rpy2 or R these raise :class:`RUnavailableError` naming what to install
 (``pip install "rpy2>=3.5,<3.6"``, ``apt-get install r-base-core r-cran-mice``).
@@ -15,12 +17,12 @@ Without rpy2 or R these raise :class:`RUnavailableError` naming what to install
 (``r-bridge/``), which calls socgan through reticulate; they need neither R nor rpy2.
 """
 
-from ._bridge import as_mids, run_amelia, run_mice, save_rds
+from ._bridge import as_mids, run_amelia, run_glmer_mrp, run_mice, save_rds
 from ._convert import from_r, to_r
 from ._session import RUnavailableError, r_available
 from ._wire import decode_frame, encode_frame, encode_frames
 
 __all__ = [
-    "to_r", "from_r", "as_mids", "save_rds", "run_mice", "run_amelia",
+    "to_r", "from_r", "as_mids", "save_rds", "run_mice", "run_amelia", "run_glmer_mrp",
     "r_available", "RUnavailableError", "encode_frame", "decode_frame", "encode_frames",
 ]

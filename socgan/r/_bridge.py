@@ -5,6 +5,8 @@
 * :func:`run_mice` and :func:`run_amelia` run the reference R implementations (van Buuren &
   Groothuis-Oudshoorn 2011, mice; Honaker, King & Blackwell 2011, Amelia II) on a DataFrame and
   return completed DataFrames with the input's index and dtypes, to compare socgan against.
+* :func:`run_glmer_mrp` fits MRP's multilevel regression with ``lme4::glmer`` (Bates et al.
+  2015) — the model and cells of socgan's MRP baseline — and poststratifies it in R.
 """
 
 from __future__ import annotations
@@ -47,6 +49,25 @@ list(
       stop(sprintf("Amelia did not finish (code %s): %s", a$code,
                    paste(unlist(a$message), collapse = " ")))
     unname(a$imputations[seq_len(m)])
+  },
+  glmer_mrp = function(data, census, formula, binary) {
+    notes <- character(0)
+    keep <- function(cond) {  # glmer's "boundary (singular) fit" and convergence notes
+      notes <<- c(notes, conditionMessage(cond))
+      invokeRestart(if (inherits(cond, "warning")) "muffleWarning" else "muffleMessage")
+    }
+    fit <- withCallingHandlers(
+      if (binary) lme4::glmer(stats::as.formula(formula), data = data,
+                              family = stats::binomial, nAGQ = 1L)
+      else lme4::lmer(stats::as.formula(formula), data = data, REML = FALSE),
+      warning = keep, message = keep)
+    vc <- as.data.frame(lme4::VarCorr(fit))
+    # areas and levels without respondents get a zero random effect, as in socgan
+    p <- stats::predict(fit, newdata = census, type = "response", allow.new.levels = TRUE)
+    est <- tapply(p * census$n_, census$g0, sum) / tapply(census$n_, census$g0, sum)
+    list(fixed = lme4::fixef(fit), sd = stats::setNames(vc$sdcor, vc$grp),
+         area = names(est), estimate = as.numeric(est),
+         loglik = as.numeric(stats::logLik(fit)), notes = notes)
   }
 )
 """
@@ -192,6 +213,69 @@ def run_amelia(data: pd.DataFrame, m: int = 5, *, noms=None, ords=None,
         to_r(data), m, ro.StrVector(noms) if noms else ri.NULL,
         ro.StrVector(ords) if ords else ri.NULL, ri.NA_Integer if seed is None else seed)
     return [_like(data, from_r(c)) for c in completed]
+
+
+def run_glmer_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
+                  covariates: list[str], binary: bool | None = None) -> dict:
+    """Fit MRP's multilevel regression with R's lme4 and poststratify it over ``census``.
+
+    The reference for socgan's MRP baseline (``socgan.sae``): the same specification rules and
+    data — complete survey rows, a random intercept for the area and every categorical
+    covariate, fixed slopes for the numeric ones standardised with the census mean and SD, the
+    survey aggregated to cells — fitted with ``lme4::glmer(cbind(y, n - y) ~ ..., family =
+    binomial, nAGQ = 1)`` for a binary outcome or ``lme4::lmer(y ~ ..., REML = FALSE)`` on the
+    complete rows for a continuous one, with lme4's default optimiser settings.
+
+    Parameters
+    ----------
+    survey, census, outcome, area, covariates
+        As for ``socgan.sae.estimate``: ``area`` and categorical covariates are Categoricals
+        with the same categories in both frames.
+    binary
+        Logistic (True) or linear (False) model; ``None`` takes logistic when the outcome's
+        observed values are all 0 or 1.
+
+    Returns
+    -------
+    dict
+        ``fixed`` (Series: ``"(Intercept)"`` and the numeric covariates, per census SD),
+        ``sd`` (Series: random-intercept SDs by grouping factor, plus ``"Residual"`` for lmer),
+        ``area_means`` (DataFrame ``area``, ``estimate``: ``predict(type = "response")`` on
+        the complete census cells at the estimated modes, averaged with the cell counts, one
+        row per area with census rows; NaN where none is complete), ``loglik`` (``logLik()``)
+        and ``notes`` (lme4's warnings and messages, e.g. "boundary (singular) fit").
+    """
+    from ..sae._mrp import reference_frames
+
+    _check_frame(survey)
+    _check_frame(census)
+    if binary is None:
+        y = pd.to_numeric(survey[outcome], errors="coerce").dropna()
+        binary = bool(y.isin([0, 1]).all())
+    data, cells, formula, names = reference_frames(
+        survey, census, outcome=outcome, area=area, covariates=covariates, binary=binary)
+    ro, _ = r_session("lme4")
+    res = _helpers(ro).rx2("glmer_mrp")(to_r(data), to_r(cells), formula, bool(binary))
+
+    def series(key, name):
+        vec = res.rx2(key)
+        return pd.Series([float(v) for v in vec],
+                         index=[names.get(str(k), str(k)) for k in vec.names], name=name)
+
+    estimate = dict(zip([str(a) for a in res.rx2("area")],
+                        [float(v) for v in res.rx2("estimate")]))
+    categories = census[area].cat.categories
+    areas = categories[census[area].value_counts().reindex(categories).to_numpy() > 0]
+    area_means = pd.DataFrame({
+        "area": pd.Categorical(areas, dtype=census[area].dtype),
+        "estimate": [estimate.get(str(a), float("nan")) for a in areas],
+    })
+    sd = series("sd", "sd")  # in socgan's order: the area, the categorical covariates, Residual
+    sd = sd.reindex([*(n for n in names.values() if n in sd.index), *sd.index.drop(
+        list(names.values()), errors="ignore")])
+    return {"fixed": series("fixed", "fixed"), "sd": sd,
+            "area_means": area_means, "loglik": float(res.rx2("loglik")[0]),
+            "notes": [str(n) for n in res.rx2("notes")]}
 
 
 # -- helpers ------------------------------------------------------------------------------------
