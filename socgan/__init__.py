@@ -11,9 +11,9 @@ The public surface:
 - :mod:`r` — the rpy2 bridge to R (imported on use; needs R and rpy2).
 """
 
-from . import baselines, datasets, synth
+from . import baselines, datasets, sae, synth
 from .imputation import Imputations, impute
 from .pooling import pool, pool_scalar
 
-__all__ = ["impute", "Imputations", "pool", "pool_scalar", "datasets", "synth", "baselines"]
+__all__ = ["impute", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from contextlib import contextmanager
 from typing import Literal, get_args
 
 import numpy as np
@@ -109,17 +110,9 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     check_frame(data)
     m = as_count(m, "m", minimum=1)
     seed = as_seed(seed)
-    settings = GainSettings(
-        epochs=as_count(epochs, "epochs"),
-        max_steps=as_count(max_steps, "max_steps"),
-        batch_size=as_count(batch_size, "batch_size"),
-        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
-        alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
-        hidden=None if hidden is None else as_count(hidden, "hidden"),
-        learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
-        weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
-                                    closed_low=True),
-    )
+    settings = gain_settings(epochs=epochs, max_steps=max_steps, batch_size=batch_size,
+                             hint_rate=hint_rate, alpha=alpha, hidden=hidden,
+                             learning_rate=learning_rate, weight_decay=weight_decay)
     if not isinstance(bootstrap, (bool, np.bool_)):
         raise TypeError(f"`bootstrap` must be True or False, got {bootstrap!r}.")
     n_jobs = _check_n_jobs(n_jobs)
@@ -179,23 +172,34 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     return Imputations(data=original, datasets=datasets, loss_history=loss, options=options)
 
 
+def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
+                  weight_decay) -> GainSettings:
+    """The GAIN settings, each checked and cast (R's ``200`` arrives as ``200.0``)."""
+    return GainSettings(
+        epochs=as_count(epochs, "epochs"),
+        max_steps=as_count(max_steps, "max_steps"),
+        batch_size=as_count(batch_size, "batch_size"),
+        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
+        alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
+        hidden=None if hidden is None else as_count(hidden, "hidden"),
+        learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
+        weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
+                             closed_low=True),
+    )
+
+
 def _one_imputation(child: np.random.SeedSequence, x, mask, enc, trainable, settings, bootstrap,
                     device, tick=None) -> tuple[dict[int, np.ndarray], list[tuple]]:
     """Imputation from seed ``child``: a model trained on its bootstrap rows, its out-of-bag
     residuals and its draws (per column, for the missing rows). Everything random comes from
     ``child``, so it gives the same result in any process."""
     rng = np.random.default_rng(child)
-    torch_seed = int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
     if bootstrap:
         rows = rng.choice(trainable, size=len(trainable), replace=True)
         oob = np.setdiff1d(trainable, rows)
     else:
         rows, oob = trainable, np.zeros(0, dtype=int)
-    forked = [] if device.type == "cpu" else [torch.cuda.current_device() if device.index is None
-                                              else device.index]
-    with _TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
-        torch.manual_seed(torch_seed)
-        gen = torch.Generator().manual_seed(torch_seed)
+    with seeded_torch(child, device) as gen:
         model, hist = train_model(x[rows], mask[rows], enc, settings, gen, tick=tick, device=device)
         model.eval()
         resid = standardized_residuals(model, x, mask, oob)
@@ -205,6 +209,19 @@ def _one_imputation(child: np.random.SeedSequence, x, mask, enc, trainable, sett
                      for j, r in resid.items()}
         draws = draw_imputations(model, enc, x, mask, resid, rng)
     return draws, hist
+
+
+@contextmanager
+def seeded_torch(child: np.random.SeedSequence, device: torch.device):
+    """Seed torch's global RNG (initial weights) from ``child`` for the duration of the block,
+    restoring it afterwards, and yield a torch generator with the same seed (training batches).
+    Imputations sharing a process take turns here, so each sees only its own seed."""
+    torch_seed = int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+    forked = [] if device.type == "cpu" else [torch.cuda.current_device() if device.index is None
+                                              else device.index]
+    with _TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
+        torch.manual_seed(torch_seed)
+        yield torch.Generator().manual_seed(torch_seed)
 
 
 def _imputation_job(index: int, child, *common):

@@ -1,0 +1,447 @@
+"""``socgan.sae.estimate`` and ``socgan.sae.compare``: one area-level table from any method.
+
+The public functions check and harmonise the input once (every failure names the column and
+the values at fault) and hand the same prepared survey and census to the method, which returns
+the area means; the counts of survey and census rows are added here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from .._checks import as_count, as_real, as_seed
+
+Method = Literal["gain", "mrp", "amelia", "boosted_trees"]
+#: The methods of :func:`estimate`, in the order :func:`compare` runs them.
+METHODS = ("gain", "mrp", "amelia", "boosted_trees")
+
+RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_survey",
+                  "n_census"]
+
+
+def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
+             covariates: list[str] | None = None, method: Method = "gain", m: int = 10,
+             seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
+             options: dict | None = None) -> pd.DataFrame:
+    """Estimate the mean of ``outcome`` in every area of a census from a survey.
+
+    Parameters
+    ----------
+    survey
+        One row per respondent: ``outcome``, ``area`` and the ``covariates`` (which may have
+        missing values). Rows with a missing outcome are used by the stacking methods (they
+        inform the covariates) and dropped by the others.
+    census
+        One row per member of the population: ``area`` and the ``covariates`` (which may have
+        missing values), and no outcome (a column named ``outcome`` must be entirely missing).
+    outcome
+        The survey column to estimate: binary (0/1 numbers, bool, or a factor with two levels,
+        the second counting as 1, as in R's ``glm``) or numeric.
+    area
+        The area column (state, county) in both frames; never missing. Every survey area must
+        be in the census; census areas without respondents still get an estimate.
+    covariates
+        Columns of both frames that predict the outcome: individual characteristics
+        (categorical or numeric) and area-level predictors (constant within each area, e.g.
+        previous turnout, region). Their categories must match between survey and census.
+        Default: every column the two frames share, other than ``outcome`` and ``area``.
+    method
+        ``"gain"``: stack survey and census and multiply overimpute the outcome with socgan's
+        GAIN (Honaker & Plutzer 2016's approach with a GAN imputer); ``"amelia"``: the same
+        stacking with EM and bootstrapping under a multivariate normal (Amelia II);
+        ``"mrp"``: multilevel regression and poststratification (random intercepts for the area
+        and each categorical covariate, area-level predictors as fixed effects; Laplace
+        maximum likelihood as lme4's ``glmer``); ``"boosted_trees"``: gradient-boosted trees
+        with poststratification, uncertainty by a bootstrap of the survey. See the modules
+        :mod:`socgan.sae._stacking`, :mod:`socgan.sae._mrp`, :mod:`socgan.sae._trees`.
+    m
+        Imputations of the stacking methods (whole-number floats such as R's ``10`` are fine;
+        at least 2). Ignored by the other methods.
+    seed
+        Seed; the same seed gives the same table.
+    conf_level
+        Level of the intervals, in (0, 1). Default 0.9, as in the small-area literature.
+    progress
+        Show a progress bar.
+    options
+        Method-specific settings, by name; an unknown name is an error. ``"gain"``:
+        ``census_sample`` (census rows in each model fit; default the number of survey rows),
+        ``epochs``, ``max_steps``, ``batch_size``, ``hint_rate``, ``alpha``, ``hidden``,
+        ``learning_rate``, ``weight_decay``, ``device`` (as :func:`socgan.impute`).
+        ``"amelia"``: ``census_sample``, ``empri`` (ridge prior; default 1% of the training
+        rows), ``tol``, ``max_iter``. ``"mrp"``: ``n_draws`` (posterior draws, default 1000).
+        ``"boosted_trees"``: see :func:`socgan.sae._trees.tree_area_means`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area with census rows, in the order of the census area's categories (or
+        sorted values): ``area`` (categorical), ``estimate``, ``std_error``, ``conf_low``,
+        ``conf_high``, ``n_survey`` (respondents with an observed outcome) and ``n_census``.
+        ``.attrs`` records the method and its settings.
+
+    Notes
+    -----
+    For the stacking methods the census is taken to be the population: the variance is that
+    of Vink & van Buuren (2014) for imputing a population, T = (1 + 1/m)·B with t(m − 1)
+    intervals, not Rubin's, which would add a sampling variance that a census does not have
+    (derivation in :mod:`socgan.sae._stacking`).
+
+    Examples
+    --------
+    >>> import socgan
+    >>> sim = socgan.datasets.turnout(n_census=20_000, n_survey=2_000, seed=1)
+    >>> est = socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state",
+    ...                           method="mrp", seed=1, progress=False)
+    >>> list(est.columns)
+    ['area', 'estimate', 'std_error', 'conf_low', 'conf_high', 'n_survey', 'n_census']
+    """
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; "
+                         f"got {method!r}.")
+    m = as_count(m, "m", minimum=2)
+    seed = as_seed(seed)
+    conf_level = as_real(conf_level, "conf_level")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
+    options = _check_options(options, method)
+    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    return _run(prepared, method=method, m=m, seed=seed, conf_level=conf_level,
+                progress=bool(progress), options=options)
+
+
+def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
+            covariates: list[str] | None = None, truth=None,
+            methods: list[str] | tuple[str, ...] = METHODS, m: int = 10,
+            seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
+            options: dict | None = None) -> dict:
+    """Run several small-area methods on the same data, side by side.
+
+    Parameters
+    ----------
+    survey, census, outcome, area, covariates, m, seed, conf_level, progress
+        As :func:`estimate`; every method gets the same ``seed``.
+    truth
+        The true area values where known (a simulation such as
+        :func:`socgan.datasets.turnout`): a Series indexed by area, or a DataFrame with the
+        ``area`` column and one numeric column (or, if it has several, the one named
+        ``"truth"``, ``"turnout"`` or ``outcome``). ``None``: no accuracy columns.
+    methods
+        The methods to run, from :data:`METHODS`.
+    options
+        ``{method: options}`` passed to :func:`estimate` as its ``options``.
+
+    Returns
+    -------
+    dict
+        ``"table"``: one row per method with ``seconds`` (wall time) and, when ``truth`` is
+        given, the talk's layout: ``rmse``, ``mae``, ``correlation`` (Pearson, estimates
+        against truth), ``coverage`` (share of areas whose interval holds the truth) and
+        ``mean_width`` (mean interval width); ``"estimates"``: the estimate tables stacked,
+        with a ``method`` column first (and ``truth`` when given).
+    """
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    unknown = [x for x in methods if x not in METHODS]
+    if not methods or unknown:
+        raise ValueError(f"`methods` must be a non-empty selection of {list(METHODS)}; "
+                         f"unknown: {unknown}.")
+    options = {} if options is None else dict(options)
+    stray = [k for k in options if k not in methods]
+    if stray:
+        raise ValueError(f"`options` has settings for methods not run: {stray}.")
+    m = as_count(m, "m", minimum=2)
+    seed = as_seed(seed)
+    conf_level = as_real(conf_level, "conf_level")
+    checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
+    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    true = None if truth is None else _truth(truth, prepared, outcome)
+    rows, tables = [], []
+    for meth in methods:
+        start = time.perf_counter()
+        est = _run(prepared, method=meth, m=m, seed=seed, conf_level=conf_level,
+                   progress=bool(progress), options=checked[meth])
+        row = {"method": meth, "seconds": time.perf_counter() - start}
+        est.insert(0, "method", meth)
+        if true is not None:
+            t = true.reindex(est["area"].astype(object)).to_numpy(dtype=float)
+            est["truth"] = t
+            ok = ~np.isnan(t)
+            err = est["estimate"].to_numpy()[ok] - t[ok]
+            inside = (est["conf_low"].to_numpy()[ok] <= t[ok]) & (t[ok] <= est["conf_high"]
+                                                                     .to_numpy()[ok])
+            row.update(rmse=float(np.sqrt(np.mean(err ** 2))), mae=float(np.mean(np.abs(err))),
+                       correlation=float(np.corrcoef(est["estimate"].to_numpy()[ok], t[ok])[0, 1]),
+                       coverage=float(inside.mean()),
+                       mean_width=float(np.mean(est["conf_high"] - est["conf_low"])))
+        rows.append(row)
+        tables.append(est)
+    table = pd.DataFrame(rows)
+    if true is not None:
+        table = table[["method", "rmse", "mae", "correlation", "coverage", "mean_width",
+                       "seconds"]]
+    return {"table": table, "estimates": pd.concat(tables, ignore_index=True)}
+
+
+# -- running a method ---------------------------------------------------------------------------
+
+def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progress: bool,
+         options: dict) -> pd.DataFrame:
+    survey, census = prepared["survey"], prepared["census"]
+    common = dict(outcome=prepared["outcome"], area=prepared["area"],
+                  covariates=prepared["covariates"], binary=prepared["binary"],
+                  conf_level=conf_level, seed=seed, progress=progress)
+    with_outcome = survey[survey[prepared["outcome"]].notna()]
+    if method == "gain":
+        from ._stacking import gain_area_means
+        out = gain_area_means(survey, census, m=m, options=options, **common)
+    elif method == "amelia":
+        from ._stacking import amelia_area_means
+        out = amelia_area_means(survey, census, m=m, options=options, **common)
+    elif method == "mrp":
+        from ._mrp import mrp_area_means
+        out = mrp_area_means(with_outcome, census, **common, **options)
+    else:
+        from ._trees import tree_area_means
+        out = tree_area_means(with_outcome, census, **common, **options)
+    out = out[["estimate", "std_error", "conf_low", "conf_high"]].reset_index(drop=True)
+    areas = census[prepared["area"]].cat.categories
+    out.insert(0, "area", pd.Categorical(areas, categories=areas))
+    out["n_survey"] = with_outcome[prepared["area"]].value_counts().reindex(areas).fillna(0) \
+        .astype(np.int64).to_numpy()
+    out["n_census"] = census[prepared["area"]].value_counts().reindex(areas).astype(np.int64) \
+        .to_numpy()
+    out.attrs = {"method": method, "m": m if method in ("gain", "amelia") else None,
+                 "seed": seed, "conf_level": conf_level, "options": dict(options),
+                 "outcome": prepared["outcome"], "covariates": list(prepared["covariates"]),
+                 "binary": prepared["binary"]}
+    return out
+
+
+def _option_names(method: str) -> dict:
+    if method == "gain":
+        from ._stacking import GAIN_OPTIONS
+        return GAIN_OPTIONS
+    if method == "amelia":
+        from ._stacking import AMELIA_OPTIONS
+        return AMELIA_OPTIONS
+    if method == "mrp":
+        from ._mrp import MRP_OPTIONS
+        return MRP_OPTIONS
+    from ._trees import TREE_OPTIONS
+    return TREE_OPTIONS
+
+
+def _check_options(options, method: str) -> dict:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"`options` must be a dict of settings by name, got "
+                        f"{type(options).__name__}.")
+    known = _option_names(method)
+    unknown = [k for k in options if k not in known]
+    if unknown:
+        raise ValueError(f"`options` for method {method!r} has unknown setting(s) {unknown}; "
+                         f"known: {sorted(known)}.")
+    return dict(options)
+
+
+# -- checking and harmonising the input ---------------------------------------------------------
+
+def _shown(values, k: int = 6) -> str:
+    values = list(values)
+    return ", ".join(repr(v) for v in values[:k]) + (", ..." if len(values) > k else "")
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return (isinstance(s.dtype, pd.CategoricalDtype) or pdt.is_object_dtype(s.dtype)
+            or pdt.is_string_dtype(s.dtype) or pdt.is_bool_dtype(s.dtype))
+
+
+def _frame(value, name: str) -> None:
+    if not isinstance(value, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(value).__name__}.")
+    if len(value) == 0:
+        raise ValueError(f"`{name}` has no rows.")
+    dup = value.columns[value.columns.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"`{name}` has duplicated column names: {dup}.")
+
+
+def _column_name(value, name: str):
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a column name (a string), got {value!r}.")
+    return value
+
+
+def _prepare(survey, census, *, outcome, area, covariates) -> dict:
+    """Checked copies of the survey and census with harmonised dtypes (see ``estimate``)."""
+    _frame(survey, "survey")
+    _frame(census, "census")
+    outcome = _column_name(outcome, "outcome")
+    area = _column_name(area, "area")
+    if outcome == area:
+        raise ValueError(f"`outcome` and `area` are the same column {outcome!r}.")
+    if outcome not in survey.columns:
+        raise ValueError(f"`outcome` column {outcome!r} is not in `survey` (columns: "
+                         f"{_shown(survey.columns, 12)}).")
+    for frame, name in ((survey, "survey"), (census, "census")):
+        if area not in frame.columns:
+            raise ValueError(f"`area` column {area!r} is not in `{name}` (columns: "
+                             f"{_shown(frame.columns, 12)}).")
+    if outcome in census.columns and census[outcome].notna().any():
+        raise ValueError(f"`census` has values in the outcome column {outcome!r} "
+                         f"({int(census[outcome].notna().sum())} non-missing); the census must "
+                         "not carry the outcome: drop that column.")
+    if covariates is None:
+        covariates = [c for c in survey.columns if c in census.columns and c not in (outcome, area)]
+    elif isinstance(covariates, str):
+        covariates = [covariates]
+    else:
+        covariates = list(covariates)
+    for c in covariates:
+        if not isinstance(c, str):
+            raise TypeError(f"`covariates` must be column names (strings), got {c!r}.")
+    bad = [c for c in covariates if c in (outcome, area)]
+    if bad:
+        raise ValueError(f"`covariates` must not include the outcome or the area: {bad}.")
+    dup = sorted({c for c in covariates if covariates.count(c) > 1})
+    if dup:
+        raise ValueError(f"`covariates` names columns more than once: {dup}.")
+    for frame, name in ((survey, "survey"), (census, "census")):
+        lacking = [c for c in covariates if c not in frame.columns]
+        if lacking:
+            raise ValueError(f"Covariate column(s) {lacking} are not in `{name}`.")
+
+    s = survey[[outcome, area, *covariates]].copy()
+    c = census[[area, *covariates]].copy()
+    y, binary = _outcome(s[outcome], outcome)
+    s[outcome] = y
+    s[area], c[area] = _areas(s[area], c[area], area)
+    for col in covariates:
+        s[col], c[col] = _covariate(s[col], c[col], col)
+    return {"survey": s.reset_index(drop=True), "census": c.reset_index(drop=True),
+            "outcome": outcome, "area": area, "covariates": covariates, "binary": binary}
+
+
+def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool]:
+    observed = y.dropna()
+    if observed.empty:
+        raise ValueError(f"The outcome column {name!r} has no observed values in `survey`.")
+    if pdt.is_bool_dtype(y.dtype) or (y.dtype == object and observed.map(
+            lambda v: isinstance(v, (bool, np.bool_))).all()):
+        return y.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(float), True
+    if isinstance(y.dtype, pd.CategoricalDtype) or pdt.is_object_dtype(y.dtype) \
+            or pdt.is_string_dtype(y.dtype):
+        levels = (list(y.cat.categories[y.cat.categories.isin(observed.unique())])
+                  if isinstance(y.dtype, pd.CategoricalDtype) else sorted(observed.unique(),
+                                                                          key=str))
+        if len(levels) != 2:
+            raise ValueError(f"The outcome column {name!r} must be binary or numeric; it has "
+                             f"{len(levels)} observed level(s): {_shown(levels)}.")
+        return y.map(lambda v: np.nan if pd.isna(v) else float(v == levels[1])).astype(float), True
+    if not pdt.is_numeric_dtype(y.dtype):
+        raise ValueError(f"The outcome column {name!r} must be binary or numeric, got dtype "
+                         f"{y.dtype}.")
+    values = y.to_numpy(dtype=float, na_value=np.nan)
+    finite = values[~np.isnan(values)]
+    if np.isinf(finite).any():
+        raise ValueError(f"The outcome column {name!r} has infinite values.")
+    distinct = np.unique(finite)
+    if len(distinct) < 2:
+        raise ValueError(f"The outcome column {name!r} has a single observed value "
+                         f"({distinct[0]!r}); there is nothing to estimate.")
+    binary = bool(set(distinct.tolist()) <= {0.0, 1.0})
+    return pd.Series(values, index=y.index, name=y.name), binary
+
+
+def _areas(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    for x, frame in ((s, "survey"), (c, "census")):
+        missing = x.isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"The area column {name!r} has {int(missing.sum())} missing "
+                             f"value(s) in `{frame}` (first at row {int(np.flatnonzero(missing)[0])}); "
+                             "every row needs an area: drop or fix those rows.")
+    present = set(c.unique())
+    if isinstance(c.dtype, pd.CategoricalDtype):
+        levels = [v for v in c.cat.categories if v in present]
+    else:
+        levels = sorted(present, key=lambda v: (str(type(v)), v))
+    in_survey = set(s.unique())
+    if not in_survey & present:
+        raise ValueError(f"No area of `survey` is in `census` (column {name!r}): survey has "
+                         f"{_shown(sorted(in_survey, key=str))}, census has {_shown(levels)}.")
+    extra = sorted(in_survey - present, key=str)
+    if extra:
+        raise ValueError(f"Area(s) {_shown(extra)} of column {name!r} are in `survey` but not in "
+                         "`census`; the census must hold every area.")
+    dtype = pd.CategoricalDtype(levels)
+    return (pd.Series(pd.Categorical(s.astype(object), dtype=dtype), index=s.index),
+            pd.Series(pd.Categorical(c.astype(object), dtype=dtype), index=c.index))
+
+
+def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    for x, frame in ((s, "survey"), (c, "census")):
+        if x.isna().all():
+            raise ValueError(f"Covariate {name!r} has no observed values in `{frame}`.")
+    cat_s, cat_c = _is_categorical(s), _is_categorical(c)
+    if cat_s != cat_c:
+        raise TypeError(f"Covariate {name!r} is {'categorical' if cat_s else 'numeric'} in "
+                        f"`survey` but {'categorical' if cat_c else 'numeric'} in `census`; "
+                        "give it the same type in both.")
+    if not cat_s:
+        for x, frame in ((s, "survey"), (c, "census")):
+            if not pdt.is_numeric_dtype(x.dtype):
+                raise TypeError(f"Covariate {name!r} in `{frame}` has dtype {x.dtype}; use "
+                                "numbers or categories.")
+        return (pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index),
+                pd.Series(c.to_numpy(dtype=float, na_value=np.nan), index=c.index))
+    obs_s, obs_c = set(s.dropna().unique()), set(c.dropna().unique())
+    only_s, only_c = sorted(obs_s - obs_c, key=str), sorted(obs_c - obs_s, key=str)
+    if only_s or only_c:
+        parts = []
+        if only_s:
+            parts.append(f"in `survey` but not in `census`: {_shown(only_s)}")
+        if only_c:
+            parts.append(f"in `census` but not in `survey`: {_shown(only_c)}")
+        raise ValueError(f"Covariate {name!r} has categories " + "; and ".join(parts) +
+                         ". The model cannot poststratify categories it has not seen (or "
+                         "would never use ones the census lacks): recode them to match.")
+    template = c if isinstance(c.dtype, pd.CategoricalDtype) else s
+    if isinstance(template.dtype, pd.CategoricalDtype):
+        levels = [v for v in template.cat.categories if v in obs_c]
+        ordered = bool(template.dtype.ordered)
+    else:
+        levels, ordered = sorted(obs_c, key=lambda v: (str(type(v)), v)), False
+    dtype = pd.CategoricalDtype(levels, ordered=ordered)
+    return (pd.Series(pd.Categorical(s.astype(object), dtype=dtype), index=s.index),
+            pd.Series(pd.Categorical(c.astype(object), dtype=dtype), index=c.index))
+
+
+def _truth(truth, prepared: dict, outcome: str) -> pd.Series:
+    """The true area values as a Series indexed by area label."""
+    area = prepared["area"]
+    if isinstance(truth, pd.Series):
+        out = truth.astype(float)
+    elif isinstance(truth, pd.DataFrame):
+        if area not in truth.columns:
+            raise ValueError(f"`truth` must have the area column {area!r}.")
+        numeric = [c for c in truth.columns if c != area and pdt.is_float_dtype(truth[c])]
+        named = [c for c in ("truth", "turnout", outcome) if c in truth.columns]
+        if named:
+            col = named[0]
+        elif len(numeric) == 1:
+            col = numeric[0]
+        else:
+            raise ValueError("`truth` must have one float column besides the area, or a column "
+                             f"named 'truth'; it has {list(truth.columns)}.")
+        out = pd.Series(truth[col].to_numpy(dtype=float), index=truth[area].astype(object))
+    else:
+        raise TypeError(f"`truth` must be a Series indexed by area or a DataFrame, got "
+                        f"{type(truth).__name__}.")
+    out.index = out.index.astype(object)
+    return out

@@ -1,0 +1,99 @@
+"""Sorted dot plot of area estimates with their intervals (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = None):
+    """Plot area estimates as a sorted dot plot with their intervals.
+
+    Parameters
+    ----------
+    estimates
+        The table of :func:`socgan.sae.estimate`, or the ``"estimates"`` table of
+        :func:`socgan.sae.compare` (a ``method`` column gives one panel per method, areas in the
+        same order in every panel).
+    truth
+        True area values to overlay (a Series indexed by area, or a DataFrame with ``area`` and
+        a value column, as in :func:`socgan.sae.compare`); a ``truth`` column of ``estimates``
+        is used when this is ``None``.
+    path
+        Where to save the figure (format from the extension); ``None`` saves nothing.
+    title
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Areas sorted by their estimate (by the first method's, with several), each with its
+        interval; the truth as open red circles where known.
+    """
+    from matplotlib.figure import Figure
+
+    need = ["area", "estimate", "conf_low", "conf_high"]
+    if not isinstance(estimates, pd.DataFrame) or any(c not in estimates.columns for c in need):
+        raise ValueError(f"`estimates` must be a DataFrame with columns {need} (the result of "
+                         "socgan.sae.estimate or compare()['estimates']).")
+    est = estimates.copy()
+    est["area"] = est["area"].astype(object)
+    if "method" not in est.columns:
+        est.insert(0, "method", est.attrs.get("method", "estimate"))
+    methods = list(dict.fromkeys(est["method"]))
+    true = None
+    if truth is not None:
+        true = _truth_series(truth)
+    elif "truth" in est.columns:
+        true = est.drop_duplicates("area").set_index("area")["truth"].astype(float)
+    first = est[est["method"] == methods[0]].sort_values("estimate")
+    order = list(first["area"])
+    pos = {a: i for i, a in enumerate(order)}
+    n = len(order)
+    fig = Figure(figsize=(3.4 * len(methods) + 0.8, max(4.0, 0.16 * n + 1.2)))
+    axes = fig.subplots(1, len(methods), sharey=True, squeeze=False)[0]
+    for ax, meth in zip(axes, methods):
+        e = est[est["method"] == meth]
+        y = e["area"].map(pos).to_numpy(dtype=float)
+        ax.hlines(y, e["conf_low"], e["conf_high"], color="0.55", linewidth=1.2)
+        ax.plot(e["estimate"], y, "o", color="C0", markersize=3.5, label="estimate")
+        if true is not None:
+            t = true.reindex(order).to_numpy(dtype=float)
+            ax.plot(t, np.arange(n), "o", markerfacecolor="none", markeredgecolor="C3",
+                    markersize=4.5, label="truth")
+        ax.set_title(str(meth))
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(np.arange(n))
+    axes[0].set_yticklabels([str(a) for a in order], fontsize=max(4.0, min(8.0, 400 / max(n, 1))))
+    axes[0].set_ylim(-1, n)
+    axes[0].legend(loc="lower right", fontsize=7)
+    level = est.attrs.get("conf_level")
+    fig.supxlabel("estimate" + (f" with {level:.0%} interval" if level else " with interval"))
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    return fig
+
+
+def _truth_series(truth) -> pd.Series:
+    """True values by area: a Series indexed by area, or a DataFrame whose first non-float
+    column holds the areas and whose value column is ``truth``, ``turnout`` or its only float
+    column (as :func:`socgan.datasets.turnout` gives it)."""
+    if isinstance(truth, pd.Series):
+        out = truth.astype(float)
+    elif isinstance(truth, pd.DataFrame):
+        floats = [c for c in truth.columns if pd.api.types.is_float_dtype(truth[c])]
+        keys = [c for c in truth.columns if c not in floats]
+        named = [c for c in ("truth", "turnout") if c in floats]
+        if not keys or not (named or len(floats) == 1):
+            raise ValueError("`truth` must have an area column and one float column (or one "
+                             f"named 'truth'); it has {list(truth.columns)}.")
+        key = "area" if "area" in keys else keys[0]
+        out = pd.Series(truth[(named or floats)[0]].to_numpy(dtype=float), index=truth[key])
+    else:
+        raise TypeError("`truth` must be a Series indexed by area or a DataFrame with an area "
+                        f"column, got {type(truth).__name__}.")
+    out.index = out.index.astype(object)
+    return out

@@ -1,0 +1,209 @@
+"""Small-area estimation by stacking survey and census and multiply (over)imputing the outcome.
+
+Honaker & Plutzer (2016, "Small Area Estimation with Multiple Overimputation") stack the survey
+rows (outcome observed, some covariates missing) on the census rows (outcome missing for all),
+impute the stacked table m times and average the imputed outcome over each area's census rows.
+Two imputers are offered, each proper (every imputation from its own bootstrap fit):
+
+* ``gain``: socgan's GAIN (:mod:`socgan.imputation._gain`) with the settings of
+  :func:`socgan.impute`, the area as a categorical feature. A caveat measured in development:
+  the outcome is missing for every census row, whose covariates differ from the respondents'
+  (nonresponse depends on them), and GAIN's adversarial term pulls the imputed outcomes toward
+  the respondents' marginal distribution unless the discriminator conditions on the covariates
+  perfectly. On one development replicate of the turnout simulation (seed 3, 50,000 census /
+  5,000 survey rows, ignorable nonresponse, m = 2) the state estimates were biased by +0.032 with
+  ``alpha = 10``, +0.020 with three times the training steps and +0.014 with ``alpha = 100``
+  (the GAIN authors' code default); but ``alpha = 100`` made the probabilities of a small state
+  saturate in a small survey (identical imputations, a zero-width interval), so the default
+  stays at 10. bench/RESULTS.md has the figures;
+* ``amelia``: EM with bootstrapping under a multivariate normal (Honaker, King & Blackwell 2011;
+  :mod:`socgan.baselines._emb`), the area as k − 1 dummies (Amelia's ``noms``), ordered
+  covariates on their codes (``ords``), the binary outcome imputed on the continuous scale and
+  not rounded (rounding biases means; Honaker, King & Blackwell 2011, sec. 4.3), and a ridge
+  prior of 1% of the training rows (the upper end of Amelia's guidance), needed because
+  area-level predictors are collinear with the area dummies.
+
+Training rows
+-------------
+Imputation ℓ fits its model on a bootstrap resample of the survey rows (the sample whose
+sampling error the intervals must carry) plus a simple random sample, without replacement, of
+``census_sample`` census rows (default: as many as survey rows). The census rows carry no
+information on the outcome, only on the covariates, so a sample of them is enough to fit the
+model, and training cost does not grow with the size of the census; every census row is then
+imputed by the fitted model.
+
+Variance for a census that is the population (Vink & van Buuren 2014)
+-------------------------------------------------------------------
+The target is the finite-population mean of area a, Ȳ_a = (1/N_a) Σ_{i in a} y_i, over the
+census rows, which are the whole population. Imputation ℓ gives Q_ℓ = (1/N_a) Σ_{i in a}
+y_i^(ℓ), a draw of Ȳ_a from its posterior predictive distribution given the survey (over the
+model parameters, through the bootstrap, and over the individual outcomes, through the draw).
+Had the outcomes been observed there would be no sampling error at all: the complete-data
+variance U is 0. Rubin's rules add the within variance Ū of an infinite-population analysis
+(e.g. p(1 − p)/N_a), which over-covers. With U = 0 the posterior variance of Ȳ_a is the
+variance B of the Q_ℓ, and the mean of m draws adds B/m, so
+
+    Q̄ = (1/m) Σ Q_ℓ,   B = Σ (Q_ℓ − Q̄)² / (m − 1),   T = (1 + 1/m) B,
+
+with the interval Q̄ ± t_{m−1, (1+conf)/2} √T: the t reference with m − 1 degrees of freedom is
+the limit of Barnard & Rubin's df when Ū = 0 (λ = 1). These are the rules of Vink & van
+Buuren (2014, "Pooling multiple imputations when the sample happens to be the population",
+arXiv:1409.8542), which ``mice::pool(..., custom.t = ".data$b + .data$b / .data$m")`` also
+applies. Their coverage is checked in ``bench/sae_turnout.py`` (bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats
+from tqdm.auto import tqdm
+
+from ..baselines._emb import _Design, _draw, _em
+from ..imputation._encoding import Encoder
+from ..imputation._gain import (_MIN_OOB_RESIDUALS, draw_imputations, standardized_residuals,
+                                train_model, training_epochs)
+from ..imputation._impute import _resolve_device, gain_settings, seeded_torch
+
+#: GAIN options that ``estimate(..., options=)`` passes on, with their defaults (as ``impute``).
+GAIN_OPTIONS = {"census_sample": None, "epochs": 200, "max_steps": 4000, "batch_size": 128,
+                "hint_rate": 0.9, "alpha": 10.0, "hidden": None, "learning_rate": 1e-2,
+                "weight_decay": 1e-5, "device": "auto"}
+#: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
+AMELIA_OPTIONS = {"census_sample": None, "empri": None, "tol": 1e-4, "max_iter": 1000}
+
+
+def population_pool(q: np.ndarray, conf_level: float) -> pd.DataFrame:
+    """Pool an (m, areas) array of per-imputation area means with the finite-population rules
+    (module docstring): estimate, std_error, conf_low, conf_high, and the df (m − 1)."""
+    m = q.shape[0]
+    if m < 2:
+        raise ValueError("The population variance needs at least 2 imputations: m >= 2.")
+    qbar = q.mean(0)
+    b = q.var(0, ddof=1)
+    se = np.sqrt((1.0 + 1.0 / m) * b)
+    half = stats.t.ppf((1.0 + conf_level) / 2.0, m - 1) * se
+    return pd.DataFrame({"estimate": qbar, "std_error": se, "conf_low": qbar - half,
+                         "conf_high": qbar + half})
+
+
+def _stack(survey: pd.DataFrame, census: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Census rows first (a contiguous block that is imputed without copying), then the survey
+    rows; the census gets the outcome column, all missing."""
+    top = census.copy()
+    top.insert(0, outcome, np.nan)
+    return pd.concat([top, survey[top.columns]], ignore_index=True)
+
+
+def _training_rows(rng: np.random.Generator, n_census: int, n_survey: int,
+                   census_sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """A bootstrap of the survey rows plus a sample of census rows (rows of the stacked table,
+    census first); and out-of-bag survey rows."""
+    survey_rows = n_census + np.arange(n_survey)
+    boot = rng.choice(survey_rows, size=n_survey, replace=True)
+    cen = rng.choice(n_census, size=min(census_sample, n_census), replace=False)
+    return np.concatenate([boot, np.sort(cen)]), np.setdiff1d(survey_rows, boot)
+
+
+def _area_means(values: np.ndarray, codes: np.ndarray, n_areas: int) -> np.ndarray:
+    return np.bincount(codes, weights=values, minlength=n_areas) / np.bincount(
+        codes, minlength=n_areas)
+
+
+def _census_sample(value, n_survey: int) -> int:
+    from .._checks import as_count
+    return n_survey if value is None else as_count(value, "census_sample")
+
+
+def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
+                    covariates: list[str], binary: bool, m: int, conf_level: float,
+                    seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
+    """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring)."""
+    opts = {**GAIN_OPTIONS, **options}
+    settings = gain_settings(**{k: opts[k] for k in ("epochs", "max_steps", "batch_size",
+                                                     "hint_rate", "alpha", "hidden",
+                                                     "learning_rate", "weight_decay")})
+    device = _resolve_device(opts["device"])
+    n_c, n_s = len(census), len(survey)
+    census_sample = _census_sample(opts["census_sample"], n_s)
+    stacked = _stack(survey, census, outcome)
+    enc = Encoder.fit(stacked)
+    x, mask = enc.transform(stacked)
+    del stacked
+    codes = census[area].cat.codes.to_numpy()
+    n_areas = len(census[area].cat.categories)
+    col = enc.columns[0]  # the outcome
+    q = np.empty((m, n_areas))
+    n_train = n_s + min(census_sample, n_c)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small networks: one thread is faster
+    try:
+        with tqdm(total=m * training_epochs(n_train, settings), disable=not progress,
+                  desc="GAIN stacking", unit="epoch") as bar:
+            for ell, child in enumerate(np.random.SeedSequence(seed).spawn(m)):
+                rng = np.random.default_rng(child)
+                rows, oob = _training_rows(rng, n_c, n_s, census_sample)
+                with seeded_torch(child, device) as gen:
+                    model, _ = train_model(x[rows], mask[rows], enc, settings, gen,
+                                           tick=bar.update, device=device)
+                    model.eval()
+                    # donors for numeric columns: out-of-bag survey rows and census rows
+                    # (never in the outcome's case: the census has no outcome)
+                    held_out = np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
+                                                               replace=False)])
+                    resid = standardized_residuals(model, x, mask, held_out)
+                    if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
+                        resid_all = standardized_residuals(model, x, mask, rows)
+                        resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
+                                 for j, r in resid.items()}
+                    draws = draw_imputations(model, enc, x[:n_c], mask[:n_c], resid, rng)
+                y = draws[0].astype(float)
+                if col.is_numeric:
+                    y = np.clip(y * col.scale + col.mean, col.low, col.high)
+                elif binary:
+                    y = np.asarray(col.levels, dtype=float)[y.astype(int)]
+                q[ell] = _area_means(y, codes, n_areas)
+    finally:
+        torch.set_num_threads(threads)
+    return population_pool(q, conf_level)
+
+
+def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
+                      covariates: list[str], binary: bool, m: int, conf_level: float,
+                      seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
+    """Area means of the outcome by stacking and EMB multiple overimputation (module docstring)."""
+    from .._checks import as_count, as_real
+
+    opts = {**AMELIA_OPTIONS, **options}
+    n_c, n_s = len(census), len(survey)
+    census_sample = _census_sample(opts["census_sample"], n_s)
+    n_train = n_s + min(census_sample, n_c)
+    empri = 0.01 * n_train if opts["empri"] is None else as_real(
+        opts["empri"], "empri", low=0.0, high=np.inf, closed_low=True)
+    tol = as_real(opts["tol"], "tol", low=0.0, high=np.inf)
+    max_iter = as_count(opts["max_iter"], "max_iter")
+    stacked = _stack(survey, census, outcome)
+    noms = [area] + [c for c in covariates if isinstance(stacked[c].dtype, pd.CategoricalDtype)
+                     and not stacked[c].dtype.ordered]
+    design = _Design.build(stacked, noms, None)
+    del stacked
+    k = next(k for j, k, _ in design.plain if j == 0)  # the outcome's model column
+    codes = census[area].cat.codes.to_numpy()
+    n_areas = len(census[area].cat.categories)
+    q = np.empty((m, n_areas))
+    children = np.random.SeedSequence(seed).spawn(m)
+    for ell, child in enumerate(tqdm(children, disable=not progress, desc="EMB stacking",
+                                     unit="imputation")):
+        rng = np.random.default_rng(child)
+        rows, _ = _training_rows(rng, n_c, n_s, census_sample)
+        fit = _em(design.z[rows], empri=empri, tol=tol, max_iter=max_iter)
+        if not fit.converged:
+            import warnings
+            warnings.warn(f"EM did not converge within max_iter={max_iter} iterations in "
+                          f"imputation {ell + 1}; its estimates are used as they are.",
+                          UserWarning, stacklevel=3)
+        z = _draw(design.z[:n_c], fit, rng)
+        y = z[:, k] * design.scale[k] + design.center[k]
+        q[ell] = _area_means(y, codes, n_areas)
+    return population_pool(q, conf_level)

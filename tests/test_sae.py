@@ -1,0 +1,229 @@
+"""socgan.sae.estimate / compare / plot: the stacking methods, the population variance, the checks.
+
+Small sizes: the statistical study (>= 20 replications, full-size census) is bench/sae_turnout.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+from socgan.sae import compare, estimate, plot
+from socgan.sae._stacking import population_pool
+
+COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_survey", "n_census"]
+FAST_GAIN = {"max_steps": 600, "epochs": 50}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return socgan.datasets.turnout(n_census=12_000, n_survey=3_000, seed=11)
+
+
+def _copies(sim):
+    return sim["survey"].copy(deep=True), sim["census"].copy(deep=True)
+
+
+@pytest.mark.parametrize("method,options", [("gain", FAST_GAIN), ("amelia", {})])
+def test_stacking_methods_return_one_row_per_census_area(sim, method, options):
+    survey, census = _copies(sim)
+    est = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method=method,
+                   m=3, seed=1, progress=False, options=options)
+    assert list(est.columns) == COLUMNS
+    assert list(est["area"]) == list(census["state"].cat.categories)
+    assert isinstance(est["area"].dtype, pd.CategoricalDtype)
+    assert np.isfinite(est[["estimate", "std_error", "conf_low", "conf_high"]]).all().all()
+    assert (est["conf_low"] <= est["estimate"]).all() and (est["estimate"] <= est["conf_high"]).all()
+    assert (est["std_error"] > 0).mean() > 0.9
+    assert est["n_census"].sum() == len(census)
+    assert est["n_survey"].sum() == len(survey)
+    assert est.attrs["method"] == method
+    # the estimates track the truth (loose: tiny survey, few training steps for GAIN)
+    assert np.corrcoef(est["estimate"], sim["truth"]["turnout"])[0, 1] > 0.3
+    # the caller's data are untouched
+    pd.testing.assert_frame_equal(sim["survey"], survey)
+    pd.testing.assert_frame_equal(sim["census"], census)
+
+
+@pytest.mark.parametrize("method,options", [("gain", FAST_GAIN), ("amelia", {})])
+def test_same_seed_same_table(sim, method, options):
+    kw = dict(outcome="voted", area="state", method=method, m=2, progress=False, options=options)
+    a = estimate(sim["survey"], sim["census"], seed=5, **kw)
+    b = estimate(sim["survey"], sim["census"], seed=5, **kw)
+    c = estimate(sim["survey"], sim["census"], seed=6, **kw)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["estimate"], c["estimate"])
+
+
+def test_area_without_respondents_gets_an_estimate(sim):
+    survey = sim["survey"][sim["survey"]["state"] != "WY"]
+    est = estimate(survey, sim["census"], outcome="voted", area="state", method="amelia", m=2,
+                   seed=1, progress=False)
+    wy = est[est["area"] == "WY"].iloc[0]
+    assert wy["n_survey"] == 0 and wy["n_census"] > 0
+    assert np.isfinite(wy["estimate"]) and wy["std_error"] > 0
+
+
+def test_population_variance_is_vink_van_buuren():
+    q = np.array([[0.50, 0.61], [0.54, 0.60], [0.52, 0.65], [0.49, 0.62]])
+    out = population_pool(q, 0.9)
+    m = 4
+    b = q.var(0, ddof=1)
+    t = (1 + 1 / m) * b
+    from scipy import stats
+    half = stats.t.ppf(0.95, m - 1) * np.sqrt(t)
+    np.testing.assert_allclose(out["estimate"], q.mean(0))
+    np.testing.assert_allclose(out["std_error"], np.sqrt(t))
+    np.testing.assert_allclose(out["conf_high"] - out["estimate"], half)
+    with pytest.raises(ValueError, match="m >= 2"):
+        population_pool(q[:1], 0.9)
+
+
+def test_population_variance_matches_mice_custom_t():
+    """mice::pool with Vink & van Buuren's total variance (custom.t = b + b/m) and a
+    complete-data variance of 0 gives the same T as population_pool."""
+    from _r import r_eval, require_r_packages
+
+    require_r_packages("mice")
+    q = np.array([0.50, 0.54, 0.52, 0.49, 0.55])
+    t_r = r_eval(
+        "fits <- lapply(q, function(v) { d <- data.frame(y = c(v - 1, v + 1)); lm(y ~ 1, d) });"
+        "p <- mice::pool(fits, custom.t = '.data$b + .data$b / .data$m');"
+        "p$pooled$t", q=q)
+    ours = population_pool(q[:, None], 0.9)["std_error"].iloc[0] ** 2
+    # lm's variance of the intercept (here 1) enters mice's ubar but not custom.t's total
+    assert t_r == pytest.approx(ours, rel=1e-12)
+
+
+def test_numeric_outcome_and_two_level_factor_outcome(sim):
+    survey = sim["survey"].copy()
+    rng = np.random.default_rng(0)
+    survey["score"] = survey["voted"] * 2.0 + rng.normal(size=len(survey))
+    est = estimate(survey, sim["census"], outcome="score", area="state", method="amelia", m=2,
+                   covariates=["age", "educ"], seed=1, progress=False)
+    assert not est.attrs["binary"]
+    assert est["estimate"].between(-1, 3).all()
+    survey["said"] = pd.Categorical(np.where(survey["voted"] == 1, "yes", "no"),
+                                    categories=["no", "yes"])
+    a = estimate(survey.drop(columns=["voted", "score"]), sim["census"], outcome="said",
+                 area="state", method="amelia", m=2, seed=1, progress=False)
+    b = estimate(survey.drop(columns=["said", "score"]), sim["census"], outcome="voted",
+                 area="state", method="amelia", m=2, seed=1, progress=False)
+    np.testing.assert_allclose(a["estimate"], b["estimate"])
+
+
+def test_compare_scores_against_truth_and_plots(sim, tmp_path):
+    res = compare(sim["survey"], sim["census"], outcome="voted", area="state",
+                  truth=sim["truth"], methods=["amelia", "gain"], m=2, seed=1, progress=False,
+                  options={"gain": FAST_GAIN})
+    table = res["table"]
+    assert list(table.columns) == ["method", "rmse", "mae", "correlation", "coverage",
+                                   "mean_width", "seconds"]
+    assert list(table["method"]) == ["amelia", "gain"]
+    est = res["estimates"]
+    amelia = est[est["method"] == "amelia"]
+    err = amelia["estimate"] - sim["truth"]["turnout"].to_numpy()
+    assert table.loc[0, "rmse"] == pytest.approx(np.sqrt(np.mean(err ** 2)))
+    assert table.loc[0, "mae"] == pytest.approx(np.mean(np.abs(err)))
+    inside = (amelia["conf_low"] <= amelia["truth"]) & (amelia["truth"] <= amelia["conf_high"])
+    assert table.loc[0, "coverage"] == pytest.approx(inside.mean())
+    fig = plot(est, path=tmp_path / "areas.png")
+    assert len(fig.axes) == 2 and (tmp_path / "areas.png").stat().st_size > 0
+    fig = plot(estimate(sim["survey"], sim["census"], outcome="voted", area="state",
+                        method="amelia", m=2, seed=1, progress=False), truth=sim["truth"])
+    assert len(fig.axes) == 1
+
+
+# -- bad input: each message names the column and the values at fault ---------------------------
+
+def _kw(**extra):
+    return dict(outcome="voted", area="state", method="amelia", m=2, progress=False, **extra)
+
+
+def test_missing_outcome_or_area_column(sim):
+    with pytest.raises(ValueError, match="`outcome` column 'turnout' is not in `survey`"):
+        estimate(sim["survey"], sim["census"], **{**_kw(), "outcome": "turnout"})
+    with pytest.raises(ValueError, match="`area` column 'county' is not in `survey`"):
+        estimate(sim["survey"], sim["census"], **{**_kw(), "area": "county"})
+    with pytest.raises(ValueError, match="`area` column 'st' is not in `census`"):
+        estimate(sim["survey"].rename(columns={"state": "st"}), sim["census"],
+                 **{**_kw(), "area": "st"})
+
+
+def test_covariate_categories_must_match(sim):
+    survey = sim["survey"].copy()
+    survey["race"] = survey["race"].cat.add_categories("martian")
+    survey.loc[survey.index[:3], "race"] = "martian"
+    with pytest.raises(ValueError, match=r"Covariate 'race' has categories in `survey` but not "
+                                         r"in `census`: 'martian'"):
+        estimate(survey, sim["census"], **_kw())
+    census = sim["census"].copy()
+    census["educ"] = census["educ"].cat.add_categories("PhD")
+    census.loc[census.index[:2], "educ"] = "PhD"
+    with pytest.raises(ValueError, match=r"Covariate 'educ' has categories in `census` but not "
+                                         r"in `survey`: 'PhD'"):
+        estimate(sim["survey"], census, **_kw())
+
+
+def test_area_with_missing_values(sim):
+    census = sim["census"].copy()
+    census.loc[census.index[7], "state"] = np.nan
+    with pytest.raises(ValueError, match=r"area column 'state' has 1 missing value\(s\) in "
+                                         r"`census` \(first at row 7\)"):
+        estimate(sim["survey"], census, **_kw())
+
+
+def test_outcome_neither_binary_nor_numeric(sim):
+    survey = sim["survey"].copy()
+    survey["voted"] = pd.Categorical(np.array(["a", "b", "c"])[np.arange(len(survey)) % 3])
+    with pytest.raises(ValueError, match=r"outcome column 'voted' must be binary or numeric; it "
+                                         r"has 3 observed level\(s\): 'a', 'b', 'c'"):
+        estimate(survey, sim["census"], **_kw())
+    survey["voted"] = pd.to_datetime("2024-11-05")
+    with pytest.raises(ValueError, match="outcome column 'voted' must be binary or numeric, got "
+                                         "dtype datetime64"):
+        estimate(survey, sim["census"], **_kw())
+
+
+def test_no_overlap_of_areas(sim):
+    survey = sim["survey"].copy()
+    survey["state"] = "Atlantis"
+    with pytest.raises(ValueError, match=r"No area of `survey` is in `census` \(column 'state'\): "
+                                         r"survey has 'Atlantis'"):
+        estimate(survey, sim["census"], **_kw())
+    survey = sim["survey"].copy()
+    survey["state"] = survey["state"].cat.add_categories("PR")
+    survey.loc[survey.index[0], "state"] = "PR"
+    with pytest.raises(ValueError, match=r"Area\(s\) 'PR' of column 'state' are in `survey` but "
+                                         r"not in `census`"):
+        estimate(survey, sim["census"], **_kw())
+
+
+def test_other_argument_errors(sim):
+    s, c = sim["survey"], sim["census"]
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        estimate(s, c, **{**_kw(), "method": "bart!"})
+    with pytest.raises(ValueError, match="`m` must be at least 2"):
+        estimate(s, c, **{**_kw(), "m": 1})
+    with pytest.raises(ValueError, match=r"`conf_level` must lie in \(0.0, 1.0\)"):
+        estimate(s, c, conf_level=1.5, **_kw())
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['epochs'\]"):
+        estimate(s, c, options={"epochs": 3}, **_kw())
+    with pytest.raises(ValueError, match="`census` has values in the outcome column 'voted'"):
+        estimate(s, c.assign(voted=1), **_kw())
+    with pytest.raises(TypeError, match="`survey` must be a pandas DataFrame"):
+        estimate(s.to_dict(), c, **_kw())
+    with pytest.raises(ValueError, match=r"Covariate column\(s\) \['zip'\] are not in `survey`"):
+        estimate(s, c, covariates=["age", "zip"], **_kw())
+    with pytest.raises(TypeError, match="Covariate 'age' is numeric in `survey` but categorical"):
+        estimate(s.assign(age=s["age"].cat.codes), c, **_kw())
+    with pytest.raises(ValueError, match="must not include the outcome or the area"):
+        estimate(s, c, covariates=["state", "age"], **_kw())
+
+
+def test_counts_accept_whole_number_floats(sim):
+    est = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method="amelia",
+                   m=2.0, seed=3.0, progress=False)
+    assert est.attrs["m"] == 2
