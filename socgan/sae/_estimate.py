@@ -16,9 +16,9 @@ from pandas.api import types as pdt
 
 from .._checks import as_count, as_real, as_seed
 
-Method = Literal["gain", "mrp", "amelia", "boosted_trees"]
+Method = Literal["gain", "mrp", "amelia", "bart"]
 #: The methods of :func:`estimate`, in the order :func:`compare` runs them.
-METHODS = ("gain", "mrp", "amelia", "boosted_trees")
+METHODS = ("gain", "mrp", "amelia", "bart")
 
 RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_survey",
                   "n_census"]
@@ -56,8 +56,9 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         stacking with EM and bootstrapping under a multivariate normal (Amelia II);
         ``"mrp"``: multilevel regression and poststratification (random intercepts for the area
         and each categorical covariate, area-level predictors as fixed effects; Laplace
-        maximum likelihood as lme4's ``glmer``); ``"boosted_trees"``: gradient-boosted trees
-        with poststratification, uncertainty by a bootstrap of the survey. See the modules
+        maximum likelihood as lme4's ``glmer``); ``"bart"``: Bayesian additive regression
+        trees with poststratification (Bisbee 2019's BARP; the ``stochtree`` library, an
+        optional dependency: ``pip install stochtree``). See the modules
         :mod:`socgan.sae._stacking`, :mod:`socgan.sae._mrp`, :mod:`socgan.sae._trees`.
     m
         Imputations of the stacking methods (whole-number floats such as R's ``10`` are fine;
@@ -75,7 +76,8 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         ``learning_rate``, ``weight_decay``, ``device`` (as :func:`socgan.impute`).
         ``"amelia"``: ``census_sample``, ``empri`` (ridge prior; default 1% of the training
         rows), ``tol``, ``max_iter``. ``"mrp"``: ``n_draws`` (posterior draws, default 1000).
-        ``"boosted_trees"``: see :func:`socgan.sae._trees.tree_area_means`.
+        ``"bart"``: ``n_trees``, ``n_burnin``, ``n_draws``, ``n_gfr``, ``n_threads`` (see
+        :func:`socgan.sae._trees.tree_area_means`).
 
     Returns
     -------
