@@ -62,10 +62,12 @@ deparse_short <- function(x) {
   if (nchar(text) > 40L) paste0(substr(text, 1L, 37L), "...") else text
 }
 
-# Settings passed through `...`: named, each once; `counts` cross as integers, `reals` (a named
-# list of upper bounds) as doubles in [0, bound]; anything else must be a single value.
-# `skip_null = TRUE` lets NULL through for every setting (Python's None).
-check_options <- function(options, counts, reals = list(), example, skip_null) {
+# Settings passed through `...`: named, each once; `counts` (at least 1) and `counts_from_zero`
+# cross as integers, `reals` (a named list of upper bounds) as doubles in (0, bound); anything
+# else must be a single value. `skip_null = TRUE` lets NULL through for every setting (Python's
+# None).
+check_options <- function(options, counts, reals = list(), example, skip_null,
+                          counts_from_zero = character()) {
   if (!length(options)) return(list())
   nms <- names(options)
   if (is.null(nms) || any(!nzchar(nms))) {
@@ -80,6 +82,8 @@ check_options <- function(options, counts, reals = list(), example, skip_null) {
     if (skip_null && is.null(value)) next
     if (nm %in% counts) {
       options[[nm]] <- check_count(value, nm)
+    } else if (nm %in% counts_from_zero) {
+      options[[nm]] <- check_count(value, nm, minimum = 0L)
     } else if (nm %in% names(reals)) {
       options[[nm]] <- check_number(value, nm, 0, reals[[nm]])
     } else if (!is.null(value) && (!is.atomic(value) || length(value) != 1L || is.na(value))) {

@@ -7,6 +7,12 @@
 #'   after `mice::mice()`.
 #' * [pool_rubin()] pools estimates made elsewhere with Rubin's rules, as
 #'   `mice::pool()` does.
+#' * [sae_estimate()] estimates an outcome's mean in every area of a census
+#'   from a survey (small-area estimation: GAIN or Amelia multiple
+#'   overimputation, MRP, BART); [turnout_data()] simulates a survey and a
+#'   census with known truth to try it on.
+#' * [dp_synthesize()] makes a differentially private synthetic copy of a
+#'   data.frame.
 #' * [install_socgan()] sets up Python with socgan; [socgan_available()]
 #'   tells whether it is there.
 #'
