@@ -313,6 +313,18 @@ def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
     return out
 
 
+def donor_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray, held_out: np.ndarray,
+                    fallback: np.ndarray) -> dict[int, np.ndarray]:
+    """Donor pools from the ``held_out`` rows; a column with fewer than ``_MIN_OOB_RESIDUALS``
+    observed cells there takes its donors from the ``fallback`` rows instead."""
+    resid = standardized_residuals(model, x, mask, held_out)
+    if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
+        resid_all = standardized_residuals(model, x, mask, fallback)
+        resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
+                 for j, r in resid.items()}
+    return resid
+
+
 def _in_batches(model: GainModel, x: np.ndarray, mask: np.ndarray, rows: np.ndarray, head,
                 hide: int | None = None) -> list[torch.Tensor]:
     """``head(generator output, features)`` for ``rows``, computed _BATCH_ROWS rows at a time on

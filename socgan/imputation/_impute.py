@@ -14,8 +14,8 @@ from tqdm.auto import tqdm
 
 from .._checks import as_count, as_real, as_seed, check_frame
 from ._encoding import Encoder
-from ._gain import (_MIN_OOB_RESIDUALS, GainSettings, draw_imputations, standardized_residuals,
-                    train_model, training_epochs)
+from ._gain import (GainSettings, donor_residuals, draw_imputations, train_model,
+                    training_epochs)
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
@@ -202,11 +202,7 @@ def _one_imputation(child: np.random.SeedSequence, x, mask, enc, trainable, sett
     with seeded_torch(child, device) as gen:
         model, hist = train_model(x[rows], mask[rows], enc, settings, gen, tick=tick, device=device)
         model.eval()
-        resid = standardized_residuals(model, x, mask, oob)
-        if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
-            resid_all = standardized_residuals(model, x, mask, trainable)
-            resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
-                     for j, r in resid.items()}
+        resid = donor_residuals(model, x, mask, oob, trainable)
         draws = draw_imputations(model, enc, x, mask, resid, rng)
     return draws, hist
 

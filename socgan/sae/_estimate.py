@@ -161,7 +161,7 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     conf_level = as_real(conf_level, "conf_level")
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
-    true = None if truth is None else _truth(truth, prepared, outcome)
+    true = None if truth is None else truth_series(truth, area=prepared["area"], outcome=outcome)
     rows, tables = [], []
     for meth in methods:
         start = time.perf_counter()
@@ -424,20 +424,27 @@ def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Ser
             pd.Series(pd.Categorical(c.astype(object), dtype=dtype), index=c.index))
 
 
-def _truth(truth, prepared: dict, outcome: str) -> pd.Series:
-    """The true area values as a Series indexed by area label."""
-    area = prepared["area"]
+def truth_series(truth, *, area: str | None = None, outcome: str | None = None) -> pd.Series:
+    """The true area values as a float Series indexed by area label: ``truth`` is a Series
+    indexed by area, or a DataFrame with the area column (``area``, else a column named
+    ``"area"``, else its first non-float column) and one value column (``"truth"``,
+    ``"turnout"`` or ``outcome`` if present, else its only float column)."""
     if isinstance(truth, pd.Series):
         out = truth.astype(float)
     elif isinstance(truth, pd.DataFrame):
-        if area not in truth.columns:
-            raise ValueError(f"`truth` must have the area column {area!r}.")
-        numeric = [c for c in truth.columns if c != area and pdt.is_float_dtype(truth[c])]
-        named = [c for c in ("truth", "turnout", outcome) if c in truth.columns]
+        floats = [c for c in truth.columns if pdt.is_float_dtype(truth[c])]
+        if area is None:
+            others = [c for c in truth.columns if c not in floats]
+            area = "area" if "area" in truth.columns else (others[0] if others else None)
+        if area is None or area not in truth.columns:
+            raise ValueError(f"`truth` must have the area column {area or 'area'!r}; it has "
+                             f"{list(truth.columns)}.")
+        values = [c for c in floats if c != area]
+        named = [c for c in ("truth", "turnout", outcome) if c is not None and c in truth.columns]
         if named:
             col = named[0]
-        elif len(numeric) == 1:
-            col = numeric[0]
+        elif len(values) == 1:
+            col = values[0]
         else:
             raise ValueError("`truth` must have one float column besides the area, or a column "
                              f"named 'truth'; it has {list(truth.columns)}.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._estimate import truth_series
+
 
 def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = None):
     """Plot area estimates as a sorted dot plot with their intervals.
@@ -43,7 +45,7 @@ def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = 
     methods = list(dict.fromkeys(est["method"]))
     true = None
     if truth is not None:
-        true = _truth_series(truth)
+        true = truth_series(truth)
     elif "truth" in est.columns:
         true = est.drop_duplicates("area").set_index("area")["truth"].astype(float)
     first = est[est["method"] == methods[0]].sort_values("estimate")
@@ -75,25 +77,3 @@ def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = 
     if path is not None:
         fig.savefig(path, dpi=150)
     return fig
-
-
-def _truth_series(truth) -> pd.Series:
-    """True values by area: a Series indexed by area, or a DataFrame whose first non-float
-    column holds the areas and whose value column is ``truth``, ``turnout`` or its only float
-    column (as :func:`socgan.datasets.turnout` gives it)."""
-    if isinstance(truth, pd.Series):
-        out = truth.astype(float)
-    elif isinstance(truth, pd.DataFrame):
-        floats = [c for c in truth.columns if pd.api.types.is_float_dtype(truth[c])]
-        keys = [c for c in truth.columns if c not in floats]
-        named = [c for c in ("truth", "turnout") if c in floats]
-        if not keys or not (named or len(floats) == 1):
-            raise ValueError("`truth` must have an area column and one float column (or one "
-                             f"named 'truth'); it has {list(truth.columns)}.")
-        key = "area" if "area" in keys else keys[0]
-        out = pd.Series(truth[(named or floats)[0]].to_numpy(dtype=float), index=truth[key])
-    else:
-        raise TypeError("`truth` must be a Series indexed by area or a DataFrame with an area "
-                        f"column, got {type(truth).__name__}.")
-    out.index = out.index.astype(object)
-    return out

@@ -54,16 +54,18 @@ applies. Their coverage is checked in ``bench/sae_turnout.py`` (bench/RESULTS.md
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
 from tqdm.auto import tqdm
 
+from .._checks import as_count, as_real
 from ..baselines._emb import _Design, _draw, _em
 from ..imputation._encoding import Encoder
-from ..imputation._gain import (_MIN_OOB_RESIDUALS, draw_imputations, standardized_residuals,
-                                train_model, training_epochs)
+from ..imputation._gain import donor_residuals, draw_imputations, train_model, training_epochs
 from ..imputation._impute import _resolve_device, gain_settings, seeded_torch
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults (as ``impute``).
@@ -112,7 +114,6 @@ def _area_means(values: np.ndarray, codes: np.ndarray, n_areas: int) -> np.ndarr
 
 
 def _census_sample(value, n_survey: int) -> int:
-    from .._checks import as_count
     return n_survey if value is None else as_count(value, "census_sample")
 
 
@@ -152,11 +153,7 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                     # (never in the outcome's case: the census has no outcome)
                     held_out = np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
                                                                replace=False)])
-                    resid = standardized_residuals(model, x, mask, held_out)
-                    if any(len(r) < _MIN_OOB_RESIDUALS for r in resid.values()):
-                        resid_all = standardized_residuals(model, x, mask, rows)
-                        resid = {j: r if len(r) >= _MIN_OOB_RESIDUALS else resid_all[j]
-                                 for j, r in resid.items()}
+                    resid = donor_residuals(model, x, mask, held_out, rows)
                     draws = draw_imputations(model, enc, x[:n_c], mask[:n_c], resid, rng)
                 y = draws[0].astype(float)
                 if col.is_numeric:
@@ -173,8 +170,6 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
                       covariates: list[str], binary: bool, m: int, conf_level: float,
                       seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
     """Area means of the outcome by stacking and EMB multiple overimputation (module docstring)."""
-    from .._checks import as_count, as_real
-
     opts = {**AMELIA_OPTIONS, **options}
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
@@ -199,7 +194,6 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
         rows, _ = _training_rows(rng, n_c, n_s, census_sample)
         fit = _em(design.z[rows], empri=empri, tol=tol, max_iter=max_iter)
         if not fit.converged:
-            import warnings
             warnings.warn(f"EM did not converge within max_iter={max_iter} iterations in "
                           f"imputation {ell + 1}; its estimates are used as they are.",
                           UserWarning, stacklevel=3)

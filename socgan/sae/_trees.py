@@ -125,6 +125,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import ndtr
 
+from .._checks import as_count
+
 #: Method-specific settings of :func:`tree_area_means` (``options`` of ``socgan.sae.estimate``),
 #: with their defaults.
 TREE_OPTIONS = {
@@ -149,18 +151,6 @@ def _stochtree():
             f"install it with `{INSTALL_HINT}`."
         ) from err
     return stochtree
-
-
-def _count(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be a whole number, got {value!r}.")
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a whole number, got {value!r}.") from None
-    if not np.isfinite(as_float) or as_float != int(as_float) or as_float < minimum:
-        raise ValueError(f"`{name}` must be a whole number of at least {minimum}, got {value!r}.")
-    return int(as_float)
 
 
 def _features(survey: pd.DataFrame, census: pd.DataFrame, columns: list[str]):
@@ -256,11 +246,11 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
         ``estimate`` (posterior mean), ``std_error`` (posterior SD), ``conf_low``, ``conf_high``.
     """
     stochtree = _stochtree()
-    n_trees = _count(n_trees, "n_trees", 1)
-    n_burnin = _count(n_burnin, "n_burnin", 0)
-    n_draws = _count(n_draws, "n_draws", 2)
-    n_gfr = _count(n_gfr, "n_gfr", 0)
-    n_threads = _count(n_threads, "n_threads", 1)
+    n_trees = as_count(n_trees, "n_trees", minimum=1)
+    n_burnin = as_count(n_burnin, "n_burnin", minimum=0)
+    n_draws = as_count(n_draws, "n_draws", minimum=2)
+    n_gfr = as_count(n_gfr, "n_gfr", minimum=0)
+    n_threads = as_count(n_threads, "n_threads", minimum=1)
     if len(survey) < 2:
         raise ValueError(f"BART needs at least 2 survey respondents, got {len(survey)}.")
 
