@@ -14,7 +14,8 @@ from dp_accounting.pld import common, privacy_loss_distribution
 from socgan.synth import Release, evaluate, synthesize
 from socgan.synth import _accounting as acc
 from socgan.synth._dpgan import _private_real_gradient, make_discriminator
-from socgan.synth._pgb import post_gan_boosting
+from socgan.synth._pgb import marginal_workload, post_gan_boosting
+from socgan.synth._schema import build_schema, cell_codes, encode
 
 FAST = dict(steps=30, batch_size=40, snapshots=5, candidates=200, pgb_rounds=20, hidden=16)
 
@@ -151,6 +152,50 @@ def test_exponential_mechanism_selects_with_the_stated_probabilities():
     assert np.mean(picks) == pytest.approx(p1, abs=3 * np.sqrt(p1 * (1 - p1) / 4000))
 
 
+def _cell_scores(w, phi, n):
+    mass = np.bincount(w.cells.ravel(), weights=np.tile(phi, len(w.cells)), minlength=len(w.real_counts))
+    return w.real_counts - n * mass
+
+
+def test_marginal_workload_counts_cells_and_keeps_sensitivity_one():
+    df = survey(200)
+    cols = build_schema(df, BOUNDS)
+    real_codes, sizes = cell_codes(encode(df, cols), cols, 8)
+    assert sizes == [8, 8, 2, 3, 2]
+    # cells come from the public bounds: age 18..99 in 8 intervals of width 10.125
+    assert real_codes[:, 0].tolist() == np.floor((df["age"] - 18) / 10.125).clip(0, 7).astype(int).tolist()
+    cand = cell_codes(encode(survey(50, seed=9), cols), cols, 8)[0]
+    w = marginal_workload(real_codes, cand, sizes, ways=2)
+    assert len(w.names) == 5 + 10 and w.cells.shape == (15, 50)
+    for p, m in enumerate(w.names):  # every marginal's real counts sum to n
+        width = int(np.prod([sizes[i] for i in m]))
+        assert w.real_counts[w.starts[p]:w.starts[p] + width].sum() == 200
+        assert ((w.cells[p] >= w.starts[p]) & (w.cells[p] < w.starts[p] + width)).all()
+    # adding one real row changes every cell score (count - n * mass) by at most 1
+    phi = np.random.default_rng(0).dirichlet(np.ones(50))
+    bigger = marginal_workload(np.vstack([real_codes, real_codes[:1]]), cand, sizes, ways=2)
+    change = _cell_scores(bigger, phi, 201) - _cell_scores(w, phi, 200)
+    assert np.abs(change).max() <= 1 + 1e-12 and np.abs(change).max() > 0.5
+    assert len(marginal_workload(real_codes, cand, sizes, ways=1).names) == 5
+
+
+@pytest.mark.parametrize("em_epsilon", [None, 0.05])
+def test_pgb_with_marginal_queries_corrects_a_margin(em_epsilon):
+    # 100 candidates, 10% in cell 1 of a one-column, two-cell margin; the real data have 50% there.
+    # Uninformative discriminators (D = 0.5): only the marginal queries can help, and they do.
+    cand = np.r_[np.zeros(90, int), np.ones(10, int)][:, None]
+    real = np.r_[np.zeros(500, int), np.ones(500, int)][:, None]
+    w = marginal_workload(real, cand, [2], ways=1)
+    res = post_gan_boosting(np.array([500.0]), 1000, np.full((1, 100), 0.5), rounds=300,
+                            em_epsilon=em_epsilon, rng=np.random.default_rng(0), marginals=w,
+                            keep_history=True)
+    np.testing.assert_allclose(res.history.sum(axis=1), 1.0, atol=1e-12)
+    assert res.weights[90:].sum() > 0.4  # from 0.1 towards 0.5
+    # query ids: 0 the discriminator, then (indicator, complement) of cell 0 = 1, 2 and of cell 1 = 3, 4;
+    # with too little mass in cell 1 the first pick raises it: cell 1's indicator or cell 0's complement
+    assert res.chosen[0] in (2, 3)
+
+
 def test_quality_score_uses_all_real_rows(monkeypatch):
     from socgan.synth import _release
 
@@ -216,6 +261,30 @@ def test_other_methods(method):
         assert "pgb_rounds" not in rel.report and rel.epsilon <= 1.0
 
 
+def test_marginal_queries_and_critic_steps_in_a_release(monkeypatch):
+    from socgan.synth import _dpgan, _release
+
+    df = survey()
+    trained = {}
+
+    def spy(*args, **kw):
+        trained["gan"] = _dpgan.train_gan(*args, **kw)
+        return trained["gan"]
+
+    monkeypatch.setattr(_release, "train_gan", spy)
+    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, pgb_marginals=2.0, pgb_bins=6,
+                   critic_steps=3, discriminator_hidden=8, **FAST)
+    assert len(trained["gan"].d_loss) == 30 and len(trained["gan"].g_loss) == 10
+    assert trained["gan"].discriminator[0].out_features == 8
+    assert "two-way marginal cells (6 equal-width bins" in a.report["pgb_queries"]
+    assert a.report["critic_steps"] == 3 and a.epsilon <= 1.0
+    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, pgb_marginals=2, pgb_bins=6,
+                   critic_steps=3, discriminator_hidden=8, **FAST)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, critic_steps=3, discriminator_hidden=8, **FAST)
+    assert c.report["pgb_queries"] == "discriminators" and not a.data.equals(c.data)
+
+
 def test_numeric_column_given_levels_is_discrete():
     df = survey().assign(vote=lambda d: d["vote"].astype(int))
     rel = synthesize(df, epsilon=1.0, bounds={**BOUNDS, "vote": [0, 1]}, seed=1, **FAST)
@@ -240,6 +309,10 @@ def test_numeric_column_given_levels_is_discrete():
     (dict(epsilon=1.0, method="gan"), "not private"),
     (dict(epsilon=1.0, method="magic"), "`method`"),
     (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),
+    (dict(epsilon=1.0, pgb_marginals=3), "`pgb_marginals`"),
+    (dict(epsilon=1.0, pgb_bins=1), "`pgb_bins`"),
+    (dict(epsilon=1.0, critic_steps=0), "`critic_steps`"),
+    (dict(epsilon=1.0, discriminator_hidden=2.5), "`discriminator_hidden`"),
 ])
 def test_bad_arguments(kwargs, match):
     kw = {"bounds": BOUNDS, **FAST, **kwargs}

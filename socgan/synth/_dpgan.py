@@ -93,7 +93,8 @@ def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, no
 
 def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: float,
               noise_multiplier: float | None, clip_norm: float, hidden: int, lr: float,
-              n_snapshots: int, seed: int, progress: bool) -> TrainedGAN:
+              n_snapshots: int, seed: int, progress: bool, critic_steps: int = 1,
+              d_hidden: int | None = None) -> TrainedGAN:
     """Train a GAN; with ``noise_multiplier`` the discriminator's real-data term uses DP-SGD.
 
     ``noise_multiplier=None`` trains a non-private GAN with the same Poisson batches (no
@@ -107,7 +108,7 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         G = Generator(cols, latent=max(16, width), hidden=hidden)
-        D = make_discriminator(width, hidden)
+        D = make_discriminator(width, d_hidden or hidden)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.9))
     data = torch.from_numpy(x)
@@ -135,13 +136,13 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
                 p.grad += real_grad[k]
             loss_real = torch.zeros(())
         opt_d.step()
-
-        opt_g.zero_grad()
-        g_loss = F.softplus(-D(G(m, gen))).mean()  # non-saturating generator loss
-        g_loss.backward()
-        opt_g.step()
         out.d_loss.append(float(loss_fake.detach()) + float(loss_real.detach()))
-        out.g_loss.append(float(g_loss.detach()))
+        if step % critic_steps == 0:
+            opt_g.zero_grad()
+            g_loss = F.softplus(-D(G(m, gen))).mean()  # non-saturating generator loss
+            g_loss.backward()
+            opt_g.step()
+            out.g_loss.append(float(g_loss.detach()))
         if step % every == 0 or step == steps:
             if len(out.snapshots) < n_snapshots or step == steps:
                 out.snapshots.append((copy.deepcopy(G.state_dict()), copy.deepcopy(D.state_dict())))

@@ -19,6 +19,17 @@ normalisation, so this is the authors' exp(eps0 * n * U_j / 2). Adding or removi
 each S_j by D_j(x) - sum_b phi(b) D_j(b), which lies in [-1, 1] because D is in [0, 1]: sensitivity
 1, so each round is eps0-DP, and eps0-bounded-range hence eps0^2/8-zCDP (Cesar & Rogers 2021).
 The candidates B and the discriminators are themselves private (post-processing of DP-SGD).
+
+**Marginal queries as extra discriminators** (optional, ``marginal_workload``). The distinguisher
+may also choose fixed, data-independent "discriminators": the indicator q_c(x) = 1{x in cell c} of
+a cell of a one- or two-way marginal, and its complement 1 - q_c, with cells cut from the *public*
+bounds and levels only. They lie in [0, 1], so the score S = sum_i q(x_i) - n sum_b phi(b) q(b)
+has sensitivity 1 exactly as for a trained discriminator, and each round stays eps0-DP: the
+accounting does not change. For the complement, S = -(count_c - n * mass_c), so the two scores
+of a cell are +-(real count - n * synthetic mass). This is the query class of MWEM / private
+multiplicative weights (Hardt, Ligett & McSherry 2012; Hardt & Rothblum 2010), played over the
+GAN's candidates: the GAN's discriminators look for what the marginals miss, the marginal
+queries correct the candidates' low-order margins, which a noisy DP-GAN gets wrong most.
 """
 
 from __future__ import annotations
@@ -36,9 +47,44 @@ class BoostingResult:
     history: np.ndarray | None  # phi^1..phi^{T+1}, kept only when asked (tests)
 
 
+@dataclass
+class MarginalWorkload:
+    """Cells of one- and two-way marginals as PGB queries.
+
+    ``cells[p, b]`` is candidate b's cell (a global index, 0..K-1) in marginal p; ``real_counts[k]``
+    the number of real rows in cell k (each marginal's counts sum to n).
+    """
+
+    cells: np.ndarray  # (P, |B|) int
+    real_counts: np.ndarray  # (K,)
+    names: list  # (P,) tuples of column indices
+    starts: np.ndarray  # (P,) first global cell index of each marginal
+
+
+def marginal_workload(real_codes: np.ndarray, candidate_codes: np.ndarray, sizes: list[int],
+                      *, ways: int = 2) -> MarginalWorkload:
+    """All one-way (and, with ``ways=2``, two-way) marginals over per-column cell codes."""
+    k = len(sizes)
+    margins = [(i,) for i in range(k)]
+    if ways >= 2:
+        margins += [(i, j) for i in range(k) for j in range(i + 1, k)]
+    cells, counts, names, starts, offset = [], [], [], [], 0
+    for m in margins:
+        width = int(np.prod([sizes[i] for i in m]))
+        idx_r = np.ravel_multi_index(tuple(real_codes[:, i] for i in m), [sizes[i] for i in m])
+        idx_c = np.ravel_multi_index(tuple(candidate_codes[:, i] for i in m), [sizes[i] for i in m])
+        counts.append(np.bincount(idx_r, minlength=width).astype(float))
+        cells.append(idx_c + offset)
+        names.append(m)
+        starts.append(offset)
+        offset += width
+    return MarginalWorkload(np.vstack(cells), np.concatenate(counts), names, np.array(starts))
+
+
 def post_gan_boosting(real_sums: np.ndarray, n: int, fake_scores: np.ndarray, *, rounds: int,
                       em_epsilon: float | None, rng: np.random.Generator,
-                      keep_history: bool = False) -> BoostingResult:
+                      keep_history: bool = False,
+                      marginals: MarginalWorkload | None = None) -> BoostingResult:
     """Run ``rounds`` of PGB.
 
     Parameters
@@ -56,6 +102,10 @@ def post_gan_boosting(real_sums: np.ndarray, n: int, fake_scores: np.ndarray, *,
     rng : numpy Generator
     keep_history : bool
         Keep every phi^t (memory T x |B|).
+    marginals : MarginalWorkload, optional
+        Marginal cells offered to the distinguisher besides the discriminators (module docstring).
+        ``chosen`` then indexes discriminators first (0..N-1), then cell queries: N + 2k for cell
+        k's indicator, N + 2k + 1 for its complement.
     """
     fake_scores = np.asarray(fake_scores, dtype=float)
     real_sums = np.asarray(real_sums, dtype=float)
@@ -67,9 +117,18 @@ def post_gan_boosting(real_sums: np.ndarray, n: int, fake_scores: np.ndarray, *,
     avg = np.zeros(n_b)
     chosen = np.empty(rounds, dtype=int)
     history = [phi] if keep_history else None
+    n_disc = len(real_sums)
+    if marginals is not None:
+        n_cells = len(marginals.real_counts)
+        flat_cells = marginals.cells.ravel()
     for t in range(1, rounds + 1):
         avg += phi
         score = real_sums - n * (fake_scores @ phi)  # n * U_j + n; sensitivity 1
+        if marginals is not None:
+            mass = np.bincount(flat_cells, weights=np.tile(phi, len(marginals.cells)),
+                               minlength=n_cells)
+            gap = marginals.real_counts - n * mass  # indicator's score; the complement's is -gap
+            score = np.concatenate([score, np.column_stack([gap, -gap]).ravel()])
         if em_epsilon is None:
             j = int(np.argmax(score))
         else:
@@ -77,7 +136,13 @@ def post_gan_boosting(real_sums: np.ndarray, n: int, fake_scores: np.ndarray, *,
             p = np.exp(logits - logsumexp(logits))
             j = int(rng.choice(len(p), p=p / p.sum()))
         chosen[t - 1] = j
-        log_phi = log_phi + fake_scores[j] / np.sqrt(t)
+        if j < n_disc:
+            log_phi = log_phi + fake_scores[j] / np.sqrt(t)
+        else:  # a cell query: +eta inside the cell (indicator) or outside it (complement)
+            cell, complement = divmod(j - n_disc, 2)
+            margin = int(np.searchsorted(marginals.starts, cell, side="right") - 1)
+            inside = (marginals.cells[margin] == cell).astype(float)
+            log_phi = log_phi + (1.0 - inside if complement else inside) / np.sqrt(t)
         log_phi -= logsumexp(log_phi)
         phi = np.exp(log_phi)
         if keep_history:
@@ -85,3 +150,4 @@ def post_gan_boosting(real_sums: np.ndarray, n: int, fake_scores: np.ndarray, *,
     avg /= rounds
     return BoostingResult(weights=avg / avg.sum(), chosen=chosen,
                           history=np.vstack(history) if keep_history else None)
+

@@ -13,8 +13,8 @@ import torch
 from .._checks import as_count, as_real, as_seed
 from . import _accounting as acc
 from ._dpgan import load_discriminator, load_generator, train_gan
-from ._pgb import post_gan_boosting
-from ._schema import bounds_from_data, build_schema, check_data, decode, encode
+from ._pgb import marginal_workload, post_gan_boosting
+from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
 
 Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
 METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
@@ -64,7 +64,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                bounds: dict | None = None, steps: int = 1000, batch_size: int = 64,
                clip_norm: float = 1.0, hidden: int = 64, learning_rate: float = 1e-3,
                snapshots: int = 20, candidates: int = 10_000, pgb_rounds: int = 200,
-               pgb_share: float = 0.2, progress: bool = False) -> Release:
+               pgb_share: float = 0.2, pgb_marginals: int = 0, pgb_bins: int = 10,
+               critic_steps: int = 1, discriminator_hidden: int | None = None,
+               progress: bool = False) -> Release:
     """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
 
     Parameters
@@ -118,6 +120,21 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         themselves would spend ``pgb_share * epsilon``; then the DP-SGD noise multiplier is set
         so that the *joint* composition spends at most ``epsilon``. Joint accounting is tighter
         than adding the two, so DP-SGD gets more than ``(1 - pgb_share) * epsilon`` alone.
+    pgb_marginals : {0, 1, 2}
+        0 (default): PGB as published, the distinguisher chooses among the kept discriminators.
+        1 or 2: it may also choose the indicator of any cell of a one-way (1) or one- and two-way
+        (2) marginal, or its complement: fixed queries cut from the public ``bounds`` only, so
+        they cost nothing extra and each round keeps sensitivity 1 (``socgan.synth._pgb``).
+        Multiplicative weights then also correct the candidates' low-order margins, as MWEM
+        does, which helps most when the DP-GAN's generators are poor.
+    pgb_bins : int
+        Equal-width intervals of each numeric column's public bounds for those cells.
+    critic_steps : int
+        Discriminator steps per generator step (Bie et al. 2023: noisy discriminators need more
+        steps to keep up). Every discriminator step is one DP-SGD event in ``steps``.
+    discriminator_hidden : int, optional
+        Width of the discriminator's hidden layers (default ``hidden``). A smaller discriminator
+        has fewer coordinates for the DP-SGD noise to swamp.
     progress : bool
         Show a tqdm progress bar over the training steps.
 
@@ -185,6 +202,13 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     candidates = as_count(candidates, "candidates", minimum=snapshots)
     pgb_rounds = as_count(pgb_rounds, "pgb_rounds")
     pgb_share = as_real(pgb_share, "pgb_share")
+    pgb_marginals = as_count(pgb_marginals, "pgb_marginals", minimum=0)
+    if pgb_marginals > 2:
+        raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
+    pgb_bins = as_count(pgb_bins, "pgb_bins", minimum=2)
+    critic_steps = as_count(critic_steps, "critic_steps")
+    if discriminator_hidden is not None:
+        discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
     boosting = method in ("pgb", "pgb-nonprivate")
 
     cols = build_schema(data, bounds)
@@ -194,6 +218,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                     "neighbouring": "add or remove one row (row count treated as public)",
                     "steps": steps, "sampling": "Poisson", "sampling_rate": q,
                     "expected_batch_size": batch_size, "clip_norm": clip_norm,
+                    "critic_steps": critic_steps,
                     "public_bounds": {c.name: (c.levels if c.kind == "discrete" else (c.low, c.high))
                                       for c in cols}}
     em_eps = None
@@ -228,6 +253,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     else:
         sigma = None
         report.update({"epsilon": math.inf, "delta": None, "accountant": None})
+    if boosting:
+        report["pgb_queries"] = ("discriminators" if pgb_marginals == 0 else
+                                 f"discriminators + {'one' if pgb_marginals == 1 else 'one- and two'}-way "
+                                 f"marginal cells ({pgb_bins} equal-width bins of the public bounds)")
 
     # The networks are small: one thread avoids thread overhead (restored afterwards).
     threads = torch.get_num_threads()
@@ -238,7 +267,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                                     hidden=hidden, learning_rate=learning_rate,
                                     snapshots=snapshots, candidates=candidates,
                                     pgb_rounds=pgb_rounds, n_out=n_out, seed=seed,
-                                    progress=progress)
+                                    pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
+                                    critic_steps=critic_steps,
+                                    discriminator_hidden=discriminator_hidden, progress=progress)
     finally:
         torch.set_num_threads(threads)
     out = decode(synthetic, cols, data)
@@ -247,12 +278,14 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 
 
 def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps, clip_norm, hidden,
-                    learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, progress):
+                    learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, pgb_marginals,
+                    pgb_bins, critic_steps, discriminator_hidden, progress):
     """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB."""
     n_rows = len(x)
     trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
-                        n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress)
+                        n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress,
+                        critic_steps=critic_steps, d_hidden=discriminator_hidden)
     gen = torch.Generator().manual_seed(seed + 1)
     rng = np.random.default_rng(seed + 1)
     with torch.no_grad():
@@ -266,8 +299,13 @@ def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps,
             discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
             fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
             real_sums = np.array([float(torch.sigmoid(d(real_t)).double().sum()) for d in discs])
+            workload = None
+            if pgb_marginals:
+                real_codes, sizes = cell_codes(x, cols, pgb_bins)
+                workload = marginal_workload(real_codes, cell_codes(pool, cols, pgb_bins)[0], sizes,
+                                             ways=pgb_marginals)
             res = post_gan_boosting(real_sums, n_rows, fake_scores, rounds=pgb_rounds,
-                                    em_epsilon=em_eps, rng=rng)
+                                    em_epsilon=em_eps, rng=rng, marginals=workload)
             synthetic = pool[rng.choice(len(pool), size=n_out, p=res.weights)]
             report.update({"snapshots": len(discs), "candidates": len(pool)})
     return synthetic

@@ -189,3 +189,27 @@ def decode(x: np.ndarray, cols: list[Column], like: pd.DataFrame) -> pd.DataFram
             else:
                 out[c.name] = pd.Series(vals).astype(c.dtype)
     return pd.DataFrame(out, columns=like.columns)
+
+
+def cell_codes(x: np.ndarray, cols: list[Column], bins: int) -> tuple[np.ndarray, list[int]]:
+    """Each encoded row's cell in each column: a level's index, or one of ``bins`` equal-width
+    intervals of the column's *public* bounds (integers rounded first, as ``decode`` does).
+
+    The cells depend on the public metadata only, never on the data, so queries built on them
+    (PGB's marginal workload) are data-independent. Returns an ``(n, columns)`` integer array and
+    the number of cells of each column.
+    """
+    codes = np.empty((len(x), len(cols)), dtype=np.int64)
+    sizes = []
+    for k, c in enumerate(cols):
+        if c.kind == "numeric":
+            v = c.low + np.clip(x[:, c.start], 0.0, 1.0) * (c.high - c.low)
+            if c.integer:
+                v = np.round(v)
+            u = (v - c.low) / (c.high - c.low)
+            codes[:, k] = np.clip(np.floor(u * bins), 0, bins - 1)
+            sizes.append(bins)
+        else:
+            codes[:, k] = x[:, c.start:c.stop].argmax(axis=1)
+            sizes.append(c.width)
+    return codes, sizes
