@@ -9,9 +9,20 @@ imputation call only (data generation excluded; for R, conversion to and from R 
     python bench/scaling.py --sizes 1000,10000,100000,1000000 --methods socgan,mice,amelia \\
         --m 5 --timeout 900 [--write-results]
 
-A method that exceeds ``--timeout`` at some n is not run at larger n. hyperimpute's GAIN is not run
-yet: installing hyperimpute adds ~100 packages (TensorFlow, Jupyter, ...), so it needs its own
-environment (see RESULTS.md).
+A method that exceeds ``--timeout`` at some n is not run at larger n.
+
+``hyperimpute`` (van der Schaar lab's GAIN, ``Imputers().get("gain")`` with its defaults) runs in
+its own virtual environment, given by ``--hyperimpute-python``: its full requirements add ~100
+packages (TensorFlow, Jupyter, ...), of which its GAIN needs only torch, pandas, scikit-learn,
+loguru and optuna. Set it up with::
+
+    python -m venv /work/venvs/hi && /work/venvs/hi/bin/pip install torch==2.13.0
+    /work/venvs/hi/bin/pip install --no-deps hyperimpute==0.1.17
+    /work/venvs/hi/bin/pip install pandas scikit-learn loguru scipy pydantic psutil optuna
+
+It imputes numbers only, so categorical columns go in as their integer codes (NaN when missing);
+it gives one imputation per fit, so m imputations are m fits with seeds 1..m (its own bootstrap-free
+way to get several draws).
 """
 
 from __future__ import annotations
@@ -74,6 +85,22 @@ def run_job(method: str, n: int, m: int) -> dict:
         from socgan.r import run_amelia
 
         out = run_amelia(df, m=m, seed=1, noms=["region", "female", "voted"], ords=["educ"])
+    elif method == "hyperimpute":
+        import numpy as np
+        import torch
+        from hyperimpute.plugins.imputers import Imputers
+
+        # One thread, like the other jobs: with torch's default two threads on this loaded 2-core
+        # machine one fit took 149 s instead of 3 s (thread oversubscription).
+        torch.set_num_threads(1)
+
+        x = df.copy()
+        for c in ("region", "educ"):
+            x[c] = x[c].cat.codes.astype(float).where(x[c].notna())
+        x = x.astype(float)
+        t0 = time.perf_counter()  # the encoding above is not the imputer's work
+        out = [Imputers().get("gain", random_state=k).fit_transform(x) for k in range(1, m + 1)]
+        assert all(np.isfinite(o.to_numpy()).all() for o in out)
     else:
         raise ValueError(method)
     seconds = time.perf_counter() - t0
@@ -81,8 +108,8 @@ def run_job(method: str, n: int, m: int) -> dict:
     return {"seconds": seconds, "missing_left": left, "cells_missing": int(df.isna().sum().sum())}
 
 
-def measure(method: str, n: int, m: int, timeout: float) -> dict:
-    cmd = [sys.executable, __file__, "--job", method, str(n), str(m)]
+def measure(method: str, n: int, m: int, timeout: float, python: str = sys.executable) -> dict:
+    cmd = [python, __file__, "--job", method, str(n), str(m)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -105,6 +132,8 @@ def main(argv=None) -> int:
     p.add_argument("--m", type=int, default=5)
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--write-results", action="store_true")
+    p.add_argument("--hyperimpute-python", default="/work/venvs/hi/bin/python",
+                   help="python of the environment with hyperimpute (see the module docstring)")
     p.add_argument("--job", nargs=3, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.job:
@@ -120,7 +149,8 @@ def main(argv=None) -> int:
     rows = []
     for method in a.methods.split(","):
         for n in sizes:
-            r = measure(method, n, a.m, a.timeout)
+            python = a.hyperimpute_python if method == "hyperimpute" else sys.executable
+            r = measure(method, n, a.m, a.timeout, python)
             rows.append(r)
             print(json.dumps(r), flush=True)
             if r["status"] != "ok":
