@@ -36,7 +36,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 FORMULA = "Y ~ X * Bin"
 TERMS = ["Intercept", "X", "Bin", "X:Bin"]
-ALL_METHODS = ["cc", "mice", "mice_cart", "amelia", "gain"]
+ALL_METHODS = ["cc", "mice", "mice_cart", "amelia", "gain", "hyperimpute"]
 R_METHODS = {"mice", "mice_cart", "amelia"}
 COVERAGE_TARGET = (0.93, 0.97)
 
@@ -76,7 +76,53 @@ def _fit_gain(df, cfg):
     return res[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
 
 
+# hyperimpute's GAIN runs in its own minimal venv (see bench/scaling.py's docstring for the setup).
+_HYPERIMPUTE_CHILD = r"""
+import sys, pandas as pd, torch
+from hyperimpute.plugins.imputers import Imputers
+torch.set_num_threads(1)
+x = pd.read_csv(sys.argv[1])
+seed, m = int(sys.argv[3]), int(sys.argv[4])
+outs = [Imputers().get("gain", random_state=seed * 100 + k).fit_transform(x)
+        .set_axis(x.columns, axis=1).assign(imp=k) for k in range(m)]
+pd.concat(outs).to_csv(sys.argv[2], index=False)
+"""
+
+
+def _fit_hyperimpute(df, cfg):
+    """hyperimpute's GAIN with its defaults, m fits with different seeds, pooled by Rubin's rules.
+
+    This is how a published GAN imputer is used for MI: m runs of one imputer, each a single
+    trained network, no bootstrap. Categ goes in as its integer code; Bin and Categ imputations
+    are rounded to the nearest valid value, as the original GAIN code rounds discrete columns.
+    """
+    import tempfile
+
+    import statsmodels.formula.api as smf
+    from socgan import pool
+
+    x = df.copy()
+    x["Categ"] = x["Categ"].cat.codes.astype(float).where(x["Categ"].notna())
+    x = x.astype(float)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp, "in.csv"), Path(tmp, "out.csv")
+        x.to_csv(src, index=False)
+        subprocess.run([cfg["hyperimpute_python"], "-c", _HYPERIMPUTE_CHILD, str(src), str(dst),
+                        str(cfg["rep_seed"]), str(cfg["m"])], check=True, capture_output=True,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+        done = pd.read_csv(dst)
+    est, var = [], []
+    for _, d in done.groupby("imp"):
+        d = d.assign(Bin=d["Bin"].round().clip(0, 1))
+        fit = smf.ols(FORMULA, data=d).fit()
+        est.append(fit.params)
+        var.append(fit.bse ** 2)
+    res = pool(est, var, dfcom=len(df) - 4)
+    return res[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
+
+
 FITTERS = {
+    "hyperimpute": _fit_hyperimpute,
     "cc": _fit_cc,
     "mice": lambda df, cfg: _fit_mice(df, cfg, None),
     "mice_cart": lambda df, cfg: _fit_mice(df, cfg, "cart"),
@@ -306,6 +352,8 @@ def parse_args(argv=None):
                    help="base seed; replication r uses seed + r")
     p.add_argument("--gain-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="option passed to socgan.impute (repeatable)")
+    p.add_argument("--hyperimpute-python", default="/work/venvs/hi/bin/python",
+                   help="python of the venv with hyperimpute (method 'hyperimpute')")
     p.add_argument("--write-results", action="store_true",
                    help="append the tables to bench/RESULTS.md")
     p.add_argument("--results-file", default=str(BENCH_DIR / "RESULTS.md"))
@@ -358,6 +406,7 @@ def main(argv=None) -> int:
         print("no method to run", file=sys.stderr)
         return 1
     cfg = {"n": args.n, "m": args.m, "maxit": args.maxit, "seed": args.seed,
+           "hyperimpute_python": args.hyperimpute_python,
            "methods": methods, "gain_opts": args.gain_opts, "traceback": args.traceback}
     command = "python bench/seed_experiment.py " + " ".join(
         shlex.quote(s) for s in (sys.argv[1:] if argv is None else argv))
