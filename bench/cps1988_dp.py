@@ -319,7 +319,9 @@ def plot(long: pd.DataFrame, path: Path) -> None:
     fig = Figure(figsize=(15, 7.5), dpi=110)
     axes = fig.subplots(2, (len(panels) + 1) // 2).ravel()
     methods = sorted(per_seed.method.unique(), key=_rank)
-    colours = {m: f"C{i}" for i, m in enumerate(m for m in methods if m != "real")}
+    palette = matplotlib.colormaps["tab20"].colors
+    colours = {m: palette[i % 20] for i, m in enumerate(m for m in methods if m != "real")}
+    style = {m: "-" if m.partition("@")[0] in SOCGAN else "-." for m in methods}
     for ax, (metric, label, better) in zip(axes, panels):
         d = per_seed[per_seed.metric == metric]
         for m in methods:
@@ -333,7 +335,8 @@ def plot(long: pd.DataFrame, path: Path) -> None:
                 continue
             g = dm[np.isfinite(dm.epsilon)].groupby("epsilon").value
             ax.errorbar(g.mean().index, g.mean().values, yerr=g.std().fillna(0).values,
-                        color=colours[m], marker="o", ms=4, capsize=2, lw=1.2, label=m)
+                        color=colours[m], ls=style[m], marker="o" if "@" not in m else "s", ms=4,
+                        capsize=2, lw=1.2, label=m)
         if metric == "membership_auc":
             ax.axhline(0.5, color="grey", lw=0.8)
         ax.set_xscale("log")
