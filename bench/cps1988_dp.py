@@ -20,7 +20,11 @@ Methods, all at the same epsilon in ``--epsilons`` (default 1, 3, 10) and delta 
   non-private references (epsilon = inf, run once per seed). Training settings are synthesize's
   defaults unless given (``--steps --batch-size --hidden --learning-rate --snapshots --candidates
   --pgb-rounds --pgb-share``, and ``--socgan-option key=value`` for any other keyword);
-  ``--tag NAME`` stores such a run as ``pgb@NAME`` beside the default one.
+  ``--tag NAME`` stores such a run as ``pgb@NAME`` beside the default one. The defaults changed
+  on 2026-11-24 (2,000 steps of ~256 rows, 128 units, learning rate 2e-4, chosen on this data,
+  see RESULTS.md); runs with the earlier defaults (1,000 steps of 64 rows, 64 units, 1e-3) are
+  kept as ``METHOD@v0``, reproducible with ``--steps 1000 --batch-size 64 --hidden 64
+  --learning-rate 0.001 --tag v0``.
 * smartnoise-synth 1.0.8 (run in its own venv by ``bench/_smartnoise_runner.py``, which documents
   the encodings): ``dpctgan``, ``patectgan`` (``style="gan"``), ``mst``, ``aim`` (``style="cube"``),
   library defaults, ``delta`` passed to all four, the same public bounds as a pre-fitted

@@ -237,6 +237,15 @@ def test_private_release_columns_dtypes_report_and_untouched_input():
     assert r["epsilon_pgb_alone"] == pytest.approx(0.2 * 2.0, rel=0.01)
 
 
+def test_default_batch_size_is_capped_at_a_quarter_of_the_rows():
+    fast = {k: v for k, v in FAST.items() if k != "batch_size"}
+    small = synthesize(survey(60), epsilon=1.0, bounds=BOUNDS, seed=1, **fast)
+    assert small.report["expected_batch_size"] == 15 and small.report["sampling_rate"] == 0.25
+    big = synthesize(survey(2000), epsilon=1.0, bounds=BOUNDS, seed=1, method="dpgan", **fast)
+    assert big.report["expected_batch_size"] == 256
+    assert big.report["sampling_rate"] == pytest.approx(256 / 2000)
+
+
 def test_same_seed_same_release_other_seed_differs():
     df = survey()
     a = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=5, **FAST)

@@ -44,7 +44,8 @@
 #'   DP-SGD step.
 #' @param progress Show Python's progress bar while training.
 #' @param ... Further settings of `socgan.synth.synthesize()`, by name:
-#'   `batch_size` (expected rows per step, default 64, below `nrow(data)`),
+#'   `batch_size` (expected rows per step, default `min(256, nrow(data) %/% 4)`,
+#'   below `nrow(data)`),
 #'   `clip_norm`, `hidden`, `learning_rate`, `snapshots`, `candidates`,
 #'   `pgb_rounds`, `pgb_share`.
 #' @return A data.frame of `n` synthetic rows with the columns and column types
@@ -77,7 +78,7 @@
 #' @export
 dp_synthesize <- function(data, epsilon, delta = NULL,
                           method = c("pgb", "dpgan", "pgb-nonprivate", "gan"), n = NULL,
-                          seed = NULL, bounds = NULL, steps = 1000, progress = FALSE, ...) {
+                          seed = NULL, bounds = NULL, steps = 2000, progress = FALSE, ...) {
   check_data_frame(data)
   check_synth_data(data)
   method <- match.arg(method)
