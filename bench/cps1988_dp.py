@@ -75,6 +75,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from seed_experiment import parse_value  # noqa: E402  (--socgan-option values: same rules as --gain-opt)
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -364,19 +365,6 @@ def plot(long: pd.DataFrame, path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- main
-
-def parse_value(text: str):
-    """``--socgan-option`` values: int, then float, then true/false/none, else the string."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    return None if low == "none" else text
-
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
