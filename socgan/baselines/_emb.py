@@ -327,8 +327,7 @@ class _Design:
                 f"{int(blank.sum())} row(s) of `data` have every modelled value missing (first "
                 f"at index {data.index[np.flatnonzero(blank)[0]]!r}); Amelia leaves such rows "
                 "unimputed. Drop them before imputing.")
-        center = np.nanmean(x, 0) if x.shape[1] else np.zeros(0)
-        scale = np.nanstd(x, 0, ddof=1) if x.shape[1] else np.zeros(0)
+        center, scale = _moments(x)
         z = (x - center) / np.where(scale > 0, scale, 1.0)
         return cls(z, names, center, scale, plain, nominal, nom_used, ord_used)
 
@@ -373,9 +372,26 @@ class _Design:
             p = p / np.where(total > 1, total, 1.0)
             cum = np.cumsum(np.column_stack([1 - p.sum(1), p]), axis=1)
             pick = np.minimum((u[:, None] >= cum).sum(1), len(levels) - 1)
+            if not miss.any():  # a complete nominal column (its uniforms are still drawn)
+                continue
             s = data.iloc[:, j]
             out.isetitem(j, _fill(s, miss, np.array(levels, dtype=object)[pick], "nominal"))
         return out
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and sds (ddof 1) of ``x``, ignoring NaN. Where the squares overflow
+    (magnitudes above ~1e154) a column's moments are taken on its values divided by their
+    largest magnitude and scaled back, instead of an infinite sd that makes the column 0."""
+    if not x.shape[1]:
+        return np.zeros(0), np.zeros(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        center, scale = np.nanmean(x, 0), np.nanstd(x, 0, ddof=1)
+    for k in np.flatnonzero(~(np.isfinite(center) & np.isfinite(scale))):
+        top = np.nanmax(np.abs(x[:, k]))
+        center[k] = np.nanmean(x[:, k] / top) * top
+        scale[k] = np.nanstd(x[:, k] / top, ddof=1) * top
+    return center, scale
 
 
 def _column_list(data: pd.DataFrame, value, name: str) -> list:
@@ -445,8 +461,15 @@ def _fill(s: pd.Series, miss: np.ndarray, values, kind: str) -> pd.Series:
         out = s.to_numpy(dtype=float, na_value=np.nan)
         out[miss] = values
         return pd.Series(out, index=s.index, name=s.name)
-    out = s.copy()
-    if kind != "numeric" and _is_number(s.dtype):
+    # A sparse column cannot be written into: it is filled dense and made sparse again.
+    sparse = isinstance(s.dtype, pd.SparseDtype)
+    out = s.sparse.to_dense() if sparse else s.copy()
+    if kind != "numeric" and _is_number(out.dtype):
         values = np.asarray(values, dtype=float)  # whole numbers: an integer dtype holds them
-    out[miss] = values
-    return out
+    # Cast first: pandas refuses to write float64 values into a float32 or float16 column.
+    out[miss] = pd.array(values, dtype=out.dtype)
+    if _is_number(out.dtype) and not np.isfinite(out[miss].to_numpy(dtype=float,
+                                                                  na_value=np.nan)).all():
+        raise FloatingPointError(f"Column {s.name!r}: imputed values are not finite numbers; "
+                                 "check the column for extreme values.")
+    return out.astype(s.dtype) if sparse else out

@@ -54,6 +54,23 @@ class ColumnSpec:
         return self.kind in ("continuous", "integer")
 
 
+# Integers above this are not all representable as float64 (2**53 + 1 is not).
+_EXACT_INTEGERS = 2.0 ** 53
+
+
+def _location_scale(values: np.ndarray) -> tuple[float, float]:
+    """Mean and sd of ``values``. For magnitudes above ~1e154 the squares in ``std`` overflow
+    to inf (and standardised values become 0 or NaN); there the moments are computed on
+    values divided by their largest magnitude and scaled back."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, scale = float(values.mean()), float(values.std())
+    if np.isfinite(mean) and np.isfinite(scale) and scale > 0:
+        return mean, scale
+    top = float(np.abs(values).max())
+    scaled = values / top
+    return float(scaled.mean()) * top, float(scaled.std()) * top
+
+
 def _describe(values: list, k: int = 5) -> str:
     shown = ", ".join(repr(v) for v in values[:k])
     return shown + (", ..." if len(values) > k else "")
@@ -74,6 +91,15 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
         if pdt.is_complex_dtype(dtype):
             raise TypeError(f"Column {name!r} is complex-valued; socgan imputes real numbers only.")
         values = obs.to_numpy(dtype=float)
+        if pdt.is_integer_dtype(dtype) and len(values) and np.abs(values).max() > _EXACT_INTEGERS \
+                and s.isna().any():
+            # The networks work in floating point: beyond 2**53 neighbouring integers are the
+            # same number, and a drawn value could not be turned back into the integer dtype.
+            raise ValueError(
+                f"Column {name!r} holds integers beyond ±2**53 (e.g. {int(obs.abs().max())}), "
+                "which floating-point arithmetic cannot tell apart; it looks like an identifier "
+                "(drop it) or needs rescaling (e.g. divide by 1,000) before imputing."
+            )
         if not np.isfinite(values).all():
             bad = int((~np.isfinite(values)).sum())
             raise ValueError(
@@ -145,12 +171,19 @@ class Encoder:
                 spec.width = len(levels)
             elif kind in ("continuous", "integer"):
                 values = s.dropna().to_numpy(dtype=float)
+                if np.ptp(values) == 0 and s.nunique(dropna=True) > 1:
+                    raise ValueError(
+                        f"Column {name!r} has {s.nunique(dropna=True)} distinct values that are "
+                        "all the same floating-point number (they differ only beyond 16 "
+                        "significant digits), so there is no variation to model; rescale or "
+                        "drop it before imputing."
+                    )
                 if np.ptp(values) == 0:
                     raise ValueError(
                         f"Column {name!r} has only one observed value ({values[0]!r}); there is "
                         "no variation to model. Drop it or fill it before imputing."
                     )
-                spec.mean, spec.scale = float(values.mean()), float(values.std())
+                spec.mean, spec.scale = _location_scale(values)
                 spec.low, spec.high = float(values.min()), float(values.max())
             specs.append(spec)
             start += spec.width
@@ -174,8 +207,12 @@ class Encoder:
             obs = s.notna().to_numpy()
             mask[:, j] = obs
             if c.is_numeric:
-                v = s.to_numpy(dtype=float, na_value=np.nan)
-                x[obs, c.start] = (v[obs] - c.mean) / c.scale
+                v = s.to_numpy(dtype=float, na_value=np.nan)[obs]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z = (v - c.mean) / c.scale
+                if not np.isfinite(z).all():  # near ±1.8e308 the difference itself overflows
+                    z = v / c.scale - c.mean / c.scale
+                x[obs, c.start] = z
             elif c.kind == "binary":
                 v = s[obs].astype(float).to_numpy()
                 x[obs, c.start] = v == float(c.levels[1])
@@ -189,7 +226,8 @@ class Encoder:
         """Turn drawn values of column ``j`` (numeric scale, or level indices) into ``like``'s dtype."""
         c = self.columns[j]
         if c.is_numeric:
-            out = values * c.scale + c.mean
+            with np.errstate(over="ignore"):  # an overflow to ±inf is clipped to the range below
+                out = values * c.scale + c.mean
             if c.kind == "integer":
                 out = np.round(out)
             out = np.clip(out, c.low, c.high)

@@ -77,6 +77,7 @@ class GainSettings:
     hint_rate: float = 0.9
     alpha: float = 10.0
     hidden: int | None = None
+    max_hidden: int = 1024  # cap on the default width: the networks grow with its square
     learning_rate: float = 1e-2
     weight_decay: float = 1e-5
 
@@ -188,7 +189,7 @@ def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSet
     caller seeds it inside ``torch.random.fork_rng``.
     """
     n = x.shape[0]
-    hidden = settings.hidden or max(128, 2 * enc.n_features)
+    hidden = settings.hidden or min(max(128, 2 * enc.n_features), settings.max_hidden)
     model = GainModel(enc, hidden, device)
     dev = model.device
     xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)

@@ -12,6 +12,42 @@ from .._checks import as_real
 
 _MODELS = ("ols", "wls", "logit", "glm")
 
+# Keywords each model's ``.fit()`` uses. statsmodels passes unknown keywords on through
+# ``**kwargs`` and ignores them, so a misspelt option (``cov_typ=``) would change nothing.
+_OPTIMIZER_OPTIONS = {"tol", "ridge_factor", "xtol", "ftol", "gtol", "maxfun", "norm", "epsilon",
+                      "m", "pgtol", "factr", "approx_grad", "bounds", "loglike_and_score",
+                      "fhess_p", "avextol", "start_direc", "niter", "niter_success", "T",
+                      "stepsize", "interval", "minimizer", "seed", "min_method", "constraints",
+                      "options", "iprint", "extra_fit_funcs", "optim_hessian"}
+_FIT_OPTIONS = {
+    "ols": {"method", "cov_type", "cov_kwds", "use_t"},
+    "wls": {"method", "cov_type", "cov_kwds", "use_t"},
+    "logit": {"start_params", "method", "maxiter", "full_output", "disp", "callback", "retall",
+              "skip_hessian", "cov_type", "cov_kwds", "use_t", "warn_convergence"}
+    | _OPTIMIZER_OPTIONS,
+    "glm": {"start_params", "maxiter", "method", "tol", "scale", "cov_type", "cov_kwds", "use_t",
+            "full_output", "disp", "max_start_irls", "attach_wls", "atol", "rtol",
+            "tol_criterion", "wls_method"} | _OPTIMIZER_OPTIONS,
+}
+
+
+def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
+    """Categories of each categorical column that occur in no completed dataset."""
+    out = {}
+    for col in datasets[0].columns if datasets else []:
+        dtype = datasets[0][col].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            seen = np.zeros(len(dtype.categories), dtype=bool)
+            for d in datasets:
+                if not isinstance(d[col].dtype, pd.CategoricalDtype):
+                    break
+                codes = d[col].cat.codes.to_numpy()
+                seen[codes[codes >= 0]] = True
+            else:
+                if not seen.all():
+                    out[col] = list(dtype.categories[~seen])
+    return out
+
 
 @dataclass
 class Imputations:
@@ -86,7 +122,9 @@ class Imputations:
         Parameters
         ----------
         formula
-            A statsmodels/patsy formula, e.g. ``"Y ~ X * Bin"``.
+            A statsmodels/patsy formula, e.g. ``"Y ~ X * Bin"``. Like statsmodels, patsy
+            evaluates the terms of a formula as Python code (``I(...)``, function calls), so
+            never pass a formula from an untrusted source.
         model
             ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; pass ``weights=`` as a column name or
             array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``; pass ``family=`` and,
@@ -94,7 +132,8 @@ class Imputations:
         conf_level
             Level of the pooled confidence intervals.
         fit_options
-            Keyword arguments for the model's ``.fit()`` (e.g. ``{"cov_type": "HC1"}``).
+            Keyword arguments for the model's ``.fit()`` (e.g. ``{"cov_type": "HC1"}``); a
+            name the model's ``.fit()`` does not use is an error (statsmodels would ignore it).
         **kwargs
             Keyword arguments for the model constructor (e.g. ``family=``). A string value
             that names a column (e.g. ``weights="wt"``) is taken from each completed dataset.
@@ -104,23 +143,49 @@ class Imputations:
         pandas.DataFrame
             The pooled table of :func:`socgan.pool`, with the complete-data degrees of freedom
             taken from each fit's residual degrees of freedom, as ``mice::pool`` does.
+
+        Notes
+        -----
+        Categories that occur in no completed dataset are dropped before fitting, as R's
+        ``lm`` drops unused factor levels, so they do not become terms that cannot be
+        estimated. A design that is singular in some imputation (collinear terms, perfect
+        separation in a logit) is an error naming the imputation.
         """
         import statsmodels.formula.api as smf
 
+        if not isinstance(formula, str):
+            raise TypeError(f"`formula` must be a string such as 'y ~ x1 + x2', got "
+                            f"{type(formula).__name__}.")
         if model not in _MODELS:
             raise ValueError(f"`model` must be one of {_MODELS}, got {model!r}.")
         constructor = {"ols": smf.ols, "wls": smf.wls, "logit": smf.logit, "glm": smf.glm}[model]
         if model == "ols" and "weights" in kwargs:
             raise ValueError("statsmodels' OLS ignores `weights`; use model='wls' (or 'glm' with "
                              "freq_weights/var_weights).")
+        if fit_options is not None and not isinstance(fit_options, dict):
+            raise TypeError(f"`fit_options` must be a dict of keyword arguments for .fit(), got "
+                            f"{type(fit_options).__name__}.")
         opts = dict(fit_options or {})
+        unknown = sorted(str(k) for k in opts if k not in _FIT_OPTIONS[model])
+        if unknown:
+            raise ValueError(f"`fit_options` has name(s) that {model!r}'s .fit() does not use: "
+                             f"{unknown}; known: {sorted(_FIT_OPTIONS[model])}.")
         if model == "logit":
             opts.setdefault("disp", 0)
+        unused = _unused_categories(self.datasets)
 
         def one(df: pd.DataFrame):
+            for col, levels in unused.items():
+                df[col] = df[col].cat.remove_categories(levels)
             kw = {k: (df[v] if isinstance(v, str) and v in df.columns else v)
                   for k, v in kwargs.items()}
-            return constructor(formula, data=df, **kw).fit(**opts)
+            try:
+                return constructor(formula, data=df, **kw).fit(**opts)
+            except np.linalg.LinAlgError as exc:
+                raise ValueError(
+                    f"The {model} model {formula!r} cannot be fitted to an imputed dataset: its "
+                    f"design is singular ({exc}). Look for collinear or constant terms, or (for "
+                    "a logit) a term that predicts the outcome perfectly.") from None
 
         return self.analyze(one, conf_level=conf_level)
 
@@ -136,8 +201,11 @@ class Imputations:
         from ..pooling import pool
 
         conf_level = as_real(conf_level, "conf_level")
+        if not callable(func):
+            raise TypeError(f"`func` must be a function of one completed dataset, got "
+                            f"{type(func).__name__}.")
         estimates, variances, dfcoms = [], [], []
-        for df in self.datasets:
+        for ell, df in enumerate(self.datasets, start=1):
             res = func(df.copy())
             if hasattr(res, "params") and hasattr(res, "cov_params"):
                 est = pd.Series(res.params)
@@ -153,8 +221,13 @@ class Imputations:
                     "`func` must return a statsmodels results object or a tuple "
                     f"(estimates, covariance[, dfcom]); got {type(res).__name__}."
                 )
+            var = np.ravel(np.asarray(var, dtype=float))
+            if len(var) != len(est):
+                raise ValueError(f"`func` returned {len(est)} estimate(s) but {len(var)} "
+                                 f"variance(s) for imputation {ell}; they must match, one "
+                                 "variance (or a covariance row) per estimate.")
             estimates.append(est)
-            variances.append(pd.Series(np.asarray(var, dtype=float), index=est.index))
+            variances.append(pd.Series(var, index=est.index))
             dfcoms.append(dfc)
         if dfcom is None and all(d is not None for d in dfcoms):
             dfcom = float(min(dfcoms))

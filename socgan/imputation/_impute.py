@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from contextlib import contextmanager
@@ -45,9 +46,13 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     Parameters
     ----------
     data
-        DataFrame with missing values (NaN, None, pd.NA). Supported columns: float, integer
-        (imputed values stay whole numbers), bool/boolean and 0/1 numbers (binary),
-        categorical (unordered or ordered) and strings. Never modified.
+        DataFrame with missing values (NaN, None, pd.NA). Supported columns: float (float16,
+        float32, float64, nullable Float32/Float64, sparse), integer (numpy or nullable
+        Int8..UInt64; imputed values stay whole numbers), bool/boolean and two-valued numbers
+        (binary, imputed as those two values), categorical (unordered or ordered; unused
+        levels are kept in the dtype and never imputed) and strings (object, ``str``,
+        ``string``, pyarrow-backed). Every column keeps its dtype. A column that cannot be
+        imputed is named in a clear error before any training. Never modified.
     m
         Number of imputations (whole-number floats such as R's ``5`` are accepted).
     seed
@@ -65,7 +70,9 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
         GAIN settings: rows per step; share of cells whose mask the discriminator is told
         (paper's hint rate); weight of the reconstruction loss against the adversarial loss;
-        hidden width (default ``max(128, 2 × number of features)``); Adam's initial learning
+        hidden width (default ``max(128, 2 × number of features)``, at most 1,024: the
+        networks grow with the square of the width; a warning says when the cap applies, and
+        data whose networks would not fit in memory are refused before training); Adam's initial learning
         rate (decayed to zero on a cosine schedule) and weight decay.
     bootstrap
         Train each model on a bootstrap resample (proper MI; default). ``False`` trains every
@@ -115,6 +122,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
                              learning_rate=learning_rate, weight_decay=weight_decay)
     if not isinstance(bootstrap, (bool, np.bool_)):
         raise TypeError(f"`bootstrap` must be True or False, got {bootstrap!r}.")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
     n_jobs = _check_n_jobs(n_jobs)
     backend = _check_backend(backend, n_jobs)
     device = _resolve_device(device)
@@ -138,6 +147,11 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
                            loss_history=pd.DataFrame(columns=["imputation", "epoch", "d_loss",
                                                               "g_adversarial", "g_reconstruction"]),
                            options=options)
+
+    # Failures that would otherwise come after all the training: a column whose dtype cannot
+    # take its imputed values, and networks too large for the memory.
+    _check_completion(original, where, enc, positions)
+    _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend))
 
     empty = mask.sum(1) == 0
     if empty.any():
@@ -297,12 +311,113 @@ def _complete(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
     out = original.copy(deep=True)
     for j, values in draws.items():
         pos = positions[j]
-        rows = np.flatnonzero(where.iloc[:, pos].to_numpy())
-        col = original.iloc[:, pos]
-        filled = enc.decode_column(j, values, col.iloc[rows])
-        new = col.copy()
-        new.iloc[rows] = filled.to_numpy()
+        out.isetitem(pos, _filled(original.iloc[:, pos], where.iloc[:, pos].to_numpy(), enc, j,
+                                  values))
+    return out
+
+
+def _filled(col: pd.Series, missing: np.ndarray, enc: Encoder, j: int,
+            values: np.ndarray) -> pd.Series:
+    """``col`` with the drawn ``values`` (encoded column ``j``) in its ``missing`` cells, in
+    ``col``'s own dtype (float32, float16 and sparse columns included)."""
+    rows = np.flatnonzero(missing)
+    filled = enc.decode_column(j, values, col.iloc[rows])
+    if enc.columns[j].is_numeric and not np.isfinite(filled.to_numpy(dtype=float)).all():
+        raise FloatingPointError(
+            f"Column {col.name!r}: {int((~np.isfinite(filled.to_numpy(dtype=float))).sum())} "
+            "imputed value(s) are not finite numbers; check the column for extreme values.")
+    # A sparse column cannot be written into; it is filled dense and made sparse again.
+    new = col.sparse.to_dense() if isinstance(col.dtype, pd.SparseDtype) else col.copy()
+    try:
+        # Cast first: pandas refuses to write float64 values into a float32 column.
+        new.iloc[rows] = filled.astype(new.dtype).array
         if new.dtype != col.dtype:
             new = new.astype(col.dtype)
-        out.isetitem(pos, new)
-    return out
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"Column {col.name!r} (dtype {col.dtype}) cannot hold its imputed values "
+                        f"({exc}); convert it to a float, integer, category or string dtype "
+                        "before imputing.") from exc
+    return new
+
+
+def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
+                      positions: list[int]) -> None:
+    """Write a stand-in value (the mean, or the first level) into the first missing cell of every
+    column, on a copy of those few rows: a dtype that cannot take imputed values then fails here,
+    before training, and not after the whole run."""
+    rows, stand_in = [], {}
+    for j, pos in enumerate(positions):
+        missing = np.flatnonzero(where.iloc[:, pos].to_numpy())
+        if len(missing):
+            rows.append(int(missing[0]))
+    rows = sorted(set(rows))
+    part, part_where = original.iloc[rows], where.iloc[rows]
+    for j, pos in enumerate(positions):
+        k = int(part_where.iloc[:, pos].sum())
+        if k:
+            stand_in[j] = np.zeros(k, dtype=int if not enc.columns[j].is_numeric else float)
+    _complete(part, part_where, enc, stand_in, positions)
+
+
+def network_width(enc: Encoder, settings: GainSettings) -> int:
+    """The hidden width ``train_model`` uses: ``hidden`` if given, else max(128, 2 × features)
+    capped at ``max_hidden`` (the networks' size grows with the square of the width)."""
+    return settings.hidden or min(max(128, 2 * enc.n_features), settings.max_hidden)
+
+
+def _concurrent_models(m: int, n_jobs: int, backend: str | None) -> int:
+    """Models held in this machine's memory at once."""
+    if n_jobs == 1 or backend == "dask":  # dask: the models live on the cluster's workers
+        return 1
+    return min(m, os.cpu_count() or 1) if n_jobs == -1 else min(m, n_jobs)
+
+
+def _memory_available(device: torch.device) -> int | None:
+    """Bytes of memory of the device (the machine's RAM for the CPU); None if unknown."""
+    if device.type == "cuda":
+        return int(torch.cuda.get_device_properties(device).total_memory)
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_estimate(enc: Encoder, n_rows: int, hidden: int) -> int:
+    """Rough bytes one imputation model needs: weights, gradients and Adam's two moments of
+    both networks (float32), the encoded data and its copies, and one batch of forward passes
+    when drawing."""
+    f, d = enc.n_features, enc.n_columns
+    n_numeric = sum(c.is_numeric for c in enc.columns)
+    width_in = f + d
+    params = (width_in * hidden + hidden * hidden + hidden * (f + n_numeric)  # generator
+              + width_in * hidden + hidden * hidden + hidden * d)  # discriminator
+    data = 3 * n_rows * width_in  # x and mask, the bootstrap copy, the copy drawn into
+    forward = min(n_rows, 65_536) * (width_in + 2 * hidden + f + n_numeric)
+    return 4 * (4 * params + data + 2 * forward)
+
+
+def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch.device,
+                concurrent: int) -> None:
+    """Refuse, before training, data whose networks would not fit in memory; warn when the
+    default width is capped. Many features usually come from identifiers or free-text columns
+    (one feature per distinct value), so the message names the widest columns."""
+    hidden = network_width(enc, settings)
+    widest = sorted(enc.columns, key=lambda c: -c.width)[:3]
+    shown = ", ".join(f"{c.name!r} ({c.width} levels)" for c in widest if c.width > 1)
+    if settings.hidden is None and 2 * enc.n_features > settings.max_hidden:
+        warnings.warn(
+            f"The data have {enc.n_features} encoded features (one per number, one per level of "
+            f"each categorical{'; widest: ' + shown if shown else ''}); the networks' hidden "
+            f"width is capped at {settings.max_hidden} instead of 2 × {enc.n_features}. Pass "
+            "`hidden=` to choose it.", UserWarning, stacklevel=3)
+    need = concurrent * memory_estimate(enc, n_rows, hidden)
+    have = _memory_available(device)
+    if have is not None and need > 0.8 * have:
+        raise ValueError(
+            f"Imputing these data needs about {need / 2**30:.1f} GiB for the GAIN networks "
+            f"({enc.n_features} encoded features of {enc.n_columns} columns, hidden width "
+            f"{hidden}, {concurrent} model(s) at once), more than the "
+            f"{have / 2**30:.1f} GiB of the {device.type.upper()}'s memory can hold. "
+            + (f"The widest columns are {shown}; drop identifiers and free-text columns, or "
+               "recode categoricals with many levels. " if shown else "Impute fewer columns. ")
+            + "A smaller `hidden` or fewer parallel jobs (`n_jobs`) also use less memory.")

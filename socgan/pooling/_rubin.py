@@ -137,6 +137,18 @@ def _to_float(x, name):
     return arr
 
 
+def _unique_terms(names, name):
+    """``names`` (term labels) must not repeat: pooling matches terms by name."""
+    if names is None:
+        return names
+    names = list(names)
+    dup = sorted({str(t) for t in names if names.count(t) > 1})
+    if dup:
+        raise ValueError(f"`{name}` names term(s) {dup} more than once; pooling matches terms "
+                         "by name, so every term needs its own.")
+    return names
+
+
 def _rows(obj, name):
     """Return (m x p float array, term names or None) from the accepted layouts of a table.
 
@@ -144,7 +156,8 @@ def _rows(obj, name):
     1-d arrays or Series (Series index = terms); a 1-d array-like (m values of one term).
     """
     if isinstance(obj, pd.DataFrame):
-        return _to_float(obj.to_numpy(dtype=float, na_value=np.nan), name), list(obj.columns)
+        return (_to_float(obj.to_numpy(dtype=float, na_value=np.nan), name),
+                _unique_terms(obj.columns, name))
     if isinstance(obj, pd.Series):
         label = obj.name if isinstance(obj.name, str) else None
         return _to_float(obj.to_numpy(dtype=float, na_value=np.nan), name)[:, None], \
@@ -154,7 +167,7 @@ def _rows(obj, name):
         rows = []
         for i, v in enumerate(obj):
             if isinstance(v, pd.Series):
-                idx = list(v.index)
+                idx = _unique_terms(v.index, f"{name}[{i}]")
                 if names is None:
                     names = idx
                 elif set(idx) != set(names) or len(idx) != len(names):
@@ -195,6 +208,7 @@ def _cov_diagonals(obj, name, terms):
             if list(v.index) != list(v.columns) and set(v.index) != set(v.columns):
                 raise ValueError(f"`{name}`[{i}] must have the same term labels on rows and "
                                  f"columns.")
+            _unique_terms(v.columns, f"{name}[{i}]")
             labels = terms if terms is not None and set(terms) == set(v.columns) \
                 else list(v.columns)
             if names is None:
@@ -245,7 +259,11 @@ def _prepare(estimates, variances, terms):
     u = _align(u, u_names, q_names, "variances")
     m, p = q.shape
     if terms is not None:
-        terms = [terms] if isinstance(terms, str) else list(terms)
+        if isinstance(terms, str):
+            terms = [terms]
+        elif np.ndim(terms) != 1 or isinstance(terms, (dict, set)):
+            raise TypeError(f"`terms` must be a list of term names, got {terms!r}.")
+        terms = _unique_terms(terms, "terms")
         if len(terms) != p:
             raise ValueError(f"`terms` must name the {p} term(s), got {len(terms)} names.")
     else:
