@@ -11,9 +11,28 @@ The public surface:
 - :mod:`r` — the rpy2 bridge to R (imported on use; needs R and rpy2).
 """
 
-from . import baselines, datasets, sae, synth
-from .imputation import Imputations, impute
-from .pooling import pool, pool_scalar
+import importlib
 
 __all__ = ["impute", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
 __version__ = "0.1.0"
+
+# Imported on first use (PEP 562), so that `import socgan` and the command line start without
+# loading torch: Ctrl-C while torch loads then reaches the command's one-line handling.
+_FROM = {"impute": ".imputation", "Imputations": ".imputation", "pool": ".pooling",
+         "pool_scalar": ".pooling"}
+_SUBPACKAGES = ("datasets", "sae", "synth", "baselines")
+
+
+def __getattr__(name: str):
+    if name in _FROM:
+        value = getattr(importlib.import_module(_FROM[name], __name__), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'socgan' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

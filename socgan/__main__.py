@@ -53,16 +53,20 @@ def _impute(args: argparse.Namespace) -> int:
     import socgan
     from socgan.io import check_writable, format_of, imputation_paths, read_table, write_imputations
 
-    # Every check that can fail is made before the (long) imputation starts.
+    # Every check that can fail is made before the (long) imputation starts: the files here,
+    # the data's columns and the size of the networks in socgan.impute before it trains.
     format_of(args.input)
     out = Path(args.out)
     format_of(out)
+    if args.m < 1:
+        raise ValueError(f"`m` must be at least 1, got {args.m}.")
     targets = imputation_paths(out, args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
-    data = read_table(args.input)
+    data = read_table(args.input, sep=args.sep, decimal=args.decimal, encoding=args.encoding)
     data.index = pd.RangeIndex(1, len(data) + 1)  # .id = row number in the input file, as in R
-    check_writable(data, out, split=args.split)
+    csv = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
+    check_writable(data, out, split=args.split, m=args.m, **csv)
     with contextlib.ExitStack() as stack:
         backend, n_jobs = None, args.n_jobs
         if args.scheduler is not None:
@@ -76,7 +80,7 @@ def _impute(args: argparse.Namespace) -> int:
         imp = socgan.impute(data, m=args.m, seed=args.seed, epochs=args.epochs,
                             progress=not args.quiet, n_jobs=n_jobs, backend=backend,
                             device=args.device)
-    written = write_imputations(imp, out, split=args.split)
+    written = write_imputations(imp, out, split=args.split, **csv)
     if not args.quiet:
         layout = "one file per imputation" if args.split else "long format: .imp 0 = the input, 1..m"
         where = os.fspath(written[0]) + (f" .. {os.fspath(written[-1])}" if len(written) > 1 else "")
@@ -127,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                      help="run the models on this dask.distributed scheduler (e.g. tcp://host:8786)")
     imp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                      help="where the networks run (default auto: the GPU if torch finds one)")
+    imp.add_argument("--sep", default=",", metavar="CHAR",
+                     help="field separator of CSV files, input and output (default ','; "
+                          "';' for the CSV of European spreadsheets)")
+    imp.add_argument("--decimal", default=".", metavar="CHAR",
+                     help="decimal mark of CSV files, input and output (default '.')")
+    imp.add_argument("--encoding", default=None,
+                     help="text encoding of a CSV file (default utf-8, also for the output) or "
+                          "of a Stata/SPSS input (default: as the file says), e.g. latin-1")
     imp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     imp.set_defaults(func=_impute)
     demo = sub.add_parser("demo", help="GAIN multiple imputation of the seed experiment, pooled table and plots")
@@ -136,8 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", default="socgan-demo-output", help="folder for plots and the table")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("socgan: interrupted.", file=sys.stderr)
+        return 130
+    try:
+        # Ctrl-C at any point after this, the imports of pandas and torch included, ends in
+        # the one-line message and exit status 130 below.
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.func(args)

@@ -176,9 +176,9 @@ def test_failure_while_writing_leaves_no_output(folder, capsys, monkeypatch, exc
 
     real = _tables._write
 
-    def write_half_then_fail(data, path, ext):
+    def write_half_then_fail(data, path, ext, **csv):
         if ".check" in path.name:  # the dry run before imputing succeeds; the real write fails
-            return real(data, path, ext)
+            return real(data, path, ext, **csv)
         with open(path, "w") as fh:
             fh.write(".imp,.id,age\n0,1,")
         raise exc
@@ -193,11 +193,11 @@ def test_split_failure_on_a_later_file_leaves_none(folder, capsys, monkeypatch):
     sio.write_table(survey(), folder / "in.csv")
     real, calls = _tables._write, []
 
-    def second_fails(data, path, ext):
+    def second_fails(data, path, ext, **csv):
         calls.append(path)
         if len(calls) == 3:  # calls: the dry run before imputing, then imp_1, imp_2
             raise OSError("No space left on device")
-        real(data, path, ext)
+        real(data, path, ext, **csv)
 
     monkeypatch.setattr(_tables, "_write", second_fails)
     code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.parquet", "--split", "--quiet",

@@ -157,7 +157,7 @@ def test_corrupt_file_is_a_value_error_naming_it(tmp_path):
 
 # -- atomic output ------------------------------------------------------------------------------
 def failing_writer(exc):
-    def write(data, path, ext):
+    def write(data, path, ext, **csv):
         with open(path, "w") as fh:
             fh.write("half a fi")  # something is on disk when the failure comes
         raise exc
@@ -185,10 +185,10 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_several_files_are_written_all_or_none(tmp_path, monkeypatch):
     real = _tables._write
 
-    def second_fails(data, path, ext):
+    def second_fails(data, path, ext, **csv):
         if ext == ".sav":
             raise OSError("no space left on device")
-        real(data, path, ext)
+        real(data, path, ext, **csv)
 
     monkeypatch.setattr(_tables, "_write", second_fails)
     with pytest.raises(OSError, match="no space"):

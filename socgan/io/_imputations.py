@@ -24,14 +24,16 @@ def imputation_paths(path: str | os.PathLike, m: int) -> list[Path]:
     return [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(1, m + 1)]
 
 
-def write_imputations(imputations, path: str | os.PathLike, *, split: bool = False) -> list[Path]:
+def write_imputations(imputations, path: str | os.PathLike, *, split: bool = False,
+                      **csv) -> list[Path]:
     """Write ``imputations`` (a :class:`socgan.Imputations`) to ``path``, atomically.
 
     By default one file in mice's long format: ``.imp`` (0 = the incomplete data, 1..m the
     completed ones), ``.id`` (the row), then the data columns; in Stata and SPSS files the
     first two are named ``Imputation_`` and ``id_``. With ``split=True``, each completed dataset
     goes to its own file, ``name_1.ext`` .. ``name_m.ext``. Either every file is written or none
-    is. Returns the paths written.
+    is. Returns the paths written. ``csv``: ``sep``, ``decimal``, ``encoding`` of CSV files
+    (see :func:`socgan.io.read_table`).
     """
     ext = format_of(path)
     if split:
@@ -40,28 +42,41 @@ def write_imputations(imputations, path: str | os.PathLike, *, split: bool = Fal
     else:
         paths = [Path(path)]
         frames = [_for_file(imputations.long(), ext)]
-    write_tables(list(zip(frames, paths)))
+    write_tables(list(zip(frames, paths)), **csv)
     return paths
 
 
-def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool = False) -> None:
-    """Raise the error that writing imputations of ``data`` to ``path`` would raise (unknown
-    type, missing folder, no permission, names or values the format cannot hold), by writing
-    the first rows to a temporary file beside ``path`` and removing it: a long run then does
-    not fail only at its end."""
+def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool = False,
+                   m: int = 1, **csv) -> None:
+    """Raise the error that writing ``m`` imputations of ``data`` to ``path`` would raise
+    (unknown type, missing folder, a folder in the file's place, no permission, names or
+    values the format cannot hold), by writing the first rows to a temporary file beside
+    ``path`` and removing it: a long run then does not fail only at its end."""
     ext = format_of(path)
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"{os.fspath(path)!r}: the folder {os.fspath(path.parent)!r} does not exist.")
+    targets = imputation_paths(path, m) if split else [Path(path)]
+    for target in targets:
+        real = Path(os.path.realpath(target))  # a symbolic link: the file it names is written
+        if real.is_dir():
+            raise IsADirectoryError(f"{os.fspath(target)!r} is a folder; name a file to write "
+                                    "the imputations to.")
+        if not real.parent.is_dir():
+            raise FileNotFoundError(f"{os.fspath(target)!r}: the folder "
+                                    f"{os.fspath(real.parent)!r} does not exist.")
+    real = Path(os.path.realpath(targets[0]))
     head = data.head(5).reset_index(drop=True)
     if not split:
+        clash = [c for c in (".imp", ".id") if c in head.columns]
+        if clash:
+            raise ValueError(f"The data have a column named {clash[0]!r}, which mice's long "
+                             "format uses for its own column; rename it, or write one file per "
+                             "imputation (--split).")
         head.insert(0, ".id", np.arange(1, len(head) + 1))
         head.insert(0, ".imp", 0)
         head = _for_file(head, ext)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".check{ext}")
+    fd, name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=f".check{ext}")
     os.close(fd)
     try:
-        write_tables([(head, name)])
+        write_tables([(head, name)], **csv)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)

@@ -48,37 +48,121 @@ def format_of(path: str | os.PathLike) -> str:
     return ext
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a data file, its format given by the extension (see the module docstring)."""
+def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".",
+               encoding: str | None = None) -> pd.DataFrame:
+    """Read a data file, its format given by the extension (see the module docstring).
+
+    ``sep`` and ``decimal`` are the field separator and decimal mark of a CSV file (``";"``
+    and ``","`` for the CSV that spreadsheets write in much of Europe); ``encoding`` is the text
+    encoding of a CSV file (default UTF-8) or of the strings of a Stata/SPSS file (default:
+    as the file says). A CSV that was evidently read with the wrong separator or decimal
+    mark (one column whose name holds semicolons, or text columns of numbers with decimal
+    commas) is refused with advice rather than imputed as text.
+    """
     ext = format_of(path)
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{os.fspath(path)!r} is a folder, not a data file.")
     if not path.is_file():
         raise FileNotFoundError(f"{os.fspath(path)!r}: no such file.")
+    if ext != ".csv" and (sep != "," or decimal != "."):
+        raise ValueError(f"{os.fspath(path)!r}: a separator and decimal mark apply to CSV files "
+                         f"only, not to {FORMATS[ext]} files.")
+    if ext == ".csv":
+        _check_csv_dialect(sep, decimal)
     try:
         if ext == ".csv":
-            return pd.read_csv(path, dtype_backend="numpy_nullable")
+            return _read_csv(path, sep=sep, decimal=decimal, encoding=encoding or "utf-8")
         if ext == ".parquet":
+            if encoding is not None:
+                raise ValueError(f"{os.fspath(path)!r}: Parquet files are always UTF-8; an "
+                                 "encoding applies to CSV, Stata and SPSS files.")
             return pd.read_parquet(path)
-        return _read_labelled(path, ext)
+        return _read_labelled(path, ext, encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not {exc.encoding} text (byte 0x{exc.object[exc.start]:02x} "
+            f"at position {exc.start}); give its encoding, e.g. --encoding latin-1 (or "
+            "cp1252, the Windows default in Western Europe).") from None
+    except LookupError as exc:  # an unknown encoding name
+        raise ValueError(f"{os.fspath(path)!r}: {exc}.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{os.fspath(path)!r}: cannot read it as a CSV file "
+                         f"({' '.join(str(exc).split())}).") from None
     except (ValueError, OSError):
         raise
     except Exception as exc:  # the readers' own error types (pyreadstat's, pyarrow's) as one message
         raise ValueError(f"{os.fspath(path)!r}: cannot read it as a {FORMATS[ext]} file ({exc}).") from exc
 
 
-def write_table(data: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write ``data`` to ``path`` atomically, the format given by the extension."""
-    write_tables([(data, path)])
+def _check_csv_dialect(sep: str, decimal: str) -> None:
+    for value, name in ((sep, "sep"), (decimal, "decimal")):
+        if not isinstance(value, str) or len(value) != 1:
+            raise ValueError(f"`{name}` must be one character, got {value!r}.")
+    if sep == decimal:
+        raise ValueError(f"The separator and the decimal mark are both {sep!r}; give different "
+                         "ones (e.g. --sep ';' --decimal ',').")
 
 
-def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]]) -> None:
+# Numbers written with a decimal comma (or commas between thousands): "3,14", "-1.234,5".
+_COMMA_NUMBER = re.compile(r"\s*[-+]?\d[\d. ]*,\d+\s*")
+
+
+def _read_csv(path: Path, *, sep: str, decimal: str, encoding: str) -> pd.DataFrame:
+    header = pd.read_csv(path, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str,
+                         keep_default_na=False).iloc[0].tolist() if path.stat().st_size else []
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise ValueError(f"{os.fspath(path)!r}: the header names column(s) {dup} more than once; "
+                         "give every column its own name (pandas would rename the copies "
+                         "'name.1', silently).")
+    data = pd.read_csv(path, sep=sep, decimal=decimal, encoding=encoding,
+                       dtype_backend="numpy_nullable")
+    hint = f"(read with separator {sep!r} and decimal mark {decimal!r})"
+    if data.shape[1] == 1:
+        name = str(data.columns[0])
+        for other, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if other != sep and other in name:
+                raise ValueError(
+                    f"{os.fspath(path)!r} {hint} came out as one column named {name[:60]!r}: its "
+                    f"fields look separated by {label}. Give the separator, e.g. --sep "
+                    f"{other!r}" + (" --decimal ','" if other == ";" else "") + ".")
+    if decimal != ",":
+        for col in data.columns:
+            s = data[col]
+            if pdt.is_object_dtype(s.dtype) or pdt.is_string_dtype(s.dtype):
+                obs = s.dropna().astype(str)
+                if len(obs) and obs.str.fullmatch(_COMMA_NUMBER).all():
+                    raise ValueError(
+                        f"{os.fspath(path)!r} {hint}: column {col!r} holds numbers written with "
+                        f"commas (e.g. {obs.iloc[0]!r}), which would be imputed as text. If the "
+                        "comma is the decimal mark, give --decimal ',' (with --sep ';' for a "
+                        "semicolon-separated file); if it separates thousands, remove it.")
+    return data
+
+
+def write_table(data: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
+                decimal: str = ".", encoding: str | None = None) -> None:
+    """Write ``data`` to ``path`` atomically, the format given by the extension (``sep``,
+    ``decimal`` and ``encoding`` as in :func:`read_table`, for CSV files)."""
+    write_tables([(data, path)], sep=sep, decimal=decimal, encoding=encoding)
+
+
+def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]], *, sep: str = ",",
+                 decimal: str = ".", encoding: str | None = None) -> None:
     """Write several DataFrames, all or none: every file is written to a temporary file first,
     and the targets are replaced only when all of them were written."""
     exts = [format_of(path) for _, path in items]
+    if ".csv" in exts:
+        _check_csv_dialect(sep, decimal)
     with atomic_paths([path for _, path in items]) as temps:
         for (data, path), ext, tmp in zip(items, exts, temps):
             try:
-                _write(data, tmp, ext)
+                _write(data, tmp, ext, sep=sep, decimal=decimal, encoding=encoding)
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"{os.fspath(path)!r}: the text {exc.object[exc.start:exc.end]!r} "
+                                 f"cannot be written in {exc.encoding}; choose another "
+                                 "encoding (e.g. utf-8).") from None
             except (ValueError, OSError):
                 raise
             except Exception as exc:
@@ -86,9 +170,10 @@ def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]]) -> None:
                                  f"({exc}).") from exc
 
 
-def _write(data: pd.DataFrame, path: Path, ext: str) -> None:
+def _write(data: pd.DataFrame, path: Path, ext: str, *, sep: str = ",", decimal: str = ".",
+           encoding: str | None = None) -> None:
     if ext == ".csv":
-        data.to_csv(path, index=False)
+        data.to_csv(path, index=False, sep=sep, decimal=decimal, encoding=encoding or "utf-8")
     elif ext == ".parquet":
         data.to_parquet(path, index=False)
     else:
@@ -99,11 +184,11 @@ def _write(data: pd.DataFrame, path: Path, ext: str) -> None:
 _SPSS_WHOLE = re.compile(r"^[A-Z]+\d+$|^[A-Z]+\d+\.0$")  # F8, F8.0, N3: no decimals
 
 
-def _read_labelled(path: Path, ext: str) -> pd.DataFrame:
+def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.DataFrame:
     import pyreadstat
 
     reader = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
-    data, meta = reader(path, user_missing=False)
+    data, meta = reader(path, user_missing=False, encoding=encoding)
     for name in data.columns:
         s = data[name]
         if meta.readstat_variable_types.get(name) == "string":

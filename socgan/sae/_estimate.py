@@ -41,7 +41,9 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         missing values), and no outcome (a column named ``outcome`` must be entirely missing).
     outcome
         The survey column to estimate: binary (0/1 numbers, bool, or a factor with two levels,
-        the second counting as 1, as in R's ``glm``) or numeric.
+        the second counting as 1, as in R's ``glm``) or numeric. Any two numbers (e.g. 1 = no,
+        2 = yes) are modelled as binary too, and the estimates are means on their scale
+        (1 + the share of 2s); ``.attrs["outcome_values"]`` then records the two values.
     area
         The area column (state, county) in both frames; never missing. Every survey area must
         be in the census; census areas without respondents still get an estimate.
@@ -162,6 +164,13 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
     true = None if truth is None else truth_series(truth, area=prepared["area"], outcome=outcome)
+    if true is not None:
+        areas = list(prepared["census"][prepared["area"]].cat.categories)
+        matched = true.reindex(pd.Index(areas, dtype=object)).notna()
+        if not matched.any():
+            raise ValueError(f"`truth` has no value for any area of the census (its areas: "
+                             f"{_shown(true.index)}; the census's: {_shown(areas)}); check that "
+                             "both use the same area labels.")
     rows, tables = [], []
     for meth in methods:
         start = time.perf_counter()
@@ -211,6 +220,7 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
         from ._trees import tree_area_means
         out = tree_area_means(with_outcome, census, **common, **options)
     out = out[["estimate", "std_error", "conf_low", "conf_high"]].reset_index(drop=True)
+    out = _on_outcome_scale(out, prepared["outcome_values"])
     areas = census[prepared["area"]].cat.categories
     out.insert(0, "area", pd.Categorical(areas, categories=areas))
     out["n_survey"] = with_outcome[prepared["area"]].value_counts().reindex(areas).fillna(0) \
@@ -220,7 +230,7 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
     out.attrs = {"method": method, "m": m if method in ("gain", "amelia") else None,
                  "seed": seed, "conf_level": conf_level, "options": dict(options),
                  "outcome": prepared["outcome"], "covariates": list(prepared["covariates"]),
-                 "binary": prepared["binary"]}
+                 "binary": prepared["binary"], "outcome_values": prepared["outcome_values"]}
     return out
 
 
@@ -321,22 +331,27 @@ def _prepare(survey, census, *, outcome, area, covariates) -> dict:
 
     s = survey[[outcome, area, *covariates]].copy()
     c = census[[area, *covariates]].copy()
-    y, binary = _outcome(s[outcome], outcome)
+    y, binary, coding = _outcome(s[outcome], outcome)
     s[outcome] = y
     s[area], c[area] = _areas(s[area], c[area], area)
     for col in covariates:
         s[col], c[col] = _covariate(s[col], c[col], col)
     return {"survey": s.reset_index(drop=True), "census": c.reset_index(drop=True),
-            "outcome": outcome, "area": area, "covariates": covariates, "binary": binary}
+            "outcome": outcome, "area": area, "covariates": covariates, "binary": binary,
+            "outcome_values": coding}
 
 
-def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool]:
+def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None]:
+    """The outcome as floats, whether it is binary, and, for two numbers other than 0 and 1
+    (e.g. 1 = no, 2 = yes), those two values ``(a, b)``: such an outcome is modelled as the
+    0/1 indicator of ``b`` and its estimates are put back on its scale by
+    :func:`_on_outcome_scale` (mean = a + (b − a) · share of b)."""
     observed = y.dropna()
     if observed.empty:
         raise ValueError(f"The outcome column {name!r} has no observed values in `survey`.")
     if pdt.is_bool_dtype(y.dtype) or (y.dtype == object and observed.map(
             lambda v: isinstance(v, (bool, np.bool_))).all()):
-        return y.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(float), True
+        return y.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(float), True, None
     if isinstance(y.dtype, pd.CategoricalDtype) or pdt.is_object_dtype(y.dtype) \
             or pdt.is_string_dtype(y.dtype):
         levels = (list(y.cat.categories[y.cat.categories.isin(observed.unique())])
@@ -345,7 +360,8 @@ def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool]:
         if len(levels) != 2:
             raise ValueError(f"The outcome column {name!r} must be binary or numeric; it has "
                              f"{len(levels)} observed level(s): {_shown(levels)}.")
-        return y.map(lambda v: np.nan if pd.isna(v) else float(v == levels[1])).astype(float), True
+        return (y.map(lambda v: np.nan if pd.isna(v) else float(v == levels[1])).astype(float),
+                True, None)
     if not pdt.is_numeric_dtype(y.dtype):
         raise ValueError(f"The outcome column {name!r} must be binary or numeric, got dtype "
                          f"{y.dtype}.")
@@ -357,8 +373,26 @@ def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool]:
     if len(distinct) < 2:
         raise ValueError(f"The outcome column {name!r} has a single observed value "
                          f"({distinct[0]!r}); there is nothing to estimate.")
+    if len(distinct) == 2 and set(distinct.tolist()) != {0.0, 1.0}:
+        # Two values are binary for every method (the imputers' encoder makes them so too).
+        coded = np.where(np.isnan(values), np.nan, (values == distinct[1]).astype(float))
+        return (pd.Series(coded, index=y.index, name=y.name), True,
+                (float(distinct[0]), float(distinct[1])))
     binary = bool(set(distinct.tolist()) <= {0.0, 1.0})
-    return pd.Series(values, index=y.index, name=y.name), binary
+    return pd.Series(values, index=y.index, name=y.name), binary, None
+
+
+def _on_outcome_scale(out: pd.DataFrame, coding: tuple | None) -> pd.DataFrame:
+    """Area shares of the second value of a two-valued outcome ``(a, b)`` as means of the
+    outcome: a + (b − a) · share (the standard error times b − a)."""
+    if coding is None:
+        return out
+    low, high = coding
+    out = out.copy()
+    for col in ("estimate", "conf_low", "conf_high"):
+        out[col] = low + (high - low) * out[col]
+    out["std_error"] = (high - low) * out["std_error"]
+    return out
 
 
 def _areas(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
