@@ -263,3 +263,41 @@ def test_em_limits_warn_and_too_few_rows_are_refused():
     small = _mixed(40).iloc[:8]  # ~10 modelled columns, dummies included, for 8 rows
     with pytest.raises(ValueError, match="Too few rows"):
         emb_impute(small, m=1, seed=1)
+
+
+# -- hardening (issue 14) -----------------------------------------------------------------------
+def _holes(df, seed=0, share=0.2):
+    """Missing cells in the first column (no row left blank: EMB refuses those)."""
+    rng = np.random.default_rng(seed)
+    out = df.copy()
+    out.loc[rng.random(len(out)) < share, out.columns[0]] = None
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "Float32"])
+def test_low_precision_float_columns_keep_their_dtype(dtype):
+    rng = np.random.default_rng(2)
+    df = _holes(pd.DataFrame({"x": pd.Series(rng.normal(size=60)).astype(dtype),
+                              "y": rng.normal(size=60)}))
+    for d in emb_impute(df, m=2, seed=1).datasets:
+        assert d.dtypes.equals(df.dtypes) and not d.isna().any().any()
+
+
+def test_complete_bool_and_sparse_columns():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=60)
+    x[rng.random(60) < 0.2] = np.nan
+    df = pd.DataFrame({"flag": rng.random(60) < 0.5, "x": pd.arrays.SparseArray(x),
+                       "y": rng.normal(size=60)})
+    df.loc[rng.random(60) < 0.2, "y"] = np.nan
+    d = emb_impute(df, m=1, seed=1).datasets[0]
+    assert d.dtypes.equals(df.dtypes) and not d.isna().any().any()
+    pd.testing.assert_series_equal(d["flag"], df["flag"])
+
+
+@pytest.mark.parametrize("magnitude", [1e154, 1e300])
+def test_huge_magnitudes_are_standardised_without_overflow(magnitude):
+    rng = np.random.default_rng(4)
+    df = _holes(pd.DataFrame({"big": rng.normal(size=60) * magnitude, "y": rng.normal(size=60)}))
+    d = emb_impute(df, m=1, seed=1).datasets[0]
+    assert np.isfinite(d["big"]).all()

@@ -409,3 +409,134 @@ def test_max_steps_caps_training_and_progress(seed_data, capsys):
     assert "3/3" in capsys.readouterr().err
     with pytest.raises(ValueError, match="`max_steps`"):
         socgan.impute(seed_data, max_steps=0, progress=False)
+
+
+# -- hardening (issue 14): dtypes, magnitudes, checks before training ------------------------
+def _with_holes(df, seed=0, share=0.25):
+    rng = np.random.default_rng(seed)
+    out = df.copy()
+    for col in out.columns:
+        out.loc[rng.random(len(out)) < share, col] = None
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "Float32", "float64[pyarrow]"])
+def test_low_precision_float_columns_are_imputed_in_their_dtype(dtype):
+    rng = np.random.default_rng(3)
+    df = _with_holes(pd.DataFrame({"x": pd.Series(rng.normal(size=60)).astype(dtype),
+                                   "y": rng.normal(size=60)}))
+    for d in socgan.impute(df, m=2, seed=1, **FAST).datasets:
+        assert d.dtypes.equals(df.dtypes) and not d.isna().any().any()
+        assert d["x"].between(df["x"].min(), df["x"].max()).all()
+
+
+def test_sparse_column_is_imputed_and_stays_sparse():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=60)
+    x[rng.random(60) < 0.3] = np.nan
+    df = pd.DataFrame({"x": pd.arrays.SparseArray(x), "y": rng.normal(size=60)})
+    d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
+    assert d["x"].dtype == df["x"].dtype and not d["x"].isna().any()
+
+
+@pytest.mark.parametrize("magnitude", [1e154, 1e200, 1e300, 1.5e308])
+def test_huge_magnitudes_leave_no_missing_value(magnitude):
+    # The sd of values ~1e154 overflowed, and 0 * inf left NaN in imputed cells silently.
+    rng = np.random.default_rng(5)
+    df = _with_holes(pd.DataFrame({"big": rng.uniform(-1, 1, 50) * magnitude,
+                                   "y": rng.normal(size=50)}))
+    for d in socgan.impute(df, m=2, seed=1, **FAST).datasets:
+        assert not d.isna().any().any()
+        assert d["big"].between(df["big"].min(), df["big"].max()).all()
+
+
+def test_integers_beyond_float_precision_are_refused_by_name():
+    top = 2**63 - 1
+    df = pd.DataFrame({"id": pd.array([top, top - 1, None, top - 7] * 5, dtype="Int64"),
+                       "y": np.arange(20.0)})
+    with pytest.raises(ValueError, match=r"'id' holds integers beyond ±2\*\*53"):
+        socgan.impute(df, **FAST)
+    # complete, but the distinct values are one float: not 'only one observed value'
+    df = pd.DataFrame({"id": pd.array([top, top - 1, top - 2, top - 7] * 5, dtype="Int64"),
+                       "y": [np.nan, 1.0, 2.0, 3.0] * 5})
+    with pytest.raises(ValueError, match="'id' has 4 distinct values that are all the same"):
+        socgan.impute(df, **FAST)
+
+
+def test_progress_must_be_true_or_false(seed_data):
+    with pytest.raises(TypeError, match="`progress`"):
+        socgan.impute(seed_data, progress="no", epochs=1)
+
+
+def test_a_column_that_cannot_take_its_imputations_fails_before_training(seed_data, monkeypatch):
+    from socgan.imputation import _encoding, _impute
+
+    def trained(*args, **kwargs):
+        raise AssertionError("training started")
+
+    def wrong(self, j, values, like):  # a decoder giving text for a number column
+        return pd.Series(["text"] * len(values), index=like.index)
+
+    monkeypatch.setattr(_impute, "train_model", trained)
+    monkeypatch.setattr(_encoding.Encoder, "decode_column", wrong)
+    with pytest.raises(TypeError, match=r"Column 'X' \(dtype float64\) cannot hold"):
+        socgan.impute(seed_data, m=1, seed=1, **FAST)
+
+
+def test_networks_too_large_for_memory_are_refused_before_training(seed_data, monkeypatch):
+    from socgan.imputation import _impute
+
+    wide = seed_data.assign(code=[f"c{i % 150}" for i in range(300)])
+    monkeypatch.setattr(_impute, "_memory_available", lambda device: 10 * 2**20)
+    monkeypatch.setattr(_impute, "train_model", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("training started")))
+    with pytest.raises(ValueError, match=r"156 encoded features.*'code' \(150 levels\)"):
+        socgan.impute(wide, m=1, seed=1, **FAST)
+
+
+def test_default_width_is_capped_for_many_features(monkeypatch):
+    from socgan.imputation import _gain
+
+    widths = []
+    real = _gain.GainModel.__init__
+
+    def record(self, enc, hidden, device=None):
+        widths.append(hidden)
+        real(self, enc, hidden, device)
+
+    monkeypatch.setattr(_gain.GainModel, "__init__", record)
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(20, 600)), columns=[f"v{j}" for j in range(600)])
+    df.iloc[0, 0] = np.nan
+    with pytest.warns(UserWarning, match="600 encoded features.*capped at 1024"):
+        socgan.impute(df, m=1, seed=1, epochs=1, max_steps=1, progress=False)
+    assert widths == [1024]  # not 2 x 600
+
+
+def test_fit_drops_categories_no_dataset_has(seed_imp):
+    data = seed_imp.data.assign(Categ=seed_imp.data["Categ"].cat.add_categories(["never"]))
+    imp = socgan.Imputations(data=data, loss_history=seed_imp.loss_history,
+                             datasets=[d.assign(Categ=d["Categ"].cat.add_categories(["never"]))
+                                       for d in seed_imp.datasets])
+    out = imp.fit("Y ~ X + Categ")
+    assert not out["term"].str.contains("never").any()
+    assert out["df"].notna().all() and (out["std_error"] > 0).all()
+    pd.testing.assert_frame_equal(out, seed_imp.fit("Y ~ X + Categ"))
+
+
+def test_fit_errors_name_the_problem(seed_imp):
+    with pytest.raises(TypeError, match="`formula` must be a string"):
+        seed_imp.fit(None)
+    with pytest.raises(ValueError, match=r"`fit_options`.*\['cov_typ'\]"):
+        seed_imp.fit("Y ~ X", fit_options={"cov_typ": "HC1"})
+    assert seed_imp.fit("Y ~ X", fit_options={"cov_type": "HC1"})["std_error"].notna().all()
+    collinear = socgan.Imputations(
+        data=seed_imp.data, loss_history=seed_imp.loss_history,
+        datasets=[d.assign(X2=2 * d["X"]) for d in seed_imp.datasets])
+    with pytest.raises(ValueError, match="'Bin ~ X \\+ X2'.*singular"):
+        collinear.fit("Bin ~ X + X2", model="logit")
+
+
+def test_analyze_refuses_mismatched_estimates_and_variances(seed_imp):
+    with pytest.raises(ValueError, match="2 estimate.*3 variance.*imputation 1"):
+        seed_imp.analyze(lambda d: (pd.Series([1.0, 2.0]), np.eye(3)))

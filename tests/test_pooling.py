@@ -525,3 +525,18 @@ def test_pool_scalar_equals_pool_column(inputs):
             keys.append(("conf_low", "conf_low"))
         for key, col in keys:
             assert res[key] == pytest.approx(tab.loc[j, col], rel=TOL, abs=1e-12), key
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(estimates=[pd.Series([1.0, 2.0], index=["a", "a"])] * 2, variances=[[0.1, 0.1]] * 2),
+     ValueError, r"`estimates\[0\]` names term\(s\) \['a'\] more than once"),
+    (dict(estimates=pd.DataFrame([[1.0, 2.0], [1.5, 2.0]], columns=["a", "a"]),
+          variances=[[0.1, 0.1]] * 2), ValueError, r"`estimates` names term\(s\) \['a'\]"),
+    (dict(estimates=[[1.0, 2.0], [1.5, 2.0]], variances=[[0.1, 0.1]] * 2, terms=["b", "b"]),
+     ValueError, r"`terms` names term\(s\) \['b'\]"),
+    (dict(estimates=[[1.0, 2.0], [1.5, 2.0]], variances=[[0.1, 0.1]] * 2, terms=5),
+     TypeError, r"`terms` must be a list of term names, got 5"),
+])
+def test_pool_refuses_repeated_or_malformed_term_names(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        pool(**kwargs)

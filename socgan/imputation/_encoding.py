@@ -171,14 +171,16 @@ class Encoder:
                 spec.width = len(levels)
             elif kind in ("continuous", "integer"):
                 values = s.dropna().to_numpy(dtype=float)
-                if np.ptp(values) == 0 and s.nunique(dropna=True) > 1:
+                with np.errstate(over="ignore"):  # ±1.8e308: the range overflows, to inf
+                    spread = np.ptp(values)
+                if spread == 0 and s.nunique(dropna=True) > 1:
                     raise ValueError(
                         f"Column {name!r} has {s.nunique(dropna=True)} distinct values that are "
                         "all the same floating-point number (they differ only beyond 16 "
                         "significant digits), so there is no variation to model; rescale or "
                         "drop it before imputing."
                     )
-                if np.ptp(values) == 0:
+                if spread == 0:
                     raise ValueError(
                         f"Column {name!r} has only one observed value ({values[0]!r}); there is "
                         "no variation to model. Drop it or fill it before imputing."

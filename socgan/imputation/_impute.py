@@ -322,10 +322,6 @@ def _filled(col: pd.Series, missing: np.ndarray, enc: Encoder, j: int,
     ``col``'s own dtype (float32, float16 and sparse columns included)."""
     rows = np.flatnonzero(missing)
     filled = enc.decode_column(j, values, col.iloc[rows])
-    if enc.columns[j].is_numeric and not np.isfinite(filled.to_numpy(dtype=float)).all():
-        raise FloatingPointError(
-            f"Column {col.name!r}: {int((~np.isfinite(filled.to_numpy(dtype=float))).sum())} "
-            "imputed value(s) are not finite numbers; check the column for extreme values.")
     # A sparse column cannot be written into; it is filled dense and made sparse again.
     new = col.sparse.to_dense() if isinstance(col.dtype, pd.SparseDtype) else col.copy()
     try:
@@ -337,6 +333,11 @@ def _filled(col: pd.Series, missing: np.ndarray, enc: Encoder, j: int,
         raise TypeError(f"Column {col.name!r} (dtype {col.dtype}) cannot hold its imputed values "
                         f"({exc}); convert it to a float, integer, category or string dtype "
                         "before imputing.") from exc
+    if enc.columns[j].is_numeric:
+        bad = int((~np.isfinite(new.iloc[rows].to_numpy(dtype=float, na_value=np.nan))).sum())
+        if bad:
+            raise FloatingPointError(f"Column {col.name!r}: {bad} imputed value(s) are not finite "
+                                     "numbers; check the column for extreme values.")
     return new
 
 
