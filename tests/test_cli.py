@@ -225,3 +225,127 @@ def test_demo_still_runs(folder, capsys):
     code, out, _ = run(["demo", "--n", "60", "--m", "2", "--out", folder / "demo", "--quiet"], capsys)
     assert code == 0 and "pooled with Rubin's rules" in out
     assert {"densities.png", "losses.png", "pooled.csv"} <= set(os.listdir(folder / "demo"))
+
+
+# -- hardening (issue 14): files, dialects, early checks, Ctrl-C ----------------------------------
+def test_a_replaced_output_keeps_its_permissions(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    out = folder / "o.csv"
+    out.write_text("old\n")
+    os.chmod(out, 0o640)  # confidential microdata: not readable by others
+    assert run(["impute", folder / "in.csv", "--out", out, "--quiet", *FAST], capsys)[0] == 0
+    assert out.stat().st_mode & 0o777 == 0o640 and out.read_text() != "old\n"
+
+
+def test_a_symlinked_out_writes_its_target(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    (folder / "store").mkdir()
+    target = folder / "store" / "imputed.parquet"
+    link = folder / "latest.parquet"
+    link.symlink_to(target)
+    assert run(["impute", folder / "in.csv", "--out", link, "--quiet", *FAST], capsys)[0] == 0
+    assert link.is_symlink() and target.is_file()
+    assert len(sio.read_table(link)) == 3 * N
+
+
+@pytest.mark.parametrize("problem, message", [
+    ("folder as out", "is a folder; name a file"),
+    ("column named .imp", "column named '.imp'"),
+    ("folder as input", "is a folder, not a data file"),
+])
+def test_file_problems_are_found_before_imputing(folder, capsys, monkeypatch, problem, message):
+    from socgan.imputation import _impute
+
+    monkeypatch.setattr(_impute, "train_model", lambda *a, **k: pytest.fail("training started"))
+    data = survey().rename(columns={"age": ".imp"}) if problem == "column named .imp" else survey()
+    sio.write_table(data, folder / "in.csv")
+    (folder / "out.csv").mkdir()
+    args = {"folder as out": [folder / "in.csv", "--out", folder / "out.csv"],
+            "column named .imp": [folder / "in.csv", "--out", folder / "o.csv"],
+            "folder as input": [folder / "out.csv", "--out", folder / "o.csv"]}[problem]
+    code, _, err = run(["impute", *args, "--quiet", *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert message in err
+
+
+def test_float32_parquet_columns_are_imputed(folder, capsys):
+    # They crashed after all models had trained (a lossy setitem pandas refuses).
+    data = survey().astype({"income": "float32"})
+    sio.write_table(data, folder / "in.parquet")
+    code, _, err = run(["impute", folder / "in.parquet", "--out", folder / "o.parquet", "--quiet",
+                        *FAST], capsys)
+    assert code == 0, err
+    back = sio.read_table(folder / "o.parquet")
+    assert back["income"].dtype == "float32" and back.loc[back[".imp"] > 0, "income"].notna().all()
+
+
+def test_european_csv_is_refused_with_advice_and_read_with_sep_and_decimal(folder, capsys):
+    rng = np.random.default_rng(1)
+    lines = ["age;income"] + [f"{a};{'' if k % 5 == 0 else f'{x:.2f}'.replace('.', ',')}"
+                              for k, (a, x) in enumerate(zip(rng.integers(18, 80, N),
+                                                             rng.normal(3000, 400, N)))]
+    (folder / "eu.csv").write_text("\n".join(lines) + "\n")
+    code, _, err = run(["impute", folder / "eu.csv", "--out", folder / "o.csv", *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert "one column named 'age;income'" in err and "--sep ';' --decimal ','" in err
+    assert "GAIN imputation" not in err and not (folder / "o.csv").exists()
+    code, _, err = run(["impute", folder / "eu.csv", "--out", folder / "o.csv", "--sep", ";",
+                        "--decimal", ",", "--quiet", *FAST], capsys)
+    assert code == 0, err
+    written = (folder / "o.csv").read_text().splitlines()
+    assert written[0] == ".imp;.id;age;income" and "," in written[1 + N + 0].split(";")[3]
+    back = sio.read_table(folder / "o.csv", sep=";", decimal=",")
+    assert back["income"].dtype.kind == "f" and back.loc[back[".imp"] > 0, "income"].notna().all()
+
+
+def test_latin1_csv_error_names_the_file_and_encoding_option_reads_it(folder, capsys):
+    text = "town,size\n" + "".join(f"{t},{s}\n" for t, s in
+                                    zip(["Münster", "Köln", "Jülich", ""] * 10, [3, "", 5, 6] * 10))
+    (folder / "latin.csv").write_bytes(text.encode("latin-1"))
+    code, _, err = run(["impute", folder / "latin.csv", "--out", folder / "o.csv", *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert f"'{folder / 'latin.csv'}' is not utf-8 text" in err and "--encoding latin-1" in err
+    code, _, err = run(["impute", folder / "latin.csv", "--out", folder / "o.csv", "--encoding",
+                        "latin-1", "--quiet", *FAST], capsys)
+    assert code == 0, err
+    assert "Münster" in (folder / "o.csv").read_bytes().decode("latin-1")
+
+
+_INTERRUPT_TORCH_IMPORT = """
+import runpy, sys
+class Interrupt:  # Ctrl-C while torch is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["socgan", *sys.argv[1:]]
+runpy.run_module("socgan", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_ctrl_c_while_torch_loads_gives_one_line_and_status_130(folder):
+    sio.write_table(survey(), folder / "in.csv")
+    result = subprocess.run([sys.executable, "-c", _INTERRUPT_TORCH_IMPORT, "impute",
+                             str(folder / "in.csv"), "--out", str(folder / "o.csv")],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "socgan: interrupted (no partly written output file is left)."]
+    assert sorted(os.listdir(folder)) == ["in.csv"]
+
+
+def test_a_real_sigint_during_start_up_gives_status_130(folder):
+    import signal
+    import time
+
+    sio.write_table(survey(), folder / "in.csv")
+    proc = subprocess.Popen([sys.executable, "-m", "socgan", "impute", str(folder / "in.csv"),
+                             "--out", str(folder / "o.csv"), *FAST],
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+    time.sleep(1.0)  # python is running, importing pandas and torch (several seconds)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("socgan: interrupted")
+    assert not (folder / "o.csv").exists()

@@ -238,3 +238,86 @@ def test_long_format_name_clash_in_stata(tmp_path):
     with pytest.raises(ValueError, match="Imputation_.*rename it"):
         sio.write_imputations(imp, tmp_path / "x.dta")
     assert files_in(tmp_path) == []
+
+
+# -- hardening (issue 14): dialects, encodings, damaged files, permissions, links -----------------
+EUROPEAN = "name;income;share\nanna;1234,5;0,25\nbert;;0,5\ncarl;987,25;\ndora;1500;0,75\n"
+
+
+def test_semicolons_and_decimal_commas_are_read_with_sep_and_decimal(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text(EUROPEAN)
+    back = sio.read_table(path, sep=";", decimal=",")
+    assert list(back.columns) == ["name", "income", "share"]
+    assert back["income"].tolist()[0] == 1234.5 and pd.isna(back["income"][1])
+    sio.write_table(back, tmp_path / "out.csv", sep=";", decimal=",")
+    assert (tmp_path / "out.csv").read_text().splitlines()[1] == "anna;1234,5;0,25"
+
+
+def test_a_european_csv_read_with_defaults_is_refused_with_advice(tmp_path):
+    # It used to come out as one text column, imputed as a categorical with exit status 0.
+    path = tmp_path / "eu.csv"
+    path.write_text(EUROPEAN)
+    with pytest.raises(ValueError, match=r"one column named 'name;income;share'.*--sep ';' "
+                                         r"--decimal ','"):
+        sio.read_table(path)
+    with pytest.raises(ValueError, match=r"column 'income' holds numbers written with commas "
+                                         r"\(e.g. '1234,5'\).*--decimal ','"):
+        sio.read_table(path, sep=";")
+
+
+def test_other_encodings_and_a_decode_error_naming_the_file(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("town,size\nMünster,3\nKöln,4\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin.csv' is not utf-8 text \(byte 0xfc.*--encoding "
+                                         r"latin-1"):
+        sio.read_table(path)
+    assert sio.read_table(path, encoding="latin-1")["town"].tolist() == ["Münster", "Köln"]
+    with pytest.raises(ValueError, match="unknown encoding"):
+        sio.read_table(path, encoding="no-such-codec")
+
+
+def test_damaged_and_odd_inputs_name_the_file(tmp_path):
+    (tmp_path / "dup.csv").write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(ValueError, match=r"dup.csv'.*names column\(s\) \['a'\] more than once"):
+        sio.read_table(tmp_path / "dup.csv")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(IsADirectoryError, match="folder.csv' is a folder"):
+        sio.read_table(tmp_path / "folder.csv")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="empty.csv': cannot read it as a CSV file"):
+        sio.read_table(tmp_path / "empty.csv")
+    with pytest.raises(ValueError, match="CSV files only"):
+        sio.read_table(_parquet(tmp_path), sep=";")
+    with pytest.raises(ValueError, match="both ','"):
+        sio.read_table(tmp_path / "dup.csv", decimal=",")
+
+
+def _parquet(folder):
+    sio.write_table(survey(), folder / "p.parquet")
+    return folder / "p.parquet"
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    target = tmp_path / "confidential.csv"
+    sio.write_table(survey(), target)
+    os.chmod(target, 0o640)
+    sio.write_table(survey(seed=2), target)
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_symlinked_output_writes_the_file_it_names(tmp_path):
+    real = tmp_path / "store" / "data.parquet"
+    real.parent.mkdir()
+    sio.write_table(survey(), real)
+    link = tmp_path / "current.parquet"
+    link.symlink_to(real)
+    sio.write_table(survey(seed=9), link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    pd.testing.assert_frame_equal(sio.read_table(real), sio.read_table(link))
+    np.testing.assert_allclose(sio.read_table(real)["income"].astype(float),
+                               survey(seed=9)["income"].astype(float))
+    dangling = tmp_path / "new.csv"
+    dangling.symlink_to(tmp_path / "store" / "new-target.csv")
+    sio.write_table(survey(), dangling)
+    assert dangling.is_symlink() and (tmp_path / "store" / "new-target.csv").is_file()

@@ -105,7 +105,7 @@ def _check_csv_dialect(sep: str, decimal: str) -> None:
 
 
 # Numbers written with a decimal comma (or commas between thousands): "3,14", "-1.234,5".
-_COMMA_NUMBER = re.compile(r"\s*[-+]?\d[\d. ]*,\d+\s*")
+_COMMA_NUMBER = re.compile(r"\s*[-+]?\d[\d. ]*(,\d+)?\s*")
 
 
 def _read_csv(path: Path, *, sep: str, decimal: str, encoding: str) -> pd.DataFrame:
@@ -116,26 +116,27 @@ def _read_csv(path: Path, *, sep: str, decimal: str, encoding: str) -> pd.DataFr
         raise ValueError(f"{os.fspath(path)!r}: the header names column(s) {dup} more than once; "
                          "give every column its own name (pandas would rename the copies "
                          "'name.1', silently).")
-    data = pd.read_csv(path, sep=sep, decimal=decimal, encoding=encoding,
-                       dtype_backend="numpy_nullable")
     hint = f"(read with separator {sep!r} and decimal mark {decimal!r})"
-    if data.shape[1] == 1:
-        name = str(data.columns[0])
+    if len(header) == 1:  # one column whose name holds another separator: the wrong one
+        name = str(header[0])
         for other, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if other != sep and other in name:
                 raise ValueError(
                     f"{os.fspath(path)!r} {hint} came out as one column named {name[:60]!r}: its "
                     f"fields look separated by {label}. Give the separator, e.g. --sep "
                     f"{other!r}" + (" --decimal ','" if other == ";" else "") + ".")
+    data = pd.read_csv(path, sep=sep, decimal=decimal, encoding=encoding,
+                       dtype_backend="numpy_nullable")
     if decimal != ",":
         for col in data.columns:
             s = data[col]
             if pdt.is_object_dtype(s.dtype) or pdt.is_string_dtype(s.dtype):
                 obs = s.dropna().astype(str)
-                if len(obs) and obs.str.fullmatch(_COMMA_NUMBER).all():
+                commas = obs[obs.str.contains(",", regex=False)]
+                if len(commas) and obs.str.fullmatch(_COMMA_NUMBER).all():
                     raise ValueError(
                         f"{os.fspath(path)!r} {hint}: column {col!r} holds numbers written with "
-                        f"commas (e.g. {obs.iloc[0]!r}), which would be imputed as text. If the "
+                        f"commas (e.g. {commas.iloc[0]!r}), which would be imputed as text. If the "
                         "comma is the decimal mark, give --decimal ',' (with --sep ';' for a "
                         "semicolon-separated file); if it separates thousands, remove it.")
     return data
