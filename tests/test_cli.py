@@ -311,6 +311,9 @@ def test_latin1_csv_error_names_the_file_and_encoding_option_reads_it(folder, ca
     assert "Münster" in (folder / "o.csv").read_bytes().decode("latin-1")
 
 
+# The subprocess imports the socgan these tests import (the checkout under test).
+_ENV = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(sio.__file__)))}
+
 _INTERRUPT_TORCH_IMPORT = """
 import runpy, sys
 class Interrupt:  # Ctrl-C while torch is being imported
@@ -327,7 +330,7 @@ def test_ctrl_c_while_torch_loads_gives_one_line_and_status_130(folder):
     sio.write_table(survey(), folder / "in.csv")
     result = subprocess.run([sys.executable, "-c", _INTERRUPT_TORCH_IMPORT, "impute",
                              str(folder / "in.csv"), "--out", str(folder / "o.csv")],
-                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+                            capture_output=True, text=True, env=_ENV)
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip().splitlines() == [
         "socgan: interrupted (no partly written output file is left)."]
@@ -342,7 +345,7 @@ def test_a_real_sigint_during_start_up_gives_status_130(folder):
     proc = subprocess.Popen([sys.executable, "-m", "socgan", "impute", str(folder / "in.csv"),
                              "--out", str(folder / "o.csv"), *FAST],
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+                            env=_ENV)
     time.sleep(1.0)  # python is running, importing pandas and torch (several seconds)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)

@@ -71,8 +71,13 @@ def _location_scale(values: np.ndarray) -> tuple[float, float]:
     return float(scaled.mean()) * top, float(scaled.std()) * top
 
 
+def _plain(value):
+    """A numpy scalar as the Python number it holds, for messages (``3``, not ``np.int64(3)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _describe(values: list, k: int = 5) -> str:
-    shown = ", ".join(repr(v) for v in values[:k])
+    shown = ", ".join(repr(_plain(v)) for v in values[:k])
     return shown + (", ..." if len(values) > k else "")
 
 
@@ -162,7 +167,7 @@ class Encoder:
                 )
             if kind == "binary" and s.dropna().nunique() < 2:
                 raise ValueError(
-                    f"Column {name!r} has only one observed value ({s.dropna().iloc[0]!r}); "
+                    f"Column {name!r} has only one observed value ({_plain(s.dropna().iloc[0])!r}); "
                     "there is no variation to model. Drop it or fill it before imputing."
                 )
             spec = ColumnSpec(name=name, kind=kind, dtype=s.dtype, start=start, width=1,
@@ -182,7 +187,7 @@ class Encoder:
                     )
                 if spread == 0:
                     raise ValueError(
-                        f"Column {name!r} has only one observed value ({values[0]!r}); there is "
+                        f"Column {name!r} has only one observed value ({_plain(values[0])!r}); there is "
                         "no variation to model. Drop it or fill it before imputing."
                     )
                 spec.mean, spec.scale = _location_scale(values)

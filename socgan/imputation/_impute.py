@@ -397,6 +397,10 @@ def memory_estimate(enc: Encoder, n_rows: int, hidden: int) -> int:
     return 4 * (4 * params + data + 2 * forward)
 
 
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.0f} MiB"
+
+
 def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch.device,
                 concurrent: int) -> None:
     """Refuse, before training, data whose networks would not fit in memory; warn when the
@@ -415,10 +419,10 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
     have = _memory_available(device)
     if have is not None and need > 0.8 * have:
         raise ValueError(
-            f"Imputing these data needs about {need / 2**30:.1f} GiB for the GAIN networks "
+            f"Imputing these data needs about {_size(need)} for the GAIN networks "
             f"({enc.n_features} encoded features of {enc.n_columns} columns, hidden width "
             f"{hidden}, {concurrent} model(s) at once), more than the "
-            f"{have / 2**30:.1f} GiB of the {device.type.upper()}'s memory can hold. "
+            f"{_size(have)} of the {device.type.upper()}'s memory can hold. "
             + (f"The widest columns are {shown}; drop identifiers and free-text columns, or "
                "recode categoricals with many levels. " if shown else "Impute fewer columns. ")
             + "A smaller `hidden` or fewer parallel jobs (`n_jobs`) also use less memory.")
