@@ -110,7 +110,13 @@ def _check_completed(d: pd.DataFrame, df: pd.DataFrame, *, same_dtypes: bool, in
         if isinstance(s.dtype, pd.CategoricalDtype):
             assert list(out.cat.categories) == list(s.cat.categories)
             assert out.cat.ordered == s.cat.ordered
-        if not obs.all() and not _numeric(s):  # imputed levels are observed levels
+        ordinal_scale = not in_range and isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered
+        if not obs.all() and ordinal_scale:
+            # EMB, as Amelia's `ords`: whole steps between the lowest and highest observed
+            # level, so a level in between that nobody chose can be drawn
+            codes, seen = out.cat.codes[~obs], s.cat.codes[obs]
+            assert codes.between(seen.min(), seen.max()).all(), col
+        elif not obs.all() and not _numeric(s):  # imputed levels are observed levels
             assert set(out[~obs].astype(object)) <= set(s[obs].astype(object)), col
         if in_range and not obs.all() and _numeric(s):
             assert out[~obs].between(s.min(), s.max()).all(), col
