@@ -55,15 +55,24 @@ def _impute(args: argparse.Namespace) -> int:
 
     # Every check that can fail is made before the (long) imputation starts: the files here,
     # the data's columns and the size of the networks in socgan.impute before it trains.
-    format_of(args.input)
+    in_ext = format_of(args.input)
     out = Path(args.out)
-    format_of(out)
+    out_ext = format_of(out)
+    # --sep/--decimal concern whichever side is CSV; --encoding a CSV, Stata or SPSS input and
+    # a CSV output.
+    if ".csv" not in (in_ext, out_ext) and (args.sep != "," or args.decimal != "."):
+        raise ValueError("--sep and --decimal apply to CSV files; neither the input nor --out is one.")
+    if args.encoding is not None and in_ext == ".parquet" and out_ext != ".csv":
+        raise ValueError("--encoding applies to a CSV, Stata or SPSS input and a CSV output; "
+                         "Parquet files are always UTF-8.")
     if args.m < 1:
         raise ValueError(f"`m` must be at least 1, got {args.m}.")
     targets = imputation_paths(out, args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
-    data = read_table(args.input, sep=args.sep, decimal=args.decimal, encoding=args.encoding)
+    data = read_table(args.input, **({"sep": args.sep, "decimal": args.decimal}
+                                     if in_ext == ".csv" else {}),
+                      encoding=None if in_ext == ".parquet" else args.encoding)
     data.index = pd.RangeIndex(1, len(data) + 1)  # .id = row number in the input file, as in R
     csv = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
     check_writable(data, out, split=args.split, m=args.m, **csv)

@@ -352,3 +352,15 @@ def test_a_real_sigint_during_start_up_gives_status_130(folder):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("socgan: interrupted")
     assert not (folder / "o.csv").exists()
+
+
+def test_dialect_options_apply_to_the_csv_side_only(folder, capsys):
+    sio.write_table(survey(), folder / "in.sav")
+    code, _, err = run(["impute", folder / "in.sav", "--out", folder / "o.csv", "--sep", ";",
+                        "--decimal", ",", "--quiet", *FAST], capsys)
+    assert code == 0, err
+    assert (folder / "o.csv").read_text().splitlines()[0].startswith(".imp;.id;age;")
+    code, _, err = run(["impute", folder / "in.sav", "--out", folder / "o.dta", "--sep", ";",
+                        *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert "neither the input nor --out is one" in err
