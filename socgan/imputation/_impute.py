@@ -346,17 +346,14 @@ def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
     """Write a stand-in value (the mean, or the first level) into the first missing cell of every
     column, on a copy of those few rows: a dtype that cannot take imputed values then fails here,
     before training, and not after the whole run."""
-    rows, stand_in = [], {}
-    for j, pos in enumerate(positions):
-        missing = np.flatnonzero(where.iloc[:, pos].to_numpy())
-        if len(missing):
-            rows.append(int(missing[0]))
-    rows = sorted(set(rows))
+    first = [np.flatnonzero(where.iloc[:, pos].to_numpy())[:1] for pos in positions]
+    rows = np.unique(np.concatenate(first)).astype(int)
     part, part_where = original.iloc[rows], where.iloc[rows]
+    stand_in = {}
     for j, pos in enumerate(positions):
         k = int(part_where.iloc[:, pos].sum())
-        if k:
-            stand_in[j] = np.zeros(k, dtype=int if not enc.columns[j].is_numeric else float)
+        if k:  # 0 is the mean (standardised scale), or the first level
+            stand_in[j] = np.zeros(k, dtype=float if enc.columns[j].is_numeric else int)
     _complete(part, part_where, enc, stand_in, positions)
 
 
