@@ -533,11 +533,17 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
     x = x.copy()
     mask = mask.copy()
     draws: dict[int, np.ndarray] = {}
-    # Discrete columns first, then numeric ones (each group most-observed first): a discrete
-    # conditional is always representable by its softmax, and numeric columns drawn given the
-    # discrete ones form a mixture of the Gaussian heads, which a single head cannot be.
+    # Order: columns observed in at least half the rows first, discrete before numeric (each
+    # group most-observed first): a discrete conditional is always representable by its
+    # softmax, and numeric columns drawn given the discrete ones form a mixture of the Gaussian
+    # heads, which a single head cannot be. Columns missing in most rows come last (most-
+    # observed first): their draws are largely extrapolation (pubertal stages of toddlers in
+    # mice::boys), and conditioning a well-observed column on them would take the network
+    # where it was never trained (heights of 110 cm at age 2 when they were drawn first).
+    observed = mask.sum(0)
     discrete = np.array([0 if c.is_numeric else 1 for c in enc.columns])
-    order = np.lexsort((-mask.sum(0), -discrete))
+    sparse = observed < 0.5 * len(mask)
+    order = np.lexsort((-observed, -discrete * ~sparse, sparse))
     num_pos = {j: k for k, j in enumerate(lay.numeric)}
     for j in order:
         rows = np.flatnonzero(mask[:, j] == 0)
