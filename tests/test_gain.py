@@ -92,3 +92,18 @@ def test_seed_experiment_strong_mechanism():
     assert strong.loc[strong["Bin"].isna(), "Y"].mean() < strong.loc[strong["X"].isna(), "Y"].mean()
     with pytest.raises(ValueError, match="`mar_strength`"):
         seed_experiment(100, mar_strength="extreme")
+
+
+def test_missing_odds_weights_follow_the_mechanism():
+    from socgan.imputation._gain import missing_odds
+
+    df = seed_experiment(1000, seed=8, mar_strength="strong")
+    enc = Encoder.fit(df)
+    x, mask = enc.transform(df)
+    w = missing_odds(x, mask, enc)
+    y = x[:, enc.columns[0].start]
+    assert (w[:, 0] == 1).all()  # Y is complete
+    for j, sign in [(1, 1), (2, -1)]:  # X is lost where Y is high, Bin where Y is low
+        obs = mask[:, j] > 0
+        assert sign * np.corrcoef(w[obs, j], y[obs])[0, 1] > 0.5
+        assert w[obs, j].mean() == pytest.approx(1.0, abs=1e-4)

@@ -1,15 +1,26 @@
-"""GAIN: Generative Adversarial Imputation Nets (Yoon, Jordon & van der Schaar, ICML 2018),
-adapted to mixed-type survey data and to *proper* multiple imputation.
+"""GAIN imputation models (Yoon, Jordon & van der Schaar, ICML 2018), adapted to mixed-type
+survey data, to missingness at random (MAR) and to *proper* multiple imputation.
 
-What is as in the paper
-    A generator G sees the data with its missing cells filled by noise, plus the mask, and
-    proposes values for every cell; a discriminator D sees the completed data plus a *hint*
-    H = B·M + 0.5·(1 − B) (B ~ Bernoulli(hint_rate) per cell; paper eq. 5) and guesses, cell by
-    cell, which values were observed. D's loss and G's adversarial loss are taken over the
-    cells whose mask D was not told (B = 0), as in the paper (the authors' code uses all cells
-    and H = B·M). G's loss is adversarial + alpha · reconstruction, as in the paper.
+What the model is now (issue 18)
+    A generator network G sees a row with some cells hidden (filled with noise) plus the mask
+    and returns, for every column, a predictive distribution (Gaussian, Bernoulli or softmax
+    head). It is trained to reconstruct observed cells hidden from it (deviation 1), i.e. by
+    maximum likelihood of each column given any subset of the others: a conditional density
+    model, valid under MAR for what the network can represent, as MIDAS's denoising
+    autoencoder (Lall & Robinson 2022). **By default there is no adversarial term**
+    (``adversarial=0``). GAIN's discriminator D guesses from the completed row and the hint
+    which cells were observed; its theory (Yoon et al., Theorem 1) identifies the data
+    distribution when a column's distribution is the same where it is missing and where it is
+    observed. Under MAR it is not: D can predict the mask from the observed columns alone, and
+    an imperfect D's gradient pulls imputations toward what observed cases look like. In our
+    experiments (bench/RESULTS.md, "Issue 18") the adversarial term did not reduce the bias
+    under strong MAR, cost 2.8x the time, and was not what made the mice::boys imputations
+    implausible (that was the draw order, deviation 5). ``adversarial > 0`` restores it with
+    that weight: G's loss is then adversarial·(−log D on imputed, unhinted cells) + alpha ·
+    reconstruction, D sees the completed data and the hint H = B·M + 0.5·(1 − B) (B ~
+    Bernoulli(hint_rate); paper eq. 5), both losses over the cells whose mask D was not told.
 
-Deviations, each for a reason (also listed in the README)
+Deviations from the paper, each for a reason (also listed in the README)
     1. Reconstruction on held-out observed cells. The paper's reconstruction term is taken on
        observed cells that G can see, so it teaches G to copy its input, not to impute. Here,
        in each batch a random share u ~ U(0, 1) of each row's observed cells is hidden from G
@@ -21,15 +32,30 @@ Deviations, each for a reason (also listed in the README)
        Gaussian negative log-likelihood), binary columns a Bernoulli head (binary
        cross-entropy), categorical and ordered ones a softmax over their observed levels
        (cross-entropy). MSE on one-hot columns collapses to the modal level (GAIN issue #10).
-    3. What D sees for a generated cell is a *draw*: mean + sd·z for numeric columns, and a
-       sampled 0/1 or one-hot vector for discrete ones, with straight-through gradients. D
-       shown soft probabilities next to observed one-hots separates them trivially, pushing
-       G to extreme, overconfident probabilities.
+    3. With the adversarial term, what D sees for a generated cell is a *draw*: mean + sd·z
+       for numeric columns, and a sampled 0/1 or one-hot vector for discrete ones, with
+       straight-through gradients. D shown soft probabilities next to observed one-hots
+       separates them trivially, pushing G to extreme, overconfident probabilities.
     4. Hidden width max(128, 2 × number of features) instead of the number of features; Adam
        with weight decay and a learning rate of 0.01 decayed to zero on a cosine schedule
-       (the paper: Adam at a fixed rate, 10,000 iterations); training length in epochs, capped
-       at ``max_steps`` gradient steps so that large data do not cost more than accuracy needs.
-    5. Missing cells of a row are drawn one column at a time, discrete columns first (below).
+       over the cap (the paper: Adam at a fixed rate, 10,000 iterations); the cap is
+       ``epochs`` passes, at most ``max_steps`` gradient steps.
+    5. Missing cells of a row are drawn one column at a time (below); columns missing in most
+       rows are drawn last.
+    6. The m models are trained together, as one network whose weights carry a model
+       dimension (batched matrix products), each on its own bootstrap sample and from its own
+       seed (initial weights, batches, hidden cells, noise), so m models cost about what one
+       costs on a CPU and model l is the same whichever models are trained beside it.
+       Stopping rule: every epoch (or every 100 steps if an epoch is longer) each model's
+       loss is evaluated on a fixed set of its out-of-bag rows (rows its bootstrap left out;
+       at most 2,000, a random share of their observed cells hidden once), with numeric
+       columns scored by 0.5·log(mean squared error) (the draws rescale the predicted sd by
+       out-of-bag residuals, so the rule judges the means); an exponential moving average
+       (0.7) of it is tracked; a model whose average has not improved by 0.001 for
+       ``patience`` × (evaluations in the cap) evaluations (at least 5) stops, and every
+       model keeps its weights of lowest average. With the default patience 0.5, models on
+       1,000 rows usually run most of the cap: stopping earlier cost accuracy of the
+       interaction in the seed experiment (bench/RESULTS.md).
 
 Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
     Imputation l = 1..m is made by a model trained on its own bootstrap resample of the rows
@@ -45,7 +71,8 @@ Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
       - binary and categorical: sampled from the predicted probabilities.
     Cells missing in the same row are drawn one column at a time, each given the row's
     observed values and the values already drawn, so the joint distribution of the missing
-    cells of a row (e.g. X and Bin both missing given Y) is respected.
+    cells of a row (e.g. X and Bin both missing given Y) is respected. Columns observed in at
+    least half the rows go first, discrete before numeric; then the mostly-missing ones.
 """
 
 from __future__ import annotations
@@ -86,6 +113,7 @@ class GainSettings:
     weight_decay: float = 1e-5
     adversarial: float = 0.0
     patience: float = 0.5
+    odds_weights: bool = False
 
 
 class _Layout:
@@ -213,7 +241,7 @@ class GainModels:
         return torch.cat(parts, dim=-1)
 
     def reconstruction_loss(self, out: torch.Tensor, x: torch.Tensor, target: torch.Tensor,
-                            validation: bool = False) -> torch.Tensor:
+                            validation: bool = False, weight: torch.Tensor | None = None) -> torch.Tensor:
         """Per model, the mean over columns of the mean negative log-likelihood of the
         held-out observed cells (``target`` = 1); shape (k,). With ``validation``, a numeric
         column's term is 0.5·log(mean squared error) instead: the draws rescale the predicted
@@ -221,6 +249,8 @@ class GainModels:
         not be misled by an sd that shrinks as the network fits its training rows."""
         lay = self.layout
         losses = []
+        if weight is not None:
+            target = target * weight
 
         def mean(loss, t):
             return (loss * t).sum(-2) / t.sum(-2).clamp_min(1.0)
@@ -311,6 +341,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     eval_every = min(steps_per_epoch, _EVAL_STEPS)
     patience = max(5, math.ceil(settings.patience * total / eval_every))
     rows_t = torch.as_tensor(np.stack(rows), dtype=torch.long)
+    wt = (torch.from_numpy(missing_odds(x, mask, enc)).to(dev) if settings.odds_weights else None)
     vx, vm, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
     plateau = _Plateau(k)
     best = [p.detach().clone() for p in models.generator.params]
@@ -338,7 +369,8 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
             out = models.generate(xb, given, noise)
             d_loss = g_adv = torch.zeros(k)
             g_adv_term = 0.0
-        g_rec = models.reconstruction_loss(out, xb, held_out)
+        g_rec = models.reconstruction_loss(out, xb, held_out,
+                                           weight=None if wt is None else wt[idx])
         g_loss = settings.alpha * g_rec
         if adversarial:
             g_loss = g_loss + settings.adversarial * g_adv
@@ -379,6 +411,53 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
             p.copy_(b)
             p.requires_grad_(False)
     return models, history
+
+
+def missing_odds(x: np.ndarray, mask: np.ndarray, enc: Encoder, cap: float = 20.0,
+                 max_rows: int = 20_000) -> np.ndarray:
+    """Per cell, the odds that column j is missing given the row's other observed values
+    (a ridge logistic regression of column j's mask on the other columns' features and mask
+    indicators), normalised to mean 1 over column j's observed cells and capped at ``cap``;
+    1 for complete columns. Weighting an observed cell's loss by these odds makes the
+    observed cells of a column stand for its missing ones (covariate-shift weighting,
+    Shimodaira 2000): under MAR the conditional distribution is the same in both, and the
+    network's fit is spent where the imputations are needed."""
+    n, d = mask.shape
+    owner = enc.feature_owner()
+    w = np.ones(mask.shape, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    fit_rows = np.arange(n) if n <= max_rows else rng.choice(n, max_rows, replace=False)
+    for j in range(d):
+        miss = mask[:, j] == 0
+        if not miss.any() or miss.all():
+            continue
+        keep_f = owner != j
+        keep_c = np.arange(d) != j
+        z = np.hstack([x[:, keep_f] * mask[:, owner[keep_f]], mask[:, keep_c],
+                       np.ones((n, 1), dtype=np.float32)]).astype(float)
+        beta = _ridge_logit(z[fit_rows], miss[fit_rows].astype(float))
+        odds = np.exp(np.clip(z @ beta, -10, 10))
+        o = odds[~miss]
+        o = np.minimum(o / o.mean(), cap)
+        w[~miss, j] = o / o.mean()
+    return w
+
+
+def _ridge_logit(z: np.ndarray, y: np.ndarray, lam: float = 1.0, iters: int = 25) -> np.ndarray:
+    """Logistic regression with a ridge penalty ``lam`` (not on the last, constant column),
+    by Newton's method."""
+    beta = np.zeros(z.shape[1])
+    pen = np.full(z.shape[1], lam)
+    pen[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(z @ beta)))
+        grad = z.T @ (y - p) - pen * beta
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(pen) + 1e-8 * np.eye(len(beta))
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.abs(step).max() < 1e-6:
+            break
+    return beta
 
 
 def _adversarial_step(models, opt_d, xb, given, noise, u, hint_rate):
