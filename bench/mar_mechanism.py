@@ -31,7 +31,9 @@ def main(argv=None) -> int:
     p.add_argument("--m", type=int, default=5)
     p.add_argument("--seed", type=int, default=500)
     p.add_argument("--mar", default="strong")
-    p.add_argument("--opt", action="append", default=[])
+    p.add_argument("--opt", action="append", default=[], help="socgan.impute option key=value")
+    p.add_argument("--setting", action="append", default=[],
+                   help="internal GainSettings field key=value (e.g. odds_weights=true)")
     a = p.parse_args(argv)
     opts = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.opt)}
     import torch
@@ -39,6 +41,13 @@ def main(argv=None) -> int:
     import socgan
     from socgan.datasets import SEED_EXPERIMENT_TRUTH, seed_experiment
     torch.set_num_threads(1)
+    if a.setting:  # internal settings that impute() does not expose
+        import dataclasses
+
+        from socgan.imputation import _impute
+        extra = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.setting)}
+        plain = _impute.gain_settings
+        _impute.gain_settings = lambda **kw: dataclasses.replace(plain(**kw), **extra)
     truth = np.array([SEED_EXPERIMENT_TRUTH[t] for t in TERMS])
     rows = []
     for r in range(a.reps):
@@ -59,7 +68,8 @@ def main(argv=None) -> int:
         print(f"rep {r}: X:Bin err {est[3] - truth[3]:+.3f} (vs full {est[3] - full_est[3]:+.3f}), "
               f"X err {est[1] - truth[1]:+.3f}, {secs:.1f}s", flush=True)
     d = pd.DataFrame(rows)
-    print(f"\nmar={a.mar} n={a.n} m={a.m} reps={a.reps} opts={opts}")
+    print(f"\nmar={a.mar} n={a.n} m={a.m} reps={a.reps} seeds {a.seed}.. opts={opts} "
+          f"settings={a.setting}")
     print(d.drop(columns="rep").mean().round(3).to_string())
     return 0
 

@@ -145,7 +145,7 @@ def test_plots(seed_imp, tmp_path):
     fig2 = seed_imp.plot_losses(path=tmp_path / "loss.png")
     assert (tmp_path / "loss.png").exists() and fig2 is not None
     assert set(seed_imp.loss_history.columns) == {"imputation", "epoch", "d_loss", "g_adversarial",
-                                                  "g_reconstruction"}
+                                                  "g_reconstruction", "validation"}
     assert len(seed_imp.loss_history) == 3 * 3
     with pytest.raises(KeyError, match="nope"):
         seed_imp.plot(columns=["nope"])
