@@ -329,7 +329,6 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     adversarial = settings.adversarial > 0
     models = GainModels(enc, hidden, gens, dev, adversarial=adversarial)
-    lay = models.layout
     xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)
     f, d = x.shape[1], mask.shape[1]
     lr = torch.full((k,), float(settings.learning_rate), device=dev)
@@ -342,7 +341,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     patience = max(5, math.ceil(settings.patience * total / eval_every))
     rows_t = torch.as_tensor(np.stack(rows), dtype=torch.long)
     wt = (torch.from_numpy(missing_odds(x, mask, enc)).to(dev) if settings.odds_weights else None)
-    vx, vm, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
+    vx, _, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
     plateau = _Plateau(k)
     best = [p.detach().clone() for p in models.generator.params]
     history: list[list[tuple]] = [[] for _ in range(k)]
@@ -368,7 +367,6 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
         else:
             out = models.generate(xb, given, noise)
             d_loss = g_adv = torch.zeros(k)
-            g_adv_term = 0.0
         g_rec = models.reconstruction_loss(out, xb, held_out,
                                            weight=None if wt is None else wt[idx])
         g_loss = settings.alpha * g_rec
@@ -391,8 +389,8 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
             epoch = (step + 1) / steps_per_epoch
             for ell in np.flatnonzero(~plateau.done):
                 history[ell].append((round(epoch, 4), *means[ell], float(vloss[ell])))
-            # Cosine decay of the learning rate to zero over the cap: fast early progress,
-            # precise final fit (stopped models keep a rate of 0).
+            # Cosine decay of the learning rate to zero over the cap, updated at each
+            # evaluation: fast early progress, precise final fit (stopped models keep 0).
             lr.copy_(torch.where(torch.as_tensor(plateau.done, device=dev), 0.0,
                                  settings.learning_rate * 0.5 * (1 + math.cos(math.pi * (step + 1) / total))))
             smooth = vloss if not np.isfinite(plateau.best).any() else (
