@@ -162,7 +162,7 @@ def run_replication(rep: int, cfg: dict) -> list[dict]:
     _warm_up(cfg["methods"])
     rep_seed = cfg["seed"] + rep
     cfg = {**cfg, "rep_seed": rep_seed}
-    df = seed_experiment(cfg["n"], seed=rep_seed)
+    df = seed_experiment(cfg["n"], seed=rep_seed, mar_strength=cfg.get("mar_strength", "mild"))
     rows = []
     for method in cfg["methods"]:
         t0 = time.perf_counter()
@@ -350,6 +350,10 @@ def parse_args(argv=None):
     p.add_argument("--n-jobs", type=int, default=2, help="parallel worker processes (loky)")
     p.add_argument("--seed", type=int, default=20261123,
                    help="base seed; replication r uses seed + r")
+    p.add_argument("--mar-strength", default="mild", choices=["mild", "strong"],
+                   help="missingness mechanism of seed_experiment (default mild)")
+    p.add_argument("--rep-range", default=None, metavar="A-B",
+                   help="run replications A..B-1 only (to split a study across jobs)")
     p.add_argument("--gain-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="option passed to socgan.impute (repeatable)")
     p.add_argument("--hyperimpute-python", default="/work/venvs/hi/bin/python",
@@ -407,31 +411,39 @@ def main(argv=None) -> int:
         return 1
     cfg = {"n": args.n, "m": args.m, "maxit": args.maxit, "seed": args.seed,
            "hyperimpute_python": args.hyperimpute_python,
-           "methods": methods, "gain_opts": args.gain_opts, "traceback": args.traceback}
+           "methods": methods, "gain_opts": args.gain_opts, "traceback": args.traceback,
+           "mar_strength": args.mar_strength}
+    reps = range(args.reps)
+    if args.rep_range:
+        a, b = (int(v) for v in args.rep_range.split("-"))
+        reps = range(a, b)
     command = "python bench/seed_experiment.py " + " ".join(
         shlex.quote(s) for s in (sys.argv[1:] if argv is None else argv))
     started = _dt.datetime.now()
     t0 = time.perf_counter()
     rows = []
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv = out_dir / f"seed_experiment_{started:%Y%m%d_%H%M%S}_{os.getpid()}.csv"
     if args.n_jobs == 1:
-        for rep in tqdm(range(args.reps), desc="replications"):
+        # Written after every replication, so that a long study can be read while it runs.
+        for rep in tqdm(reps, desc="replications"):
             rows.extend(run_replication(rep, cfg))
+            pd.DataFrame(rows).to_csv(csv, index=False)
     else:
         # loky: separate processes, each with its own embedded R; one BLAS/OMP thread each.
         par = Parallel(n_jobs=args.n_jobs, backend="loky", return_as="generator_unordered",
                        inner_max_num_threads=1)
-        gen = par(delayed(run_replication)(rep, cfg) for rep in range(args.reps))
-        for res in tqdm(gen, total=args.reps, desc="replications"):
+        gen = par(delayed(run_replication)(rep, cfg) for rep in reps)
+        for res in tqdm(gen, total=len(reps), desc="replications"):
             rows.extend(res)
+            pd.DataFrame(rows).to_csv(csv, index=False)
     elapsed = time.perf_counter() - t0
 
     raw = pd.DataFrame(rows).sort_values(["rep", "method"], kind="stable")
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv = out_dir / f"seed_experiment_{started:%Y%m%d_%H%M%S}.csv"
     raw.to_csv(csv, index=False)
 
-    coef, meth = summarise(raw, methods, args.reps)
+    coef, meth = summarise(raw, methods, len(reps))
     check = target_check(coef, methods)
     tables = report_tables(coef, meth, check)
     print()
@@ -462,7 +474,7 @@ def main(argv=None) -> int:
             "",
             "Software: " + ", ".join(f"{k} {v}" for k, v in vers.items()) + ".",
             "",
-            f"Settings: n = {args.n}, m = {args.m}, mice maxit = {args.maxit}, base seed "
+            f"Settings: mechanism {args.mar_strength}, n = {args.n}, m = {args.m}, mice maxit = {args.maxit}, base seed "
             f"{args.seed} (replication r uses seed + r), GAIN options {args.gain_opts or '{}'}. "
             "R: Bin as a factor (mice: logreg), Categ a factor (polyreg); Amelia "
             "noms = Bin, Categ, p2s = 0; R methods pooled with `mice::pool` "

@@ -15,35 +15,103 @@ import warnings
 from pathlib import Path
 
 
+_MICE_DEMO = r"""
+args <- commandArgs(TRUE)
+suppressPackageStartupMessages(library(mice))
+d <- read.csv(args[1])
+d$Bin <- factor(d$Bin, levels = c(0, 1))
+d$Categ <- factor(d$Categ)
+imp <- mice(d, m = as.integer(args[3]), seed = as.integer(args[4]), printFlag = FALSE)
+reg <- summary(pool(with(imp, lm(Y ~ X * Bin))), conf.int = TRUE)
+mx <- summary(pool(with(imp, lm(X ~ 1))), conf.int = TRUE)
+out <- rbind(data.frame(term = c("Intercept", "X", "Bin", "X:Bin"), estimate = reg$estimate,
+                        conf_low = reg[["2.5 %"]], conf_high = reg[["97.5 %"]]),
+             data.frame(term = "mean of X", estimate = mx$estimate, conf_low = mx[["2.5 %"]],
+                        conf_high = mx[["97.5 %"]]))
+write.csv(out, args[2], row.names = FALSE)
+"""
+
+
+def _mice_default(data, m: int, seed: int):
+    """mice's default imputation of the demo data, pooled in R (None, and why, if R or mice
+    cannot be run here)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pandas as pd
+
+    if shutil.which("Rscript") is None:
+        return None, "Rscript not found"
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp, "demo.csv"), Path(tmp, "mice.csv")
+        data.astype({"Bin": "float"}).to_csv(src, index=False)
+        try:
+            subprocess.run(["Rscript", "-e", _MICE_DEMO, str(src), str(dst), str(m), str(seed)],
+                           check=True, capture_output=True, text=True, timeout=600)
+        except (subprocess.SubprocessError, OSError) as exc:
+            return None, f"mice failed ({_one_line(exc)})"
+        return pd.read_csv(dst).set_index("term"), ""
+
+
 def _demo(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
     import statsmodels.formula.api as smf
 
     import socgan
-    from socgan.datasets import SEED_EXPERIMENT_TRUTH, seed_experiment
+    from socgan.datasets import seed_experiment
 
     if args.m < 2:
         raise ValueError("`--m` must be at least 2 to pool with Rubin's rules.")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = seed_experiment(args.n, seed=args.seed)
-    print(f"Seed experiment: n = {len(data)}, Y = X + 2·Bin + 3·Bin·X + e; missing values per column:")
+    # The strong mechanism: high-Y rows lose X, low-Y rows lose Bin, so the rows that stay
+    # complete are not like the others (under the mild mechanism complete cases are fine).
+    data = seed_experiment(args.n, seed=args.seed, mar_strength="strong")
+    full = seed_experiment(args.n, seed=args.seed, missing=False).astype({"Bin": float})
+    print(f"Seed experiment: n = {len(data)}, Y = X + 2·Bin + 3·Bin·X + e. Missing values per "
+          "column (more X where Y is high, more Bin where Y is low; MAR given Y):")
     print(data.isna().sum().to_string(), end="\n\n")
     imp = socgan.impute(data, m=args.m, seed=args.seed, progress=not args.quiet)
-    pooled = imp.fit("Y ~ X * Bin")
-    pooled.insert(1, "truth", pooled["term"].map(SEED_EXPERIMENT_TRUTH))
-    cc = smf.ols("Y ~ X * Bin", data.dropna(subset=["X", "Bin"])).fit()
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 3):
-        print(f"GAIN multiple imputation (m = {imp.m}), pooled with Rubin's rules:")
-        print(pooled.to_string(index=False), end="\n\n")
-        print("Complete-case analysis, for comparison:")
-        cc_table = pd.DataFrame({"estimate": cc.params, "std_error": cc.bse,
-                                 "conf_low": cc.conf_int()[0], "conf_high": cc.conf_int()[1]})
-        print(cc_table.to_string(), end="\n\n")
+    terms = ["Intercept", "X", "Bin", "X:Bin"]
+
+    def row(est, low, high):
+        return f"{est:7.3f} [{low:6.3f}, {high:6.3f}]"
+
+    table = {}
+    fit_full = smf.ols("Y ~ X * Bin", full).fit()
+    table["complete data (before deletion)"] = {t: f"{v:7.3f}" for t, v in zip(terms, fit_full.params)}
+    table["complete data (before deletion)"]["mean of X"] = f"{full['X'].mean():7.3f}"
+    cc = smf.ols("Y ~ X * Bin", data.dropna(subset=["X", "Bin"]).astype({"Bin": float})).fit()
+    ci = cc.conf_int().to_numpy()
+    table["complete cases"] = {t: row(e, *c) for t, e, c in zip(terms, cc.params, ci)}
+    xs = data["X"].dropna()
+    half = 1.96 * xs.std() / np.sqrt(len(xs))
+    table["complete cases"]["mean of X"] = row(xs.mean(), xs.mean() - half, xs.mean() + half)
+    pooled = imp.fit("Y ~ X * Bin").set_index("term").loc[terms]
+    mean_x = imp.fit("X ~ 1").iloc[0]
+    table[f"socgan (m = {imp.m})"] = {
+        **{t: row(r["estimate"], r["conf_low"], r["conf_high"]) for t, r in pooled.iterrows()},
+        "mean of X": row(mean_x["estimate"], mean_x["conf_low"], mean_x["conf_high"])}
+    mice, why = _mice_default(data, args.m, args.seed) if not args.no_r else (None, "--no-r")
+    if mice is not None:
+        table[f"mice default (m = {args.m})"] = {t: row(r["estimate"], r["conf_low"], r["conf_high"])
+                                                for t, r in mice.iterrows()}
+    shown = pd.DataFrame(table).loc[terms + ["mean of X"]]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print("Estimates [95% interval], multiple imputations pooled with Rubin's rules; truth: "
+              "Intercept 0, X 1, Bin 2, X:Bin 3, mean of X = the "
+              "complete data's:")
+        print(shown.to_string(), end="\n\n")
+    if mice is None:
+        print(f"(mice not run: {why}.)\n")
     imp.plot(path=out / "densities.png")
     imp.plot_losses(path=out / "losses.png")
-    pooled.to_csv(out / "pooled.csv", index=False)
-    print(f"Wrote {out / 'densities.png'} (observed vs imputed), {out / 'losses.png'} and {out / 'pooled.csv'}.")
+    pooled.reset_index().to_csv(out / "pooled.csv", index=False)
+    shown.to_csv(out / "comparison.csv")
+    print(f"Wrote {out / 'densities.png'} (observed vs imputed), {out / 'losses.png'}, "
+          f"{out / 'pooled.csv'} and {out / 'comparison.csv'}.")
     return 0
 
 
@@ -150,12 +218,15 @@ def main(argv: list[str] | None = None) -> int:
                           "of a Stata/SPSS input (default: as the file says), e.g. latin-1")
     imp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     imp.set_defaults(func=_impute)
-    demo = sub.add_parser("demo", help="GAIN multiple imputation of the seed experiment, pooled table and plots")
+    demo = sub.add_parser("demo", help="why impute: complete cases, socgan and mice on the seed "
+                          "experiment under strong MAR, pooled table and plots")
     demo.add_argument("--n", type=int, default=1000, help="rows (default 1000)")
     demo.add_argument("--m", type=int, default=5, help="imputations (default 5)")
     demo.add_argument("--seed", type=int, default=2020, help="seed (default 2020)")
     demo.add_argument("--out", default="socgan-demo-output", help="folder for plots and the table")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument("--no-r", action="store_true", dest="no_r",
+                      help="do not run mice beside socgan (by default it runs when Rscript and mice are here)")
     demo.set_defaults(func=_demo)
     try:
         args = parser.parse_args(argv)

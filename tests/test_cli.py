@@ -256,7 +256,7 @@ def test_a_symlinked_out_writes_its_target(folder, capsys):
 def test_file_problems_are_found_before_imputing(folder, capsys, monkeypatch, problem, message):
     from socgan.imputation import _impute
 
-    monkeypatch.setattr(_impute, "train_model", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr(_impute, "fit_gain", lambda *a, **k: pytest.fail("training started"))
     data = survey().rename(columns={"age": ".imp"}) if problem == "column named .imp" else survey()
     sio.write_table(data, folder / "in.csv")
     (folder / "out.csv").mkdir()

@@ -145,7 +145,7 @@ def test_plots(seed_imp, tmp_path):
     fig2 = seed_imp.plot_losses(path=tmp_path / "loss.png")
     assert (tmp_path / "loss.png").exists() and fig2 is not None
     assert set(seed_imp.loss_history.columns) == {"imputation", "epoch", "d_loss", "g_adversarial",
-                                                  "g_reconstruction"}
+                                                  "g_reconstruction", "validation"}
     assert len(seed_imp.loss_history) == 3 * 3
     with pytest.raises(KeyError, match="nope"):
         seed_imp.plot(columns=["nope"])
@@ -403,10 +403,10 @@ def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
 
 
 def test_max_steps_caps_training_and_progress(seed_data, capsys):
-    # 300 rows, batch 128: 2 steps per epoch; 5 steps = 3 epochs, the last one cut short.
+    # 300 rows, batch 128: 2 steps per epoch; 5 steps = 2.5 epochs, evaluated after 2, 4 and 5 steps.
     imp = socgan.impute(seed_data, m=1, seed=1, epochs=10, max_steps=5, progress=True)
-    assert imp.loss_history["epoch"].tolist() == [1, 2, 3]
-    assert "3/3" in capsys.readouterr().err
+    assert imp.loss_history["epoch"].tolist() == [1, 2, 2.5]
+    assert "5/5" in capsys.readouterr().err
     with pytest.raises(ValueError, match="`max_steps`"):
         socgan.impute(seed_data, max_steps=0, progress=False)
 
@@ -477,7 +477,7 @@ def test_a_column_that_cannot_take_its_imputations_fails_before_training(seed_da
     def wrong(self, j, values, like):  # a decoder giving text for a number column
         return pd.Series(["text"] * len(values), index=like.index)
 
-    monkeypatch.setattr(_impute, "train_model", trained)
+    monkeypatch.setattr(_impute, "fit_gain", trained)
     monkeypatch.setattr(_encoding.Encoder, "decode_column", wrong)
     with pytest.raises(TypeError, match=r"Column 'X' \(dtype float64\) cannot hold"):
         socgan.impute(seed_data, m=1, seed=1, **FAST)
@@ -488,7 +488,7 @@ def test_networks_too_large_for_memory_are_refused_before_training(seed_data, mo
 
     wide = seed_data.assign(code=[f"c{i % 150}" for i in range(300)])
     monkeypatch.setattr(_impute, "_memory_available", lambda device: 10 * 2**20)
-    monkeypatch.setattr(_impute, "train_model", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(_impute, "fit_gain", lambda *a, **k: (_ for _ in ()).throw(
         AssertionError("training started")))
     with pytest.raises(ValueError, match=r"needs about \d+ MiB.*158 encoded features.*"
                                          r"'code' \(150 levels\)"):
@@ -499,13 +499,13 @@ def test_default_width_is_capped_for_many_features(monkeypatch):
     from socgan.imputation import _gain
 
     widths = []
-    real = _gain.GainModel.__init__
+    real = _gain.GainModels.__init__
 
-    def record(self, enc, hidden, device=None):
+    def record(self, enc, hidden, *args, **kwargs):
         widths.append(hidden)
-        real(self, enc, hidden, device)
+        real(self, enc, hidden, *args, **kwargs)
 
-    monkeypatch.setattr(_gain.GainModel, "__init__", record)
+    monkeypatch.setattr(_gain.GainModels, "__init__", record)
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.normal(size=(20, 600)), columns=[f"v{j}" for j in range(600)])
     df.iloc[0, 0] = np.nan

@@ -7,6 +7,12 @@ at random with a probability that rises with Y (MAR), about 30% each. The talk r
 set to those shares. The talk does not give the distributions of Bimod and Categ: here Bimod
 is a two-component normal mixture whose component depends on Bin, and Categ's levels depend
 on X, so that both carry some information about the regression variables.
+
+``mar_strength="strong"`` is this project's harder mechanism (issue 18): log-odds slopes of
++0.8, −0.6, +0.5 and −0.7 per SD of Y for X, Bin, Bimod and Categ, so that high-Y rows lose X
+and Bimod while low-Y rows lose Bin and Categ. The shares missing are the same. The observed
+mean of X is then 0.18 (7 of its standard errors) below the full-data mean, and complete cases
+understate X:Bin by about 0.07 (about 0.7 of its standard error at n = 1000).
 """
 
 from __future__ import annotations
@@ -23,11 +29,16 @@ SEED_EXPERIMENT_TRUTH = {"Intercept": 0.0, "X": 1.0, "Bin": 2.0, "X:Bin": 3.0}
 
 #: Share of missing values per variable (the talk's 320, 317, 270, 271 of 1000).
 _MISSING_SHARE = {"X": 0.32, "Bin": 0.317, "Bimod": 0.27, "Categ": 0.271}
-_SLOPE_ON_Y = 0.25  # log-odds of missingness per standard deviation of Y (mild MAR)
+# Log-odds of missingness per standard deviation of Y, per variable.
+_SLOPES_ON_Y = {
+    "mild": {"X": 0.25, "Bin": 0.25, "Bimod": 0.25, "Categ": 0.25},
+    "strong": {"X": 0.8, "Bin": -0.6, "Bimod": 0.5, "Categ": -0.7},
+}
 _CATEG_LEVELS = ["a", "b", "c", "d"]
 
 
-def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = True) -> pd.DataFrame:
+def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = True,
+                    mar_strength: str = "mild") -> pd.DataFrame:
     """Simulate one data set of the seed experiment.
 
     Parameters
@@ -38,6 +49,12 @@ def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = T
         Seed of the random generator; the same seed gives the same data.
     missing
         If False, return the complete data (useful for checking an analysis before deletion).
+    mar_strength
+        ``"mild"`` (default; the talk's design): the log-odds of missingness rise by 0.25 per
+        SD of Y for every variable; complete cases stay nearly unbiased. ``"strong"``: slopes
+        of +0.8 (X), −0.6 (Bin), +0.5 (Bimod) and −0.7 (Categ) per SD of Y, of different signs
+        for different variables; the observed mean of X is 0.18 too low and complete cases
+        understate X:Bin by about 0.07 (n = 1000). The shares missing are the same. The complete data do not depend on this option.
 
     Returns
     -------
@@ -53,6 +70,8 @@ def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = T
     ['Bimod', 'Bin', 'Categ', 'X', 'Y']
     """
     n = as_count(n, "n", minimum=10)
+    if mar_strength not in _SLOPES_ON_Y:
+        raise ValueError(f"`mar_strength` must be 'mild' or 'strong', got {mar_strength!r}.")
     rng = np.random.default_rng(as_seed(seed))
     x = rng.normal(0.0, 1.0, n)
     b = rng.binomial(1, 0.5, n)
@@ -77,7 +96,8 @@ def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = T
     z = (y - y.mean()) / y.std()
     for col, share in _MISSING_SHARE.items():
         # Intercept chosen so that the expected share in this sample matches the talk's.
-        a = brentq(lambda a: expit(a + _SLOPE_ON_Y * z).mean() - share, -10, 10)
-        miss = rng.random(n) < expit(a + _SLOPE_ON_Y * z)
+        slope = _SLOPES_ON_Y[mar_strength][col]
+        a = brentq(lambda a: expit(a + slope * z).mean() - share, -10, 10)
+        miss = rng.random(n) < expit(a + slope * z)
         df.loc[miss, col] = np.nan
     return df

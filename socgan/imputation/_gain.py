@@ -1,15 +1,26 @@
-"""GAIN: Generative Adversarial Imputation Nets (Yoon, Jordon & van der Schaar, ICML 2018),
-adapted to mixed-type survey data and to *proper* multiple imputation.
+"""GAIN imputation models (Yoon, Jordon & van der Schaar, ICML 2018), adapted to mixed-type
+survey data, to missingness at random (MAR) and to *proper* multiple imputation.
 
-What is as in the paper
-    A generator G sees the data with its missing cells filled by noise, plus the mask, and
-    proposes values for every cell; a discriminator D sees the completed data plus a *hint*
-    H = B·M + 0.5·(1 − B) (B ~ Bernoulli(hint_rate) per cell; paper eq. 5) and guesses, cell by
-    cell, which values were observed. D's loss and G's adversarial loss are taken over the
-    cells whose mask D was not told (B = 0), as in the paper (the authors' code uses all cells
-    and H = B·M). G's loss is adversarial + alpha · reconstruction, as in the paper.
+What the model is now (issue 18)
+    A generator network G sees a row with some cells hidden (filled with noise) plus the mask
+    and returns, for every column, a predictive distribution (Gaussian, Bernoulli or softmax
+    head). It is trained to reconstruct observed cells hidden from it (deviation 1), i.e. by
+    maximum likelihood of each column given any subset of the others: a conditional density
+    model, valid under MAR for what the network can represent, as MIDAS's denoising
+    autoencoder (Lall & Robinson 2022). **By default there is no adversarial term**
+    (``adversarial=0``). GAIN's discriminator D guesses from the completed row and the hint
+    which cells were observed; its theory (Yoon et al., Theorem 1) identifies the data
+    distribution when a column's distribution is the same where it is missing and where it is
+    observed. Under MAR it is not: D can predict the mask from the observed columns alone, and
+    an imperfect D's gradient pulls imputations toward what observed cases look like. In our
+    experiments (bench/RESULTS.md, "Issue 18") the adversarial term did not reduce the bias
+    under strong MAR, cost 2.8x the time, and was not what made the mice::boys imputations
+    implausible (that was the draw order, deviation 5). ``adversarial > 0`` restores it with
+    that weight: G's loss is then adversarial·(−log D on imputed, unhinted cells) + alpha ·
+    reconstruction, D sees the completed data and the hint H = B·M + 0.5·(1 − B) (B ~
+    Bernoulli(hint_rate); paper eq. 5), both losses over the cells whose mask D was not told.
 
-Deviations, each for a reason (also listed in the README)
+Deviations from the paper, each for a reason (also listed in the README)
     1. Reconstruction on held-out observed cells. The paper's reconstruction term is taken on
        observed cells that G can see, so it teaches G to copy its input, not to impute. Here,
        in each batch a random share u ~ U(0, 1) of each row's observed cells is hidden from G
@@ -21,15 +32,34 @@ Deviations, each for a reason (also listed in the README)
        Gaussian negative log-likelihood), binary columns a Bernoulli head (binary
        cross-entropy), categorical and ordered ones a softmax over their observed levels
        (cross-entropy). MSE on one-hot columns collapses to the modal level (GAIN issue #10).
-    3. What D sees for a generated cell is a *draw*: mean + sd·z for numeric columns, and a
-       sampled 0/1 or one-hot vector for discrete ones, with straight-through gradients. D
-       shown soft probabilities next to observed one-hots separates them trivially, pushing
-       G to extreme, overconfident probabilities.
+    3. With the adversarial term, what D sees for a generated cell is a *draw*: mean + sd·z
+       for numeric columns, and a sampled 0/1 or one-hot vector for discrete ones, with
+       straight-through gradients. D shown soft probabilities next to observed one-hots
+       separates them trivially, pushing G to extreme, overconfident probabilities.
     4. Hidden width max(128, 2 × number of features) instead of the number of features; Adam
        with weight decay and a learning rate of 0.01 decayed to zero on a cosine schedule
-       (the paper: Adam at a fixed rate, 10,000 iterations); training length in epochs, capped
-       at ``max_steps`` gradient steps so that large data do not cost more than accuracy needs.
-    5. Missing cells of a row are drawn one column at a time, discrete columns first (below).
+       over the cap (the paper: Adam at a fixed rate, 10,000 iterations); the cap is
+       ``epochs`` passes, at most ``max_steps`` gradient steps.
+    5. Missing cells of a row are drawn one column at a time (below); columns missing in most
+       rows are drawn last.
+    6. The m models are trained together, as one network whose weights carry a model
+       dimension (batched matrix products), each on its own bootstrap sample and from its own
+       seed (initial weights, batches, hidden cells, noise), so m models cost about what one
+       costs on a CPU and model l is the same whichever models are trained beside it.
+       Stopping rule: every epoch (or every 100 steps if an epoch is longer) each model's
+       loss is evaluated on a fixed set of its out-of-bag rows (rows its bootstrap left out;
+       at most 2,000, a random share of their observed cells hidden once), with numeric
+       columns scored by 0.5·log(mean squared error) (the draws rescale the predicted sd by
+       out-of-bag residuals, so the rule judges the means); an exponential moving average
+       (0.7) of it is tracked, and each model keeps its weights of lowest average. A model
+       whose average has not improved by 0.001 for ``patience`` × (evaluations in the cap)
+       evaluations (at least 5) stops. The default patience is 1.0, i.e. **no early stop
+       within the cap**: in the seed experiment every early stop we tried (patience 0.2 and
+       0.5 of the cap) left the Bin × X interaction under-fitted (X:Bin biased by −0.08 to
+       −0.19 against −0.05 with the full cap; bench/RESULTS.md, "Issue 18"), because the
+       out-of-bag loss flattens long before the interaction is learnt. The out-of-bag loss
+       thus picks each model's weights, and the cap (``epochs``, ``max_steps``) sets the
+       length.
 
 Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
     Imputation l = 1..m is made by a model trained on its own bootstrap resample of the rows
@@ -45,17 +75,18 @@ Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
       - binary and categorical: sampled from the predicted probabilities.
     Cells missing in the same row are drawn one column at a time, each given the row's
     observed values and the values already drawn, so the joint distribution of the missing
-    cells of a row (e.g. X and Bin both missing given Y) is respected.
+    cells of a row (e.g. X and Bin both missing given Y) is respected. Columns observed in at
+    least half the rows go first, discrete before numeric; then the mostly-missing ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from scipy.spatial import cKDTree
-from torch import nn
 from torch.nn import functional as F
 
 from ._encoding import Encoder
@@ -65,11 +96,16 @@ _DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, lo
 # Rows per forward pass when computing residuals and drawing: memory stays bounded however many
 # rows are imputed (the activations of one batch, not of all rows, are held at once).
 _BATCH_ROWS = 65_536
-
+# Early stopping (deviation 6): the out-of-bag loss is evaluated every epoch, or every
+# _EVAL_STEPS steps if an epoch is longer, on at most _VALID_ROWS rows per model.
+_EVAL_STEPS = 100
+_VALID_ROWS = 2000
+_MIN_GAIN = 1e-3  # an out-of-bag loss lower than the best by less than this is no improvement
+_SMOOTH = 0.7  # the stopping rule looks at an exponential moving average of the out-of-bag loss
 
 @dataclass(frozen=True)
 class GainSettings:
-    """Hyper-parameters of one GAIN imputation model (validated by ``impute``)."""
+    """Hyper-parameters of the GAIN imputation models (validated by ``impute``)."""
 
     epochs: int = 200
     max_steps: int = 4000
@@ -80,11 +116,9 @@ class GainSettings:
     max_hidden: int = 1024  # cap on the default width: the networks grow with its square
     learning_rate: float = 1e-2
     weight_decay: float = 1e-5
-
-
-def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                         nn.Linear(hidden, n_out))
+    adversarial: float = 0.0
+    patience: float = 1.0
+    odds_weights: bool = False
 
 
 class _Layout:
@@ -105,189 +139,419 @@ class _Layout:
                                         device=device)
 
 
-class GainModel(nn.Module):
-    """Generator and discriminator of one imputation model, on ``device``.
+class _StackedMLP:
+    """``k`` independent MLPs (two hidden ReLU layers) whose weights carry a leading model
+    dimension, evaluated together with batched matrix products (``torch.baddbmm``): k small
+    networks cost about as much as one. Model ``l``'s weights are initialised as
+    ``torch.nn.Linear`` does, from its own generator."""
 
-    The weights are initialised on the CPU (global torch RNG) and then moved, so a model has the
-    same initial weights on every device.
-    """
+    def __init__(self, sizes: list[int], generators: list[torch.Generator], device: torch.device):
+        self.params: list[torch.Tensor] = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            bound = 1.0 / math.sqrt(n_in)
+            w = torch.stack([(torch.rand(n_in, n_out, generator=g) * 2 - 1) * bound for g in generators])
+            b = torch.stack([(torch.rand(1, n_out, generator=g) * 2 - 1) * bound for g in generators])
+            self.params += [w.to(device).requires_grad_(), b.to(device).requires_grad_()]
 
-    def __init__(self, enc: Encoder, hidden: int, device: torch.device = torch.device("cpu")):
-        super().__init__()
+    def __call__(self, x: torch.Tensor, only: int | None = None) -> torch.Tensor:
+        """``x`` of shape (k, rows, n_in) -> (k, rows, n_out); with ``only``, x is (1, rows, n_in)
+        and model ``only`` alone is evaluated."""
+        ps = self.params if only is None else [p[only:only + 1] for p in self.params]
+        for i in range(0, len(ps), 2):
+            x = torch.baddbmm(ps[i + 1], x, ps[i])
+            if i + 2 < len(ps):
+                x = torch.relu(x)
+        return x
+
+
+class _Adam:
+    """Adam (Kingma & Ba 2015) with L2 weight decay as torch.optim.Adam, on stacked weights,
+    with one learning rate per model (so that each model follows its own schedule)."""
+
+    def __init__(self, params: list[torch.Tensor], lr: torch.Tensor, weight_decay: float,
+                 betas=(0.9, 0.999), eps: float = 1e-8):
+        self.params, self.lr, self.wd, self.betas, self.eps = params, lr, weight_decay, betas, eps
+        self.m1 = [torch.zeros_like(p) for p in params]
+        self.m2 = [torch.zeros_like(p) for p in params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        lr = self.lr.view(-1, 1, 1)
+        for p, m1, m2 in zip(self.params, self.m1, self.m2):
+            g = p.grad if self.wd == 0 else p.grad.add(p, alpha=self.wd)
+            m1.mul_(b1).add_(g, alpha=1 - b1)
+            m2.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.sub_(lr * (m1 / c1) / ((m2 / c2).sqrt_().add_(self.eps)))
+            p.grad = None
+
+
+class GainModels:
+    """The generators (and, with an adversarial term, discriminators) of k imputation models,
+    stacked; ``member(l)`` is model ``l`` alone, for the draws."""
+
+    def __init__(self, enc: Encoder, hidden: int, generators: list[torch.Generator],
+                 device: torch.device = torch.device("cpu"), adversarial: bool = False):
         self.device = torch.device(device)
         self.layout = _Layout(enc, self.device)
+        self.k = len(generators)
         f, d = enc.n_features, enc.n_columns
-        self.generator = _mlp(f + d, hidden, self.layout.n_out).to(self.device)
-        self.discriminator = _mlp(f + d, hidden, d).to(self.device)
+        self.generator = _StackedMLP([f + d, hidden, hidden, self.layout.n_out], generators, self.device)
+        self.discriminator = (_StackedMLP([f + d, hidden, hidden, d], generators, self.device)
+                              if adversarial else None)
+
+    def member(self, ell: int) -> "GainModel":
+        return GainModel(self, ell)
 
     # -- generator ---------------------------------------------------------------------------
-    def generate(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        """Raw generator output for features ``x`` with column mask ``mask`` (1 = given)."""
-        fmask = mask[:, self.layout.owner]
+    def generate(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor,
+                 only: int | None = None) -> torch.Tensor:
+        """Raw generator output for features ``x`` (k, rows, f) with column mask ``mask``
+        (1 = given); missing inputs are replaced by ``noise``."""
+        fmask = mask[..., self.layout.owner]
         x_in = fmask * x + (1 - fmask) * noise
-        return self.generator(torch.cat([x_in, mask], dim=1))
+        return self.generator(torch.cat([x_in, mask], dim=-1), only)
 
     def numeric_params(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and sd (standardised scale) of each numeric column, shape (n, n_numeric)."""
-        mu = out[:, self.layout.num_feat]
-        log_sd = out[:, out.shape[1] - len(self.layout.numeric):].clamp(-7.0, 4.0)
+        """Mean and sd (standardised scale) of each numeric column, shape (..., n_numeric)."""
+        mu = out[..., self.layout.num_feat]
+        log_sd = out[..., out.shape[-1] - len(self.layout.numeric):].clamp(-7.0, 4.0)
         return mu, log_sd.exp()
 
-    def sample_features(self, out: torch.Tensor, straight_through: bool) -> torch.Tensor:
-        """A draw of every feature from the generator's predictive distribution."""
+    def sample_features(self, out: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """A draw of every feature from the generator's predictive distribution, from the
+        uniforms ``u`` (one per column), with straight-through gradients for discrete ones."""
         lay = self.layout
         parts = []
         mu_sd = self.numeric_params(out) if lay.numeric else None
         num_pos = {j: k for k, j in enumerate(lay.numeric)}
         for j, c in enumerate(lay.cols):
-            logits = out[:, c.start:c.stop]
+            logits = out[..., c.start:c.stop]
+            uj = u[..., j:j + 1]
             if c.is_numeric:
                 k = num_pos[j]
-                mu, sd = mu_sd[0][:, k:k + 1], mu_sd[1][:, k:k + 1]
-                parts.append(mu + sd * torch.randn_like(mu))
-            elif c.kind == "binary":
-                p = torch.sigmoid(logits)
-                hard = torch.bernoulli(p.detach())
-                parts.append(hard + p - p.detach() if straight_through else hard)
+                mu, sd = mu_sd[0][..., k:k + 1], mu_sd[1][..., k:k + 1]
+                parts.append(mu + sd * torch.special.ndtri(uj.clamp(1e-6, 1 - 1e-6)))
             else:
-                p = torch.softmax(logits, dim=1)
-                idx = torch.multinomial(p.detach(), 1).squeeze(1)
-                hard = F.one_hot(idx, c.width).to(p.dtype)
-                parts.append(hard + p - p.detach() if straight_through else hard)
-        return torch.cat(parts, dim=1)
+                p = torch.sigmoid(logits) if c.kind == "binary" else torch.softmax(logits, dim=-1)
+                if c.kind == "binary":
+                    hard = (uj < p.detach()).to(p.dtype)
+                else:
+                    idx = (p.detach().cumsum(-1) < uj).sum(-1).clamp_max(c.width - 1)
+                    hard = F.one_hot(idx, c.width).to(p.dtype)
+                parts.append(hard + p - p.detach())
+        return torch.cat(parts, dim=-1)
 
-    def reconstruction_loss(self, out: torch.Tensor, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Mean negative log-likelihood of held-out observed cells (``target`` = 1), per column."""
+    def reconstruction_loss(self, out: torch.Tensor, x: torch.Tensor, target: torch.Tensor,
+                            validation: bool = False, weight: torch.Tensor | None = None) -> torch.Tensor:
+        """Per model, the mean over columns of the mean negative log-likelihood of the
+        held-out observed cells (``target`` = 1); shape (k,). With ``validation``, a numeric
+        column's term is 0.5·log(mean squared error) instead: the draws rescale the predicted
+        sd by out-of-bag residuals, so the stopping rule should judge the predicted means and
+        not be misled by an sd that shrinks as the network fits its training rows."""
         lay = self.layout
         losses = []
+        if weight is not None:
+            target = target * weight
+
+        def mean(loss, t):
+            return (loss * t).sum(-2) / t.sum(-2).clamp_min(1.0)
+
         if lay.numeric:
             mu, sd = self.numeric_params(out)
-            t = target[:, lay.numeric]
-            nll = torch.log(sd) + 0.5 * ((x[:, lay.num_feat] - mu) / sd) ** 2
-            losses.append((nll * t).sum(0) / t.sum(0).clamp_min(1.0))
+            t = target[..., lay.numeric]
+            if validation:
+                losses.append(0.5 * torch.log(mean((x[..., lay.num_feat] - mu) ** 2, t) + 1e-8))
+            else:
+                nll = torch.log(sd) + 0.5 * ((x[..., lay.num_feat] - mu) / sd) ** 2
+                losses.append(mean(nll, t))
         if lay.binary:
-            t = target[:, lay.binary]
-            bce = F.binary_cross_entropy_with_logits(out[:, lay.bin_feat], x[:, lay.bin_feat],
+            bce = F.binary_cross_entropy_with_logits(out[..., lay.bin_feat], x[..., lay.bin_feat],
                                                      reduction="none")
-            losses.append((bce * t).sum(0) / t.sum(0).clamp_min(1.0))
+            losses.append(mean(bce, target[..., lay.binary]))
         for j in lay.blocks:
             c = lay.cols[j]
-            t = target[:, j]
-            ce = F.cross_entropy(out[:, c.start:c.stop], x[:, c.start:c.stop].argmax(1), reduction="none")
-            losses.append(((ce * t).sum() / t.sum().clamp_min(1.0)).reshape(1))
-        return torch.cat(losses).mean()
+            logp = torch.log_softmax(out[..., c.start:c.stop], dim=-1)
+            ce = -(logp * x[..., c.start:c.stop]).sum(-1, keepdim=True)
+            losses.append(mean(ce, target[..., j:j + 1]))
+        return torch.cat(losses, dim=-1).mean(-1)
+
+
+class GainModel:
+    """Model ``ell`` of a :class:`GainModels` stack, with the one-model interface the draws use."""
+
+    def __init__(self, models: GainModels, ell: int):
+        self.models, self.ell = models, ell
+        self.layout, self.device = models.layout, models.device
+
+    def generate(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        return self.models.generate(x[None], mask[None], noise[None], only=self.ell)[0]
+
+    def numeric_params(self, out):
+        return self.models.numeric_params(out)
+
+    def eval(self) -> "GainModel":  # the networks have no dropout or batch norm
+        return self
+
+
+@dataclass
+class _Plateau:
+    """Per-model early-stopping state (deviation 6)."""
+
+    k: int
+    best: np.ndarray = field(init=False)
+    bad: np.ndarray = field(init=False)
+    done: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.best = np.full(self.k, np.inf)
+        self.bad = np.zeros(self.k, dtype=int)
+        self.done = np.zeros(self.k, dtype=bool)
+
+
+def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSettings,
+                 rows: list[np.ndarray], valid: list[np.ndarray | None], seeds: list[int],
+                 tick=None, device: torch.device = torch.device("cpu")) -> tuple[GainModels, list[list[tuple]]]:
+    """Train k GAIN models together, model ``l`` on the rows ``rows[l]`` of ``x``/``mask``
+    (its bootstrap sample), stopped on its reconstruction loss on the rows ``valid[l]`` (its
+    out-of-bag rows; ``None`` or too few: a sample of its training rows); returns the stacked
+    models and, per model, its history: (epoch, d_loss, g_adversarial, g_reconstruction,
+    validation loss) at each evaluation.
+
+    Model ``l``'s initial weights, batches, hidden cells, noise and hints come from a CPU
+    generator seeded with ``seeds[l]`` alone, so it is the same model whichever models are
+    trained beside it and on whichever device. ``tick(steps)`` reports progress.
+    """
+    k = len(rows)
+    dev = torch.device(device)
+    n_train = len(rows[0])
+    if any(len(r) != n_train for r in rows):
+        raise ValueError("every model must have the same number of training rows")
+    hidden = settings.hidden or min(max(128, 2 * enc.n_features), settings.max_hidden)
+    gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    adversarial = settings.adversarial > 0
+    models = GainModels(enc, hidden, gens, dev, adversarial=adversarial)
+    xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)
+    f, d = x.shape[1], mask.shape[1]
+    lr = torch.full((k,), float(settings.learning_rate), device=dev)
+    opt_g = _Adam(models.generator.params, lr, settings.weight_decay)
+    opt_d = _Adam(models.discriminator.params, lr, settings.weight_decay) if adversarial else None
+    batch = min(settings.batch_size, n_train)
+    steps_per_epoch = max(1, n_train // batch)
+    total = training_steps(n_train, settings)
+    eval_every = min(steps_per_epoch, _EVAL_STEPS)
+    patience = max(5, math.ceil(settings.patience * total / eval_every))
+    rows_t = torch.as_tensor(np.stack(rows), dtype=torch.long)
+    wt = (torch.from_numpy(missing_odds(x, mask, enc)).to(dev) if settings.odds_weights else None)
+    vx, _, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
+    plateau = _Plateau(k)
+    best = [p.detach().clone() for p in models.generator.params]
+    history: list[list[tuple]] = [[] for _ in range(k)]
+    sums = torch.zeros(k, 3, dtype=torch.float64)
+    since = 0
+    perm = None
+    smooth = None
+    for step in range(total):
+        pos = step % steps_per_epoch
+        if pos == 0:
+            perm = torch.stack([torch.randperm(n_train, generator=g) for g in gens])
+        idx = rows_t.gather(1, perm[:, pos * batch:(pos + 1) * batch]).to(dev)
+        xb, mb = xt[idx], mt[idx]
+        # One draw of uniforms per model and step: share hidden, cells hidden, noise, hints.
+        u = torch.stack([torch.rand(batch, 1 + d + f + 2 * d, generator=g) for g in gens]).to(dev)
+        share, hide, noise = u[..., :1], u[..., 1:1 + d], 0.01 * u[..., 1 + d:1 + d + f]
+        # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
+        given = mb * (hide >= share).to(mb.dtype)
+        held_out = mb - given
+        if adversarial:
+            d_loss, g_adv, out = _adversarial_step(models, opt_d, xb, given, noise,
+                                                   u[..., 1 + d + f:], settings.hint_rate)
+        else:
+            out = models.generate(xb, given, noise)
+            d_loss = g_adv = torch.zeros(k)
+        g_rec = models.reconstruction_loss(out, xb, held_out,
+                                           weight=None if wt is None else wt[idx])
+        g_loss = settings.alpha * g_rec
+        if adversarial:
+            g_loss = g_loss + settings.adversarial * g_adv
+        g_loss.sum().backward()
+        opt_g.step()
+        sums += torch.stack([d_loss.detach(), g_adv.detach(), g_rec.detach()], 1).double().cpu()
+        since += 1
+        if since == eval_every or step == total - 1:
+            means = (sums / since).numpy()
+            if not np.all(np.isfinite(means)):
+                raise FloatingPointError(
+                    f"GAIN training diverged (a loss became non-finite after {step + 1} steps); "
+                    f"use a smaller `learning_rate` (now {settings.learning_rate}) or check the "
+                    "data for extreme values.")
+            with torch.no_grad():
+                vloss = models.reconstruction_loss(models.generate(vx, vgiven, torch.zeros_like(vx)),
+                                                   vx, vheld, validation=True).double().cpu().numpy()
+            epoch = (step + 1) / steps_per_epoch
+            for ell in np.flatnonzero(~plateau.done):
+                history[ell].append((round(epoch, 4), *means[ell], float(vloss[ell])))
+            # Cosine decay of the learning rate to zero over the cap, updated at each
+            # evaluation: fast early progress, precise final fit (stopped models keep 0).
+            lr.copy_(torch.where(torch.as_tensor(plateau.done, device=dev), 0.0,
+                                 settings.learning_rate * 0.5 * (1 + math.cos(math.pi * (step + 1) / total))))
+            smooth = vloss if not np.isfinite(plateau.best).any() else (
+                _SMOOTH * smooth + (1 - _SMOOTH) * vloss)
+            _plateau_update(plateau, smooth, lr, models, best, patience)
+            if tick is not None:
+                tick(since)
+            sums.zero_()
+            since = 0
+            if plateau.done.all():
+                if tick is not None:
+                    tick(total - step - 1)
+                break
+    with torch.no_grad():  # each model keeps its weights of lowest out-of-bag loss
+        for p, b in zip(models.generator.params, best):
+            p.copy_(b)
+            p.requires_grad_(False)
+    return models, history
+
+
+def missing_odds(x: np.ndarray, mask: np.ndarray, enc: Encoder, cap: float = 20.0,
+                 max_rows: int = 20_000) -> np.ndarray:
+    """Per cell, the odds that column j is missing given the row's other observed values
+    (a ridge logistic regression of column j's mask on the other columns' features and mask
+    indicators), normalised to mean 1 over column j's observed cells and capped at ``cap``;
+    1 for complete columns. Weighting an observed cell's loss by these odds makes the
+    observed cells of a column stand for its missing ones (covariate-shift weighting,
+    Shimodaira 2000): under MAR the conditional distribution is the same in both, and the
+    network's fit is spent where the imputations are needed."""
+    n, d = mask.shape
+    owner = enc.feature_owner()
+    w = np.ones(mask.shape, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    fit_rows = np.arange(n) if n <= max_rows else rng.choice(n, max_rows, replace=False)
+    for j in range(d):
+        miss = mask[:, j] == 0
+        if not miss.any() or miss.all():
+            continue
+        keep_f = owner != j
+        keep_c = np.arange(d) != j
+        z = np.hstack([x[:, keep_f] * mask[:, owner[keep_f]], mask[:, keep_c],
+                       np.ones((n, 1), dtype=np.float32)]).astype(float)
+        beta = _ridge_logit(z[fit_rows], miss[fit_rows].astype(float))
+        odds = np.exp(np.clip(z @ beta, -10, 10))
+        o = odds[~miss]
+        o = np.minimum(o / o.mean(), cap)
+        w[~miss, j] = o / o.mean()
+    return w
+
+
+def _ridge_logit(z: np.ndarray, y: np.ndarray, lam: float = 1.0, iters: int = 25) -> np.ndarray:
+    """Logistic regression with a ridge penalty ``lam`` (not on the last, constant column),
+    by Newton's method."""
+    beta = np.zeros(z.shape[1])
+    pen = np.full(z.shape[1], lam)
+    pen[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(z @ beta)))
+        grad = z.T @ (y - p) - pen * beta
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(pen) + 1e-8 * np.eye(len(beta))
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.abs(step).max() < 1e-6:
+            break
+    return beta
+
+
+def _adversarial_step(models, opt_d, xb, given, noise, u, hint_rate):
+    """One discriminator step, then G's adversarial loss per model (GAIN's hint mechanism)."""
+    d = given.shape[-1]
+    owner = models.layout.owner
+    b = (u[..., :d] < hint_rate).to(given.dtype)
+    hint = b * given + 0.5 * (1 - b)
+    unhinted = 1 - b
+    fgiven = given[..., owner]
+    u_draw = u[..., d:2 * d]
+    with torch.no_grad():
+        out = models.generate(xb, given, noise)
+        fake = models.sample_features(out, u_draw)
+    x_hat = fgiven * xb + (1 - fgiven) * fake
+    d_logit = models.discriminator(torch.cat([x_hat, hint], dim=-1))
+    d_loss = ((F.binary_cross_entropy_with_logits(d_logit, given, reduction="none") * unhinted)
+              .sum((-2, -1)) / unhinted.sum((-2, -1)).clamp_min(1.0))
+    d_loss.sum().backward()
+    opt_d.step()
+    out = models.generate(xb, given, noise)
+    fake = models.sample_features(out, u_draw)
+    x_hat = fgiven * xb + (1 - fgiven) * fake
+    d_logit = models.discriminator(torch.cat([x_hat, hint], dim=-1))
+    w = (1 - given) * unhinted
+    g_adv = (F.softplus(-d_logit) * w).sum((-2, -1)) / w.sum((-2, -1)).clamp_min(1.0)
+    for p in models.discriminator.params:  # G's step must not move D
+        p.grad = None
+    return d_loss, g_adv, out
+
+
+def _validation_sets(x, mask, rows, valid, gens, dev):
+    """Per model, a fixed validation batch: rows (its out-of-bag rows, else its training
+    rows), with a random share of each row's observed cells held out, drawn once so
+    that the loss is comparable from one evaluation to the next."""
+    # The size depends on the number of training rows only, so that a model's validation set
+    # does not depend on the models trained beside it (out-of-bag rows are ~37% of them).
+    size = max(1, min(_VALID_ROWS, int(0.3 * len(rows[0]))))
+    idx = []
+    for r, v, g in zip(rows, valid, gens):
+        src = v if v is not None and len(v) >= _MIN_OOB_RESIDUALS else np.unique(r)
+        order = torch.randperm(len(src), generator=g).numpy()
+        idx.append(np.resize(src[order], size))  # repeated if there are fewer rows than size
+    idx = np.stack(idx)
+    vx = torch.from_numpy(x[idx]).to(dev)
+    vm = torch.from_numpy(mask[idx]).to(dev)
+    u = torch.stack([torch.rand(size, 1 + mask.shape[1], generator=g) for g in gens]).to(dev)
+    vgiven = vm * (u[..., 1:] >= u[..., :1]).to(vm.dtype)
+    return vx, vm, vgiven, vm - vgiven
+
+
+def _plateau_update(state: _Plateau, vloss: np.ndarray, lr: torch.Tensor, models: GainModels,
+                    best: list[torch.Tensor], patience: int) -> None:
+    """The stopping rule (deviation 6), per model: a (smoothed) validation loss lower than the
+    best by more than _MIN_GAIN is kept, with the weights; after ``patience`` evaluations
+    without one, the model stops (its learning rate becomes 0) and keeps its best weights."""
+    improved = (vloss < state.best - _MIN_GAIN) & ~state.done
+    if improved.any():
+        sel = torch.as_tensor(improved, device=lr.device)
+        with torch.no_grad():
+            for p, b in zip(models.generator.params, best):
+                b[sel] = p.detach()[sel]
+    state.best = np.where(improved, vloss, state.best)
+    state.bad = np.where(improved, 0, state.bad + 1)
+    stop = (state.bad >= patience) & ~state.done
+    state.done |= stop
+    lr[torch.as_tensor(stop, device=lr.device)] = 0.0
 
 
 def train_model(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSettings,
                 generator: torch.Generator, tick=None,
                 device: torch.device = torch.device("cpu")) -> tuple[GainModel, list[tuple]]:
-    """Train one GAIN model on the rows ``x``/``mask``; returns the model and its loss history.
-
-    ``generator`` (a CPU generator) drives the batches, masks and noise, which are made on the
-    CPU and moved to ``device``, so training sees the same random numbers on every device. The
-    initial weights and the generator's own draws use the global torch RNG of the device; the
-    caller seeds it inside ``torch.random.fork_rng``.
-    """
-    n = x.shape[0]
-    hidden = settings.hidden or min(max(128, 2 * enc.n_features), settings.max_hidden)
-    model = GainModel(enc, hidden, device)
-    dev = model.device
-    xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)
-    opt_g = torch.optim.Adam(model.generator.parameters(), lr=settings.learning_rate,
-                             weight_decay=settings.weight_decay)
-    opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=settings.learning_rate,
-                             weight_decay=settings.weight_decay)
-    batch = min(settings.batch_size, n)
-    steps_per_epoch = max(1, n // batch)
-    # Cosine decay of both learning rates to zero: fast early progress, precise final fit.
-    total = training_steps(n, settings)
-    sched = [torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total) for o in (opt_g, opt_d)]
-    history: list[tuple] = []
-    try:
-        _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch,
-                      steps_per_epoch, total, history, tick, dev)
-    except RuntimeError as err:  # torch's sampling refuses NaN probabilities
-        if all(torch.isfinite(p).all() for p in model.parameters()):
-            raise
-        raise FloatingPointError(
-            f"GAIN training diverged (the network's weights are no longer finite, epoch "
-            f"{len(history) + 1}); use a smaller `learning_rate` (now {settings.learning_rate}) "
-            "or check the data for extreme values.") from err
-    return model, history
+    """One GAIN model trained on all rows of ``x``/``mask`` (stopped on a sample of them);
+    ``generator``'s seed seeds it. Kept for callers that train one model at a time; prefer
+    :func:`train_models`, which trains several together and stops on out-of-bag rows."""
+    models, hist = train_models(x, mask, enc, settings, [np.arange(len(x))], [None],
+                                [generator.initial_seed()], tick=tick, device=device)
+    return models.member(0), hist[0]
 
 
 def training_steps(n_rows: int, settings: GainSettings) -> int:
-    """Gradient steps for ``n_rows`` training rows: ``epochs`` passes, at most ``max_steps``,
-    so that training cost stops growing with the number of rows once the model has seen
-    enough batches (each step's batch is a fresh sample of rows)."""
+    """Most gradient steps for ``n_rows`` training rows: ``epochs`` passes, at most
+    ``max_steps`` (early stopping usually ends training before)."""
     steps_per_epoch = max(1, n_rows // min(settings.batch_size, n_rows))
     return min(settings.epochs * steps_per_epoch, settings.max_steps)
 
 
 def training_epochs(n_rows: int, settings: GainSettings) -> int:
-    """Epochs actually run (the last one possibly cut short by ``max_steps``)."""
+    """Most epochs run (the last one possibly cut short by ``max_steps``)."""
     steps_per_epoch = max(1, n_rows // min(settings.batch_size, n_rows))
     return -(-training_steps(n_rows, settings) // steps_per_epoch)
-
-
-def _train_epochs(model, xt, mt, settings, generator, opt_g, opt_d, sched, batch, steps_per_epoch,
-                  total, history, tick, dev) -> None:
-    n = xt.shape[0]
-    owner = model.layout.owner
-    for epoch in range(-(-total // steps_per_epoch)):
-        perm = torch.randperm(n, generator=generator)
-        sums = torch.zeros(3, dtype=torch.float64)
-        steps = min(steps_per_epoch, total - epoch * steps_per_epoch)
-        for step in range(steps):
-            idx = perm[step * batch:(step + 1) * batch]
-            xb, mb = xt[idx.to(dev)], mt[idx.to(dev)]
-            # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
-            u = torch.rand(len(idx), 1, generator=generator).to(dev)
-            given = mb * (torch.rand(mb.shape, generator=generator).to(dev) >= u).to(mb.dtype)
-            held_out = mb - given
-            noise = (0.01 * torch.randn(xb.shape, generator=generator)).to(dev)
-            b = (torch.rand(mb.shape, generator=generator).to(dev) < settings.hint_rate).to(mb.dtype)
-            hint = b * given + 0.5 * (1 - b)
-            unhinted = 1 - b
-
-            # Discriminator step.
-            with torch.no_grad():
-                out = model.generate(xb, given, noise)
-                fake = model.sample_features(out, straight_through=False)
-            fgiven = given[:, owner]
-            x_hat = fgiven * xb + (1 - fgiven) * fake
-            d_logit = model.discriminator(torch.cat([x_hat, hint], dim=1))
-            d_loss = (F.binary_cross_entropy_with_logits(d_logit, given, reduction="none") * unhinted
-                      ).sum() / unhinted.sum().clamp_min(1.0)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-
-            # Generator step: fool D on the imputed, unhinted cells, and reconstruct held-out cells.
-            out = model.generate(xb, given, noise)
-            fake = model.sample_features(out, straight_through=True)
-            x_hat = fgiven * xb + (1 - fgiven) * fake
-            d_logit = model.discriminator(torch.cat([x_hat, hint], dim=1))
-            w = (1 - given) * unhinted
-            g_adv = F.softplus(-d_logit) * w  # -log D(x_hat) on imputed cells
-            g_adv = g_adv.sum() / w.sum().clamp_min(1.0)
-            g_rec = model.reconstruction_loss(out, xb, held_out)
-            g_loss = g_adv + settings.alpha * g_rec
-            opt_g.zero_grad()
-            g_loss.backward()
-            opt_g.step()
-            for sc in sched:
-                sc.step()
-            sums += torch.stack([d_loss.detach(), g_adv.detach(), g_rec.detach()]).double().cpu()
-        means = (sums / steps).tolist()
-        if not np.all(np.isfinite(means)):
-            raise FloatingPointError(
-                f"GAIN training diverged (a loss became {means} in epoch {epoch + 1}); use a "
-                f"smaller `learning_rate` (now {settings.learning_rate}) or check the data for "
-                "extreme values.")
-        history.append((epoch + 1, *means))
-        if tick is not None:
-            tick()
 
 
 @torch.no_grad()
@@ -351,11 +615,17 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
     x = x.copy()
     mask = mask.copy()
     draws: dict[int, np.ndarray] = {}
-    # Discrete columns first, then numeric ones (each group most-observed first): a discrete
-    # conditional is always representable by its softmax, and numeric columns drawn given the
-    # discrete ones form a mixture of the Gaussian heads, which a single head cannot be.
+    # Order: columns observed in at least half the rows first, discrete before numeric (each
+    # group most-observed first): a discrete conditional is always representable by its
+    # softmax, and numeric columns drawn given the discrete ones form a mixture of the Gaussian
+    # heads, which a single head cannot be. Columns missing in most rows come last (most-
+    # observed first): their draws are largely extrapolation (pubertal stages of toddlers in
+    # mice::boys), and conditioning a well-observed column on them would take the network
+    # where it was never trained (heights of 110 cm at age 2 when they were drawn first).
+    observed = mask.sum(0)
     discrete = np.array([0 if c.is_numeric else 1 for c in enc.columns])
-    order = np.lexsort((-mask.sum(0), -discrete))
+    sparse = observed < 0.5 * len(mask)
+    order = np.lexsort((-observed, -discrete * ~sparse, sparse))
     num_pos = {j: k for k, j in enumerate(lay.numeric)}
     for j in order:
         rows = np.flatnonzero(mask[:, j] == 0)

@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 
 from .._checks import as_count, as_real, as_seed, check_frame
 from ._encoding import Encoder
-from ._gain import (GainSettings, donor_residuals, draw_imputations, train_model,
-                    training_epochs)
+from ._fit import draw_gain, fit_gain
+from ._gain import GainSettings, training_steps
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
@@ -25,23 +25,30 @@ Device = Literal["auto", "cpu", "cuda"]
 # The global torch RNG (initial weights, the generator's draws) is per process: imputations that
 # share a process (threads of one dask worker) take turns, so each sees only its own seed.
 _TORCH_RNG = threading.Lock()
+_LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction",
+                 "validation"]
 
 
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
            epochs: int = 200, max_steps: int = 4000, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
            hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-           bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
+           adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
            device: Device = "auto") -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
-    Each of the ``m`` imputations comes from its own GAIN model (generator and discriminator
-    with the hint mechanism of Yoon, Jordon & van der Schaar 2018) trained on a bootstrap
-    resample of the rows, as Amelia's EMB does (Honaker, King & Blackwell 2011), and its values
-    are drawn from the model's predictive distribution. The spread between imputations thus
-    carries the uncertainty of the imputation model, which is what makes Rubin's rules valid;
-    m draws from a single trained network (as published GAN imputers do) understate it. See
-    the module docstring of :mod:`socgan.imputation._gain` for the method and every deviation
-    from the paper.
+    Each of the ``m`` imputations comes from its own imputation network, trained on a
+    bootstrap resample of the rows, as Amelia's EMB does (Honaker, King & Blackwell 2011), and
+    its values are drawn from the model's predictive distribution. The spread between
+    imputations thus carries the uncertainty of the imputation model, which is what makes
+    Rubin's rules valid; m draws from a single trained network (as published GAN imputers do)
+    understate it. The network is GAIN's generator (Yoon, Jordon & van der Schaar 2018)
+    trained to reconstruct held-out observed cells, a conditional density model that is valid
+    when data are missing at random; GAIN's adversarial discriminator is off by default
+    (``adversarial``), because under MAR it does not help (see the README). The m networks are
+    trained together as one batched network and each keeps its weights of lowest out-of-bag
+    loss. See the
+    module docstring of :mod:`socgan.imputation._gain` for the method and every deviation from
+    the paper.
 
     Parameters
     ----------
@@ -62,11 +69,13 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         Show a tqdm progress bar: over training epochs when ``n_jobs=1``, over completed
         imputations otherwise.
     epochs
-        Passes over the (bootstrap) rows per imputation model...
+        At most this many passes over the (bootstrap) rows per imputation model...
     max_steps
-        ...but at most this many gradient steps (batches), so that training time stops growing
-        with the number of rows: with the defaults, data of up to ~2,500 rows get 200 full
-        epochs; larger data get 4,000 batches of fresh rows.
+        ...and at most this many gradient steps (batches), so that training time stops growing
+        with the number of rows: with the defaults, data of up to ~2,500 rows get at most 200
+        epochs; larger data at most 4,000 batches of fresh rows. The learning rate decays to
+        zero over the cap, and each model keeps its weights of lowest loss on its out-of-bag
+        rows.
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
         GAIN settings: rows per step; share of cells whose mask the discriminator is told
         (paper's hint rate); weight of the reconstruction loss against the adversarial loss;
@@ -74,6 +83,11 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         networks grow with the square of the width; a warning says when the cap applies, and
         data whose networks would not fit in memory are refused before training); Adam's initial learning
         rate (decayed to zero on a cosine schedule) and weight decay.
+    adversarial
+        Weight of GAIN's adversarial loss (the discriminator with the hint mechanism); 0, the
+        default, trains without a discriminator. Under MAR the discriminator can tell imputed
+        from observed cells by the observed columns alone; in our experiments it did not
+        reduce bias and doubled the time. ``1`` is the paper's GAIN (with our heads).
     bootstrap
         Train each model on a bootstrap resample (proper MI; default). ``False`` trains every
         model on the data as they are, which understates the between-imputation variance;
@@ -119,7 +133,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     seed = as_seed(seed)
     settings = gain_settings(epochs=epochs, max_steps=max_steps, batch_size=batch_size,
                              hint_rate=hint_rate, alpha=alpha, hidden=hidden,
-                             learning_rate=learning_rate, weight_decay=weight_decay)
+                             learning_rate=learning_rate, weight_decay=weight_decay,
+                             adversarial=adversarial)
     if not isinstance(bootstrap, (bool, np.bool_)):
         raise TypeError(f"`bootstrap` must be True or False, got {bootstrap!r}.")
     if not isinstance(progress, (bool, np.bool_)):
@@ -144,8 +159,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                       stacklevel=2)
         return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
-                           loss_history=pd.DataFrame(columns=["imputation", "epoch", "d_loss",
-                                                              "g_adversarial", "g_reconstruction"]),
+                           loss_history=pd.DataFrame(columns=_LOSS_COLUMNS),
                            options=options)
 
     # Failures that would otherwise come after all the training: a column whose dtype cannot
@@ -169,25 +183,23 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            with tqdm(total=m * training_epochs(len(trainable), settings), disable=not progress,
-                      desc="GAIN imputation",
-                      unit="epoch") as bar:
-                results = [_one_imputation(child, *common, tick=bar.update) for child in children]
+            with tqdm(total=training_steps(len(trainable), settings), disable=not progress,
+                      desc="GAIN imputation", unit="step") as bar:
+                results = _impute_group(children, *common, tick=bar.update)
         finally:
             torch.set_num_threads(threads)
     else:
         results = _in_parallel(children, common, n_jobs, backend, progress)
 
     datasets = [_complete(original, where, enc, draws, positions) for draws, _ in results]
-    loss = pd.concat([pd.DataFrame(hist, columns=["epoch", "d_loss", "g_adversarial",
-                                                  "g_reconstruction"]).assign(imputation=ell)
+    loss = pd.concat([pd.DataFrame(hist, columns=_LOSS_COLUMNS[1:]).assign(imputation=ell)
                       for ell, (_, hist) in enumerate(results, start=1)], ignore_index=True)
-    loss = loss[["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"]]
+    loss = loss[_LOSS_COLUMNS]
     return Imputations(data=original, datasets=datasets, loss_history=loss, options=options)
 
 
 def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-                  weight_decay) -> GainSettings:
+                  weight_decay, adversarial=0.0) -> GainSettings:
     """The GAIN settings, each checked and cast (R's ``200`` arrives as ``200.0``)."""
     return GainSettings(
         epochs=as_count(epochs, "epochs"),
@@ -199,26 +211,20 @@ def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, le
         learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
         weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
                              closed_low=True),
+        adversarial=float(as_real(adversarial, "adversarial", low=0.0, high=np.inf,
+                                  closed_low=True)),
     )
 
 
-def _one_imputation(child: np.random.SeedSequence, x, mask, enc, trainable, settings, bootstrap,
-                    device, tick=None) -> tuple[dict[int, np.ndarray], list[tuple]]:
-    """Imputation from seed ``child``: a model trained on its bootstrap rows, its out-of-bag
-    residuals and its draws (per column, for the missing rows). Everything random comes from
-    ``child``, so it gives the same result in any process."""
-    rng = np.random.default_rng(child)
-    if bootstrap:
-        rows = rng.choice(trainable, size=len(trainable), replace=True)
-        oob = np.setdiff1d(trainable, rows)
-    else:
-        rows, oob = trainable, np.zeros(0, dtype=int)
-    with seeded_torch(child, device) as gen:
-        model, hist = train_model(x[rows], mask[rows], enc, settings, gen, tick=tick, device=device)
-        model.eval()
-        resid = donor_residuals(model, x, mask, oob, trainable)
-        draws = draw_imputations(model, enc, x, mask, resid, rng)
-    return draws, hist
+def _impute_group(children: list[np.random.SeedSequence], x, mask, enc, trainable, settings,
+                  bootstrap, device, tick=None) -> list[tuple[dict[int, np.ndarray], list[tuple]]]:
+    """Imputations from the seeds ``children``: their models trained together (each on its
+    bootstrap rows, from its own seed), then each model's draws (per column, for the missing
+    rows) and its loss history. Imputation l depends on ``children[l]`` only, so it is the same
+    in any process and in any group."""
+    fitted = fit_gain(x, mask, enc, trainable, settings, list(children), bootstrap=bootstrap,
+                      device=device, tick=tick)
+    return [(draw_gain(fitted, x, mask, ell), fitted.history[ell]) for ell in range(fitted.k)]
 
 
 @contextmanager
@@ -234,26 +240,34 @@ def seeded_torch(child: np.random.SeedSequence, device: torch.device):
         yield torch.Generator().manual_seed(torch_seed)
 
 
-def _imputation_job(index: int, child, *common):
-    """``_one_imputation`` in a joblib worker: one torch thread, and its index for ordering."""
+def _imputation_job(indices: list[int], children, *common):
+    """``_impute_group`` in a joblib worker: one torch thread, and the imputations' indices."""
     torch.set_num_threads(1)
-    return index, _one_imputation(child, *common)
+    return indices, _impute_group(children, *common)
 
 
 def _in_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> list:
-    """Run the imputations through joblib (loky processes, or the dask Client's cluster),
-    ticking the progress bar as each finishes; results in imputation order."""
+    """Run the imputations through joblib (loky processes, or the dask Client's cluster) in
+    groups of models trained together, one group per job, ticking the progress bar as each
+    group finishes; results in imputation order."""
     import joblib
 
-    jobs = (joblib.delayed(_imputation_job)(i, child, *common) for i, child in enumerate(children))
-    results = [None] * len(children)
+    m = len(children)
+    if n_jobs > 0:
+        n_groups = min(m, n_jobs)
+    else:  # every core here; on a dask cluster, one model per job
+        n_groups = m if backend == "dask" else min(m, joblib.cpu_count())
+    groups = [g.tolist() for g in np.array_split(np.arange(m), n_groups)]
+    jobs = (joblib.delayed(_imputation_job)(g, [children[i] for i in g], *common) for g in groups)
+    results = [None] * m
     with joblib.parallel_config(backend=backend or "loky"):
         run = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        with tqdm(total=len(children), disable=not progress, desc="GAIN imputation",
+        with tqdm(total=m, disable=not progress, desc="GAIN imputation",
                   unit="imputation") as bar:
-            for i, result in run(jobs):
-                results[i] = result
-                bar.update()
+            for indices, group in run(jobs):
+                for i, result in zip(indices, group):
+                    results[i] = result
+                bar.update(len(indices))
     return results
 
 
@@ -358,16 +372,18 @@ def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
 
 
 def network_width(enc: Encoder, settings: GainSettings) -> int:
-    """The hidden width ``train_model`` uses: ``hidden`` if given, else max(128, 2 × features)
+    """The hidden width ``train_models`` uses: ``hidden`` if given, else max(128, 2 × features)
     capped at ``max_hidden`` (the networks' size grows with the square of the width)."""
     return settings.hidden or min(max(128, 2 * enc.n_features), settings.max_hidden)
 
 
 def _concurrent_models(m: int, n_jobs: int, backend: str | None) -> int:
-    """Models held in this machine's memory at once."""
-    if n_jobs == 1 or backend == "dask":  # dask: the models live on the cluster's workers
-        return 1
-    return min(m, os.cpu_count() or 1) if n_jobs == -1 else min(m, n_jobs)
+    """Models held in this machine's memory at once: the m models are trained stacked, in one
+    group (``n_jobs=1``) or in groups that run side by side, so all m; on a dask cluster the
+    models live on its workers, one group per job."""
+    if backend == "dask":
+        return 1 if n_jobs == -1 else -(-m // min(m, n_jobs))
+    return m
 
 
 def _memory_available(device: torch.device) -> int | None:

@@ -89,9 +89,13 @@ def plot_densities(imp, *, columns=None, path=None):
 def plot_losses(history: pd.DataFrame, *, path=None):
     if history.empty:
         raise ValueError("There is no training history to plot (nothing was imputed).")
-    fig, axes = _figure(3, width=3.8)
-    for ax, col, title in zip(axes, ["d_loss", "g_adversarial", "g_reconstruction"],
-                              ["discriminator loss", "generator: adversarial", "generator: reconstruction"]):
+    panels = [("g_reconstruction", "reconstruction loss (training)")]
+    if "validation" in history:
+        panels.append(("validation", "out-of-bag loss (picks the weights)"))
+    if history["d_loss"].abs().sum() > 0:  # an adversarial term was used
+        panels += [("d_loss", "discriminator loss"), ("g_adversarial", "generator: adversarial")]
+    fig, axes = _figure(len(panels), width=3.8)
+    for ax, (col, title) in zip(axes, panels):
         for k, h in history.groupby("imputation"):
             ax.plot(h["epoch"], h[col], lw=0.8, label=f"model {k}")
         ax.set_title(title)

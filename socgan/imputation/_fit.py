@@ -1,0 +1,76 @@
+"""Fitting GAIN imputation models apart from drawing imputations with them.
+
+:func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
+network, :func:`socgan.imputation._gain.train_models`), each on its own bootstrap sample and
+random stream, and keeps what the draws need: the models, the encoder and each model's
+out-of-bag donor residuals. :func:`draw_gain` then imputes any rows with model ``l``. The
+two are separate so that a fitted imputer can be kept and applied to new rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._encoding import Encoder
+from ._gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+
+
+@dataclass
+class FittedGain:
+    """k trained GAIN models with everything needed to draw imputations from them."""
+
+    encoder: Encoder
+    settings: GainSettings
+    models: GainModels
+    residuals: list[dict[int, np.ndarray]]  # per model: donor pools of its numeric columns
+    history: list[list[tuple]]  # per model: (epoch, d_loss, g_adv, g_rec, validation loss)
+    rngs: list[np.random.Generator]  # per model: its numpy stream, after the bootstrap draw
+
+    @property
+    def k(self) -> int:
+        return self.models.k
+
+
+def model_seed(child: np.random.SeedSequence) -> int:
+    """The torch seed of the model made from ``child`` (initial weights, batches, noise)."""
+    return int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+
+
+def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarray,
+             settings: GainSettings, children: list[np.random.SeedSequence], *, bootstrap: bool,
+             device, tick=None) -> FittedGain:
+    """One model per seed in ``children``, trained together on bootstrap resamples of the
+    rows ``trainable`` (all of them if ``bootstrap`` is False) and stopped on its out-of-bag
+    rows; the donor residuals of each come from its out-of-bag rows (deviation 6 and the
+    module docstring of :mod:`socgan.imputation._gain`). Model ``l`` depends on
+    ``children[l]`` only, so the result for a seed does not depend on how the models are
+    grouped into jobs."""
+    rngs = [np.random.default_rng(child) for child in children]
+    rows, oob = [], []
+    for rng in rngs:
+        if bootstrap:
+            r = rng.choice(trainable, size=len(trainable), replace=True)
+            rows.append(r)
+            oob.append(np.setdiff1d(trainable, r))
+        else:
+            rows.append(trainable)
+            oob.append(None)
+    models, history = train_models(x, mask, enc, settings, rows, oob,
+                                   [model_seed(c) for c in children], tick=tick, device=device)
+    residuals = [donor_residuals(models.member(ell), x, mask,
+                                 oob[ell] if oob[ell] is not None else np.zeros(0, dtype=int),
+                                 trainable)
+                 for ell in range(len(children))]
+    return FittedGain(enc, settings, models, residuals, history, rngs)
+
+
+def draw_gain(fitted: FittedGain, x: np.ndarray, mask: np.ndarray, ell: int,
+              rng: np.random.Generator | None = None) -> dict[int, np.ndarray]:
+    """Draw every missing cell of ``x``/``mask`` (encoded by ``fitted.encoder``) once with
+    model ``ell``; per column, the drawn values of its missing rows. ``rng`` defaults to the
+    model's own stream."""
+    rng = fitted.rngs[ell] if rng is None else rng
+    return draw_imputations(fitted.models.member(ell), fitted.encoder, x, mask,
+                            fitted.residuals[ell], rng)

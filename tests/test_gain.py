@@ -1,0 +1,109 @@
+"""The GAIN training internals (issue 18/19): the m models trained together as one stacked
+network, each from its own seed; the out-of-bag stopping rule; the optional adversarial term;
+and the seed experiment's strong MAR mechanism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import socgan
+from socgan.datasets import seed_experiment
+from socgan.imputation._encoding import Encoder
+from socgan.imputation._gain import GainSettings, train_models
+
+TINY = dict(epochs=3, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def encoded():
+    df = seed_experiment(120, seed=5)
+    enc = Encoder.fit(df)
+    x, mask = enc.transform(df)
+    return x, mask, enc
+
+
+def _weights(models, ell):
+    return [p[ell].detach().clone() for p in models.generator.params]
+
+
+def test_a_model_does_not_depend_on_the_models_trained_beside_it(encoded):
+    x, mask, enc = encoded
+    rng = np.random.default_rng(0)
+    rows = [rng.choice(len(x), len(x)) for _ in range(3)]
+    oob = [np.setdiff1d(np.arange(len(x)), r) for r in rows]
+    settings = GainSettings(**TINY)
+    together, hist = train_models(x, mask, enc, settings, rows, oob, [11, 12, 13])
+    alone, hist_alone = train_models(x, mask, enc, settings, rows[1:2], oob[1:2], [12])
+    for a, b in zip(_weights(together, 1), _weights(alone, 0)):
+        torch.testing.assert_close(a, b)
+    assert hist[1] == hist_alone[0]
+    # ...and different seeds give different models
+    assert not torch.equal(_weights(together, 0)[0], _weights(together, 2)[0])
+
+
+def test_stopping_rule_ends_training_before_the_cap_and_keeps_the_best_weights(encoded):
+    x, mask, enc = encoded
+    rows = [np.arange(len(x))]
+    # patience: 5 evaluations (its floor); a cap of 300 epochs is never reached on 120 rows
+    settings = GainSettings(epochs=300, batch_size=32, patience=0.0)
+    models, hist = train_models(x, mask, enc, settings, rows, [None], [3])
+    epochs = [h[0] for h in hist[0]]
+    assert epochs[-1] < 300
+    valid = np.array([h[4] for h in hist[0]])
+    assert np.isfinite(valid).all()
+
+
+def test_training_without_stopping_runs_to_the_cap(encoded):
+    x, mask, enc = encoded
+    settings = GainSettings(epochs=4, batch_size=32, patience=1.0)
+    _, hist = train_models(x, mask, enc, settings, [np.arange(len(x))], [None], [3])
+    assert [h[0] for h in hist[0]] == [1, 2, 3, 4]
+
+
+def test_adversarial_term_is_off_by_default_and_can_be_switched_on():
+    df = seed_experiment(80, seed=2)
+    plain = socgan.impute(df, m=2, seed=1, progress=False, **TINY)
+    assert plain.options["adversarial"] == 0.0
+    assert (plain.loss_history[["d_loss", "g_adversarial"]] == 0).all().all()
+    assert plain.loss_history["validation"].notna().all()
+    adv = socgan.impute(df, m=2, seed=1, progress=False, adversarial=1.0, **TINY)
+    assert (adv.loss_history["d_loss"] > 0).all()
+    assert adv.options["adversarial"] == 1.0
+    for d in adv.datasets:
+        assert not d.isna().any().any()
+    with pytest.raises(ValueError, match="`adversarial`"):
+        socgan.impute(df, adversarial=-1, progress=False)
+
+
+def test_seed_experiment_strong_mechanism():
+    mild = seed_experiment(2000, seed=4)
+    strong = seed_experiment(2000, seed=4, mar_strength="strong")
+    full = seed_experiment(2000, seed=4, missing=False)
+    # same shares missing...
+    np.testing.assert_allclose(strong.isna().mean(), mild.isna().mean(), atol=0.04)
+    # ...but high-Y rows lose X: the observed mean of X is far below the full-data mean,
+    # while under the mild mechanism it is close.
+    assert full["X"].mean() - strong["X"].mean() > 0.1
+    assert abs(full["X"].mean() - mild["X"].mean()) < abs(full["X"].mean() - strong["X"].mean())
+    # low-Y rows lose Bin: rows missing Bin have a lower mean Y than rows missing X
+    assert strong.loc[strong["Bin"].isna(), "Y"].mean() < strong.loc[strong["X"].isna(), "Y"].mean()
+    with pytest.raises(ValueError, match="`mar_strength`"):
+        seed_experiment(100, mar_strength="extreme")
+
+
+def test_missing_odds_weights_follow_the_mechanism():
+    from socgan.imputation._gain import missing_odds
+
+    df = seed_experiment(1000, seed=8, mar_strength="strong")
+    enc = Encoder.fit(df)
+    x, mask = enc.transform(df)
+    w = missing_odds(x, mask, enc)
+    y = x[:, enc.columns[0].start]
+    assert (w[:, 0] == 1).all()  # Y is complete
+    for j, sign in [(1, 1), (2, -1)]:  # X is lost where Y is high, Bin where Y is low
+        obs = mask[:, j] > 0
+        assert sign * np.corrcoef(w[obs, j], y[obs])[0, 1] > 0.5
+        assert w[obs, j].mean() == pytest.approx(1.0, abs=1e-4)
