@@ -53,7 +53,7 @@ r_wording <- function(message, values = list()) {
                      if (nzchar(tail)) paste0(" ", tail) else "")
     }
   }
-  text <- gsub("[Cc]olumn '([^']*)'", "Column `\\1`", text)
+  text <- gsub("([Cc])olumn '([^']*)'", "\\1olumn `\\2`", text)
   lists <- gregexpr("\\['[^']*'(, '[^']*')*\\]", text)
   regmatches(text, lists) <- lapply(regmatches(text, lists), function(found) {
     vapply(found, function(l) {

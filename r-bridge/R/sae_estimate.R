@@ -43,7 +43,9 @@
 #' characteristics (age, education) or area-level predictors, constant within
 #' an area (previous turnout, region). The area is never missing, and every
 #' survey area must be in the census. A census column named like `outcome`
-#' must be entirely `NA`. Only the columns used cross to Python.
+#' must be entirely `NA`. Only the columns used cross to Python. haven's
+#' labelled columns whose values all carry a label are used as the factors
+#' `haven::as_factor()` makes (others are refused with that advice).
 #'
 #' @param survey A data.frame, one row per respondent, with `outcome`, `area`
 #'   and the covariates.
@@ -149,7 +151,8 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   }
   result <- call_python(
     sae$estimate,
-    frame_to_python(survey[used$survey]), frame_to_python(census[used$census]),
+    frame_to_python(prepare_columns(survey[used$survey], "survey", "sae_estimate()")$python),
+    frame_to_python(prepare_columns(census[used$census], "census", "sae_estimate()")$python),
     outcome = outcome, area = area,
     covariates = if (is.null(covariates)) NULL else as.list(covariates),
     method = method, m = m, seed = seed, conf_level = conf_level, progress = progress,
