@@ -32,8 +32,4 @@ test_that("an interactive session shows the bar by default, Rscript does not", {
   batch <- run_in_fresh_r(code, env = env)
   expect_match(batch, "done", fixed = TRUE)
   expect_no_match(batch, "GAIN imputation", fixed = TRUE)
-  quiet <- run_in_interactive_r(sub("epochs = 2)", "epochs = 2, progress = FALSE)", code,
-                                    fixed = TRUE), env = env)
-  expect_match(quiet, "done", fixed = TRUE)
-  expect_no_match(quiet, "GAIN imputation", fixed = TRUE)
 })

@@ -71,11 +71,11 @@ test_that("a pandas 3 DataFrame made in Python arrives as R data", {
 
 test_that("the conversion's warnings are R warnings (issue 15)", {
   skip_if_no_socgan()
-  pd <- reticulate::import("pandas", convert = FALSE)
-  big <- pd$DataFrame(reticulate::dict(n = reticulate::py_eval("[1, 2**40]")))
+  big <- reticulate::py_eval("__import__('pandas').DataFrame({'n': [1, 2**40]})",
+                              convert = FALSE)
+  cplx <- reticulate::py_eval("__import__('pandas').DataFrame({'z': [1j, 2j]})", convert = FALSE)
   expect_warning(out <- socgan:::frame_from_python(big), "beyond R's integer range",
                  class = "socgan_warning")
   expect_identical(out$n, c(1, 2^40))
-  expect_error(socgan:::frame_from_python(pd$DataFrame(reticulate::dict(
-    z = reticulate::py_eval("[1j, 2j]")))), "no R counterpart", class = "socgan_error")
+  expect_error(socgan:::frame_from_python(cplx), "no R counterpart", class = "socgan_error")
 })
