@@ -6,8 +6,9 @@
 #      checking that its code really ran.
 # Exits non-zero on any failure, and on skipped tests unless SOCGAN_R_ALLOW_SKIP=1.
 #
-# Needs R with the Debian packages r-cran-mice, r-cran-reticulate, r-cran-testthat and
-# r-cran-knitr, and a Python (3.11+) where `import socgan` works; set RETICULATE_PYTHON to use
+# Needs R with the Debian packages r-cran-mice, r-cran-reticulate, r-cran-testthat, r-cran-knitr
+# and r-cran-haven (scripts/setup_r.sh installs them), and a Python (3.11+) where `import socgan`
+# works; set RETICULATE_PYTHON to use
 # another than `python3`. The vignette's output goes to $SOCGAN_R_OUT (default: a temp dir).
 set -euo pipefail
 
@@ -27,7 +28,7 @@ if ! "$RETICULATE_PYTHON" -c "import socgan, socgan.r, torch, pandas" 2>/dev/nul
   exit 1
 fi
 
-missing=$(Rscript --vanilla -e 'p <- c("mice", "reticulate", "testthat", "knitr");
+missing=$(Rscript --vanilla -e 'p <- c("mice", "reticulate", "testthat", "knitr", "haven");
   cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])')
 if [[ -n "$missing" ]]; then
   echo "test_r.sh: missing R packages: $missing" \
@@ -71,7 +72,7 @@ cp "$pkg/vignettes/socgan.Rmd" "$out/"
     rmarkdown::render("socgan.Rmd", output_file = "socgan.html", quiet = TRUE)
   }')
 # knitr evaluated the chunks only if the setup chunk found socgan: check their output is there.
-for expected in '#> [1] "mids"' '#> 1 (Intercept)' '#> 1 mean chl'; do
+for expected in '#> [1] "gain_mids" "mids"' '#> Imputed by GAIN' '#> 1 (Intercept)' '#> 1 mean chl'; do
   if ! grep -qF -- "$expected" "$out/socgan.md"; then
     echo "test_r.sh: the knitted vignette lacks '$expected': its code did not run." >&2
     exit 1

@@ -153,6 +153,88 @@ def test_duplicate_index_cannot_become_row_names():
         sr.encode_frame(complete_frame().set_axis([5, 5, 6]))
 
 
+# -- socgan.r.call / signature / imputations_for_r: how the R package calls socgan -------------
+
+def test_call_returns_value_and_warnings_each_time():
+    import warnings
+
+    def warns(x):
+        warnings.warn("careful", UserWarning)
+        warnings.warn("careful", UserWarning)  # the same warning twice is reported once
+        warnings.warn("old API", DeprecationWarning)  # hidden, as Python hides it by default
+        return x + 1
+
+    for _ in range(2):  # reported again on the second call, unlike Python's "default" filter
+        out = sr.call(warns, 1)
+        assert out["value"] == 2 and out["error"] is None
+        assert out["warnings"] == [{"class": "UserWarning", "message": "careful"}]
+
+
+def test_call_returns_errors_as_data():
+    def fails(*, hint_rate):
+        raise ValueError(f"`hint_rate` must lie in [0.0, 1.0), got {hint_rate!r}.")
+
+    out = sr.call(fails, hint_rate=2.0)
+    assert out["value"] is None
+    assert out["error"]["class"] == "ValueError"
+    assert out["error"]["classes"][:2] == ["ValueError", "Exception"]
+    assert out["error"]["message"] == "`hint_rate` must lie in [0.0, 1.0), got 2.0."
+    out = sr.call(socgan_impute_unknown_keyword)
+    assert out["error"]["class"] == "TypeError"
+
+
+def socgan_impute_unknown_keyword():
+    import socgan
+    return socgan.impute(pd.DataFrame({"x": [1.0, np.nan, 2.0]}), epoch=3)
+
+
+def test_call_lets_keyboard_interrupts_through():
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sr.call(interrupted)
+
+
+def test_signature_gives_plain_defaults_of_impute():
+    import inspect
+
+    import socgan
+    from socgan.imputation._gain import GainSettings
+
+    params = {p["name"]: p for p in sr.signature(socgan.impute)}
+    assert not params["data"]["has_default"]
+    assert params["m"]["default"] == 5 and not params["m"]["keyword_only"]
+    assert params["seed"]["default"] is None and params["seed"]["keyword_only"]
+    # the GAIN settings the R package documents are GainSettings' defaults
+    for name, value in GainSettings().__dict__.items():
+        assert params[name]["default"] == value, name
+    assert set(params) == set(inspect.signature(socgan.impute).parameters)
+
+
+def test_imputations_for_r_is_plain_data():
+    import socgan
+
+    df = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0, 2.5, np.nan], "g": list("abab" + "ab")})
+    imp = socgan.impute(df, m=2, epochs=2, progress=False)  # seed None: entropy is 128-bit
+    out = sr.imputations_for_r(imp)
+    assert len(out["datasets"]) == 2
+    assert out["options"]["entropy"] == str(imp.options["entropy"])
+    assert out["options"]["epochs"] == imp.options["epochs"]
+    losses = sr.decode_frame(out["loss_history"])
+    assert list(losses.columns) == ["imputation", "epoch", "d_loss", "g_adversarial",
+                                    "g_reconstruction"]
+    assert len(losses) == len(imp.loss_history)
+    allowed = (dict, list, str, int, float, bool, bytearray, type(None))
+
+    def walk(obj):
+        assert isinstance(obj, allowed), type(obj)
+        for v in (obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else []):
+            walk(v)
+
+    walk(out)
+
+
 # -- errors without R or rpy2 (no R needed) ------------------------------------------------------
 
 def test_importing_socgan_r_does_not_import_rpy2():

@@ -3,77 +3,144 @@
 #' Imputes the missing values of `data` `m` times with socgan's proper GAIN
 #' (generative adversarial imputation nets, Yoon, Jordon & van der Schaar 2018,
 #' each imputation from its own model trained on a bootstrap resample of the
-#' rows) and returns the result as mice's `mids`, built with
-#' [mice::as.mids()] from the long format. Analyse it as after
-#' [mice::mice()]: `with(imp, lm(...))`, `pool()`, `summary()`, `complete()`.
+#' rows) and returns the result as mice's `mids`. Analyse it as after
+#' [mice::mice()]: `with(imp, lm(...))`, `pool()`, `summary()`, `complete()`,
+#' `densityplot()`, `stripplot()`.
 #'
+#' @section Data:
 #' Columns may be numeric, integer, logical, factor (ordered or not) or
 #' character; they come back with the same types, factor levels and level
-#' order. Date and other classed columns cannot be imputed: convert them to
-#' numbers first.
+#' order, and with their attributes (e.g. a variable `label`). Infinite
+#' values are refused: replace them with `NA` to have them imputed.
+#' * Labelled columns from haven (`haven::read_dta()`, `read_sav()`) whose
+#'   observed values all carry a value label are imputed as categories and
+#'   come back as the factor `haven::as_factor()` makes of them (levels = the
+#'   labels, in the order of their values), keeping the variable label.
+#'   Columns with unlabelled values, or SPSS user-defined missing values, are
+#'   refused with the advice to convert them first (`haven::zap_labels()`,
+#'   `haven::as_factor()`, `haven::zap_missing()`).
+#' * Complete `Date` and `POSIXct` columns inform the model (as numbers) and
+#'   come back unchanged; dates with missing values cannot be imputed (convert
+#'   them with `as.numeric()` first).
+#'
+#' @section The mids:
+#' The result is a `mids` (class `c("gain_mids", "mids")`) that says what
+#' made it: `imp$method` is `"gain"` for every imputed column, `imp$call` is
+#' your `gain_impute()` call, `imp$seed` the seed, and `imp$gain` holds the
+#' settings Python used (`settings`, with defaults filled in and, for
+#' `seed = NULL`, the `entropy` that repeats the run in Python), the Python
+#' socgan version and the training losses (`loss_history`). `print(imp)` shows
+#' them; `plot(imp)` plots the training losses (see [plot.gain_mids()]).
+#' GAIN draws each imputation once from its own model, so `imp$chainMean` and
+#' `imp$chainVar` hold one iteration: the mean and variance of each
+#' imputation's imputed values. `mice::mice.mids(imp)` cannot continue GAIN's
+#' imputations and stops with an error (see [mice.impute.gain()]). Row names
+#' of `imp$imp` are those of `data`.
+#'
+#' @section mice's arguments:
+#' `maxit`, `method`, `printFlag`, `predictorMatrix` and mice's other
+#' arguments have no GAIN counterpart and are refused, with a message that
+#' names socgan's equivalent (`printFlag` is `progress`; the length of
+#' training is `epochs`). A misspelt setting is an error that suggests the
+#' nearest one.
 #'
 #' @param data A data.frame with missing values (`NA`).
 #' @param m Number of imputations (a whole number; `5` and `5L` both work).
 #' @param seed `NULL` for fresh randomness, or a whole number: the same seed
 #'   gives identical imputations.
-#' @param ... GAIN settings passed on to the Python function `socgan.impute()`,
-#'   by name: `epochs` (passes over the data per model, default 300),
-#'   `batch_size`, `hint_rate`, `alpha`, `hidden`, `learning_rate`,
-#'   `weight_decay`, `bootstrap`.
+#' @param ... GAIN settings of the Python function `socgan.impute()`, by
+#'   name. The names and defaults are Python's (a test checks this list
+#'   against them):
+#'   * `epochs` (default `200`): passes over the (bootstrap) rows per
+#'     imputation model, ...
+#'   * `max_steps` (default `4000`): ... but at most this many gradient steps,
+#'     so that training time stops growing with the number of rows;
+#'   * `batch_size` (default `128`): rows per step;
+#'   * `hint_rate` (default `0.9`): share of cells whose mask the
+#'     discriminator is told, in \[0, 1);
+#'   * `alpha` (default `10`): weight of the reconstruction loss against the
+#'     adversarial loss;
+#'   * `hidden` (default `NULL`): hidden width, `NULL` for
+#'     `max(128, 2 * number of features)`;
+#'   * `learning_rate` (default `0.01`): Adam's initial learning rate
+#'     (decayed to zero on a cosine schedule);
+#'   * `weight_decay` (default `1e-05`): Adam's weight decay;
+#'   * `bootstrap` (default `TRUE`): train each model on a bootstrap resample
+#'     (proper multiple imputation); `FALSE` understates the
+#'     between-imputation variance and exists only to show that;
+#'   * `n_jobs` (default `1`): imputation models trained at once, in worker
+#'     processes (`-1`: every core); results are identical to `n_jobs = 1`;
+#'   * `backend` (default `NULL`): `NULL` or `"loky"` for worker processes on
+#'     this machine, `"dask"` for a running dask cluster;
+#'   * `device` (default `"auto"`): `"cuda"`, `"cpu"`, or `"auto"` for the GPU
+#'     when torch finds one.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
-#'   plain list of the `m` completed data.frames.
-#' @param progress Show Python's progress bar while training.
-#' @return A `mids` object, or a list of `m` data.frames with the row names,
-#'   columns and column types of `data`.
-#' @seealso [pool_rubin()] for estimates made elsewhere; [install_socgan()].
+#'   plain list of the `m` completed data.frames. Column names that are not
+#'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
+#'   them.
+#' @param progress Show a progress bar while training: `TRUE` or `FALSE`.
+#'   `NULL` (default) shows it in an interactive R session, but not under
+#'   `Rscript` or while knitr knits; `options(socgan.progress = FALSE)` turns
+#'   it off by default.
+#' @return A `mids` object (see "The mids"), or a list of `m` data.frames
+#'   with the row names, columns and column types of `data` and the attribute
+#'   `gain` (as `imp$gain`).
+#' @section Errors and warnings:
+#' Errors and warnings from Python arrive as R conditions (classes
+#' `socgan_error` and `socgan_warning`), worded with R's values: catch them
+#' with `tryCatch()`, silence warnings with `suppressWarnings()`.
+#' @seealso [pool_rubin()] for estimates made elsewhere; [install_socgan()];
+#'   [plot.gain_mids()].
 #' @examples
 #' \dontrun{
 #' imp <- gain_impute(mice::nhanes, m = 5, seed = 1, epochs = 100)
+#' imp
 #' fit <- with(imp, lm(chl ~ age + bmi))
 #' summary(mice::pool(fit))
+#' plot(imp)
 #' }
 #' @export
 gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"),
-                        progress = FALSE) {
+                        progress = NULL) {
+  call <- match.call()
   check_data_frame(data)
   m <- check_count(m, "m")
   seed <- check_seed(seed)
   output <- match.arg(output)
-  progress <- check_flag(progress, "progress")
-  options <- check_gain_options(list(...))
-  dates <- names(data)[vapply(data, function(x) inherits(x, c("Date", "POSIXt")), logical(1))]
-  if (length(dates)) {
-    stop("gain_impute() cannot impute date columns (", paste(dates, collapse = ", "),
-         "); convert them to numbers (as.numeric()) or leave them out.", call. = FALSE)
-  }
-
+  progress <- resolve_progress(progress)
+  given <- list(...)
   socgan <- socgan_python()
-  py_data <- frame_to_python(data)
-  imputations <- do.call(socgan$impute,
-                         c(list(py_data, m = m, seed = seed, progress = progress), options))
-  if (output == "list") {
-    return(frames_from_python(imputations$datasets))
-  }
-  long <- frame_from_python(imputations$long())
-  long_to_mids(long)
-}
+  options <- check_gain_options(given)
+  prepared <- prepare_columns(data, "data", "gain_impute()")
+  # everything mice needs is checked before training, not after it
+  skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)
 
-# mice::as.mids() runs mice(maxit = 0) on the original data to set the object up; its
-# "Number of logged events" warning is about that set-up, not about the imputations.
-long_to_mids <- function(long) {
-  withCallingHandlers(
-    mice::as.mids(long, .imp = ".imp", .id = ".id"),
-    warning = function(w) {
-      if (grepl("logged events", conditionMessage(w), fixed = TRUE)) {
-        invokeRestart("muffleWarning")
-      }
-    }
+  imputations <- do.call(call_python, c(
+    list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
+         progress = progress),
+    options,
+    list(values = c(list(m = m, seed = seed, progress = progress), given))
+  ))
+  result <- reticulate::py_to_r(socgan_python("r")$imputations_for_r(imputations))
+  completed <- lapply(result$datasets, function(d) restore_columns(decode_frame(d), prepared$r))
+  gain <- list(
+    settings = result$options,
+    socgan_version = reticulate::py_to_r(reticulate::py_get_attr(socgan, "__version__")),
+    loss_history = decode_frame(result$loss_history)
   )
+  if (output == "list") {
+    attr(completed, "gain") <- gain
+    return(completed)
+  }
+  fill_mids(skeleton, completed, call = call, seed = seed, gain = gain)
 }
 
-# GAIN settings that are counts cross as integers; the others as they are.
-gain_count_options <- c("epochs", "batch_size", "hidden")
+# GAIN settings that are whole numbers cross as integers; the others as they are. Their names
+# come from Python's socgan.impute(), so a setting added there is usable at once.
+gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
 check_gain_options <- function(options) {
-  check_options(options, counts = gain_count_options, example = "epochs = 100", skip_null = TRUE)
+  check_settings(options, python_parameters("impute"),
+                 taken = c("data", "m", "seed", "progress"), counts = gain_count_options,
+                 what = "gain_impute()")
 }

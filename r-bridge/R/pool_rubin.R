@@ -67,7 +67,8 @@ pool_rubin <- function(estimates, variances, dfcom = NULL, conf_level = 0.95, te
   rows <- function(x) lapply(seq_len(nrow(x)), function(i) as.list(unname(x[i, ])))
   args <- list(rows(est), rows(var), dfcom = dfcom, conf_level = conf_level)
   if (!is.null(terms)) args$terms <- terms
-  pooled <- do.call(socgan_python()$pool, args)
+  pooled <- do.call(call_python, c(list(socgan_python()$pool), args,
+                                    list(values = list(conf_level = conf_level))))
   frame_from_python(pooled)
 }
 

@@ -16,26 +16,65 @@ python_module_name <- function() {
 #' Is the socgan Python package available?
 #'
 #' Checks, without raising an error, whether Python can be started through
-#' reticulate and has the `socgan` module. Calling it starts Python (in the
-#' environment reticulate chooses; see [install_socgan()]), after which that
-#' choice is fixed for the R session.
+#' reticulate, has the `socgan` module, and whether that module's version is
+#' one this R package works with (see "Versions"). Calling it starts Python
+#' (in the environment reticulate chooses; see [install_socgan()]), after
+#' which that choice is fixed for the R session.
 #'
-#' @return `TRUE` or `FALSE`.
+#' @section Versions:
+#' The R package declares the versions of the Python package it works with
+#' in its DESCRIPTION (field `Config/socgan/python`; see
+#' `socgan_python_versions()`). Every function that needs Python checks
+#' the version first and, if it does not match, stops with an error that says
+#' what to install.
+#'
+#' @param quietly If `FALSE`, say why socgan is not available (as a
+#'   message).
+#' @return `TRUE` or `FALSE`. When `FALSE`, the attribute `reason` says why.
 #' @seealso [install_socgan()] to set up Python with socgan.
 #' @examples
 #' socgan_available()
+#' socgan_python_versions()
 #' @export
-socgan_available <- function() {
-  isTRUE(tryCatch(
-    reticulate::py_available(initialize = TRUE) &&
-      reticulate::py_module_available(python_module_name()),
-    error = function(e) FALSE
-  ))
+socgan_available <- function(quietly = TRUE) {
+  quietly <- check_flag(quietly, "quietly")
+  reason <- tryCatch({
+    socgan_python()
+    NULL
+  }, error = function(e) conditionMessage(e))
+  if (is.null(reason)) return(TRUE)
+  if (!quietly) message(reason)
+  structure(FALSE, reason = reason)
+}
+
+#' @rdname socgan_available
+#' @export
+socgan_python_versions <- function() {
+  spec <- utils::packageDescription("socgan", fields = "Config/socgan/python")
+  if (is.null(spec) || is.na(spec)) spec <- ""
+  spec <- getOption("socgan.python_versions", spec)  # tests declare other versions with it
+  trimws(spec)
+}
+
+# A local folder must be the repository root (pip needs its pyproject.toml); a user who gives
+# r-bridge/ or the socgan/ source folder is pointed at the folder above.
+check_package_path <- function(package) {
+  path <- path.expand(package)
+  if (!dir.exists(path) || file.exists(file.path(path, "pyproject.toml"))) return(invisible())
+  parent <- dirname(normalizePath(path))
+  hint <- if (file.exists(file.path(parent, "pyproject.toml"))) {
+    paste0(" Did you mean its parent folder, \"", parent, "\"?")
+  } else {
+    ""
+  }
+  stop("`package` is a folder without pyproject.toml: \"", package, "\". Give the root of a ",
+       "socgan checkout (the folder with pyproject.toml and r-bridge/).", hint, call. = FALSE)
 }
 
 # The socgan Python module (or one of its submodules), imported with convert = FALSE so
 # that nothing is converted behind our back: pandas 3 objects in particular are not
 # understood by reticulate 1.28, so every result is converted explicitly (see wire.R).
+# The first use in a session checks the module's version against socgan_python_versions().
 socgan_python <- function(submodule = NULL) {
   module <- python_module_name()
   if (!isTRUE(tryCatch(reticulate::py_available(initialize = TRUE), error = function(e) FALSE))) {
@@ -44,6 +83,7 @@ socgan_python <- function(submodule = NULL) {
   if (!reticulate::py_module_available(module)) {
     stop(module_missing_message(module), call. = FALSE)
   }
+  check_python_version(module)
   full <- paste(c(module, submodule), collapse = ".")
   if (is.null(.socgan[[full]])) {
     .socgan[[full]] <- reticulate::import(full, convert = FALSE)
@@ -51,11 +91,66 @@ socgan_python <- function(submodule = NULL) {
   .socgan[[full]]
 }
 
+# The handshake: the Python module's __version__ must satisfy the declared specification.
+# A module without __version__ is too old to have one.
+check_python_version <- function(module) {
+  spec <- socgan_python_versions()
+  key <- paste(module, spec)
+  if (isTRUE(.socgan$version_ok[[key]])) return(invisible(TRUE))
+  top <- reticulate::import(module, convert = FALSE)
+  found <- if (reticulate::py_has_attr(top, "__version__")) {
+    as.character(reticulate::py_to_r(reticulate::py_get_attr(top, "__version__")))
+  } else {
+    NA_character_
+  }
+  if (!version_satisfies(found, spec)) {
+    stop(version_mismatch_message(module, found, spec), call. = FALSE)
+  }
+  if (is.null(.socgan$version_ok)) .socgan$version_ok <- list()
+  .socgan$version_ok[[key]] <- TRUE
+  invisible(TRUE)
+}
+
+# `spec` is a comma-separated list of ">= 0.1.0", "< 0.2.0", "== 0.1.3" (pip's notation);
+# a version with a suffix (0.1.0.dev1, 0.2.0rc1) is compared by its numeric part.
+version_satisfies <- function(version, spec) {
+  if (is.na(version) || !nzchar(spec)) return(!is.na(version))
+  numeric <- regmatches(version, regexpr("^[0-9]+(\\.[0-9]+)*", version))
+  if (!length(numeric)) return(FALSE)
+  v <- numeric_version(numeric)
+  for (clause in trimws(strsplit(spec, ",", fixed = TRUE)[[1L]])) {
+    op <- regmatches(clause, regexpr("^(>=|<=|==|!=|>|<)", clause))
+    bound <- numeric_version(trimws(substring(clause, nchar(op) + 1L)))
+    ok <- switch(op, ">=" = v >= bound, "<=" = v <= bound, "==" = v == bound,
+                 "!=" = v != bound, ">" = v > bound, "<" = v < bound)
+    if (!isTRUE(ok)) return(FALSE)
+  }
+  TRUE
+}
+
+version_mismatch_message <- function(module, found, spec) {
+  python <- tryCatch(reticulate::py_config()$python, error = function(e) "python")
+  r_version <- as.character(utils::packageVersion("socgan"))
+  paste0(
+    "The R package socgan ", r_version, " works with the Python package socgan ", spec,
+    ", but the Python that reticulate uses (", python, ") has ",
+    if (is.na(found)) "a socgan without a version number (an older one)"
+    else paste0("socgan ", found), " (module '", module, "').\n",
+    "* Install the matching Python package from the same socgan repository as this R ",
+    "package (the folder that holds pyproject.toml and r-bridge/):\n",
+    "    socgan::install_socgan(\"path/to/socgan\")   # then restart R\n",
+    "  or, into that Python: ", python, " -m pip install --upgrade path/to/socgan\n",
+    "* Or install the R package that matches the Python one: ",
+    "R CMD INSTALL path/to/socgan/r-bridge"
+  )
+}
+
 python_missing_message <- function() {
   paste0(
     "socgan needs Python (>= 3.11) with the socgan package, and reticulate could not ",
     "start Python", python_hint(), ".\n",
-    "* To set it up, run: socgan::install_socgan(\"<path or URL of the socgan Python package>\")\n",
+    "* To set it up, run: socgan::install_socgan(\"path/to/socgan\"), where path/to/socgan is ",
+    "the root of a socgan checkout (the folder with pyproject.toml and r-bridge/) or a pip URL.\n",
     "* Or point R at a Python that has socgan: Sys.setenv(RETICULATE_PYTHON = \"/path/to/python\") ",
     "before socgan's first use, or in ~/.Renviron.\n",
     "Then restart R."
@@ -68,9 +163,10 @@ module_missing_message <- function(module) {
     "The Python module '", module, "' is not installed in the Python that reticulate uses (",
     python, ").\n",
     "* To set up an environment with it, run: ",
-    "socgan::install_socgan(\"<path or URL of the socgan Python package>\") and restart R.\n",
+    "socgan::install_socgan(\"path/to/socgan\") (the root of a socgan checkout, the folder with ",
+    "pyproject.toml) and restart R.\n",
     "* Or install it into that Python: ", python,
-    " -m pip install torch==2.13.0 <path or URL of socgan>\n",
+    " -m pip install torch==2.13.0 path/to/socgan\n",
     "* Or choose another Python: Sys.setenv(RETICULATE_PYTHON = \"/path/to/python\") in a fresh ",
     "R session."
   )
@@ -89,9 +185,13 @@ python_hint <- function() {
 #' you call this function; loading the R package never installs or asks
 #' anything.
 #'
-#' @param package Where pip finds the socgan Python package: a path to a
-#'   checkout (e.g. `"~/src/socgan"`), a wheel or an URL
-#'   (e.g. `"git+https://example.org/socgan.git"`).
+#' @param package Where pip finds the socgan Python package: the path of
+#'   the *root* of a socgan checkout, the folder that holds `pyproject.toml`
+#'   and `r-bridge/` (e.g. `"~/src/socgan"`, not `"~/src/socgan/r-bridge"`
+#'   nor `"~/src/socgan/socgan"`), a wheel, or a pip URL (e.g.
+#'   `"git+https://example.org/socgan.git"`). Install the Python package from
+#'   the same checkout as this R package, so that their versions match (see
+#'   [socgan_python_versions()]).
 #' @param envname Name (or path) of the virtual environment.
 #' @param python Python interpreter to build the environment from; `NULL`
 #'   lets reticulate choose one (it needs Python >= 3.11).
@@ -121,6 +221,7 @@ install_socgan <- function(package, envname = "r-socgan", python = NULL,
          call. = FALSE)
   }
   check_string(package, "package")
+  check_package_path(package)
   check_string(envname, "envname")
   if (!is.null(python)) check_string(python, "python")
   check_string(torch, "torch")

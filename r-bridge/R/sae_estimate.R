@@ -43,7 +43,9 @@
 #' characteristics (age, education) or area-level predictors, constant within
 #' an area (previous turnout, region). The area is never missing, and every
 #' survey area must be in the census. A census column named like `outcome`
-#' must be entirely `NA`. Only the columns used cross to Python.
+#' must be entirely `NA`. Only the columns used cross to Python. haven's
+#' labelled columns whose values all carry a label are used as the factors
+#' `haven::as_factor()` makes (others are refused with that advice).
 #'
 #' @param survey A data.frame, one row per respondent, with `outcome`, `area`
 #'   and the covariates.
@@ -63,7 +65,10 @@
 #'   gives the same estimates.
 #' @param conf_level Level of the intervals, in (0, 1). The default 0.9 is
 #'   usual in small-area estimation.
-#' @param progress Show Python's progress bar.
+#' @param progress Show Python's progress bar: `TRUE` or `FALSE`. `NULL`
+#'   (default) shows it in an interactive R session, but not under `Rscript`
+#'   or while knitr knits; `options(socgan.progress = FALSE)` turns it off by
+#'   default.
 #' @param ... Settings of the method, by name (a setting the method does not
 #'   know is an error). `"gain"`: `census_sample` (census rows in each model
 #'   fit; default as many as survey rows), `epochs`, `max_steps`, `batch_size`,
@@ -124,7 +129,7 @@
 #' @export
 sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
                          method = c("gain", "mrp", "amelia", "bart"), m = 10,
-                         seed = NULL, conf_level = 0.9, progress = FALSE, ...) {
+                         seed = NULL, conf_level = 0.9, progress = NULL, ...) {
   check_data_frame(survey, "survey")
   check_data_frame(census, "census")
   outcome <- check_string(outcome, "outcome")
@@ -134,7 +139,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   m <- check_count(m, "m", minimum = 2L)
   seed <- check_seed(seed)
   conf_level <- check_number(conf_level, "conf_level", 0, 1)
-  progress <- check_flag(progress, "progress")
+  progress <- resolve_progress(progress)
   options <- check_sae_options(list(...))
   used <- sae_columns(survey, census, outcome, area, covariates)
 
@@ -144,12 +149,15 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
     stop("`method` must be one of ", paste0("\"", allowed, "\"", collapse = ", "), ", not \"",
          method, "\".", call. = FALSE)
   }
-  result <- sae$estimate(
-    frame_to_python(survey[used$survey]), frame_to_python(census[used$census]),
+  result <- call_python(
+    sae$estimate,
+    frame_to_python(prepare_columns(survey[used$survey], "survey", "sae_estimate()")$python),
+    frame_to_python(prepare_columns(census[used$census], "census", "sae_estimate()")$python),
     outcome = outcome, area = area,
     covariates = if (is.null(covariates)) NULL else as.list(covariates),
     method = method, m = m, seed = seed, conf_level = conf_level, progress = progress,
-    options = if (length(options)) reticulate::r_to_py(options) else NULL
+    options = if (length(options)) reticulate::r_to_py(options) else NULL,
+    values = c(list(m = m, seed = seed, conf_level = conf_level), options)
   )
   out <- frame_from_python(result)
   if (is.factor(census[[area]])) {
@@ -223,9 +231,10 @@ turnout_data <- function(n_census = 1e6, n_survey = 30000, seed = NULL, vote_res
   seed <- check_seed(seed)
   vote_response_odds <- check_number(vote_response_odds, "vote_response_odds", 0, Inf)
   missing <- check_flag(missing, "missing")
-  sim <- socgan_python("datasets")$turnout(n_census = n_census, n_survey = n_survey, seed = seed,
-                                           vote_response_odds = vote_response_odds,
-                                           missing = missing)
+  sim <- call_python(socgan_python("datasets")$turnout, n_census = n_census,
+                     n_survey = n_survey, seed = seed, vote_response_odds = vote_response_odds,
+                     missing = missing,
+                     values = list(n_census = n_census, n_survey = n_survey, seed = seed))
   parts <- c("survey", "census", "truth")
   out <- lapply(parts, function(part) frame_from_python(reticulate::py_get_item(sim, part)))
   names(out) <- parts

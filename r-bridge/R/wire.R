@@ -39,6 +39,10 @@ encode_column <- function(x, name) {
   } else if (inherits(x, "Date")) {
     kind <- "date"
     values <- as.double(unclass(x))
+  } else if (inherits(x, "haven_labelled")) {
+    stop("Column `", name, "` is a haven_labelled column; convert it first: ",
+         "haven::as_factor() to use it as categories, haven::zap_labels() as a number.",
+         call. = FALSE)
   } else if (is.object(x) || !is.atomic(x) || is.complex(x) || is.raw(x)) {
     stop("Column `", name, "` is of class ", paste(class(x), collapse = "/"),
          ", which socgan does not convert; convert it to numeric, integer, logical, ",
@@ -108,15 +112,17 @@ decode_column <- function(col, n) {
   )
 }
 
-# Python objects (convert = FALSE) <-> R data, through the wire format
+# Python objects (convert = FALSE) <-> R data, through the wire format; through call_python(),
+# so that the conversion's errors and warnings (integers beyond R's range) are R conditions.
 frame_to_python <- function(data) {
-  socgan_python("r")$decode_frame(encode_frame(data))
+  call_python(socgan_python("r")$decode_frame, encode_frame(data))
 }
 
 frame_from_python <- function(py_frame) {
-  decode_frame(reticulate::py_to_r(socgan_python("r")$encode_frame(py_frame)))
+  decode_frame(reticulate::py_to_r(call_python(socgan_python("r")$encode_frame, py_frame)))
 }
 
 frames_from_python <- function(py_frames) {
-  lapply(reticulate::py_to_r(socgan_python("r")$encode_frames(py_frames)), decode_frame)
+  lapply(reticulate::py_to_r(call_python(socgan_python("r")$encode_frames, py_frames)),
+         decode_frame)
 }

@@ -14,9 +14,12 @@ Without rpy2 or R these raise :class:`RUnavailableError` naming what to install
 (``pip install "rpy2>=3.5,<3.6"``, ``apt-get install r-base-core r-cran-mice``).
 
 :func:`encode_frame` / :func:`decode_frame` are the wire format of socgan's R package
-(``r-bridge/``), which calls socgan through reticulate; they need neither R nor rpy2.
+(``r-bridge/``), which calls socgan through reticulate; :func:`call` runs a socgan function for
+it and hands back the value, the error and the warnings as plain data, and :func:`signature`
+gives it the names and defaults of a function's arguments. None of these need R or rpy2.
 """
 
+from ._call import call, imputations_for_r, signature
 from ._bridge import as_mids, run_amelia, run_glmer_mrp, run_mice, save_rds
 from ._convert import from_r, to_r
 from ._session import RUnavailableError, r_available
@@ -25,4 +28,5 @@ from ._wire import decode_frame, encode_frame, encode_frames
 __all__ = [
     "to_r", "from_r", "as_mids", "save_rds", "run_mice", "run_amelia", "run_glmer_mrp",
     "r_available", "RUnavailableError", "encode_frame", "decode_frame", "encode_frames",
+    "call", "signature", "imputations_for_r",
 ]

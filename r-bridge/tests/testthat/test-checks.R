@@ -20,17 +20,28 @@ test_that("gain_impute() checks its arguments before calling Python", {
   expect_error(gain_impute(d, seed = -1), "`seed` must be at least 0")
   expect_error(gain_impute(d, output = "array"), "should be one of")
   expect_error(gain_impute(d, progress = NA), "`progress` must be TRUE or FALSE")
-  expect_error(gain_impute(d, 5, NULL, 100), "must be named")
-  expect_error(gain_impute(d, epochs = 2.5), "`epochs` must be one whole number")
-  expect_error(gain_impute(d, alpha = c(1, 2)), "`alpha` must be a single value")
   expect_error(gain_impute(data.frame(a = 1, a = 2, check.names = FALSE)), "duplicate column")
-  expect_error(gain_impute(data.frame(x = c(1, NA), d = Sys.Date() + 0:1)),
-               "cannot impute date columns \\(d\\)")
+})
+
+test_that("gain settings are checked by name and shape before training", {
+  skip_if_no_socgan()
+  d <- data.frame(x = c(1, NA, 3), y = c(1, 2, 3))
+  expect_error(gain_impute(d, 5, NULL, 100), "must be named")
+  expect_error(gain_impute(d, epochs = 2.5), "`epochs` must be a whole number, not 2.5.",
+               fixed = TRUE)
+  expect_error(gain_impute(d, alpha = c(1, 2)), "`alpha` must be a single value")
+  expect_error(gain_impute(d, epochs = 1, epochs = 2), "given twice")
+  expect_error(gain_impute(data.frame(x = c(1, NA), d = Sys.Date() + c(0, NA))),
+               "Column `d` of `data` is a date with 1 missing value")
 })
 
 test_that("gain settings that are counts cross as integers", {
-  opts <- socgan:::check_gain_options(list(epochs = 10, alpha = 10, hidden = NULL))
+  skip_if_no_socgan()
+  opts <- socgan:::check_gain_options(list(epochs = 10, alpha = 10, hidden = NULL,
+                                           max_steps = 5, n_jobs = -1))
   expect_identical(opts$epochs, 10L)
+  expect_identical(opts$max_steps, 5L)
+  expect_identical(opts$n_jobs, -1L)
   expect_identical(opts$alpha, 10)
   expect_true("hidden" %in% names(opts))
 })

@@ -39,7 +39,7 @@ test_that("gain_impute() returns a mids that with(), pool() and complete() accep
   expect_true(all(is.finite(pooled$estimate)))
 })
 
-test_that("complete(imp, 'long', include = TRUE) is socgan's long format", {
+test_that("complete(imp, 'long', include = TRUE) holds socgan's long format", {
   skip_if_no_socgan()
   d <- survey_data()
   py <- socgan:::socgan_python()$impute(socgan:::frame_to_python(d), m = 2L, seed = 3L,
@@ -47,7 +47,7 @@ test_that("complete(imp, 'long', include = TRUE) is socgan's long format", {
   long <- socgan:::frame_from_python(py$long())
   expect_identical(names(long), c(".imp", ".id", names(d)))
   expect_identical(long$.imp, rep(0:2, each = nrow(d)))
-  imp <- socgan:::long_to_mids(long)
+  imp <- gain_impute(d, m = 2, seed = 3, epochs = 2, progress = FALSE)
   expect_identical(mice::complete(imp, "long", include = TRUE), long)
 })
 
@@ -80,6 +80,6 @@ test_that("output = 'list' gives completed data.frames like the input", {
 
 test_that("errors raised by Python reach the R user", {
   skip_if_no_socgan()
-  expect_error(gain_impute(data.frame(x = c(1, NA, 3)), epochs = 2, no_such_setting = 1),
-               "no_such_setting")
+  expect_error(gain_impute(data.frame(x = c(1, NA, 3), y = 1:3), epochs = 2, no_such_setting = 1),
+               "`no_such_setting` is not a setting of gain_impute()", fixed = TRUE)
 })

@@ -143,7 +143,7 @@ test_that("errors raised by Python reach the R user with the column at fault", {
   expect_error(run(survey = recoded), "Covariate 'sex' has categories")
   with_outcome <- d$census
   with_outcome$smokes <- 1L
-  expect_error(run(census = with_outcome), "`census` has values in the outcome column 'smokes'")
+  expect_error(run(census = with_outcome), "`census` has values in the outcome column `smokes`")
   elsewhere <- d$survey
   elsewhere$district[1] <- "q"
   expect_error(run(survey = elsewhere), "'q'.*not in `census`")
@@ -211,4 +211,25 @@ test_that("sae_estimate() and turnout_data() check their arguments in R", {
   expect_error(turnout_data(seed = -1), "`seed` must be at least 0")
   expect_error(turnout_data(vote_response_odds = 0), "`vote_response_odds` must be one number")
   expect_error(turnout_data(missing = NA), "`missing` must be TRUE or FALSE")
+})
+
+test_that("labelled covariates are used as haven::as_factor() makes them (issue 15)", {
+  skip_if_no_socgan()
+  d <- sae_small()
+  as_labelled <- function(sex) {
+    structure(ifelse(sex == "f", 1, 2), labels = c(f = 1, m = 2), label = "Sex",
+              class = c("haven_labelled", "vctrs_vctr", "double"))
+  }
+  plain <- sae_estimate(d$survey, d$census, outcome = "smokes", area = "district",
+                        method = "mrp", seed = 1, progress = FALSE)
+  labelled <- d
+  labelled$survey$sex <- as_labelled(d$survey$sex)
+  labelled$census$sex <- as_labelled(d$census$sex)
+  est <- sae_estimate(labelled$survey, labelled$census, outcome = "smokes", area = "district",
+                      method = "mrp", seed = 1, progress = FALSE)
+  expect_equal(est$estimate, plain$estimate)
+  labelled$census$sex[1] <- 3  # a value without a label: number or category?
+  expect_error(sae_estimate(labelled$survey, labelled$census, outcome = "smokes",
+                            area = "district", method = "mrp"),
+               "Column `sex` has value labels for some of its values only.*haven::zap_labels")
 })

@@ -68,3 +68,14 @@ test_that("a pandas 3 DataFrame made in Python arrives as R data", {
     f = factor(c("z", NA), levels = c("z", "y"), ordered = TRUE),
     s = c(NA, "w"), o = c("a", NA), stringsAsFactors = FALSE))
 })
+
+test_that("the conversion's warnings are R warnings (issue 15)", {
+  skip_if_no_socgan()
+  big <- reticulate::py_eval("__import__('pandas').DataFrame({'n': [1, 2**40]})",
+                              convert = FALSE)
+  cplx <- reticulate::py_eval("__import__('pandas').DataFrame({'z': [1j, 2j]})", convert = FALSE)
+  expect_warning(out <- socgan:::frame_from_python(big), "beyond R's integer range",
+                 class = "socgan_warning")
+  expect_identical(out$n, c(1, 2^40))
+  expect_error(socgan:::frame_from_python(cplx), "no R counterpart", class = "socgan_error")
+})

@@ -1,0 +1,74 @@
+# Calling Python: every wrapper calls socgan's Python functions through call_python(), which
+# runs them inside socgan.r.call() (socgan/r/_call.py). That returns the value, the error and
+# the warnings as plain data, so that a Python error becomes an R error (class
+# "socgan_error") and every Python warning an R warning (class "socgan_warning") that
+# tryCatch() and suppressWarnings() can catch, both worded as R users write values.
+
+# Call the Python function `fun` with the arguments in `...` (R values or Python objects) and
+# return its value as a Python object (convert = FALSE). `values` holds the R values the user
+# gave, by the Python argument names: an error about one of them quotes the R value.
+call_python <- function(fun, ..., values = list()) {
+  outcome <- socgan_python("r")$call(fun, ...)
+  warnings <- reticulate::py_to_r(reticulate::py_get_item(outcome, "warnings"))
+  for (w in warnings) {
+    warning(socgan_condition(r_wording(w$message, values), c("socgan_warning", "warning"),
+                             python_class = w$class))
+  }
+  error <- reticulate::py_to_r(reticulate::py_get_item(outcome, "error"))
+  if (!is.null(error)) {
+    classes <- as.character(unlist(error$classes))
+    stop(socgan_condition(r_wording(error$message, values),
+                          c(paste0("socgan_", python_class_to_r(classes[1L])), "socgan_error",
+                            "error"),
+                          python_class = as.character(error$class)))
+  }
+  reticulate::py_get_item(outcome, "value")
+}
+
+socgan_condition <- function(message, class, python_class = NULL, call = NULL) {
+  structure(class = c(class, "condition"),
+            list(message = message, call = call, python_class = python_class))
+}
+
+# ValueError -> value_error, for the condition's class.
+python_class_to_r <- function(class) {
+  tolower(gsub("([a-z0-9])([A-Z])", "\\1_\\2", class))
+}
+
+# socgan's Python messages in R's terms: `x` must ..., got 2.0 -> not 2 (the value the user
+# typed, when the message names one of `values`); Python's literals as R's (inf -> Inf,
+# None -> NULL, True -> TRUE, 2.0 -> 2, ['a', 'b'] -> c("a", "b")); NaN as missing -> NA;
+# DataFrame -> data.frame; 'column' -> `column`.
+r_wording <- function(message, values = list()) {
+  text <- as.character(message)
+  named <- regmatches(text, regexpr("^`[^`]+`", text))
+  if (length(named)) {
+    name <- gsub("`", "", named, fixed = TRUE)
+    if (name %in% names(values) && grepl("got ", text, fixed = TRUE)) {
+      rest <- sub("^.*?got ", "", text, perl = TRUE)
+      value <- deparse_short(values[[name]])
+      # "got 2.0." or "got 'a' (str)." up to the end of its sentence
+      tail <- if (grepl("\\.(\\s|$)", rest)) sub("^.*?\\.(\\s|$)", "", rest, perl = TRUE) else ""
+      text <- paste0(sub("got .*$", "", text), "not ", value, ".",
+                     if (nzchar(tail)) paste0(" ", tail) else "")
+    }
+  }
+  text <- gsub("([Cc])olumn '([^']*)'", "\\1olumn `\\2`", text)
+  lists <- gregexpr("\\['[^']*'(, '[^']*')*\\]", text)
+  regmatches(text, lists) <- lapply(regmatches(text, lists), function(found) {
+    vapply(found, function(l) {
+      items <- regmatches(l, gregexpr("'[^']*'", l))[[1L]]
+      paste0("c(", paste0("\"", substr(items, 2L, nchar(items) - 1L), "\"", collapse = ", "), ")")
+    }, "")
+  })
+  text <- gsub("(?<![A-Za-z0-9_.])(-?[0-9]+)\\.0(?![0-9])", "\\1", text, perl = TRUE)
+  text <- gsub("(?<![A-Za-z_])inf(?![A-Za-z_])", "Inf", text, perl = TRUE)
+  text <- gsub("(?<![A-Za-z_])nan(?![A-Za-z_])", "NaN", text, perl = TRUE)
+  text <- gsub("\\bNone\\b", "NULL", text, perl = TRUE)
+  text <- gsub("\\bTrue\\b", "TRUE", text, perl = TRUE)
+  text <- gsub("\\bFalse\\b", "FALSE", text, perl = TRUE)
+  text <- gsub("with NaN", "with NA", text, fixed = TRUE)
+  text <- gsub("pandas DataFrame", "data.frame", text, fixed = TRUE)
+  text <- gsub("DataFrame", "data.frame", text, fixed = TRUE)
+  text
+}

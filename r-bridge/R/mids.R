@@ -1,0 +1,166 @@
+# socgan's imputations as a mice `mids` that says what made it.
+#
+# mice::mice(maxit = 0) sets the object up (as mice::as.mids() does) before any training, so
+# that data mice cannot hold fail at once; the imputations are then filled in, and the fields
+# that describe how they were made are set truthfully:
+# * `method`: "gain" for every imputed column ("" for the complete ones), `call`: the user's
+#   gain_impute() call, `seed`: the seed; `gain`: the settings Python used, the socgan version
+#   and the training losses (one row per imputation model and epoch);
+# * `chainMean` / `chainVar`: GAIN draws each imputation once, from its own model, so the
+#   "chain" has one iteration: the mean and variance of each imputation's imputed values
+#   (factors by their codes, as mice does);
+# * the class c("gain_mids", "mids"): mice's functions work as on any mids; print() says GAIN
+#   made it, plot() shows the training losses (mice's trace plot needs iterations).
+
+# The mids skeleton for `data`, before training. R's random number generator is left as it was
+# (mice's set-up draws starting values that are thrown away).
+mids_skeleton <- function(data, m) {
+  bad <- names(data)[make.names(names(data)) != names(data)]
+  if (length(bad)) {
+    stop("Column name(s) ", paste0("`", bad, "`", collapse = ", "), " are not syntactic R ",
+         "names, which a mice mids cannot hold (mice builds formulas from them). Rename them, ",
+         "e.g. names(data) <- make.names(names(data)), or use output = \"list\", which keeps ",
+         "them.", call. = FALSE)
+  }
+  seed_state <- if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) {
+    get(".Random.seed", envir = globalenv(), inherits = FALSE)
+  }
+  on.exit({
+    if (is.null(seed_state)) {
+      if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) {
+        rm(".Random.seed", envir = globalenv())
+      }
+    } else {
+      assign(".Random.seed", seed_state, envir = globalenv())
+    }
+  }, add = TRUE)
+  tryCatch(
+    withCallingHandlers(
+      mice::mice(data, m = m, maxit = 0, remove.collinear = FALSE, remove.constant = FALSE,
+                 allow.na = TRUE, printFlag = FALSE),
+      warning = function(w) invokeRestart("muffleWarning")  # about mice's set-up, not GAIN's
+    ),
+    error = function(e) {
+      stop("mice cannot hold these data as a mids: ", conditionMessage(e),
+           "\nUse output = \"list\" for a list of completed data.frames instead.", call. = FALSE)
+    }
+  )
+}
+
+# Fill the skeleton with the completed data.frames and describe how they were made.
+fill_mids <- function(ini, completed, call, seed, gain) {
+  data <- ini$data
+  where <- ini$where
+  m <- length(completed)
+  ids <- rownames(data)
+  for (v in names(ini$imp)) {
+    miss <- where[, v]
+    if (!any(miss)) next
+    cols <- lapply(completed, function(d) {
+      x <- d[[v]][miss]
+      attributes(x) <- attributes(x)[intersect(names(attributes(x)), c("class", "levels"))]
+      x
+    })
+    names(cols) <- as.character(seq_len(m))
+    ini$imp[[v]] <- structure(cols, row.names = ids[miss], class = "data.frame")
+  }
+  imputed <- colSums(where) > 0
+  ini$method[] <- ifelse(imputed[names(ini$method)], "gain", "")
+  ini$call <- call
+  ini$seed <- if (is.null(seed)) NA else seed
+  vars <- names(ini$imp)
+  chain_mean <- chain_var <- array(NA_real_, dim = c(length(vars), 1L, m),
+                                   dimnames = list(vars, "1", paste("Chain", seq_len(m))))
+  for (v in vars) {
+    if (!imputed[[v]]) next
+    for (i in seq_len(m)) {
+      x <- ini$imp[[v]][[i]]
+      if (is.character(x)) next
+      x <- as.numeric(x)
+      chain_mean[v, 1L, i] <- mean(x)
+      chain_var[v, 1L, i] <- if (length(x) > 1L) stats::var(x) else NA_real_
+    }
+  }
+  ini$chainMean <- chain_mean
+  ini$chainVar <- chain_var
+  ini$iteration <- 1L
+  ini$loggedEvents <- NULL
+  ini$gain <- gain
+  class(ini) <- unique(c("gain_mids", class(ini)))
+  ini
+}
+
+#' @export
+print.gain_mids <- function(x, ...) {
+  g <- x$gain
+  settings <- g$settings[setdiff(names(g$settings), c("method", "seed", "entropy"))]
+  shown <- vapply(settings, function(v) {
+    if (is.null(v)) "NULL" else paste(deparse(v, control = NULL), collapse = " ")
+  }, "")
+  cat("Imputed by GAIN: socgan::gain_impute(), Python socgan ", g$socgan_version, "\n", sep = "")
+  cat("Seed: ", if (is.null(g$settings$seed)) paste0("NULL (entropy ", g$settings$entropy, ")")
+      else g$settings$seed, "\n", sep = "")
+  cat(strwrap(paste0("Settings: ", paste0(names(shown), " = ", shown, collapse = ", ")),
+              exdent = 2L), sep = "\n")
+  cat("plot() shows the training losses; mice.mids() cannot continue these imputations.\n")
+  NextMethod()
+}
+
+#' Training losses of GAIN's imputation models
+#'
+#' `plot()` on the `mids` that [gain_impute()] returns shows, for each
+#' imputation's model, the discriminator's loss and the generator's
+#' adversarial and reconstruction losses over the training epochs (a lattice
+#' plot). mice's own trace plot of chain means needs iterations of chained
+#' equations, which GAIN does not run: each imputation is drawn once from its
+#' own model, so `imp$chainMean` and `imp$chainVar` hold a one-iteration
+#' "chain", the mean and variance of each imputation's imputed values.
+#'
+#' @param x A `mids` from [gain_impute()] (class `gain_mids`).
+#' @param y Ignored.
+#' @param losses Which losses to show, among `"d_loss"`, `"g_adversarial"`
+#'   and `"g_reconstruction"`.
+#' @param ... Passed to [lattice::xyplot()].
+#' @return A lattice (trellis) object, which prints as the plot.
+#' @seealso [gain_impute()]; `imp$gain$loss_history` holds the numbers.
+#' @export
+plot.gain_mids <- function(x, y = NULL,
+                           losses = c("d_loss", "g_adversarial", "g_reconstruction"), ...) {
+  history <- x$gain$loss_history
+  losses <- match.arg(losses, several.ok = TRUE)
+  if (is.null(history) || !nrow(history)) {
+    stop("No training losses to plot: `data` had no missing values, so GAIN trained no ",
+         "models.", call. = FALSE)
+  }
+  long <- do.call(rbind, lapply(losses, function(l) {
+    data.frame(epoch = history$epoch, imputation = factor(history$imputation), loss = l,
+               value = history[[l]])
+  }))
+  long$loss <- factor(long$loss, levels = losses)
+  lattice::xyplot(value ~ epoch | loss, data = long, groups = long$imputation, type = "l",
+                  scales = list(y = list(relation = "free")), layout = c(length(losses), 1L),
+                  xlab = "Epoch", ylab = "Loss",
+                  main = "GAIN training losses, one line per imputation model", ...)
+}
+
+#' The mice method name of GAIN imputations (not a mice imputation method)
+#'
+#' The `mids` that [gain_impute()] returns names `"gain"` as the method of
+#' every imputed column, so that `print(imp)` and `imp$method` say how the
+#' values were made. mice cannot run GAIN inside its chained equations, so
+#' `mice::mice.mids(imp)` (continuing the iterations) and
+#' `mice::mice(data, method = "gain")` stop with this function's error. To
+#' impute again with GAIN, call [gain_impute()] (e.g. with more `epochs`); to
+#' start mice's chained equations from GAIN's imputations, use
+#' `mice::mice(data, data.init = mice::complete(imp, 1))`.
+#'
+#' @param y,ry,x,wy,... As for mice's imputation methods.
+#' @return Never returns; always an error.
+#' @export
+#' @keywords internal
+mice.impute.gain <- function(y, ry, x, wy = NULL, ...) {
+  stop("method \"gain\" marks imputations made by socgan::gain_impute(); mice cannot run GAIN ",
+       "inside its chained equations, so mice.mids() cannot continue them. Call ",
+       "gain_impute() again (e.g. with more `epochs`), or start mice from GAIN's values with ",
+       "mice(data, data.init = complete(imp, 1)).", call. = FALSE)
+}

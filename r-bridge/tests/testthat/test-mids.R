@@ -1,0 +1,116 @@
+# Issue 15, point 1: the mids that gain_impute() returns says what made it, and mice's own
+# functions work on it.
+
+gain_mids <- function(seed = 1) {
+  d <- mice::nhanes2
+  rownames(d) <- paste0("person", seq_len(nrow(d)))
+  list(data = d, imp = gain_impute(d, m = 3, seed = seed, epochs = 3, progress = FALSE))
+}
+
+test_that("method, call, seed and settings name GAIN", {
+  skip_if_no_socgan()
+  g <- gain_mids()
+  imp <- g$imp
+  expect_s3_class(imp, c("gain_mids", "mids"), exact = TRUE)
+  expect_identical(unname(imp$method), c("", "gain", "gain", "gain"))  # age is complete
+  expect_identical(imp$call[[1]], quote(gain_impute))
+  expect_identical(imp$call$epochs, 3)
+  expect_identical(imp$seed, 1L)
+  expect_identical(imp$gain$settings$method, "gain")
+  expect_identical(imp$gain$settings$seed, 1L)
+  expect_identical(imp$gain$settings$epochs, 3L)
+  expect_identical(imp$gain$settings$max_steps, 4000L)  # Python's default, filled in
+  expect_true(imp$gain$settings$bootstrap)
+  expect_identical(imp$gain$socgan_version,
+                   reticulate::py_eval("__import__('socgan').__version__"))
+  shown <- paste(capture.output(print(imp)), collapse = "\n")
+  expect_match(shown, "Imputed by GAIN", fixed = TRUE)
+  expect_match(shown, "Seed: 1", fixed = TRUE)
+  expect_match(shown, "epochs = 3,", fixed = TRUE)
+  expect_match(shown, "\"gain\"", fixed = TRUE)   # mice's method table
+  expect_match(shown, "Class: mids", fixed = TRUE)  # and the rest of mice's print
+  # without a seed, the entropy that repeats the run is kept
+  imp2 <- gain_impute(g$data, m = 2, epochs = 2, progress = FALSE)
+  expect_true(is.na(imp2$seed))
+  expect_match(imp2$gain$settings$entropy, "^[0-9]+$")
+})
+
+test_that("row names of imp$imp are those of the data", {
+  skip_if_no_socgan()
+  g <- gain_mids()
+  for (v in c("bmi", "hyp", "chl")) {
+    expect_identical(rownames(g$imp$imp[[v]]), rownames(g$data)[is.na(g$data[[v]])])
+    expect_identical(names(g$imp$imp[[v]]), c("1", "2", "3"))
+  }
+  expect_identical(rownames(g$imp$data), rownames(g$data))
+  expect_identical(rownames(mice::complete(g$imp, 2)), rownames(g$data))
+})
+
+test_that("complete(), with(), pool() and mice's plots work on it", {
+  skip_if_no_socgan()
+  g <- gain_mids()
+  imp <- g$imp
+  for (i in 1:3) {
+    completed <- mice::complete(imp, i)
+    expect_false(anyNA(completed))
+    for (v in names(g$data)) {
+      miss <- is.na(g$data[[v]])
+      expect_identical(completed[[v]][!miss], g$data[[v]][!miss])
+      if (any(miss)) expect_identical(completed[[v]][miss], imp$imp[[v]][[i]])
+    }
+  }
+  long <- mice::complete(imp, "long", include = TRUE)
+  expect_identical(long$.imp, rep(0:3, each = nrow(g$data)))
+  pooled <- summary(mice::pool(with(imp, lm(chl ~ age + bmi))))
+  expect_identical(nrow(pooled), 4L)
+  expect_true(all(is.finite(pooled$estimate)))
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off())
+  expect_s3_class(mice::densityplot(imp), "trellis")
+  expect_s3_class(mice::stripplot(imp), "trellis")
+})
+
+test_that("plot(imp) shows the training losses; the chain holds the imputed means", {
+  skip_if_no_socgan()
+  imp <- gain_mids()$imp
+  history <- imp$gain$loss_history
+  expect_identical(names(history),
+                   c("imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"))
+  expect_identical(sort(unique(history$imputation)), 1:3)
+  expect_true(all(is.finite(history$d_loss)))
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off())
+  p <- plot(imp)
+  expect_s3_class(p, "trellis")
+  expect_identical(p$condlevels[[1]], c("d_loss", "g_adversarial", "g_reconstruction"))
+  expect_identical(length(p$panel.args[[1]]$x), nrow(history))  # every model, every epoch
+  expect_silent(print(p))
+  expect_s3_class(plot(imp, losses = "d_loss"), "trellis")
+
+  expect_identical(dim(imp$chainMean), c(4L, 1L, 3L))
+  expect_identical(imp$iteration, 1L)
+  for (i in 1:3) {
+    expect_equal(imp$chainMean["bmi", 1, i], mean(imp$imp$bmi[[i]]))
+    expect_equal(imp$chainVar["chl", 1, i], var(imp$imp$chl[[i]]))
+    expect_equal(imp$chainMean["hyp", 1, i], mean(as.numeric(imp$imp$hyp[[i]])))
+  }
+  expect_true(all(is.na(imp$chainMean["age", 1, ])))
+  # mice's own trace plot accepts the one-iteration chain
+  expect_s3_class(mice:::plot.mids(imp), "trellis")
+})
+
+test_that("mice.mids() and mice(method = 'gain') are refused with a clear message", {
+  skip_if_no_socgan()
+  imp <- gain_mids()$imp
+  expect_error(mice::mice.mids(imp, printFlag = FALSE),
+               "mice cannot run GAIN inside its chained equations")
+  expect_error(mice::mice(mice::nhanes2, method = "gain", printFlag = FALSE, maxit = 1, m = 1),
+               "marks imputations made by socgan::gain_impute")
+})
+
+test_that("plot() says why when no model was trained", {
+  skip_if_no_socgan()
+  d <- data.frame(x = c(1, 2, 3), y = c(2, 1, 3))
+  imp <- suppressWarnings(gain_impute(d, m = 2, epochs = 2, progress = FALSE))
+  expect_error(plot(imp), "had no missing values, so GAIN trained no models")
+})
