@@ -436,10 +436,15 @@ def missing_odds(x: np.ndarray, mask: np.ndarray, enc: Encoder, cap: float = 20.
             continue
         keep_f = owner != j
         keep_c = np.arange(d) != j
-        z = np.hstack([x[:, keep_f] * mask[:, owner[keep_f]], mask[:, keep_c],
-                       np.ones((n, 1), dtype=np.float32)]).astype(float)
-        beta = _ridge_logit(z[fit_rows], miss[fit_rows].astype(float))
-        odds = np.exp(np.clip(z @ beta, -10, 10))
+
+        def design(r, keep_f=keep_f, keep_c=keep_c):
+            return np.hstack([x[r][:, keep_f] * mask[r][:, owner[keep_f]], mask[r][:, keep_c],
+                              np.ones((len(r), 1), dtype=np.float32)]).astype(float)
+
+        beta = _ridge_logit(design(fit_rows), miss[fit_rows].astype(float))
+        # in chunks of rows, so that large data do not hold a float64 copy at once
+        odds = np.concatenate([np.exp(np.clip(design(np.arange(a, min(a + _BATCH_ROWS, n))) @ beta,
+                                              -10, 10)) for a in range(0, n, _BATCH_ROWS)])
         o = odds[~miss]
         o = np.minimum(o / o.mean(), cap)
         w[~miss, j] = o / o.mean()
