@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from .._checks import as_count, as_real, as_seed
+from ._calibrate import check_known_totals
 
 Method = Literal["gain", "mrp", "amelia", "bart"]
 #: The methods of :func:`estimate`, in the order :func:`compare` runs them.
@@ -27,7 +28,7 @@ RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_s
 def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
              covariates: list[str] | None = None, method: Method = "gain", m: int = 10,
              seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
-             options: dict | None = None) -> pd.DataFrame:
+             options: dict | None = None, known_totals=None) -> pd.DataFrame:
     """Estimate the mean of ``outcome`` in every area of a census from a survey.
 
     Parameters
@@ -78,6 +79,17 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         rows), ``tol``, ``max_iter``. ``"mrp"``: ``n_draws`` (posterior draws, default 1000).
         ``"bart"``: ``n_trees``, ``n_burnin``, ``n_draws``, ``n_gfr``, ``n_threads`` (see
         :func:`socgan.sae._trees.tree_area_means`).
+    known_totals
+        Known totals of the outcome to calibrate the estimates to (e.g. the official number of
+        votes cast), by the logit shift of Ghitza & Gelman (2013): a number, the total of the
+        outcome over the whole census (for a binary outcome, its number of 1s); or, per group
+        of areas, a DataFrame with a census column that forms the groups (e.g. ``"region"``, or
+        the area column itself) and a ``"total"`` column, or a Series of totals indexed by the
+        group with its index named after that column. Groups must be sets of whole areas;
+        areas of a group without a total are not calibrated. Each posterior draw (MRP, BART)
+        or imputation (stacking) is shifted, so the intervals carry the calibration. Valid when
+        the totals are exact and count the census's population and outcome; see Notes and
+        :mod:`socgan.sae._calibrate`. ``None`` (default): no calibration.
 
     Returns
     -------
@@ -93,6 +105,14 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     of Vink & van Buuren (2014) for imputing a population, T = (1 + 1/m)·B with t(m − 1)
     intervals, not Rubin's, which would add a sampling variance that a census does not have
     (derivation in :mod:`socgan.sae._stacking`).
+
+    With ``known_totals`` every area of a calibrated group has its estimates moved by one common
+    shift (on the logit scale for a binary outcome, else additively) so that the census-weighted
+    sum of the group's estimates, Σ_a n_census_a · estimate_a, equals the known total. This
+    corrects an error common to the group's areas (e.g. voters answering surveys more often
+    than non-voters, which the covariates cannot correct) and nothing else; it is wrong when
+    the total counts another population (voting-eligible rather than census adults) or another
+    outcome, or is itself an estimate.
 
     Examples
     --------
@@ -113,21 +133,23 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         raise TypeError(f"`progress` must be True or False, got {progress!r}.")
     options = _check_options(options, method)
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    calibration = check_known_totals(known_totals, census, prepared["census"],
+                                     area=prepared["area"], binary=prepared["binary"])
     return _run(prepared, method=method, m=m, seed=seed, conf_level=conf_level,
-                progress=bool(progress), options=options)
+                progress=bool(progress), options=options, calibration=calibration)
 
 
 def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
             covariates: list[str] | None = None, truth=None,
             methods: list[str] | tuple[str, ...] = METHODS, m: int = 10,
             seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
-            options: dict | None = None) -> dict:
+            options: dict | None = None, known_totals=None) -> dict:
     """Run several small-area methods on the same data, side by side.
 
     Parameters
     ----------
-    survey, census, outcome, area, covariates, m, seed, conf_level, progress
-        As :func:`estimate`; every method gets the same ``seed``.
+    survey, census, outcome, area, covariates, m, seed, conf_level, progress, known_totals
+        As :func:`estimate`; every method gets the same ``seed`` and the same known totals.
     truth
         The true area values where known (a simulation such as
         :func:`socgan.datasets.turnout`): a Series indexed by area, or a DataFrame with the
@@ -161,12 +183,14 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     conf_level = as_real(conf_level, "conf_level")
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    calibration = check_known_totals(known_totals, census, prepared["census"],
+                                     area=prepared["area"], binary=prepared["binary"])
     true = None if truth is None else truth_series(truth, area=prepared["area"], outcome=outcome)
     rows, tables = [], []
     for meth in methods:
         start = time.perf_counter()
         est = _run(prepared, method=meth, m=m, seed=seed, conf_level=conf_level,
-                   progress=bool(progress), options=checked[meth])
+                   progress=bool(progress), options=checked[meth], calibration=calibration)
         row = {"method": meth, "seconds": time.perf_counter() - start}
         est.insert(0, "method", meth)
         if true is not None:
@@ -192,11 +216,11 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
 # -- running a method ---------------------------------------------------------------------------
 
 def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progress: bool,
-         options: dict) -> pd.DataFrame:
+         options: dict, calibration=None) -> pd.DataFrame:
     survey, census = prepared["survey"], prepared["census"]
     common = dict(outcome=prepared["outcome"], area=prepared["area"],
                   covariates=prepared["covariates"], binary=prepared["binary"],
-                  conf_level=conf_level, seed=seed, progress=progress)
+                  conf_level=conf_level, seed=seed, progress=progress, calibration=calibration)
     with_outcome = survey[survey[prepared["outcome"]].notna()]
     if method == "gain":
         from ._stacking import gain_area_means
@@ -220,7 +244,8 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
     out.attrs = {"method": method, "m": m if method in ("gain", "amelia") else None,
                  "seed": seed, "conf_level": conf_level, "options": dict(options),
                  "outcome": prepared["outcome"], "covariates": list(prepared["covariates"]),
-                 "binary": prepared["binary"]}
+                 "binary": prepared["binary"],
+                 "known_totals": None if calibration is None else calibration.describe()}
     return out
 
 

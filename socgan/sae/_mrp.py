@@ -76,7 +76,7 @@ areas or levels.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -124,7 +124,8 @@ class MRPFit:
 
 def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                    covariates: list[str], binary: bool, conf_level: float, seed: int | None,
-                   n_draws: int = 1000, progress: bool = False) -> pd.DataFrame:
+                   n_draws: int = 1000, progress: bool = False,
+                   calibration=None) -> pd.DataFrame:
     """Area means of ``outcome`` by MRP: a multilevel regression poststratified over ``census``.
 
     Parameters
@@ -146,6 +147,9 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         Draws of the fixed and random effects used for ``std_error`` and the interval.
     progress
         Show a progress bar over the draws.
+    calibration
+        Known totals (:class:`socgan.sae._calibrate.Calibration`) or ``None``: every draw's
+        cell predictions, and those at the mode, are shifted (logit shift) to match them.
 
     Returns
     -------
@@ -160,7 +164,9 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
     fit = fit_mrp(survey, census, outcome=outcome, area=area, covariates=covariates,
                   binary=binary)
     post = _census_cells(fit._design, census)
-    estimate = _poststratify(fit, post, fit._mode[None, :])[:, 0]
+    if calibration is not None:
+        post = _with_cell_weights(post, calibration.area_size)
+    estimate = _poststratify(fit, post, fit._mode[None, :], calibration)[:, 0]
 
     k = fit._mode.size
     draws = np.empty((post.n_areas, n_draws))
@@ -170,7 +176,7 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         z = rng.standard_normal((m, k)).T  # draw by draw, so the chunk size changes nothing
         # R'R is the precision, so mode + R⁻¹z has covariance (R'R)⁻¹
         sample = fit._mode[:, None] + linalg.solve_triangular(fit._cov_chol, z)
-        draws[:, start:start + m] = _poststratify(fit, post, sample.T)
+        draws[:, start:start + m] = _poststratify(fit, post, sample.T, calibration)
 
     alpha = (1.0 - conf_level) / 2.0
     low, high = np.quantile(draws, [alpha, 1.0 - alpha], axis=1)
@@ -254,6 +260,7 @@ class _CensusCells:
     n_areas: int
     keys: pd.DataFrame      # the cells, as in _Cells.keys
     counts: np.ndarray      # census rows per cell
+    cell_weight: np.ndarray | None = None  # population weight per cell (calibration only)
 
 
 @dataclass(frozen=True)
@@ -414,8 +421,21 @@ def reference_frames(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str
     return data, census_cells, formula, names
 
 
-def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray) -> np.ndarray:
-    """Area means (areas × draws) for rows of ``params`` = (u, β); NaN for areas without cells."""
+def _with_cell_weights(post: _CensusCells, area_size: np.ndarray) -> _CensusCells:
+    """``post`` with the population weight of each cell for calibration: its share of its
+    area's complete rows times the area's census rows (all of them, complete or not, as the
+    area mean stands for them all)."""
+    area_of = post.keys["g0"].to_numpy()
+    coo = post.weights.tocoo()
+    w = np.zeros(post.weights.shape[1])
+    w[coo.col] = coo.data * area_size[area_of[coo.col]]
+    return replace(post, cell_weight=w)
+
+
+def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray,
+                  calibration=None) -> np.ndarray:
+    """Area means (areas × draws) for rows of ``params`` = (u, β); NaN for areas without cells.
+    With ``calibration`` each draw's cell predictions are shifted to the known totals first."""
     design = fit._design
     q = int(design.offsets[-1])
     lam = fit.sd.to_numpy()[: len(design.groups)]
@@ -424,6 +444,8 @@ def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray) -> np.nda
     b = params[:, :q] * lam[design.term_of]
     eta = post.Z @ b.T
     eta += post.X @ params[:, q:].T
+    if calibration is not None:
+        calibration.cell_shift(eta, post.keys["g0"].to_numpy(), post.cell_weight)
     if fit.binary:
         expit(eta, out=eta)
     mean = post.weights @ eta

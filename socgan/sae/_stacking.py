@@ -113,14 +113,26 @@ def _area_means(values: np.ndarray, codes: np.ndarray, n_areas: int) -> np.ndarr
         codes, minlength=n_areas)
 
 
+def _calibrated(q: np.ndarray, calibration) -> np.ndarray:
+    """Each imputation's area means (rows of ``q``) shifted to the known totals; a binary
+    outcome imputed on the continuous scale (Amelia-style) is first kept within [0, 1]."""
+    if calibration is None:
+        return q
+    if calibration.binary:
+        q = np.clip(q, 0.0, 1.0)
+    return calibration.area_means(q.T).T
+
+
 def _census_sample(value, n_survey: int) -> int:
     return n_survey if value is None else as_count(value, "census_sample")
 
 
 def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                     covariates: list[str], binary: bool, m: int, conf_level: float,
-                    seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
-    """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring)."""
+                    seed: int | None, progress: bool, options: dict,
+                    calibration=None) -> pd.DataFrame:
+    """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring).
+    With ``calibration`` (known totals) each imputation's area means are shifted to them."""
     opts = {**GAIN_OPTIONS, **options}
     settings = gain_settings(**{k: opts[k] for k in ("epochs", "max_steps", "batch_size",
                                                      "hint_rate", "alpha", "hidden",
@@ -163,13 +175,15 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                 q[ell] = _area_means(y, codes, n_areas)
     finally:
         torch.set_num_threads(threads)
-    return population_pool(q, conf_level)
+    return population_pool(_calibrated(q, calibration), conf_level)
 
 
 def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                       covariates: list[str], binary: bool, m: int, conf_level: float,
-                      seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
-    """Area means of the outcome by stacking and EMB multiple overimputation (module docstring)."""
+                      seed: int | None, progress: bool, options: dict,
+                      calibration=None) -> pd.DataFrame:
+    """Area means of the outcome by stacking and EMB multiple overimputation (module docstring).
+    With ``calibration`` (known totals) each imputation's area means are shifted to them."""
     opts = {**AMELIA_OPTIONS, **options}
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
@@ -200,4 +214,4 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
         z = _draw(design.z[:n_c], fit, rng)
         y = z[:, k] * design.scale[k] + design.center[k]
         q[ell] = _area_means(y, codes, n_areas)
-    return population_pool(q, conf_level)
+    return population_pool(_calibrated(q, calibration), conf_level)
