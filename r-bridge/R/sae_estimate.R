@@ -156,8 +156,8 @@
 #' @export
 sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
                          method = c("gain", "mrp", "amelia", "bart"), m = 10,
-                         seed = NULL, conf_level = 0.9, progress = FALSE,
-                         known_totals = NULL, ...) {
+                         seed = NULL, conf_level = 0.9, progress = FALSE, ...,
+                         known_totals = NULL) {
   check_data_frame(survey, "survey")
   check_data_frame(census, "census")
   outcome <- check_string(outcome, "outcome")

@@ -48,6 +48,15 @@ b = Λ_θ u, Λ_θ diagonal holding θ_k for the levels of factor k:
   penalised residual sum of squares) is minimised over θ, with finite-difference gradients.
   The Laplace approximation is exact here.
 
+Robustness, as glmer's: numeric covariates are standardised with the census mean and SD (so
+0-100 percentages beside 1-5 averages are on one scale); the Newton step adds a ridge when
+rounding makes its Hessian indefinite; a trial point of the optimiser where the penalised IRLS
+finds no mode is rejected (an infinite deviance) rather than ending the fit; and a fit that does
+not converge is restarted with Powell's derivative-free method, then L-BFGS-B again
+(:func:`_fit_glmm`; :attr:`MRPFit.optimizer` says which path gave the estimates). Numeric
+covariates that the complete survey rows cannot identify (constant, or collinear with the
+others, as an area-level covariate in a survey of very few areas) are refused by name.
+
 The boundary: an SD may be estimated as exactly 0 (glmer's "singular fit", common for a region
 factor with few levels once area-level predictors are in). D is even in each θ_k (flip θ_k and
 factor k's u), so θ_k is optimised over the whole line and |θ_k| reported; a θ_k that ends at 0

@@ -32,6 +32,14 @@ information on the outcome, only on the covariates, so a sample of them is enoug
 model, and training cost does not grow with the size of the census; every census row is then
 imputed by the fitted model.
 
+A million census rows hold only a few ten thousand distinct rows (cells: the area and the
+covariates, missing values included), and GAIN's prediction for a row depends only on its values
+and mask. The census is therefore encoded once as its cells, training rows are looked up in them,
+and for a binary outcome a cell with every covariate observed gets its number of imputed 1s as
+one Binomial(N_c, p_c) draw, the sum of its rows' Bernoulli draws; rows with a missing covariate
+are drawn row by row (covariates, then the outcome). Same model, same distribution of the
+imputations, a fraction of the work.
+
 Variance for a census that is the population (Vink & van Buuren 2014)
 -------------------------------------------------------------------
 The target is the finite-population mean of area a, Ȳ_a = (1/N_a) Σ_{i in a} y_i, over the
