@@ -205,3 +205,100 @@ def test_fitting_failures_name_the_problem():
              census)
     with pytest.raises(ValueError, match="single value in the census"):
         _fit(survey.assign(flat=1.0), census.assign(flat=1.0), covariates=[*COVARIATES, "flat"])
+
+
+
+def test_tiny_survey_names_the_unidentified_covariate():
+    """Issue 14: a tiny survey from few areas made the fit stop with numpy's "leading minor not
+    positive definite"; an area-level numeric covariate is then collinear with the intercept."""
+    survey, census = _world(4)
+    tiny = survey[survey["state"].isin(["S01"])].head(12)
+    with pytest.raises(ValueError, match=r"\['prev_turnout'\].*collinear"):
+        _fit(tiny, census, covariates=["prev_turnout", "age"])
+
+
+def test_tiny_surveys_fit_or_fail_clearly():
+    """Random tiny surveys (issue 14's fuzzing): each fits, or fails with a ValueError, never a
+    LinAlgError from deep inside."""
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        n, k = int(rng.integers(4, 20)), int(rng.integers(2, 5))
+
+        def frame(size, outcome):
+            d = pd.DataFrame({"a": pd.Categorical(rng.integers(0, k, size).astype(str),
+                                                  categories=[str(i) for i in range(k)]),
+                              "x0": rng.normal(size=size) * 100, "x1": rng.normal(size=size)})
+            if outcome:
+                d["y"] = rng.integers(0, 2, size).astype(float)
+            return d
+
+        survey, census = frame(n, True), frame(300, False)
+        if survey["y"].nunique() < 2:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mrp_area_means(survey, census, outcome="y", area="a", covariates=["x0", "x1"],
+                               binary=True, conf_level=0.9, seed=1, n_draws=20)
+        except ValueError:
+            pass
+
+
+def test_newton_survives_a_singular_hessian():
+    """The ridge fallback of the Newton step: duplicated fixed-effect columns (a singular
+    Hessian) still give a mode, where a plain Cholesky factorisation fails."""
+    from socgan.sae._mrp import _binomial_newton
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    M = np.column_stack([np.ones(40), x, x])
+    y = (rng.random(40) < 0.5).astype(float)
+    v = _binomial_newton(y, np.ones(40), np.zeros(40), M, np.zeros(3), np.zeros(3))
+    assert np.all(np.isfinite(v))
+    p = 1 / (1 + np.exp(-(M @ v)))
+    np.testing.assert_allclose(M.T @ (y - p), 0.0, atol=1e-6)   # the score is zero
+
+
+# -- real data: mice::brandsma ---------------------------------------------------------------------
+
+def _brandsma(n_schools=40):
+    """Pupils of the first ``n_schools`` schools of mice's brandsma data (Brandsma & Knuver 1989):
+    whether a pupil repeated a grade (binary), the school as the area, and numeric covariates on
+    very different scales — language pretest 0-49, arithmetic pretest 0-20, pupil SES about
+    -17 to 22, verbal IQ about -8 to 7, school SES index 0-30 (an area-level predictor) — with
+    some of them missing; school denomination (area-level, categorical)."""
+    from _r import r_eval
+
+    b = r_eval("as.data.frame(lapply(mice::brandsma, as.numeric))")
+    b = pd.DataFrame(b) if not isinstance(b, pd.DataFrame) else b
+    b = b[b["sch"].isin(sorted(b["sch"].unique())[:n_schools]) & b["rpg"].notna()]
+    out = pd.DataFrame({
+        "repeated": (b["rpg"] > 0).astype(float).to_numpy(),
+        "school": pd.Categorical(b["sch"].astype(int).astype(str)),
+        "lpr": b["lpr"].to_numpy(), "apr": b["apr"].to_numpy(), "ses": b["ses"].to_numpy(),
+        "iqv": b["iqv"].to_numpy(), "ssi": b["ssi"].to_numpy(),
+        "den": pd.Categorical(b["den"].map({1: "public", 2: "protestant", 3: "catholic",
+                                            4: "private"})),
+    })
+    return out
+
+
+@pytest.mark.against_r
+def test_mrp_fits_real_data_as_glmer_does():
+    """Issue 18, point 6: on real data with covariates on very different scales and missing
+    values MRP converges and agrees with lme4::glmer (fitted to the same complete cells)."""
+    require_r_packages("lme4", "mice")
+    from socgan.r import run_glmer_mrp
+
+    pop = _brandsma()
+    covariates = ["lpr", "apr", "ses", "iqv", "ssi", "den"]
+    census = pop.drop(columns="repeated")
+    ref = run_glmer_mrp(pop, census, outcome="repeated", area="school", covariates=covariates)
+    fit = fit_mrp(pop, census, outcome="repeated", area="school", covariates=covariates,
+                  binary=True)
+    assert fit.converged
+    assert fit.n_dropped > 0                           # some covariates are missing
+    assert fit.loglik >= ref["loglik"] - 1e-6
+    assert fit.loglik == pytest.approx(ref["loglik"], abs=1e-3)
+    pd.testing.assert_series_equal(fit.fixed, ref["fixed"], atol=2e-3, rtol=0)
+    pd.testing.assert_series_equal(fit.sd, ref["sd"], atol=2e-3, rtol=0)

@@ -129,6 +129,9 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
     assert table.loc[0, "mae"] == pytest.approx(np.mean(np.abs(err)))
     inside = (amelia["conf_low"] <= amelia["truth"]) & (amelia["truth"] <= amelia["conf_high"])
     assert table.loc[0, "coverage"] == pytest.approx(inside.mean())
+    measured = res["measured_coverage"]
+    assert list(measured["method"]) == ["amelia", "gain"]
+    assert measured["measured"].between(0, 1).all() and (measured["nominal"] == 0.9).all()
     fig = plot(est, path=tmp_path / "areas.png")
     assert len(fig.axes) == 2 and (tmp_path / "areas.png").stat().st_size > 0
     fig = plot(estimate(sim["survey"], sim["census"], outcome="voted", area="state",

@@ -33,6 +33,18 @@
 #' \eqn{t_{m-1}} intervals, and not Rubin's, which would add a sampling
 #' variance that a census does not have.
 #'
+#' @section Known totals:
+#' With `known_totals`, the areas of each group get one common shift of their
+#' estimates, on the logit scale for a binary outcome (additive otherwise), so
+#' that the census-weighted sum of the group's estimates,
+#' `sum(n_census * estimate)`, equals its known total. This corrects an error
+#' common to the group's areas, such as voters answering surveys more often
+#' than non-voters, which no covariate can correct; it leaves the differences
+#' between the group's areas to the model. It is valid when the totals are
+#' exact and count the census's population and outcome (ballots cast by the
+#' census's adults, not by the voting-eligible population, nor an estimate
+#' with its own error).
+#'
 #' @section Data:
 #' Columns may be numeric, integer, logical, factor (ordered or not) or
 #' character. The outcome is binary (0/1, `TRUE`/`FALSE`, or a factor with two
@@ -69,6 +81,15 @@
 #'   (default) shows it in an interactive R session, but not under `Rscript`
 #'   or while knitr knits; `options(socgan.progress = FALSE)` turns it off by
 #'   default.
+#' @param known_totals `NULL` (default), or known totals of the outcome to
+#'   calibrate the estimates to (e.g. the official number of votes cast), by
+#'   the logit shift of Ghitza & Gelman (2013): a single number, the total of
+#'   the outcome over the whole census (for a binary outcome, its number of
+#'   1s); or a data.frame with two columns, a census column that forms groups
+#'   of whole areas (e.g. `region`, or the area column itself) and `total`,
+#'   one row per group (groups without a row are not calibrated). Every
+#'   posterior draw (MRP, BART) or imputation (stacking) is shifted, so the
+#'   intervals carry the calibration. See "Known totals".
 #' @param ... Settings of the method, by name (a setting the method does not
 #'   know is an error). `"gain"`: `census_sample` (census rows in each model
 #'   fit; default as many as survey rows), `epochs`, `max_steps`, `batch_size`,
@@ -96,6 +117,10 @@
 #'   settings given in `...`), `outcome`, `covariates` (those used) and
 #'   `binary` (whether the outcome was taken as binary).
 #' @references
+#' Ghitza, Y. and Gelman, A. (2013). Deep interactions with MRP: election
+#' turnout and voting patterns among small electoral subgroups. *American
+#' Journal of Political Science*, 57(3), 762-776.
+#'
 #' Bisbee, J. (2019). BARP: Improving Mister P using Bayesian additive
 #' regression trees. *American Political Science Review*, 113(4), 1060-1065.
 #'
@@ -121,6 +146,13 @@
 #' sqrt(mean((both$estimate - both$turnout)^2))
 #' mean(both$conf_low <= both$turnout & both$turnout <= both$conf_high)
 #'
+#' # calibrated to the known number of voters in each region
+#' votes <- merge(sim$truth, unique(sim$census[c("state", "region")]))
+#' totals <- aggregate(cbind(total = turnout * n_census) ~ region, data = votes,
+#'                     FUN = sum)
+#' sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state",
+#'              method = "mrp", seed = 1, known_totals = totals)
+#'
 #' # the same with a fixed set of covariates, and MRP
 #' sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state",
 #'              covariates = c("age", "educ", "race", "region", "prev_turnout"),
@@ -129,7 +161,8 @@
 #' @export
 sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
                          method = c("gain", "mrp", "amelia", "bart"), m = 10,
-                         seed = NULL, conf_level = 0.9, progress = NULL, ...) {
+                         seed = NULL, conf_level = 0.9, progress = NULL, ...,
+                         known_totals = NULL) {
   check_data_frame(survey, "survey")
   check_data_frame(census, "census")
   outcome <- check_string(outcome, "outcome")
@@ -142,6 +175,10 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   progress <- resolve_progress(progress)
   options <- check_sae_options(list(...))
   used <- sae_columns(survey, census, outcome, area, covariates)
+  known_totals <- check_known_totals(known_totals, census)
+  if (is.data.frame(known_totals)) {
+    used$census <- unique(c(used$census, setdiff(names(known_totals), "total")))
+  }
 
   sae <- socgan_python("sae")
   allowed <- as.character(reticulate::py_to_r(sae$METHODS))
@@ -157,7 +194,9 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
     covariates = if (is.null(covariates)) NULL else as.list(covariates),
     method = method, m = m, seed = seed, conf_level = conf_level, progress = progress,
     options = if (length(options)) reticulate::r_to_py(options) else NULL,
-    values = c(list(m = m, seed = seed, conf_level = conf_level), options)
+    values = c(list(m = m, seed = seed, conf_level = conf_level), options),
+    known_totals = if (is.data.frame(known_totals)) frame_to_python(known_totals)
+                   else known_totals
   )
   out <- frame_from_python(result)
   if (is.factor(census[[area]])) {
@@ -177,7 +216,36 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   attr(out, "outcome") <- as.character(settings$outcome)
   attr(out, "covariates") <- as.character(unlist(settings$covariates))
   attr(out, "binary") <- isTRUE(settings$binary)
+  attr(out, "known_totals") <- known_totals
   out
+}
+
+# Known totals: NULL, one finite number, or a data.frame of a census column (the groups) and
+# `total`. Which groups exist and whether they are whole areas is checked in Python.
+check_known_totals <- function(known_totals, census) {
+  if (is.null(known_totals)) return(NULL)
+  if (is.numeric(known_totals) && !is.data.frame(known_totals)) {
+    if (length(known_totals) != 1L || !is.finite(known_totals)) {
+      stop("`known_totals` must be NULL, one finite number or a data.frame of groups and ",
+           "totals, not ", deparse_short(known_totals), ".", call. = FALSE)
+    }
+    return(as.double(known_totals))
+  }
+  if (!is.data.frame(known_totals) || ncol(known_totals) != 2L ||
+      !"total" %in% names(known_totals)) {
+    stop("`known_totals` must be NULL, one number, or a data.frame with two columns: a census ",
+         "column that forms the groups (e.g. `region`) and `total`.", call. = FALSE)
+  }
+  by <- setdiff(names(known_totals), "total")
+  if (!by %in% names(census)) {
+    stop("`known_totals` is by '", by, "', which is not a column of `census`.", call. = FALSE)
+  }
+  if (!is.numeric(known_totals$total) || anyNA(known_totals$total)) {
+    stop("The `total` column of `known_totals` must be numbers without NA.", call. = FALSE)
+  }
+  known_totals$total <- as.double(known_totals$total)
+  if (is.factor(known_totals[[by]])) known_totals[[by]] <- as.character(known_totals[[by]])
+  known_totals
 }
 
 #' Simulated US turnout: a survey, a census and the true state turnout

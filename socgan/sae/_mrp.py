@@ -48,6 +48,15 @@ b = Λ_θ u, Λ_θ diagonal holding θ_k for the levels of factor k:
   penalised residual sum of squares) is minimised over θ, with finite-difference gradients.
   The Laplace approximation is exact here.
 
+Robustness, as glmer's: numeric covariates are standardised with the census mean and SD (so
+0-100 percentages beside 1-5 averages are on one scale); the Newton step adds a ridge when
+rounding makes its Hessian indefinite; a trial point of the optimiser where the penalised IRLS
+finds no mode is rejected (an infinite deviance) rather than ending the fit; and a fit that does
+not converge is restarted with Powell's derivative-free method, then L-BFGS-B again
+(:func:`_fit_glmm`; :attr:`MRPFit.optimizer` says which path gave the estimates). Numeric
+covariates that the complete survey rows cannot identify (constant, or collinear with the
+others, as an area-level covariate in a survey of very few areas) are refused by name.
+
 The boundary: an SD may be estimated as exactly 0 (glmer's "singular fit", common for a region
 factor with few levels once area-level predictors are in). D is even in each θ_k (flip θ_k and
 factor k's u), so θ_k is optimised over the whole line and |θ_k| reported; a θ_k that ends at 0
@@ -76,7 +85,7 @@ areas or levels.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -120,11 +129,13 @@ class MRPFit:
     _design: _Design = field(repr=False)
     _mode: np.ndarray = field(repr=False)       # (u, β) at the estimates
     _cov_chol: np.ndarray = field(repr=False)   # upper Cholesky factor R of the precision: R'R
+    optimizer: str = "L-BFGS-B"                 # the path that gave the estimates (_fit_glmm)
 
 
 def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                    covariates: list[str], binary: bool, conf_level: float, seed: int | None,
-                   n_draws: int = 1000, progress: bool = False) -> pd.DataFrame:
+                   n_draws: int = 1000, progress: bool = False,
+                   calibration=None) -> pd.DataFrame:
     """Area means of ``outcome`` by MRP: a multilevel regression poststratified over ``census``.
 
     Parameters
@@ -146,6 +157,9 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         Draws of the fixed and random effects used for ``std_error`` and the interval.
     progress
         Show a progress bar over the draws.
+    calibration
+        Known totals (:class:`socgan.sae._calibrate.Calibration`) or ``None``: every draw's
+        cell predictions, and those at the mode, are shifted (logit shift) to match them.
 
     Returns
     -------
@@ -160,7 +174,9 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
     fit = fit_mrp(survey, census, outcome=outcome, area=area, covariates=covariates,
                   binary=binary)
     post = _census_cells(fit._design, census)
-    estimate = _poststratify(fit, post, fit._mode[None, :])[:, 0]
+    if calibration is not None:
+        post = _with_cell_weights(post, calibration.area_size)
+    estimate = _poststratify(fit, post, fit._mode[None, :], calibration)[:, 0]
 
     k = fit._mode.size
     draws = np.empty((post.n_areas, n_draws))
@@ -170,7 +186,7 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         z = rng.standard_normal((m, k)).T  # draw by draw, so the chunk size changes nothing
         # R'R is the precision, so mode + R⁻¹z has covariance (R'R)⁻¹
         sample = fit._mode[:, None] + linalg.solve_triangular(fit._cov_chol, z)
-        draws[:, start:start + m] = _poststratify(fit, post, sample.T)
+        draws[:, start:start + m] = _poststratify(fit, post, sample.T, calibration)
 
     alpha = (1.0 - conf_level) / 2.0
     low, high = np.quantile(draws, [alpha, 1.0 - alpha], axis=1)
@@ -201,12 +217,14 @@ def fit_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     design = _Design.build(census, outcome=outcome, area=area,
                            covariates=list(covariates), binary=binary)
     cells = design.survey_cells(survey)
+    _identified(design, cells)
     if binary:
-        theta, beta, u, loglik, prec, converged = _fit_glmm(cells)
+        theta, beta, u, loglik, prec, converged, optimizer = _fit_glmm(cells)
         sd = theta
     else:
         theta, beta, u, loglik, prec, converged, sigma = _fit_lmm(cells)
         sd = np.append(theta * sigma, sigma)
+        optimizer = "L-BFGS-B"
     if not converged:
         warnings.warn("The MRP model's optimiser did not converge; the estimates may be off. "
                       "Simplify the model (fewer covariates) or check for sparse categories.",
@@ -222,7 +240,8 @@ def fit_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
         sd=pd.Series(sd, index=[*design.groups, *([] if binary else [_RESIDUAL])], name="sd"),
         loglik=float(loglik), modes=modes, binary=binary, area_level=design.area_level,
         n_obs=cells.n_obs, n_dropped=cells.n_dropped, n_cells=cells.n, converged=converged,
-        _design=design, _mode=np.concatenate([u, beta]), _cov_chol=linalg.cholesky(prec),
+        _design=design, _mode=np.concatenate([u, beta]), _cov_chol=_upper_cholesky(prec),
+        optimizer=optimizer,
     )
 
 
@@ -254,6 +273,7 @@ class _CensusCells:
     n_areas: int
     keys: pd.DataFrame      # the cells, as in _Cells.keys
     counts: np.ndarray      # census rows per cell
+    cell_weight: np.ndarray | None = None  # population weight per cell (calibration only)
 
 
 @dataclass(frozen=True)
@@ -414,8 +434,21 @@ def reference_frames(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str
     return data, census_cells, formula, names
 
 
-def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray) -> np.ndarray:
-    """Area means (areas × draws) for rows of ``params`` = (u, β); NaN for areas without cells."""
+def _with_cell_weights(post: _CensusCells, area_size: np.ndarray) -> _CensusCells:
+    """``post`` with the population weight of each cell for calibration: its share of its
+    area's complete rows times the area's census rows (all of them, complete or not, as the
+    area mean stands for them all)."""
+    area_of = post.keys["g0"].to_numpy()
+    coo = post.weights.tocoo()
+    w = np.zeros(post.weights.shape[1])
+    w[coo.col] = coo.data * area_size[area_of[coo.col]]
+    return replace(post, cell_weight=w)
+
+
+def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray,
+                  calibration=None) -> np.ndarray:
+    """Area means (areas × draws) for rows of ``params`` = (u, β); NaN for areas without cells.
+    With ``calibration`` each draw's cell predictions are shifted to the known totals first."""
     design = fit._design
     q = int(design.offsets[-1])
     lam = fit.sd.to_numpy()[: len(design.groups)]
@@ -424,6 +457,8 @@ def _poststratify(fit: MRPFit, post: _CensusCells, params: np.ndarray) -> np.nda
     b = params[:, :q] * lam[design.term_of]
     eta = post.Z @ b.T
     eta += post.X @ params[:, q:].T
+    if calibration is not None:
+        calibration.cell_shift(eta, post.keys["g0"].to_numpy(), post.cell_weight)
     if fit.binary:
         expit(eta, out=eta)
     mean = post.weights @ eta
@@ -440,12 +475,35 @@ def _crossprod(M, w: np.ndarray) -> np.ndarray:
     return M.T @ (M * w[:, None])
 
 
-def _binomial_newton(y, n, offset, M, pen, v, *, max_iter: int = 100) -> np.ndarray:
+class _NotConverged(ValueError):
+    """The penalised IRLS found no mode (raised inside the optimisation, caught there)."""
+
+
+def _solve_pd(hess: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """H⁻¹ rhs for a symmetric H that should be positive definite; if rounding makes its
+    Cholesky factorisation fail, a ridge of growing size is added (Levenberg's fix), which only
+    shortens the Newton step."""
+    try:
+        return linalg.cho_solve(linalg.cho_factor(hess), rhs)
+    except linalg.LinAlgError:
+        scale = max(float(np.max(np.abs(np.diag(hess)))), 1e-300)
+        for k in range(-10, 3):
+            try:
+                ridge = hess + (scale * 10.0 ** k) * np.eye(len(hess))
+                return linalg.cho_solve(linalg.cho_factor(ridge), rhs)
+            except linalg.LinAlgError:
+                continue
+    raise _NotConverged("The Newton system of the MRP model is not positive definite.")
+
+
+def _binomial_newton(y, n, offset, M, pen, v, *, max_iter: int = 200) -> np.ndarray:
     """Minimise −2 log p(y | η) + Σ pen_j v_j², η = offset + M v, by Newton with step halving.
 
     The penalised IRLS of Bates et al. (2015, sec. 5.2); ``pen`` is 1 for spherical random
     effects and 0 for fixed effects, so it serves both the conditional modes (M = ZΛ) and the
-    joint start (M = [ZΛ, X]).
+    joint start (M = [ZΛ, X]). Converged when the Newton step is negligible, or when no step
+    along the Newton direction lowers the objective and the Newton decrement (the predicted
+    decrease) is at the rounding floor of the objective. Raises :class:`_NotConverged` otherwise.
     """
     def objective(v):
         eta = offset + M @ v
@@ -456,7 +514,10 @@ def _binomial_newton(y, n, offset, M, pen, v, *, max_iter: int = 100) -> np.ndar
         p = expit(eta)
         grad = M.T @ (y - n * p) - pen * v          # −½ the objective's gradient
         hess = _crossprod(M, n * p * (1.0 - p)) + np.diag(pen)
-        step = linalg.cho_solve(linalg.cho_factor(hess), grad)
+        step = _solve_pd(hess, grad)
+        decrement = float(grad @ step)             # ½ the predicted decrease of f
+        if np.max(np.abs(step)) < 1e-11:
+            return v
         t = 1.0
         while True:
             f_new, eta_new = objective(v + t * step)
@@ -464,12 +525,14 @@ def _binomial_newton(y, n, offset, M, pen, v, *, max_iter: int = 100) -> np.ndar
             if f_new <= f + 1e-12 * (1.0 + abs(f)) or t < 1e-10:
                 break
             t /= 2.0
+        if t < 1e-10:  # no decrease along the Newton direction: at the rounding floor?
+            if decrement <= 1e-8 * (1.0 + abs(f)):
+                return v
+            break
         v, f, eta = v + t * step, f_new, eta_new
-        if np.max(np.abs(t * step)) < 1e-11:
-            return v
-    raise ValueError("The penalised IRLS of the MRP model did not converge (the fixed effects "
-                     "may not be identified, e.g. perfect separation of the outcome by a "
-                     "numeric covariate).")
+    raise _NotConverged("The penalised IRLS of the MRP model did not converge (the fixed "
+                        "effects may not be identified, e.g. perfect separation of the outcome "
+                        "by a numeric covariate).")
 
 
 class _Laplace:
@@ -486,6 +549,7 @@ class _Laplace:
         self.const = -2.0 * (gammaln(cells.trials + 1) - gammaln(cells.total + 1)
                              - gammaln(cells.trials - cells.total + 1)).sum()
         self.n_terms = int(cells.term_of.max()) + 1
+        self.failures = 0
 
     def __call__(self, par: np.ndarray, *, gradient: bool = True):
         c = self.c
@@ -494,7 +558,13 @@ class _Laplace:
         A = c.Z @ sp.diags(lam)
         offset = c.X @ beta
         q = A.shape[1]
-        u = _binomial_newton(c.total, c.trials, offset, A, np.ones(q), self.u)
+        try:
+            u = _binomial_newton(c.total, c.trials, offset, A, np.ones(q), self.u)
+        except _NotConverged:
+            # an extreme trial point of the optimiser: tell it to step back (the last good
+            # modes stay the next start)
+            self.failures += 1
+            return (np.inf, np.zeros_like(par)) if gradient else np.inf
         self.u = u
         eta = offset + A @ u
         p = expit(eta)
@@ -533,19 +603,85 @@ class _Laplace:
 
 
 def _fit_glmm(cells: _Cells):
+    """Laplace ML fit of the binomial GLMM, with glmer's kind of fallbacks.
+
+    1. Start values: the joint penalised fit of (u, β) at θ = 1 (glmer's nAGQ = 0 step at its
+       start θ); where that fit fails (quasi-separation), β = (logit of the overall share, 0, ...)
+       and u = 0.
+    2. L-BFGS-B with the exact gradient (:func:`_minimise_even`).
+    3. If it does not converge, or trial points on its way had no conditional modes: a
+       derivative-free search (Powell's method, in the spirit of glmer's bobyqa/Nelder-Mead
+       fallbacks) from the best point found, then L-BFGS-B again from there; the better
+       optimum is kept. ``optimizer`` says which path gave the estimates.
+    """
     n_terms = int(cells.term_of.max()) + 1
     q, k = cells.Z.shape[1], cells.X.shape[1]
-    # start: the joint penalised fit of (u, β) at θ = 1 (glmer's nAGQ = 0 step, at its start θ)
     MX = sp.hstack([cells.Z, sp.csr_matrix(cells.X)]).tocsr()
     pen = np.concatenate([np.ones(q), np.zeros(k)])
-    start = _binomial_newton(cells.total, cells.trials, np.zeros(cells.n), MX, pen,
-                             np.zeros(q + k))
+    try:
+        start = _binomial_newton(cells.total, cells.trials, np.zeros(cells.n), MX, pen,
+                                 np.zeros(q + k))
+    except _NotConverged:
+        share = np.clip(cells.total.sum() / cells.trials.sum(), 1e-6, 1 - 1e-6)
+        start = np.zeros(q + k)
+        start[q] = np.log(share) - np.log1p(-share)
     laplace = _Laplace(cells, start[:q])
-    par, dev, converged = _minimise_even(laplace, np.concatenate([np.ones(n_terms), start[q:]]),
-                                         n_terms, jac=True)
+    x0 = np.concatenate([np.ones(n_terms), start[q:]])
+    par, dev, converged = _minimise_even(laplace, x0, n_terms, jac=True)
+    optimizer = "L-BFGS-B"
+    if not converged or laplace.failures or not np.isfinite(dev):
+        best = par if np.isfinite(dev) else x0
+        res = optimize.minimize(lambda z: laplace(z, gradient=False), best, method="Powell",
+                                options={"maxiter": 20_000, "xtol": 1e-8, "ftol": 1e-12})
+        par2, dev2, converged2 = _minimise_even(laplace, res.x, n_terms, jac=True)
+        if np.isfinite(dev2) and (not np.isfinite(dev) or dev2 <= dev):
+            par, dev, converged = par2, dev2, converged2
+            optimizer = "Powell, then L-BFGS-B"
+    if not np.isfinite(dev):
+        raise ValueError("The MRP model could not be fitted: the penalised IRLS found no "
+                         "conditional modes (the outcome may be perfectly separated by a "
+                         "covariate, e.g. all 0 or all 1 within a numeric covariate's range). "
+                         "Leave out the covariate that separates it.")
     laplace(par, gradient=False)  # leaves the conditional modes at the estimates
     theta, beta = par[:n_terms], par[n_terms:]
-    return theta, beta, laplace.u, -dev / 2.0, laplace.precision(par), converged
+    return theta, beta, laplace.u, -dev / 2.0, laplace.precision(par), converged, optimizer
+
+
+def _identified(design: _Design, cells: _Cells) -> None:
+    """Refuse numeric covariates whose effects the complete survey rows cannot identify (a
+    constant column, or one collinear with others): the fixed-effect part of the model would
+    be singular (numpy's "leading minor not positive definite" deep inside the fit)."""
+    X = cells.X
+    if np.linalg.matrix_rank(X) == X.shape[1]:
+        return
+    bad, rank = [], 1
+    for j in range(1, X.shape[1]):
+        r = np.linalg.matrix_rank(X[:, : j + 1])
+        if r == rank:
+            bad.append(design.slopes[j - 1])
+        rank = r
+    raise ValueError(f"The numeric covariate(s) {bad} are constant, or collinear with the "
+                     f"intercept and the other numeric covariates, in the {cells.n_obs} complete "
+                     "survey rows (e.g. an area-level covariate in a survey of very few areas), "
+                     "so their effects cannot be estimated: leave them out of `covariates`, or "
+                     "use a larger survey.")
+
+
+def _upper_cholesky(prec: np.ndarray) -> np.ndarray:
+    """Upper Cholesky factor of the posterior precision; a ridge of at most 1e-8 of its
+    largest diagonal absorbs rounding, beyond that the posterior is degenerate: an error."""
+    try:
+        return linalg.cholesky(prec)
+    except linalg.LinAlgError:
+        scale = float(np.max(np.abs(np.diag(prec))))
+        for k in (-14, -12, -10, -8):
+            try:
+                return linalg.cholesky(prec + scale * 10.0 ** k * np.eye(len(prec)))
+            except linalg.LinAlgError:
+                continue
+    raise ValueError("The approximate posterior of the MRP model's effects is degenerate (its "
+                     "precision matrix is singular), so no intervals can be drawn: the survey "
+                     "is too small for the model. Use fewer covariates.")
 
 
 def _minimise_even(fun, x0: np.ndarray, n_terms: int, *, jac):
@@ -575,7 +711,7 @@ def _minimise_even(fun, x0: np.ndarray, n_terms: int, *, jac):
             x, f = x2, f2
     # converged: gradient small relative to the deviance
     grad = fun(x)[1] if jac is True else optimize.approx_fprime(x, fun, 1e-7)
-    return x, f, bool(np.max(np.abs(grad)) < 1e-4 * (1.0 + abs(f)))
+    return x, f, bool(np.isfinite(f) and np.max(np.abs(grad)) < 1e-4 * (1.0 + abs(f)))
 
 
 # -- the linear mixed model by maximum likelihood ------------------------------------------------

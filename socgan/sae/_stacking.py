@@ -32,6 +32,14 @@ information on the outcome, only on the covariates, so a sample of them is enoug
 model, and training cost does not grow with the size of the census; every census row is then
 imputed by the fitted model.
 
+A million census rows hold only a few ten thousand distinct rows (cells: the area and the
+covariates, missing values included), and GAIN's prediction for a row depends only on its values
+and mask. The census is therefore encoded once as its cells, training rows are looked up in them,
+and for a binary outcome a cell with every covariate observed gets its number of imputed 1s as
+one Binomial(N_c, p_c) draw, the sum of its rows' Bernoulli draws; rows with a missing covariate
+are drawn row by row (covariates, then the outcome). Same model, same distribution of the
+imputations, a fraction of the work.
+
 Variance for a census that is the population (Vink & van Buuren 2014)
 -------------------------------------------------------------------
 The target is the finite-population mean of area a, Ȳ_a = (1/N_a) Σ_{i in a} y_i, over the
@@ -113,14 +121,64 @@ def _area_means(values: np.ndarray, codes: np.ndarray, n_areas: int) -> np.ndarr
         codes, minlength=n_areas)
 
 
+def _calibrated(q: np.ndarray, calibration) -> np.ndarray:
+    """Each imputation's area means (rows of ``q``) shifted to the known totals; a binary
+    outcome imputed on the continuous scale (Amelia-style) is first kept within [0, 1]."""
+    if calibration is None:
+        return q
+    if calibration.binary:
+        q = np.clip(q, 0.0, 1.0)
+    return calibration.area_means(q.T).T
+
+
 def _census_sample(value, n_survey: int) -> int:
     return n_survey if value is None else as_count(value, "census_sample")
 
 
+def _census_cells(census: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of the census (area and covariates, missing values included): the
+    first census row of each cell, each census row's cell and the cells' counts. GAIN's
+    prediction for a row depends only on its values and mask, so a million census rows are
+    handled as their few ten thousand cells."""
+    keys = {}
+    for name in census.columns:
+        v = census[name]
+        keys[name] = (v.cat.codes.to_numpy() if isinstance(v.dtype, pd.CategoricalDtype)
+                      else v.to_numpy(dtype=float, na_value=np.nan))
+    cell_of_row = pd.DataFrame(keys).groupby(list(keys), sort=False, dropna=False).ngroup() \
+        .to_numpy()
+    first = np.full(cell_of_row.max() + 1, -1, dtype=np.int64)
+    first[cell_of_row[::-1]] = np.arange(len(cell_of_row))[::-1]
+    return first, cell_of_row, np.bincount(cell_of_row).astype(float)
+
+
+@torch.no_grad()
+def _outcome_probability(model, x: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
+    """P(outcome = 1) for the rows of ``x`` as ``draw_imputations`` computes it (the generator
+    with zero noise in the missing cells), in batches."""
+    out = []
+    for s in range(0, len(x), 65_536):
+        xb = torch.from_numpy(x[s:s + 65_536]).to(model.device)
+        mb = torch.from_numpy(mask[s:s + 65_536]).to(model.device)
+        out.append(torch.sigmoid(model.generate(xb, mb, torch.zeros_like(xb))[:, start]).cpu())
+    return torch.cat(out).numpy().astype(float)
+
+
 def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                     covariates: list[str], binary: bool, m: int, conf_level: float,
-                    seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
-    """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring)."""
+                    seed: int | None, progress: bool, options: dict,
+                    calibration=None) -> pd.DataFrame:
+    """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring).
+    With ``calibration`` (known totals) each imputation's area means are shifted to them.
+
+    The census is encoded as its distinct rows (cells) with counts. Training rows are census
+    rows sampled as before, looked up in their cells. For a binary outcome, a cell whose
+    covariates are all observed has one predicted probability p_c, and its number of imputed
+    1s is drawn as Binomial(N_c, p_c), which is the sum of its rows' Bernoulli draws; census
+    rows with a missing covariate are drawn row by row (covariates first, then the outcome, as
+    :func:`socgan.imputation._gain.draw_imputations` does). A numeric outcome is drawn row by
+    row for every census row.
+    """
     opts = {**GAIN_OPTIONS, **options}
     settings = gain_settings(**{k: opts[k] for k in ("epochs", "max_steps", "batch_size",
                                                      "hint_rate", "alpha", "hidden",
@@ -128,13 +186,23 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     device = _resolve_device(opts["device"])
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
-    stacked = _stack(survey, census, outcome)
-    enc = Encoder.fit(stacked)
-    x, mask = enc.transform(stacked)
-    del stacked
+    # the encoder is fitted on the whole stacked table (levels, means and SDs as before) and
+    # applied to the census cells and the survey rows only
+    enc = Encoder.fit(_stack(survey, census, outcome))
+    first, cell_of_row, counts = _census_cells(census)
+    x, mask = enc.transform(_stack(survey, census.iloc[first], outcome))
+    n_cells = len(first)
+    # row of the (cells, survey) table for each row of the stacked (census, survey) table
+    lookup = np.concatenate([cell_of_row, n_cells + np.arange(n_s)])
     codes = census[area].cat.codes.to_numpy()
     n_areas = len(census[area].cat.categories)
+    cell_area = codes[first]
     col = enc.columns[0]  # the outcome
+    complete = (mask[:n_cells, 1:].all(axis=1) if binary and col.kind == "binary"
+                else np.zeros(n_cells, dtype=bool))
+    full, part = np.flatnonzero(complete), np.flatnonzero(~complete)
+    # census rows drawn one by one: those of the cells with a missing covariate
+    rows_part = np.flatnonzero(~complete[cell_of_row])
     q = np.empty((m, n_areas))
     n_train = n_s + min(census_sample, n_c)
     threads = torch.get_num_threads()
@@ -145,31 +213,42 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
             for ell, child in enumerate(np.random.SeedSequence(seed).spawn(m)):
                 rng = np.random.default_rng(child)
                 rows, oob = _training_rows(rng, n_c, n_s, census_sample)
+                rows = lookup[rows]
                 with seeded_torch(child, device) as gen:
                     model, _ = train_model(x[rows], mask[rows], enc, settings, gen,
                                            tick=bar.update, device=device)
                     model.eval()
                     # donors for numeric columns: out-of-bag survey rows and census rows
                     # (never in the outcome's case: the census has no outcome)
-                    held_out = np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
-                                                               replace=False)])
+                    held_out = lookup[np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
+                                                                      replace=False)])]
                     resid = donor_residuals(model, x, mask, held_out, rows)
-                    draws = draw_imputations(model, enc, x[:n_c], mask[:n_c], resid, rng)
-                y = draws[0].astype(float)
-                if col.is_numeric:
-                    y = np.clip(y * col.scale + col.mean, col.low, col.high)
-                elif binary:
-                    y = np.asarray(col.levels, dtype=float)[y.astype(int)]
-                q[ell] = _area_means(y, codes, n_areas)
+                    total = np.zeros(n_areas)
+                    if full.size:
+                        p = _outcome_probability(model, x[full], mask[full], col.start)
+                        ones = rng.binomial(counts[full].astype(np.int64), p)
+                        total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
+                    if rows_part.size:
+                        cells = cell_of_row[rows_part]
+                        draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
+                        y = draws[0].astype(float)
+                        if col.is_numeric:
+                            y = np.clip(y * col.scale + col.mean, col.low, col.high)
+                        elif binary:
+                            y = np.asarray(col.levels, dtype=float)[y.astype(int)]
+                        total += np.bincount(codes[rows_part], weights=y, minlength=n_areas)
+                q[ell] = total / np.bincount(codes, minlength=n_areas)
     finally:
         torch.set_num_threads(threads)
-    return population_pool(q, conf_level)
+    return population_pool(_calibrated(q, calibration), conf_level)
 
 
 def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                       covariates: list[str], binary: bool, m: int, conf_level: float,
-                      seed: int | None, progress: bool, options: dict) -> pd.DataFrame:
-    """Area means of the outcome by stacking and EMB multiple overimputation (module docstring)."""
+                      seed: int | None, progress: bool, options: dict,
+                      calibration=None) -> pd.DataFrame:
+    """Area means of the outcome by stacking and EMB multiple overimputation (module docstring).
+    With ``calibration`` (known totals) each imputation's area means are shifted to them."""
     opts = {**AMELIA_OPTIONS, **options}
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
@@ -200,4 +279,4 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
         z = _draw(design.z[:n_c], fit, rng)
         y = z[:, k] * design.scale[k] + design.center[k]
         q[ell] = _area_means(y, codes, n_areas)
-    return population_pool(q, conf_level)
+    return population_pool(_calibrated(q, calibration), conf_level)

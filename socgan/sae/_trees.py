@@ -123,7 +123,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.special import ndtr
+from scipy.special import expit, log_ndtr, ndtr
 
 from .._checks import as_count
 
@@ -214,7 +214,8 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                     progress: bool = False, n_trees: int = TREE_OPTIONS["n_trees"],
                     n_burnin: int = TREE_OPTIONS["n_burnin"],
                     n_draws: int = TREE_OPTIONS["n_draws"], n_gfr: int = TREE_OPTIONS["n_gfr"],
-                    n_threads: int = TREE_OPTIONS["n_threads"]) -> pd.DataFrame:
+                    n_threads: int = TREE_OPTIONS["n_threads"],
+                    calibration=None) -> pd.DataFrame:
     """Area means by BART poststratification (BARP); see the module docstring.
 
     Parameters
@@ -238,6 +239,10 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
         Show a progress bar (the MCMC runs in C++ as one step; then the census cells).
     n_trees, n_burnin, n_draws, n_gfr, n_threads
         Sampler settings; defaults in :data:`TREE_OPTIONS`, justified in the module docstring.
+    calibration
+        Known totals (:class:`socgan.sae._calibrate.Calibration`) or ``None``: each posterior
+        draw's cell predictions are shifted (logit shift) to match them. The predictions of all
+        cells are then held at once (cells × draws, single precision).
 
     Returns
     -------
@@ -299,17 +304,27 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
             bar.update(1)
             bar.set_description("bart: poststratify census cells")
         sums = np.zeros((len(areas), n_draws))
+        # with known totals every cell's prediction is kept (the shift of a draw needs them all)
+        kept = None if calibration is None else np.empty((len(cells), n_draws), np.float32)
         for start in range(0, len(cells), _CHUNK):
             stop = min(start + _CHUNK, len(cells))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", module=r"stochtree")
                 pred = model.predict(cells.iloc[start:stop], terms="y_hat", scale="linear")
             pred = np.asarray(pred, dtype=float).reshape(stop - start, n_draws)
-            if binary:  # P(y = 1 | x) = Phi(f(x)); scipy's ufunc, much faster than norm.cdf
-                pred = ndtr(pred)
-            sums += weights[:, start:stop] @ pred
+            if kept is not None:
+                # the logit of P(y = 1) = Phi(f) (log_ndtr keeps the tails finite)
+                kept[start:stop] = (log_ndtr(pred) - log_ndtr(-pred)) if binary else pred
+            else:
+                if binary:  # P(y = 1 | x) = Phi(f(x)); scipy's ufunc, much faster than norm.cdf
+                    pred = ndtr(pred)
+                sums += weights[:, start:stop] @ pred
             if bar is not None:
                 bar.update(1)
+        if kept is not None:
+            eta = calibration.cell_shift(kept.astype(float), cell_area,
+                                         counts)
+            sums = weights @ (expit(eta) if binary else eta)
     finally:
         if bar is not None:
             bar.close()

@@ -233,3 +233,36 @@ test_that("labelled covariates are used as haven::as_factor() makes them (issue 
                             area = "district", method = "mrp"),
                "Column `sex` has value labels for some of its values only.*haven::zap_labels")
 })
+
+test_that("sae_estimate(known_totals =) calibrates to a national or a regional total", {
+  skip_if_no_socgan()
+  sim <- sae_sim()
+  votes <- merge(sim$truth, unique(sim$census[c("state", "region")]))
+  national <- sum(votes$turnout * votes$n_census)
+  est <- sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state",
+                      covariates = c("age", "educ", "sex"), method = "amelia", m = 2,
+                      seed = 1, known_totals = national)
+  expect_equal(sum(est$estimate * est$n_census), national, tolerance = 1e-9)
+  expect_identical(attr(est, "known_totals"), national)
+  # by region, a column that is not among the covariates
+  totals <- aggregate(cbind(total = turnout * n_census) ~ region, data = votes, FUN = sum)
+  est <- sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state",
+                      covariates = c("age", "educ", "sex"), method = "amelia", m = 2,
+                      seed = 1, known_totals = totals)
+  got <- merge(est, unique(sim$census[c("state", "region")]), by.x = "area", by.y = "state")
+  got <- aggregate(cbind(total = estimate * n_census) ~ region, data = got, FUN = sum)
+  expect_equal(got$total[order(got$region)], totals$total[order(totals$region)],
+               tolerance = 1e-9)
+})
+
+test_that("sae_estimate() checks known_totals in R", {
+  sim <- list(census = data.frame(state = "a", region = "x"))
+  expect_error(check_known_totals(c(1, 2), sim$census), "one finite number")
+  expect_error(check_known_totals(NA_real_, sim$census), "one finite number")
+  expect_error(check_known_totals(data.frame(region = "x"), sim$census), "two columns")
+  expect_error(check_known_totals(data.frame(division = "x", total = 1), sim$census),
+               "not a column of `census`")
+  expect_error(check_known_totals(data.frame(region = "x", total = "1"), sim$census),
+               "must be numbers")
+  expect_identical(check_known_totals(5L, sim$census), 5)
+})

@@ -1,0 +1,129 @@
+"""Known totals: the logit shift (Ghitza & Gelman 2013) and its use by every method."""
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+import socgan
+from socgan.sae._calibrate import additive_shift, logit_shift
+
+HAS_STOCHTREE = importlib.util.find_spec("stochtree") is not None
+
+
+def test_logit_shift_recovers_a_known_shift():
+    rng = np.random.default_rng(0)
+    eta = rng.normal(0, 2, size=(300, 7))
+    eta[:5, 0] = np.inf      # certain units: counted whatever the shift
+    eta[5:9, 1] = -np.inf
+    w = rng.integers(1, 50, size=300).astype(float)
+    true = np.array([-3.0, -0.7, 0.0, 0.2, 1.5, 4.0, 8.0])
+    total = (w[:, None] * expit(eta + true)).sum(0)
+    delta = logit_shift(eta, w, total)
+    np.testing.assert_allclose(delta, true, atol=1e-9)
+    np.testing.assert_allclose((w[:, None] * expit(eta + delta)).sum(0), total, rtol=1e-12)
+
+
+def test_logit_shift_refuses_an_unreachable_total():
+    eta = np.array([[0.0], [1.0], [np.inf]])
+    w = np.array([10.0, 10.0, 5.0])
+    with pytest.raises(ValueError, match="cannot be reached"):
+        logit_shift(eta, w, 5.0)       # the certain unit alone gives 5
+    with pytest.raises(ValueError, match="cannot be reached"):
+        logit_shift(eta, w, 25.0)
+
+
+def test_additive_shift():
+    y = np.array([[1.0, 2.0], [3.0, 5.0]])
+    w = np.array([1.0, 3.0])
+    d = additive_shift(y, w, 20.0)
+    np.testing.assert_allclose(w @ (y + d), [20.0, 20.0])
+
+
+@pytest.fixture(scope="module")
+def world():
+    sim = socgan.datasets.turnout(n_census=20_000, n_survey=2_000, seed=1)
+    truth = sim["truth"]
+    region = sim["census"].groupby("state", observed=True)["region"].first()
+    votes = truth["turnout"] * truth["n_census"]
+    by_region = votes.groupby(truth["state"].map(region).to_numpy()).sum().rename_axis("region")
+    return sim, float(votes.sum()), by_region, region
+
+
+def _group_totals(est, region):
+    votes = est["estimate"] * est["n_census"]
+    return votes.groupby(est["area"].map(region).astype(str).to_numpy()).sum()
+
+
+METHODS = [("mrp", {"n_draws": 200}), ("amelia", {}),
+           ("gain", {"epochs": 2, "max_steps": 60})]
+if HAS_STOCHTREE:
+    METHODS.append(("bart", {"n_burnin": 20, "n_draws": 60}))
+
+
+@pytest.mark.parametrize("method,options", METHODS, ids=[m for m, _ in METHODS])
+def test_calibrated_totals_equal_known_totals(world, method, options):
+    sim, total, by_region, region = world
+    kw = dict(outcome="voted", area="state", method=method, m=2, seed=1, progress=False,
+              options=options)
+    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw)
+    whole = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=total, **kw)
+    assert (whole["estimate"] * whole["n_census"]).sum() == pytest.approx(total, rel=1e-9)
+    # the survey overstates turnout (voters answer more often): calibration lowers it
+    assert (plain["estimate"] * plain["n_census"]).sum() > total
+    assert whole.attrs["known_totals"]["by"] is None
+    regional = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=by_region, **kw)
+    got = _group_totals(regional, region)
+    np.testing.assert_allclose(got.sort_index().to_numpy(),
+                               by_region.rename(index=str).sort_index().to_numpy(), rtol=1e-9)
+    assert (regional["conf_high"] - regional["conf_low"]).gt(0).all()
+    assert regional.attrs["known_totals"]["by"] == "region"
+
+
+def test_known_totals_as_a_frame_and_for_some_groups(world):
+    sim, _, by_region, region = world
+    frame = by_region.iloc[:2].reset_index(name="total")    # two regions only
+    kw = dict(outcome="voted", area="state", method="mrp", seed=1, progress=False,
+              options={"n_draws": 100})
+    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw)
+    est = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=frame, **kw)
+    got = _group_totals(est, region)
+    for label, total in zip(frame["region"], frame["total"]):
+        assert got[str(label)] == pytest.approx(total, rel=1e-9)
+    untouched = ~est["area"].map(region).isin(frame["region"]).to_numpy()
+    np.testing.assert_allclose(est["estimate"].to_numpy()[untouched],
+                               plain["estimate"].to_numpy()[untouched])
+
+
+def test_one_total_per_area_gives_the_totals(world):
+    sim, _, _, _ = world
+    truth = sim["truth"]
+    totals = pd.Series((truth["turnout"] * truth["n_census"]).to_numpy(),
+                       index=truth["state"].astype(str).to_numpy()).rename_axis("state")
+    est = socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state",
+                              method="mrp", seed=1, progress=False, options={"n_draws": 50},
+                              known_totals=totals)
+    np.testing.assert_allclose(est["estimate"], truth["turnout"], rtol=1e-9)
+    np.testing.assert_allclose(est["conf_high"] - est["conf_low"], 0.0, atol=1e-9)
+
+
+def test_known_totals_errors(world):
+    sim, total, by_region, _ = world
+    kw = dict(outcome="voted", area="state", method="mrp", progress=False)
+    s, c = sim["survey"], sim["census"]
+    with pytest.raises(ValueError, match="strictly between 0"):
+        socgan.sae.estimate(s, c, known_totals=float(len(c)), **kw)
+    with pytest.raises(ValueError, match="index named"):
+        socgan.sae.estimate(s, c, known_totals=by_region.rename_axis(None), **kw)
+    with pytest.raises(ValueError, match="not a column of `census`"):
+        socgan.sae.estimate(s, c, known_totals=by_region.rename_axis("division"), **kw)
+    with pytest.raises(ValueError, match="no census row"):
+        socgan.sae.estimate(s, c, known_totals=pd.Series([10.0], index=pd.Index(
+            ["Atlantis"], name="region")), **kw)
+    with pytest.raises(ValueError, match="several values within area"):
+        socgan.sae.estimate(s, c, known_totals=pd.Series([10.0], index=pd.Index(
+            ["white"], name="race")), **kw)
+    with pytest.raises(TypeError, match="known_totals"):
+        socgan.sae.estimate(s, c, known_totals="13172", **kw)
