@@ -27,11 +27,12 @@ from tqdm.auto import tqdm
 
 from .._checks import as_count, as_seed, check_frame
 from ._encoding import ColumnSpec, Encoder
-from ._fit import FittedGain, draw_gain, fit_gain
+from . import _impute
+from ._fit import FittedGain, draw_gain
 from ._gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
 from ._imputations import Imputations
 from ._impute import (_LOSS_COLUMNS, _check_backend, _check_completion, _check_n_jobs,
-                      _check_size, _complete, _concurrent_models, _resolve_device, gain_settings)
+                      _check_size, _complete, _concurrent_models, _resolve_device)
 
 FORMAT = "socgan.GainImputer"
 FORMAT_VERSION = 1
@@ -191,7 +192,9 @@ class GainImputer:
         """Every setting checked and cast (R's ``5`` arrives as ``5.0``)."""
         m = as_count(self.m, "m", minimum=1)
         seed = as_seed(self.seed)
-        settings = gain_settings(epochs=self.epochs, max_steps=self.max_steps,
+        # fit_gain and gain_settings are looked up in _impute, where socgan.impute has always
+        # found them, so that patches there (tests, bench/mar_mechanism.py) still apply.
+        settings = _impute.gain_settings(epochs=self.epochs, max_steps=self.max_steps,
                                  batch_size=self.batch_size, hint_rate=self.hint_rate,
                                  alpha=self.alpha, hidden=self.hidden,
                                  learning_rate=self.learning_rate,
@@ -235,7 +238,7 @@ class GainImputer:
             with _one_thread(), tqdm(total=training_steps(len(trainable), settings),
                                      disable=not self.progress, desc="GAIN imputation",
                                      unit="step") as bar:
-                fitted = fit_gain(*common[:5], list(children), bootstrap=common[5],
+                fitted = _impute.fit_gain(*common[:5], list(children), bootstrap=common[5],
                                   device=device, tick=bar.update)
         else:
             fitted = _fit_parallel(children, common, n_jobs, backend, self.progress)
@@ -533,7 +536,7 @@ def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
 def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bootstrap, device):
     """``fit_gain`` for a group of models in a joblib worker, on one torch thread."""
     torch.set_num_threads(1)
-    return indices, fit_gain(x, mask, enc, trainable, settings, list(children),
+    return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
                              bootstrap=bootstrap, device=device)
 
 
