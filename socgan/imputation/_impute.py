@@ -137,7 +137,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
                           backend=backend, device=device)
     check_frame(data)
     if data.isna().to_numpy().any():
-        return imputer.fit_impute(data)
+        return imputer._fit_impute(data)
 
     # Nothing to impute: the settings and columns are still checked, nothing is trained.
     m, seed, settings, _, _, device = imputer._settings()
@@ -370,7 +370,7 @@ def _size(n_bytes: float) -> str:
 
 
 def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch.device,
-                concurrent: int) -> None:
+                concurrent: int, stacklevel: int = 3) -> None:
     """Refuse, before training, data whose networks would not fit in memory; warn when the
     default width is capped. Many features usually come from identifiers or free-text columns
     (one feature per distinct value), so the message names the widest columns."""
@@ -382,7 +382,7 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
             f"The data have {enc.n_features} encoded features (one per number, one per level of "
             f"each categorical{'; widest: ' + shown if shown else ''}); the networks' hidden "
             f"width is capped at {settings.max_hidden} instead of 2 × {enc.n_features}. Pass "
-            "`hidden=` to choose it.", UserWarning, stacklevel=3)
+            "`hidden=` to choose it.", UserWarning, stacklevel=stacklevel)
     need = concurrent * memory_estimate(enc, n_rows, hidden)
     have = _memory_available(device)
     if have is not None and need > 0.8 * have:

@@ -206,8 +206,9 @@ class GainImputer:
         backend = _check_backend(self.backend, n_jobs)
         return m, seed, settings, n_jobs, backend, _resolve_device(self.device)
 
-    def _fit(self, data: pd.DataFrame):
-        """Fit, keeping the encoded training data for ``fit_impute``."""
+    def _fit(self, data: pd.DataFrame, stacklevel: int):
+        """Fit, keeping the encoded training data for ``fit_impute``; warnings point
+        ``stacklevel`` frames up (at the user's call)."""
         check_frame(data)
         m, seed, settings, n_jobs, backend, device = self._settings()
         original = data.copy(deep=True)
@@ -223,14 +224,15 @@ class GainImputer:
                    "entropy": seeds.entropy, **settings.__dict__, "device": device.type}
         if where.to_numpy().any():
             _check_completion(original, where, enc, positions)
-        _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend))
+        _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend),
+                    stacklevel=stacklevel + 1)
         empty = mask.sum(1) == 0
         if empty.any():
             warnings.warn(
                 f"{int(empty.sum())} row(s) of `data` have every value missing (first at index "
                 f"{original.index[np.flatnonzero(empty)[0]]!r}); they are not used for training "
                 "and are imputed from the model's marginal distribution.", UserWarning,
-                stacklevel=3)
+                stacklevel=stacklevel)
         trainable = np.flatnonzero(~empty)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
@@ -260,13 +262,17 @@ class GainImputer:
     def fit(self, data: pd.DataFrame, y=None) -> "GainImputer":
         """Train the ``m`` imputation models on ``data`` (never modified); returns ``self``.
         ``y`` is ignored (scikit-learn's signature)."""
-        self._fit(data)
+        self._fit(data, stacklevel=3)
         return self
 
     def fit_impute(self, data: pd.DataFrame) -> Imputations:
         """Fit on ``data`` and impute it: identical to ``socgan.impute(data, ...)`` with these
         settings (each model draws with the stream that drew its bootstrap sample)."""
-        original, where, x, mask = self._fit(data)
+        return self._fit_impute(data)
+
+    def _fit_impute(self, data: pd.DataFrame) -> Imputations:
+        # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
+        original, where, x, mask = self._fit(data, stacklevel=4)
         fitted = self.fitted_
         with _one_thread():
             draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
