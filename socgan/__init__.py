@@ -3,6 +3,7 @@
 The public surface:
 
 - :func:`impute` — GAIN multiple imputation (each imputation from its own bootstrap model);
+- :class:`GainImputer` — the same, fitted once: impute new waves, ``transform``, save/load;
 - :class:`Imputations` — its result: ``.datasets``, ``.long()``, ``.fit()``, ``.analyze()``, ``.plot()``;
 - :func:`pool`, :func:`pool_scalar` — Rubin's rules exactly as R's ``mice::pool``;
 - :mod:`datasets` — simulated data that ship with the package;
@@ -13,12 +14,12 @@ The public surface:
 
 import importlib
 
-__all__ = ["impute", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
+__all__ = ["impute", "GainImputer", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
 __version__ = "0.1.0"
 
 # Imported on first use (PEP 562), so that `import socgan` and the command line start without
 # loading torch: Ctrl-C while torch loads then reaches the command's one-line handling.
-_FROM = {"impute": ".imputation", "Imputations": ".imputation", "pool": ".pooling",
+_FROM = {"impute": ".imputation", "GainImputer": ".imputation", "Imputations": ".imputation", "pool": ".pooling",
          "pool_scalar": ".pooling"}
 _SUBPACKAGES = ("datasets", "sae", "synth", "baselines")
 

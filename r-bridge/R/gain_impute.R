@@ -82,6 +82,11 @@
 #'   `NULL` (default) shows it in an interactive R session, but not under
 #'   `Rscript` or while knitr knits; `options(socgan.progress = FALSE)` turns
 #'   it off by default.
+#' @param model `NULL` (default) to fit new models to `data`, or a fitted
+#'   model from [gain_fit()] (or [gain_model_load()]): `data` are then new rows
+#'   of the same columns (a new wave), imputed by the fitted models, one
+#'   imputation per model; `m` defaults to the model's and may not exceed it;
+#'   GAIN settings (`...`) are refused (they belong to `gain_fit()`).
 #' @return A `mids` object (see "The mids"), or a list of `m` data.frames
 #'   with the row names, columns and column types of `data` and the attribute
 #'   `gain` (as `imp$gain`).
@@ -101,26 +106,41 @@
 #' }
 #' @export
 gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"),
-                        progress = NULL) {
+                        progress = NULL, model = NULL) {
   call <- match.call()
   check_data_frame(data)
+  if (!is.null(model)) {
+    check_gain_model(model)
+    if (missing(m)) m <- model$m
+  }
   m <- check_count(m, "m")
   seed <- check_seed(seed)
   output <- match.arg(output)
-  progress <- resolve_progress(progress)
   given <- list(...)
+  if (!is.null(model) && length(given)) {
+    stop("GAIN settings (", paste0("`", names(given), "`", collapse = ", "), ") belong to ",
+         "gain_fit(); with `model`, gain_impute() only draws from the fitted models.",
+         call. = FALSE)
+  }
+  progress <- resolve_progress(progress)
   socgan <- socgan_python()
   options <- check_gain_options(given)
   prepared <- prepare_columns(data, "data", "gain_impute()")
   # everything mice needs is checked before training, not after it
   skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)
 
-  imputations <- do.call(call_python, c(
-    list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
-         progress = progress),
-    options,
-    list(values = c(list(m = m, seed = seed, progress = progress), given))
-  ))
+  imputations <- if (is.null(model)) {
+    do.call(call_python, c(
+      list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
+           progress = progress),
+      options,
+      list(values = c(list(m = m, seed = seed, progress = progress), given))
+    ))
+  } else {
+    call_python(reticulate::py_get_attr(model$python, "impute"),
+                frame_to_python(prepared$python), m = m, seed = seed,
+                values = list(m = m, seed = seed))
+  }
   result <- reticulate::py_to_r(socgan_python("r")$imputations_for_r(imputations))
   completed <- lapply(result$datasets, function(d) restore_columns(decode_frame(d), prepared$r))
   gain <- list(

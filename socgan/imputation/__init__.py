@@ -2,5 +2,6 @@
 
 from ._imputations import Imputations
 from ._impute import impute
+from ._imputer import GainImputer
 
-__all__ = ["impute", "Imputations"]
+__all__ = ["impute", "GainImputer", "Imputations"]

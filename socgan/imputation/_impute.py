@@ -128,74 +128,29 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     >>> len(imp.datasets)
     2
     """
+    from ._imputer import GainImputer
+
+    imputer = GainImputer(m, seed=seed, progress=progress, epochs=epochs, max_steps=max_steps,
+                          batch_size=batch_size, hint_rate=hint_rate, alpha=alpha, hidden=hidden,
+                          learning_rate=learning_rate, weight_decay=weight_decay,
+                          adversarial=adversarial, bootstrap=bootstrap, n_jobs=n_jobs,
+                          backend=backend, device=device)
     check_frame(data)
-    m = as_count(m, "m", minimum=1)
-    seed = as_seed(seed)
-    settings = gain_settings(epochs=epochs, max_steps=max_steps, batch_size=batch_size,
-                             hint_rate=hint_rate, alpha=alpha, hidden=hidden,
-                             learning_rate=learning_rate, weight_decay=weight_decay,
-                             adversarial=adversarial)
-    if not isinstance(bootstrap, (bool, np.bool_)):
-        raise TypeError(f"`bootstrap` must be True or False, got {bootstrap!r}.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
-    n_jobs = _check_n_jobs(n_jobs)
-    backend = _check_backend(backend, n_jobs)
-    device = _resolve_device(device)
+    if data.isna().to_numpy().any():
+        return imputer._fit_impute(data)
 
+    # Nothing to impute: the settings and columns are still checked, nothing is trained.
+    m, seed, settings, _, _, device = imputer._settings()
     original = data.copy(deep=True)
-    where = original.isna()
-    # Complete columns without variation (a survey wave, a one-level factor) carry no
-    # information and need no imputation: they are carried along, outside the networks.
-    positions = [j for j in range(original.shape[1])
-                 if where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1]
-    enc = Encoder.fit(original.iloc[:, positions])
-    x, mask = enc.transform(original.iloc[:, positions])
-    seeds = np.random.SeedSequence(seed)
+    positions = [j for j in range(original.shape[1]) if original.iloc[:, j].nunique() > 1]
+    Encoder.fit(original.iloc[:, positions])
     options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
-               "entropy": seeds.entropy, **settings.__dict__, "device": device.type}
-
-    if not where.to_numpy().any():
-        warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
-                      stacklevel=2)
-        return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
-                           loss_history=pd.DataFrame(columns=_LOSS_COLUMNS),
-                           options=options)
-
-    # Failures that would otherwise come after all the training: a column whose dtype cannot
-    # take its imputed values, and networks too large for the memory.
-    _check_completion(original, where, enc, positions)
-    _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend))
-
-    empty = mask.sum(1) == 0
-    if empty.any():
-        warnings.warn(
-            f"{int(empty.sum())} row(s) of `data` have every value missing (first at index "
-            f"{original.index[np.flatnonzero(empty)[0]]!r}); they are not used for training and "
-            "are imputed from the model's marginal distribution.", UserWarning, stacklevel=2)
-    trainable = np.flatnonzero(~empty)
-
-    children = seeds.spawn(m)
-    common = (x, mask, enc, trainable, settings, bool(bootstrap), device)
-    if n_jobs == 1:
-        # These networks are small: one thread is faster than several; the caller's setting
-        # is restored afterwards.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with tqdm(total=training_steps(len(trainable), settings), disable=not progress,
-                      desc="GAIN imputation", unit="step") as bar:
-                results = _impute_group(children, *common, tick=bar.update)
-        finally:
-            torch.set_num_threads(threads)
-    else:
-        results = _in_parallel(children, common, n_jobs, backend, progress)
-
-    datasets = [_complete(original, where, enc, draws, positions) for draws, _ in results]
-    loss = pd.concat([pd.DataFrame(hist, columns=_LOSS_COLUMNS[1:]).assign(imputation=ell)
-                      for ell, (_, hist) in enumerate(results, start=1)], ignore_index=True)
-    loss = loss[_LOSS_COLUMNS]
-    return Imputations(data=original, datasets=datasets, loss_history=loss, options=options)
+               "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
+               "device": device.type}
+    warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
+                  stacklevel=2)
+    return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
+                       loss_history=pd.DataFrame(columns=_LOSS_COLUMNS), options=options)
 
 
 def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
@@ -415,7 +370,7 @@ def _size(n_bytes: float) -> str:
 
 
 def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch.device,
-                concurrent: int) -> None:
+                concurrent: int, stacklevel: int = 3) -> None:
     """Refuse, before training, data whose networks would not fit in memory; warn when the
     default width is capped. Many features usually come from identifiers or free-text columns
     (one feature per distinct value), so the message names the widest columns."""
@@ -427,7 +382,7 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
             f"The data have {enc.n_features} encoded features (one per number, one per level of "
             f"each categorical{'; widest: ' + shown if shown else ''}); the networks' hidden "
             f"width is capped at {settings.max_hidden} instead of 2 × {enc.n_features}. Pass "
-            "`hidden=` to choose it.", UserWarning, stacklevel=3)
+            "`hidden=` to choose it.", UserWarning, stacklevel=stacklevel)
     need = concurrent * memory_estimate(enc, n_rows, hidden)
     have = _memory_available(device)
     if have is not None and need > 0.8 * have:

@@ -1,0 +1,102 @@
+#' Fit GAIN imputation models once, to impute new data with them
+#'
+#' `gain_fit()` trains the `m` bootstrap imputation models of [gain_impute()]
+#' (Python's `socgan.GainImputer`) on `data` without imputing it; pass the
+#' result as `gain_impute(newdata, model = fit)` to impute new rows of the
+#' same columns (a new wave, a new batch of responses), one imputation per
+#' model, so the imputations stay proper. New data must have the fitted
+#' columns in the same order and types; a level not seen in fitting is an
+#' error naming the column.
+#'
+#' The fitted models live in the Python session: save them with
+#' `gain_model_save(fit, path)` and read them back, in another session, with
+#' `gain_model_load(path)`. The file is a safetensors file (weights, donor
+#' residuals, and a JSON header with the columns, levels, scaling, settings
+#' and a format version); nothing in it is executed when it is loaded, and a
+#' file of an unknown format version is refused.
+#'
+#' @param data A data.frame (as for [gain_impute()]).
+#' @param m Number of models to fit (the most imputations the model gives).
+#' @param seed `NULL` for fresh randomness, or a whole number.
+#' @param ... GAIN settings by name, as in [gain_impute()].
+#' @param progress Show a progress bar while training (as in [gain_impute()]).
+#' @param model A fitted model from `gain_fit()` or `gain_model_load()`.
+#' @param path File to write or read (e.g. `"wave1.safetensors"`).
+#' @return `gain_fit()` and `gain_model_load()`: a model of class
+#'   `gain_model` (a list with `m`, `columns` and the Python imputer as
+#'   `python`); `gain_model_save()`: `path`, invisibly.
+#' @seealso [gain_impute()]
+#' @examples
+#' \dontrun{
+#' d <- mice::nhanes
+#' fit <- gain_fit(d[1:20, ], m = 5, seed = 1, epochs = 20)
+#' imp <- gain_impute(d[21:25, ], model = fit, seed = 2)
+#' gain_model_save(fit, "nhanes.safetensors")
+#' same <- gain_model_load("nhanes.safetensors")
+#' }
+#' @export
+gain_fit <- function(data, m = 5, seed = NULL, ..., progress = NULL) {
+  check_data_frame(data)
+  m <- check_count(m, "m")
+  seed <- check_seed(seed)
+  progress <- resolve_progress(progress)
+  given <- list(...)
+  socgan <- socgan_python()
+  options <- check_gain_options(given)
+  prepared <- prepare_columns(data, "data", "gain_fit()")
+  values <- c(list(m = m, seed = seed, progress = progress), given)
+  imputer <- do.call(call_python, c(
+    list(reticulate::py_get_attr(socgan, "GainImputer"), m = m, seed = seed,
+         progress = progress),
+    options, list(values = values)))
+  call_python(reticulate::py_get_attr(imputer, "fit"), frame_to_python(prepared$python),
+              values = values)
+  gain_model(imputer)
+}
+
+#' @rdname gain_fit
+#' @export
+gain_model_save <- function(model, path) {
+  check_gain_model(model)
+  path <- check_string(path, "path")
+  call_python(reticulate::py_get_attr(model$python, "save"), path.expand(path),
+              values = list(path = path))
+  invisible(path)
+}
+
+#' @rdname gain_fit
+#' @export
+gain_model_load <- function(path) {
+  path <- check_string(path, "path")
+  socgan <- socgan_python()
+  imputer <- call_python(reticulate::py_get_attr(socgan$GainImputer, "load"),
+                         path.expand(path), values = list(path = path))
+  gain_model(imputer)
+}
+
+gain_model <- function(imputer) {
+  columns <- reticulate::py_to_r(reticulate::py_get_attr(imputer, "feature_names_in_"))
+  structure(list(m = as.integer(reticulate::py_to_r(reticulate::py_get_attr(imputer, "m_"))),
+                 columns = as.character(unlist(columns)), python = imputer),
+            class = "gain_model")
+}
+
+check_gain_model <- function(model) {
+  if (!inherits(model, "gain_model")) {
+    stop("`model` must be a fitted model from gain_fit() or gain_model_load(), not ",
+         class(model)[1L], ".", call. = FALSE)
+  }
+  if (reticulate::py_is_null_xptr(model$python)) {
+    stop("`model` belongs to an R session that has ended (its Python objects are gone); ",
+         "save models with gain_model_save() and read them with gain_model_load().",
+         call. = FALSE)
+  }
+  invisible(model)
+}
+
+#' @export
+print.gain_model <- function(x, ...) {
+  cat(sprintf("<GAIN imputation model: %d fitted models; columns: %s>\n", x$m,
+              paste(x$columns, collapse = ", ")))
+  invisible(x)
+}

@@ -1,0 +1,53 @@
+# gain_fit(): fit once, impute new rows with gain_impute(model = ), save and load by path.
+
+wave_data <- function(n = 60, seed = 5) {
+  set.seed(seed)
+  d <- data.frame(
+    y = rnorm(n, 10),
+    age = sample(18:80, n, replace = TRUE),
+    region = factor(sample(c("north", "south", "east"), n, TRUE)),
+    stringsAsFactors = FALSE
+  )
+  for (v in names(d)) d[sample(n, 8), v] <- NA
+  d
+}
+
+test_that("a fitted model imputes new rows, and a saved one imputes exactly as it", {
+  skip_if_no_socgan()
+  d <- wave_data()
+  fit <- gain_fit(d[1:40, ], m = 3, seed = 1, epochs = 2, progress = FALSE)
+  expect_s3_class(fit, "gain_model")
+  expect_identical(fit$m, 3L)
+  new <- d[41:60, ]
+  imp <- gain_impute(new, model = fit, seed = 2, output = "list", progress = FALSE)
+  expect_length(imp, 3L)
+  for (x in imp) {
+    expect_false(anyNA(x))
+    expect_identical(x[!is.na(new)], new[!is.na(new)])
+    expect_identical(lapply(x, class), lapply(new, class))
+  }
+  expect_identical(gain_impute(new, model = fit, seed = 2, output = "list"), imp)
+  expect_s3_class(gain_impute(new, model = fit, m = 2, seed = 2), "mids")
+
+  path <- tempfile(fileext = ".safetensors")
+  on.exit(unlink(path))
+  expect_identical(gain_model_save(fit, path), path)
+  loaded <- gain_model_load(path)
+  expect_identical(gain_impute(new, model = loaded, seed = 2, output = "list"), imp)
+})
+
+test_that("gain_impute(model = ) refuses settings, too many imputations and unseen levels", {
+  skip_if_no_socgan()
+  d <- wave_data()
+  fit <- gain_fit(d[1:40, ], m = 2, seed = 1, epochs = 2, progress = FALSE)
+  new <- d[41:60, ]
+  expect_error(gain_impute(new, model = fit, epochs = 5), "belong to gain_fit")
+  expect_error(gain_impute(new, model = fit, m = 3, seed = 1), "has 2", class = "socgan_error")
+  bad <- new
+  bad$region <- factor(as.character(bad$region), levels = c(levels(new$region), "west"))
+  bad$region[1] <- "west"
+  expect_error(gain_impute(bad, model = fit, seed = 1), "Column .region. has levels not seen.*west",
+               class = "socgan_error")
+  expect_error(gain_impute(new, model = list()), "gain_fit")
+  expect_error(gain_model_load(tempfile()), "No saved imputer", class = "socgan_error")
+})

@@ -1,0 +1,587 @@
+"""``socgan.GainImputer``: fit the m GAIN imputation models once, impute new rows with them.
+
+Survey programmes impute each new wave (or batch of responses) with the model of the last;
+scikit-learn users expect ``fit``/``transform``. :class:`GainImputer` keeps what
+:func:`socgan.imputation._fit.fit_gain` learns (the m bootstrap models, the encoder and each
+model's donor residuals) and draws imputations for any rows of the same columns with
+:func:`socgan.imputation._fit.draw_gain`. ``socgan.impute`` is ``GainImputer(...).fit_impute``.
+
+Saved imputers are one safetensors file (Hugging Face's format: a JSON header and raw tensor
+bytes, no pickle): the weights and donor residuals as tensors, the schema (columns, kinds,
+levels, scaling), settings and a format version in the header's metadata. Loading executes
+nothing from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from pandas.api import types as pdt
+from tqdm.auto import tqdm
+
+from .._checks import as_count, as_seed, check_frame
+from ._encoding import ColumnSpec, Encoder
+from . import _impute
+from ._fit import FittedGain, draw_gain
+from ._gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from ._imputations import Imputations
+from ._impute import (_LOSS_COLUMNS, _check_backend, _check_completion, _check_n_jobs,
+                      _check_size, _complete, _concurrent_models, _resolve_device)
+
+FORMAT = "socgan.GainImputer"
+FORMAT_VERSION = 1
+
+_PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_rate", "alpha",
+           "hidden", "learning_rate", "weight_decay", "adversarial", "bootstrap", "n_jobs",
+           "backend", "device")
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A :class:`GainImputer` was used before ``fit`` (as scikit-learn's ``NotFittedError``)."""
+
+
+@contextmanager
+def _one_thread():
+    """These networks are small: one torch thread is faster than several (and the draws then
+    match those made in joblib workers); the caller's setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _family(dtype) -> str:
+    """What kind of values a column's dtype holds: which new columns can meet a fitted one."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if pdt.is_bool_dtype(dtype):
+        return "bool"
+    if pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype):
+        return "number"
+    if pdt.is_object_dtype(dtype) or pdt.is_string_dtype(dtype):
+        return "string"
+    return str(dtype)
+
+
+# Families whose values a fitted family can take in new data (strings and categoricals hold
+# the same levels; object columns of booleans are binary).
+_COMPATIBLE = {"number": {"number"}, "bool": {"bool", "string"}, "category": {"category", "string"},
+               "string": {"category", "string", "bool"}}
+
+
+def _plain(value):
+    """A value as a JSON-representable Python scalar (levels, column names), or TypeError."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if not isinstance(value, (str, bool, int, float)):
+        raise TypeError(f"{value!r} ({type(value).__name__}) cannot be saved: column names and "
+                        "levels must be strings, numbers or booleans.")
+    return value
+
+
+class GainImputer:
+    """GAIN multiple imputation fitted once and applied to new data (scikit-learn conventions).
+
+    ``fit`` trains the ``m`` imputation models of :func:`socgan.impute` (each on its own
+    bootstrap resample, Honaker, King & Blackwell 2011; GAIN's generator, Yoon, Jordon & van der
+    Schaar 2018; see :func:`socgan.impute` for every setting). ``impute`` then draws one
+    imputation per model for rows of the same columns, a new wave for instance, so the
+    imputations stay proper; ``transform`` returns one completed DataFrame for scikit-learn
+    pipelines. Settings are stored as given and checked in ``fit``; what is learned ends in
+    ``_``.
+
+    Parameters
+    ----------
+    m, seed, progress, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
+    weight_decay, adversarial, bootstrap, n_jobs, backend, device
+        As in :func:`socgan.impute`; ``m`` is the number of models fitted.
+
+    Attributes
+    ----------
+    m_
+        Number of fitted models (the most imputations ``impute`` can give).
+    columns_, feature_names_in_, n_features_in_
+        The columns of the fitted data (new data must have the same, in the same order).
+    loss_history_
+        Training diagnostics per model and epoch, as ``Imputations.loss_history``.
+    options_
+        Method, seed, fitting entropy and GAIN settings used.
+
+    Notes
+    -----
+    ``GainImputer(seed=s, ...).fit_impute(data)`` is ``socgan.impute(data, seed=s, ...)``,
+    bit for bit: each model draws with the random stream that drew its bootstrap sample.
+    ``impute(new_data, seed=t)`` draws with streams from ``t``, so on the training data it
+    gives other (equally valid) imputations. Values of new data outside the fitted range stay
+    as observed and the networks see them standardised with the fitted mean and sd; imputed
+    values stay inside the fitted range. Levels not seen in fitting are refused.
+
+    scikit-learn's ``check_estimator`` is not run as a whole: its checks feed numpy arrays
+    without missing values and compare numeric outputs, while this imputer takes and returns
+    DataFrames whose columns carry types. The parameter and cloning checks that apply are run
+    in ``tests/test_imputer.py``, with a pipeline on a DataFrame.
+
+    Examples
+    --------
+    >>> import socgan
+    >>> df = socgan.datasets.seed_experiment(300, seed=1)
+    >>> imputer = socgan.GainImputer(m=2, seed=1, epochs=5, progress=False).fit(df.iloc[:200])
+    >>> imp = imputer.impute(df.iloc[200:], seed=2)
+    >>> imp.m, len(imp.datasets[0])
+    (2, 100)
+    """
+
+    def __init__(self, m: int = 5, *, seed: int | None = None, progress: bool = True,
+                 epochs: int = 200, max_steps: int = 4000, batch_size: int = 128,
+                 hint_rate: float = 0.9, alpha: float = 10.0, hidden: int | None = None,
+                 learning_rate: float = 1e-2, weight_decay: float = 1e-5,
+                 adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1,
+                 backend: str | None = None, device: str = "auto"):
+        self.m = m
+        self.seed = seed
+        self.progress = progress
+        self.epochs = epochs
+        self.max_steps = max_steps
+        self.batch_size = batch_size
+        self.hint_rate = hint_rate
+        self.alpha = alpha
+        self.hidden = hidden
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.adversarial = adversarial
+        self.bootstrap = bootstrap
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.device = device
+
+    # -- scikit-learn's parameter protocol ------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params) -> "GainImputer":
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise ValueError(f"GainImputer has no parameter {name!r}; valid are "
+                                 f"{', '.join(_PARAMS)}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        default = GainImputer()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if v is not getattr(default, k) and v != getattr(default, k)]
+        return f"GainImputer({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        # Only called by scikit-learn (>= 1.6), which is then installed.
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(),
+                    input_tags=InputTags(allow_nan=True, categorical=True, string=True))
+
+    # -- fitting --------------------------------------------------------------------------------
+    def _settings(self):
+        """Every setting checked and cast (R's ``5`` arrives as ``5.0``)."""
+        m = as_count(self.m, "m", minimum=1)
+        seed = as_seed(self.seed)
+        # fit_gain and gain_settings are looked up in _impute, where socgan.impute has always
+        # found them, so that patches there (tests, bench/mar_mechanism.py) still apply.
+        settings = _impute.gain_settings(epochs=self.epochs, max_steps=self.max_steps,
+                                 batch_size=self.batch_size, hint_rate=self.hint_rate,
+                                 alpha=self.alpha, hidden=self.hidden,
+                                 learning_rate=self.learning_rate,
+                                 weight_decay=self.weight_decay, adversarial=self.adversarial)
+        for name in ("bootstrap", "progress"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"`{name}` must be True or False, got {getattr(self, name)!r}.")
+        n_jobs = _check_n_jobs(self.n_jobs)
+        backend = _check_backend(self.backend, n_jobs)
+        return m, seed, settings, n_jobs, backend, _resolve_device(self.device)
+
+    def _fit(self, data: pd.DataFrame, stacklevel: int):
+        """Fit, keeping the encoded training data for ``fit_impute``; warnings point
+        ``stacklevel`` frames up (at the user's call)."""
+        check_frame(data)
+        m, seed, settings, n_jobs, backend, device = self._settings()
+        original = data.copy(deep=True)
+        where = original.isna()
+        # Complete columns without variation (a survey wave, a one-level factor) carry no
+        # information and need no imputation: they are carried along, outside the networks.
+        positions = [j for j in range(original.shape[1])
+                     if where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1]
+        enc = Encoder.fit(original.iloc[:, positions])
+        x, mask = enc.transform(original.iloc[:, positions])
+        seeds = np.random.SeedSequence(seed)
+        options = {"method": "gain", "bootstrap": bool(self.bootstrap), "seed": seed,
+                   "entropy": seeds.entropy, **settings.__dict__, "device": device.type}
+        if where.to_numpy().any():
+            _check_completion(original, where, enc, positions)
+        _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend),
+                    stacklevel=stacklevel + 1)
+        empty = mask.sum(1) == 0
+        if empty.any():
+            warnings.warn(
+                f"{int(empty.sum())} row(s) of `data` have every value missing (first at index "
+                f"{original.index[np.flatnonzero(empty)[0]]!r}); they are not used for training "
+                "and are imputed from the model's marginal distribution.", UserWarning,
+                stacklevel=stacklevel)
+        trainable = np.flatnonzero(~empty)
+        children = seeds.spawn(m)
+        common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
+        if n_jobs == 1:
+            with _one_thread(), tqdm(total=training_steps(len(trainable), settings),
+                                     disable=not self.progress, desc="GAIN imputation",
+                                     unit="step") as bar:
+                fitted = _impute.fit_gain(*common[:5], list(children), bootstrap=common[5],
+                                  device=device, tick=bar.update)
+        else:
+            fitted = _fit_parallel(children, common, n_jobs, backend, self.progress)
+
+        self.fitted_ = fitted
+        self.encoder_ = enc
+        self.positions_ = positions
+        self.columns_ = original.columns
+        self.feature_names_in_ = np.asarray(original.columns, dtype=object)
+        self.n_features_in_ = original.shape[1]
+        self.families_ = [_family(t) for t in original.dtypes]
+        self.m_ = m
+        self.entropy_ = seeds.entropy
+        self.device_ = device
+        self.options_ = options
+        self.loss_history_ = _loss_frame(fitted.history)
+        return original, where, x, mask
+
+    def fit(self, data: pd.DataFrame, y=None) -> "GainImputer":
+        """Train the ``m`` imputation models on ``data`` (never modified); returns ``self``.
+        ``y`` is ignored (scikit-learn's signature)."""
+        self._fit(data, stacklevel=3)
+        return self
+
+    def fit_impute(self, data: pd.DataFrame) -> Imputations:
+        """Fit on ``data`` and impute it: identical to ``socgan.impute(data, ...)`` with these
+        settings (each model draws with the stream that drew its bootstrap sample)."""
+        return self._fit_impute(data)
+
+    def _fit_impute(self, data: pd.DataFrame) -> Imputations:
+        # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
+        original, where, x, mask = self._fit(data, stacklevel=4)
+        fitted = self.fitted_
+        with _one_thread():
+            draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
+        datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
+        return Imputations(data=original, datasets=datasets, loss_history=self.loss_history_,
+                           options=dict(self.options_))
+
+    # -- imputing new data ---------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "fitted_"):
+            raise NotFittedError("This GainImputer is not fitted yet; call `fit(data)` (or "
+                                 "`GainImputer.load(path)`) first.")
+
+    def _check_new(self, new_data) -> pd.DataFrame:
+        """``new_data`` must have the fitted columns, in order, with compatible dtypes, levels
+        seen in fitting and no missing value in columns carried outside the models."""
+        if not isinstance(new_data, pd.DataFrame):
+            raise TypeError(f"`new_data` must be a pandas DataFrame, got "
+                            f"{type(new_data).__name__}.")
+        if len(new_data) == 0:
+            raise ValueError("`new_data` has no rows.")
+        got, want = list(new_data.columns), list(self.columns_)
+        if got != want:
+            missing = [c for c in want if c not in got]
+            extra = [c for c in got if c not in want]
+            raise ValueError(
+                "`new_data` must have the columns the imputer was fitted on, in the same order"
+                + (f"; missing: {missing}" if missing else "")
+                + (f"; not fitted: {extra}" if extra else "")
+                + ("" if missing or extra else "; they are in another order: use "
+                   "new_data[imputer.columns_]") + ".")
+        for pos, (name, family) in enumerate(zip(want, self.families_)):
+            col = new_data.iloc[:, pos]
+            new_family = _family(col.dtype)
+            if new_family not in _COMPATIBLE.get(family, {family}):
+                raise TypeError(f"Column {name!r} was fitted as {family} data but has dtype "
+                                f"{col.dtype} in `new_data`; convert it as it was when fitted.")
+        carried = set(range(len(want))) - set(self.positions_)
+        for pos in sorted(carried):
+            n_missing = int(new_data.iloc[:, pos].isna().sum())
+            if n_missing:
+                raise ValueError(
+                    f"Column {want[pos]!r} was complete with a single value when the imputer was "
+                    f"fitted, so there is no model for it; it has {n_missing} missing value(s) in "
+                    "`new_data`. Fill them, or fit on data where the column varies.")
+        for j, pos in enumerate(self.positions_):
+            _check_values(new_data.iloc[:, pos], self.encoder_.columns[j])
+        return new_data.copy(deep=True)
+
+    def impute(self, new_data: pd.DataFrame, m: int | None = None, *,
+               seed: int | None = None) -> Imputations:
+        """Impute ``new_data`` (rows of the fitted columns) ``m`` times, imputation ``l`` with
+        model ``l`` (so the imputations stay proper).
+
+        Parameters
+        ----------
+        new_data
+            Rows to impute (never modified); observed values are kept as they are.
+        m
+            Number of imputations, at most ``m_`` (default: ``m_``); whole-number floats are
+            accepted.
+        seed
+            Seed of the draws; ``None`` draws fresh entropy, kept in ``.options["entropy"]``.
+
+        Returns
+        -------
+        Imputations
+            Its ``loss_history`` is that of the models used.
+        """
+        self._check_fitted()
+        m = self.m_ if m is None else as_count(m, "m", minimum=1)
+        if m > self.m_:
+            raise ValueError(f"`m` = {m} imputations need {m} fitted models; this imputer has "
+                             f"{self.m_}. Fit it with m={m} or more.")
+        seeds = np.random.SeedSequence(as_seed(seed))
+        rngs = [np.random.default_rng(s) for s in seeds.spawn(m)]
+        original, datasets = self._draw(new_data, rngs)
+        options = {**self.options_, "seed": as_seed(seed), "entropy": seeds.entropy,
+                   "fitted_entropy": self.entropy_}
+        loss = self.loss_history_[self.loss_history_["imputation"] <= m].reset_index(drop=True)
+        return Imputations(data=original, datasets=datasets,
+                           loss_history=loss, options=options)
+
+    def _draw(self, new_data, rngs) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+        """A checked copy of ``new_data`` and its completions, completion ``l`` drawn by model
+        ``l`` with ``rngs[l]``."""
+        original = self._check_new(new_data)
+        where = original.isna()
+        sub = original.iloc[:, self.positions_]
+        x, mask = self.encoder_.transform(sub)
+        if where.to_numpy().any():
+            _check_completion(original, where, self.encoder_, self.positions_)
+        with _one_thread():
+            draws = [draw_gain(self.fitted_, x, mask, ell, rng) for ell, rng in enumerate(rngs)]
+        return original, [_complete(original, where, self.encoder_, d, self.positions_)
+                          for d in draws]
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """One completed copy of ``X`` (model 1's draw), for scikit-learn pipelines. The same
+        fitted imputer gives the same values for the same rows. For analyses use
+        :meth:`impute`: a single imputation understates the variance."""
+        self._check_fitted()
+        stream = np.random.SeedSequence(self.entropy_).spawn(self.m_ + 1)[self.m_]
+        return self._draw(X, [np.random.default_rng(stream)])[1][0]
+
+    def fit_transform(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the fitted imputer to ``path``: one safetensors file (weights and donor
+        residuals as tensors; schema, settings and format version as JSON in its header).
+        No pickle: :meth:`load` executes nothing from the file."""
+        from safetensors.torch import save_file
+
+        self._check_fitted()
+        fitted = self.fitted_
+        tensors = {f"generator.{i}": p.detach().cpu().contiguous()
+                   for i, p in enumerate(fitted.models.generator.params)}
+        for ell, pools in enumerate(fitted.residuals):
+            for j, r in pools.items():
+                tensors[f"residuals.{ell}.{j}"] = torch.from_numpy(np.ascontiguousarray(r))
+        tensors["loss_history"] = torch.from_numpy(
+            self.loss_history_[_LOSS_COLUMNS].to_numpy(dtype=np.float64).copy())
+        params = self.get_params()
+        for name, value in params.items():
+            if value is not None:
+                params[name] = _plain(value)
+        schema = {
+            "format": FORMAT, "version": FORMAT_VERSION,
+            "params": params,
+            "settings": fitted.settings.__dict__,
+            "columns": [_plain(c) for c in self.columns_],
+            "families": self.families_,
+            "positions": self.positions_,
+            "encoder": [_spec_json(c) for c in self.encoder_.columns],
+            "n_features": self.encoder_.n_features,
+            "m": self.m_, "entropy": str(self.entropy_),
+            "loss_dtypes": [str(t) for t in self.loss_history_[_LOSS_COLUMNS].dtypes],
+            "options": {k: (str(v) if k == "entropy" else v) for k, v in self.options_.items()},
+        }
+        save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
+
+    @classmethod
+    def load(cls, path, *, device: str | None = None) -> "GainImputer":
+        """Read an imputer written by :meth:`save` (on ``device``, default the saved setting).
+        Refuses files of another format or of an unknown format version."""
+        from safetensors import safe_open
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No saved imputer at {str(path)!r}.")
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+                tensors = {k: f.get_tensor(k) for k in f.keys()}
+        except Exception as exc:  # safetensors raises its own error types
+            raise ValueError(f"{str(path)!r} is not a safetensors file written by "
+                             f"GainImputer.save ({exc}).") from None
+        try:
+            schema = json.loads(meta["socgan"])
+            fmt, version = schema["format"], schema["version"]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{str(path)!r} holds no socgan imputer (its header has no "
+                             "socgan schema).") from None
+        if fmt != FORMAT:
+            raise ValueError(f"{str(path)!r} holds a {fmt!r}, not a {FORMAT!r}.")
+        if version != FORMAT_VERSION:
+            raise ValueError(f"{str(path)!r} is in GainImputer format version {version!r}; this "
+                             f"socgan ({_socgan_version()}) reads version {FORMAT_VERSION} only. "
+                             "Load it with the socgan that wrote it, or refit.")
+        params = schema["params"]
+        if device is not None:
+            params["device"] = device
+        self = cls(**params)
+        dev = _resolve_device(self.device)
+        settings = GainSettings(**schema["settings"])
+        enc = Encoder(columns=[_spec_from_json(s) for s in schema["encoder"]],
+                      n_features=int(schema["n_features"]))
+        k = int(schema["m"])
+        models = GainModels.__new__(GainModels)
+        models.device, models.layout, models.k = dev, _Layout(enc, dev), k
+        models.generator = _StackedMLP.__new__(_StackedMLP)
+        n_params = sum(1 for key in tensors if key.startswith("generator."))
+        models.generator.params = [tensors[f"generator.{i}"].to(dev) for i in range(n_params)]
+        models.discriminator = None  # not needed to draw
+        residuals = [{j: tensors[f"residuals.{ell}.{j}"].numpy()
+                      for j, c in enumerate(enc.columns) if c.is_numeric} for ell in range(k)]
+        loss = pd.DataFrame(tensors["loss_history"].numpy(), columns=_LOSS_COLUMNS)
+        if not set(schema["loss_dtypes"]) <= {"int64", "float64", "int32", "float32"}:
+            raise ValueError(f"{str(path)!r}: unexpected loss-history types "
+                             f"{schema['loss_dtypes']}.")
+        loss = loss.astype(dict(zip(_LOSS_COLUMNS, schema["loss_dtypes"])))
+        history = [[tuple(r) for r in loss.loc[loss["imputation"] == ell + 1,
+                                               _LOSS_COLUMNS[1:]].itertuples(index=False)]
+                   for ell in range(k)]
+        self.fitted_ = FittedGain(enc, settings, models, residuals, history, rngs=[])
+        self.encoder_ = enc
+        self.positions_ = [int(p) for p in schema["positions"]]
+        self.columns_ = pd.Index(schema["columns"])
+        self.feature_names_in_ = np.asarray(self.columns_, dtype=object)
+        self.n_features_in_ = len(self.columns_)
+        self.families_ = list(schema["families"])
+        self.m_ = k
+        self.entropy_ = int(schema["entropy"])
+        self.device_ = dev
+        options = dict(schema["options"])
+        options["entropy"] = int(options["entropy"])
+        options["device"] = dev.type
+        self.options_ = options
+        self.loss_history_ = loss
+        return self
+
+
+def _socgan_version() -> str:
+    from .. import __version__
+    return __version__
+
+
+def _spec_json(c: ColumnSpec) -> dict:
+    return {"name": _plain(c.name), "kind": c.kind, "integer_dtype": bool(pdt.is_integer_dtype(c.dtype)),
+            "start": c.start, "width": c.width, "mean": c.mean, "scale": c.scale,
+            "low": c.low, "high": c.high, "levels": [_plain(v) for v in c.levels]}
+
+
+def _spec_from_json(s: dict) -> ColumnSpec:
+    kinds = ("continuous", "integer", "binary", "categorical", "ordered")
+    if s["kind"] not in kinds:
+        raise ValueError(f"Saved column {s['name']!r} has unknown kind {s['kind']!r}.")
+    # Only whether the dtype is an integer one matters once fitted (binary draws' type).
+    dtype = np.dtype(np.int64) if s["integer_dtype"] else np.dtype(object)
+    return ColumnSpec(name=s["name"], kind=s["kind"], dtype=dtype, start=int(s["start"]),
+                      width=int(s["width"]), mean=float(s["mean"]), scale=float(s["scale"]),
+                      low=float(s["low"]), high=float(s["high"]), levels=list(s["levels"]))
+
+
+def _check_values(col: pd.Series, c: ColumnSpec) -> None:
+    """Observed values of a new column that the fitted encoding cannot represent, by name."""
+    obs = col.dropna()
+    if c.is_numeric:
+        values = obs.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise ValueError(f"Column {c.name!r} contains {int((~np.isfinite(values)).sum())} "
+                             "infinite value(s); replace them with NaN (missing) or a finite "
+                             "value before imputing.")
+        return
+    known = pd.Index(c.levels, dtype=object)
+    values = pd.Index(obs.astype(object).unique(), dtype=object)
+    unseen = values[known.get_indexer(values) < 0].tolist()
+    if unseen:
+        what = "values" if c.kind == "binary" else "levels"
+        shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in unseen[:5])
+        raise ValueError(
+            f"Column {c.name!r} has {what} not seen when the imputer was fitted: {shown}"
+            f"{', ...' if len(unseen) > 5 else ''} (fitted: "
+            f"{', '.join(repr(v) for v in c.levels[:10])}{', ...' if len(c.levels) > 10 else ''}). "
+            "The models cannot condition on them; recode them or refit on data that have them.")
+
+
+def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
+    loss = pd.concat([pd.DataFrame(hist, columns=_LOSS_COLUMNS[1:]).assign(imputation=ell)
+                      for ell, hist in enumerate(history, start=1)], ignore_index=True)
+    return loss[_LOSS_COLUMNS]
+
+
+def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bootstrap, device):
+    """``fit_gain`` for a group of models in a joblib worker, on one torch thread."""
+    torch.set_num_threads(1)
+    return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
+                             bootstrap=bootstrap, device=device)
+
+
+def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:
+    """The models fitted through joblib in groups (one per job), as ``socgan.impute`` groups
+    them, then stacked into one :class:`FittedGain` in model order. Model ``l`` depends on
+    ``children[l]`` only, so the result is that of the serial fit."""
+    import joblib
+
+    m = len(children)
+    if n_jobs > 0:
+        n_groups = min(m, n_jobs)
+    else:  # every core here; on a dask cluster, one model per job
+        n_groups = m if backend == "dask" else min(m, joblib.cpu_count())
+    groups = [g.tolist() for g in np.array_split(np.arange(m), n_groups)]
+    jobs = (joblib.delayed(_fit_job)(g, [children[i] for i in g], *common) for g in groups)
+    parts: list = [None] * len(groups)
+    with joblib.parallel_config(backend=backend or "loky"):
+        run = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        with tqdm(total=m, disable=not progress, desc="GAIN imputation",
+                  unit="imputation") as bar:
+            for indices, fitted in run(jobs):
+                parts[groups.index(indices)] = fitted
+                bar.update(len(indices))
+    return _stack(parts, common[6])
+
+
+def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
+    """Fitted groups of models as one stack, in the groups' order."""
+    first = parts[0]
+    models = GainModels.__new__(GainModels)
+    models.device = torch.device(device)
+    models.layout = _Layout(first.encoder, models.device)
+    models.k = sum(p.k for p in parts)
+    models.generator = _StackedMLP.__new__(_StackedMLP)
+    models.generator.params = [torch.cat([p.models.generator.params[i].detach().to(device)
+                                          for p in parts])
+                               for i in range(len(first.models.generator.params))]
+    models.discriminator = None  # not needed to draw
+    return FittedGain(first.encoder, first.settings, models,
+                      [r for p in parts for r in p.residuals],
+                      [h for p in parts for h in p.history], [g for p in parts for g in p.rngs])

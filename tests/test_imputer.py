@@ -1,0 +1,186 @@
+"""socgan.GainImputer: fit once, impute new rows, transform, save/load without pickle."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+from socgan.imputation._imputer import FORMAT_VERSION, NotFittedError
+
+CHEAP = dict(epochs=3, max_steps=30, progress=False)
+
+
+@pytest.fixture(scope="module")
+def df():
+    data = socgan.datasets.seed_experiment(240, seed=3)
+    data["wave"] = 1  # complete and constant: carried outside the models
+    data["Count"] = np.random.default_rng(0).integers(0, 9, len(data))
+    data.loc[data.index[::7], "Count"] = np.nan
+    data["Count"] = data["Count"].astype("Int64")
+    return data
+
+
+@pytest.fixture(scope="module")
+def fitted(df):
+    return socgan.GainImputer(3, seed=5, **CHEAP).fit(df.iloc[:160])
+
+
+def assert_same(a, b):
+    assert len(a.datasets) == len(b.datasets)
+    for x, y in zip(a.datasets, b.datasets):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_impute_is_fit_impute(df):
+    # socgan.impute is a thin call of the imputer: same seed, same imputations, bit for bit.
+    a = socgan.impute(df, m=2, seed=11, **CHEAP)
+    b = socgan.GainImputer(2, seed=11, **CHEAP).fit_impute(df)
+    assert_same(a, b)
+    pd.testing.assert_frame_equal(a.loss_history, b.loss_history)
+    assert a.options == b.options
+
+
+def test_new_wave_is_imputed_properly(df, fitted):
+    new = df.iloc[160:]
+    before = new.copy(deep=True)
+    imp = fitted.impute(new, seed=1)
+    pd.testing.assert_frame_equal(new, before)  # caller's data untouched
+    assert imp.m == 3 and imp.options["fitted_entropy"] == fitted.entropy_
+    observed = new.notna()
+    for d in imp.datasets:
+        assert not d.isna().any().any()
+        assert (d.dtypes == new.dtypes).all()
+        for c in new.columns:  # observed cells never changed
+            pd.testing.assert_series_equal(d.loc[observed[c], c], new.loc[observed[c], c])
+    # each imputation from its own model: they differ
+    assert not imp.datasets[0].equals(imp.datasets[1])
+    # the same seed repeats; m below the number of models uses the first ones
+    assert_same(fitted.impute(new, seed=1), imp)
+    two = fitted.impute(new, 2, seed=1)
+    assert two.m == 2 and set(two.loss_history["imputation"]) == {1, 2}
+    with pytest.raises(ValueError, match="3 fitted models|has 3"):
+        fitted.impute(new, m=4, seed=1)
+    assert fitted.impute(new, m=2.0, seed=1).m == 2
+
+
+def test_transform_is_one_deterministic_completion(df, fitted):
+    new = df.iloc[160:]
+    t = fitted.transform(new)
+    assert isinstance(t, pd.DataFrame) and not t.isna().any().any()
+    pd.testing.assert_frame_equal(t, fitted.transform(new))
+    one = socgan.GainImputer(1, seed=2, **CHEAP)
+    pd.testing.assert_frame_equal(one.fit_transform(df), one.transform(df))
+
+
+def test_new_data_checked_by_column(df, fitted):
+    new = df.iloc[160:].copy()
+    with pytest.raises(ValueError, match="missing: \\['Categ'\\]"):
+        fitted.impute(new.drop(columns="Categ"), seed=1)
+    with pytest.raises(ValueError, match="another order"):
+        fitted.impute(new[new.columns[::-1]], seed=1)
+    bad = new.copy()
+    bad["X"] = bad["X"].astype(str)
+    with pytest.raises(TypeError, match="Column 'X'"):
+        fitted.impute(bad, seed=1)
+    bad = new.copy()
+    bad["Categ"] = bad["Categ"].astype(object)
+    bad.loc[bad.index[0], "Categ"] = "never seen"
+    with pytest.raises(ValueError, match="Column 'Categ' has levels not seen.*'never seen'"):
+        fitted.impute(bad, seed=1)
+    bad = new.copy()
+    bad.loc[bad.index[0], "Bin"] = 7
+    with pytest.raises(ValueError, match="Column 'Bin' has values not seen"):
+        fitted.impute(bad, seed=1)
+    bad = new.copy()
+    bad.loc[bad.index[0], "wave"] = np.nan
+    with pytest.raises(ValueError, match="Column 'wave' was complete"):
+        fitted.impute(bad, seed=1)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        socgan.GainImputer().impute(new)
+
+
+def test_values_outside_fitted_range_kept_and_draws_inside(df, fitted):
+    new = df.iloc[160:].copy()
+    new.loc[new.index[0], "X"] = 1e6  # observed, far outside: kept as observed
+    imp = fitted.impute(new, seed=4)
+    spec = next(c for c in fitted.encoder_.columns if c.name == "X")
+    missing = new["X"].isna()
+    for d in imp.datasets:
+        assert d.loc[new.index[0], "X"] == 1e6
+        assert d.loc[missing, "X"].between(spec.low, spec.high).all()
+
+
+def test_save_load_round_trip(df, fitted, tmp_path):
+    path = tmp_path / "wave1.safetensors"
+    fitted.save(path)
+    loaded = socgan.GainImputer.load(path)
+    new = df.iloc[160:]
+    assert_same(loaded.impute(new, seed=9), fitted.impute(new, seed=9))
+    pd.testing.assert_frame_equal(loaded.transform(new), fitted.transform(new))
+    pd.testing.assert_frame_equal(loaded.loss_history_, fitted.loss_history_)
+    assert loaded.get_params() == fitted.get_params()
+    assert loaded.options_ == fitted.options_
+
+
+def test_load_refuses_other_versions_and_files(fitted, tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    path = tmp_path / "imp.safetensors"
+    fitted.save(path)
+    with safe_open(str(path), framework="pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    schema = json.loads(meta["socgan"])
+    schema["version"] = FORMAT_VERSION + 1
+    save_file(tensors, str(tmp_path / "future.safetensors"), metadata={"socgan": json.dumps(schema)})
+    with pytest.raises(ValueError, match="format version 2"):
+        socgan.GainImputer.load(tmp_path / "future.safetensors")
+    save_file(tensors, str(tmp_path / "bare.safetensors"))
+    with pytest.raises(ValueError, match="no socgan imputer"):
+        socgan.GainImputer.load(tmp_path / "bare.safetensors")
+    (tmp_path / "pickle.pt").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(ValueError, match="not a safetensors file"):
+        socgan.GainImputer.load(tmp_path / "pickle.pt")
+
+
+def test_settings_stored_as_given_and_checked_in_fit(df):
+    imp = socgan.GainImputer(m=0, epochs="many")
+    assert imp.m == 0 and imp.epochs == "many"  # stored, not checked, in __init__
+    with pytest.raises(ValueError, match="`m`"):
+        imp.fit(df)
+    with pytest.raises(ValueError, match="no parameter 'epoch'"):
+        imp.set_params(epoch=3)
+
+
+def test_parallel_fit_matches_serial(df):
+    a = socgan.GainImputer(2, seed=4, n_jobs=2, **CHEAP).fit(df)
+    b = socgan.GainImputer(2, seed=4, **CHEAP).fit(df)
+    assert_same(a.impute(df, seed=1), b.impute(df, seed=1))
+    assert_same(socgan.impute(df, m=2, seed=4, n_jobs=2, **CHEAP),
+                socgan.impute(df, m=2, seed=4, **CHEAP))
+
+
+def test_scikit_learn_checks_that_apply(df):
+    """scikit-learn's estimator checks feed numpy arrays without missing values; those on the
+    parameter protocol apply to a DataFrame imputer and are run here, with a pipeline."""
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+    from sklearn.utils import estimator_checks as ec
+    from sklearn.utils.validation import check_is_fitted
+
+    est = socgan.GainImputer(2, seed=1, **CHEAP)
+    for check in (ec.check_no_attributes_set_in_init, ec.check_get_params_invariance,
+                  ec.check_set_params, ec.check_parameters_default_constructible):
+        check("GainImputer", est)
+    cloned = clone(est)
+    assert cloned.get_params() == est.get_params()
+    with pytest.raises(sklearn.exceptions.NotFittedError):
+        check_is_fitted(est)
+    pipe = make_pipeline(clone(est)).fit(df)
+    check_is_fitted(pipe[0])
+    out = pipe.transform(df)
+    assert not out.isna().any().any() and list(out.columns) == list(df.columns)
