@@ -65,6 +65,9 @@
 #'   * `learning_rate` (default `0.01`): Adam's initial learning rate
 #'     (decayed to zero on a cosine schedule);
 #'   * `weight_decay` (default `1e-05`): Adam's weight decay;
+#'   * `adversarial` (default `0`): weight of GAIN's adversarial loss (the
+#'     discriminator with the hint mechanism); `0`, the default, trains the generator on
+#'     its likelihood alone, which is what is valid when data are missing at random;
 #'   * `bootstrap` (default `TRUE`): train each model on a bootstrap resample
 #'     (proper multiple imputation); `FALSE` understates the
 #'     between-imputation variance and exists only to show that;
