@@ -33,6 +33,13 @@ Targets (issue 19, point 5):
     compares the calls after it. Target: R <= 1.25x Python. Needs R with the socgan R package
     installed (``R CMD INSTALL r-bridge``; ``--r-lib`` adds a library folder).
 
+``import``
+    Issue 19 point 8 / issue 16: ``import socgan`` (``python -X importtime``, cumulative, and the
+    wall time of ``python -c "import socgan"``), ``socgan --help``, and in a fresh R session
+    ``library(socgan)``, the first ``pool_rubin()`` (starts Python) and the first small
+    ``gain_impute()`` after it (imports torch; in R also starts the worker). Minimum of 3 runs
+    each. ``--repo`` measures another checkout's Python package (e.g. the code before a change).
+
 Coverage on the seed experiment (issue 19's last target) is ``bench/seed_experiment.py --reps
 200 --methods gain``. ``--gain-opt key=value`` passes settings to ``socgan.impute`` (Python
 jobs; R jobs pass them to ``gain_impute``). Results: ``bench/out/speed.csv`` (one row per
@@ -57,7 +64,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-TARGETS = ("seed", "scaling", "mixed", "million", "r")
+TARGETS = ("seed", "scaling", "mixed", "million", "r", "import")
 R_DATA = ("nhanes2", "boys", "mixed20k")
 
 
@@ -145,21 +152,26 @@ def job_python(spec: dict) -> dict:
         sys.path.insert(0, str(BENCH))
         import _r_baselines as rb
 
-        rb.fit_mice(df.iloc[:5].fillna(0), m=1, maxit=1, seed=1)  # R started before timing
+        rb._r()  # R started and mice loaded before timing
         t0 = time.perf_counter()
         rb.fit_mice(df, m=m, maxit=5, seed=seed)
         out["seconds"] = time.perf_counter() - t0
         left = 0
     elif method == "mice":
         from socgan.r import run_mice
+        from socgan.r._session import r_session
 
-        run_mice(df.iloc[:50], m=1, maxit=1, seed=1)  # R and mice loaded before timing
+        ro, _ = r_session("mice")  # R started and mice loaded before timing
+        ro.r("invisible(loadNamespace(\"mice\"))")
         t0 = time.perf_counter()
         done = run_mice(df, m=m, seed=seed, maxit=5)
         out["seconds"] = time.perf_counter() - t0
         left = sum(int(d.isna().sum().sum()) for d in done)
     else:
         raise ValueError(method)
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        out["gpu_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
     out.update(peak_mib=_peak_mib(), missing_left=left, cells_missing=int(np.asarray(df.isna()).sum()))
     return out
 
@@ -186,7 +198,8 @@ def job_prepare_r_data(spec: dict) -> dict:
 
 def _rscript(code: str, spec: dict) -> str:
     env = dict(os.environ, RETICULATE_PYTHON=sys.executable,
-               PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+               PYTHONPATH=spec.get("pythonpath") or os.pathsep.join(
+                   [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     if spec.get("r_lib"):
         env["R_LIBS"] = os.pathsep.join([spec["r_lib"]] + [p for p in [os.environ.get("R_LIBS")] if p])
     proc = subprocess.run(["Rscript", "--vanilla", "-e", code], capture_output=True, text=True,
@@ -226,7 +239,43 @@ def _r_value(v) -> str:
     return json.dumps(v) if isinstance(v, str) else repr(v)
 
 
-JOBS = {"python": job_python, "r": job_r, "prepare_r_data": job_prepare_r_data}
+def job_import(spec: dict) -> dict:
+    """Import and first-call times of the socgan Python package in ``spec["repo"]``."""
+    repo = spec["repo"]
+    env = dict(os.environ, PYTHONPATH=repo)
+
+    def wall(cmd, **kw):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, capture_output=True, check=True, **kw)
+        return time.perf_counter() - t0
+
+    def importtime():
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import socgan"], env=env,
+                             capture_output=True, text=True, check=True).stderr
+        line = [x for x in err.splitlines() if x.rstrip().endswith("| socgan")][-1]
+        return int(line.split("|")[1]) / 1e6
+
+    out = {"import_cumulative_s": min(importtime() for _ in range(3)),
+           "python_import_wall_s": min(wall([sys.executable, "-c", "import socgan"]) for _ in range(3)),
+           "python_bare_wall_s": min(wall([sys.executable, "-c", "pass"]) for _ in range(3)),
+           "cli_help_s": min(wall([sys.executable, "-m", "socgan", "--help"]) for _ in range(3))}
+    code = """
+      t0 <- proc.time()[["elapsed"]]; suppressMessages(library(socgan)); t1 <- proc.time()[["elapsed"]]
+      invisible(pool_rubin(c(10.2, 10.5, 9.9), c(0.30, 0.28, 0.31), dfcom = 99)); t2 <- proc.time()[["elapsed"]]
+      invisible(gain_impute(mice::nhanes2, m = 2, seed = 1, epochs = 1)); t3 <- proc.time()[["elapsed"]]
+      cat(sprintf("SPEEDJSON [%.3f, %.3f, %.3f]\n", t1 - t0, t2 - t1, t3 - t2))
+    """
+    runs = []
+    for _ in range(3):
+        text = _rscript(code, {**spec, "pythonpath": repo})
+        runs.append(json.loads([x for x in text.splitlines() if x.startswith("SPEEDJSON ")][-1][9:]))
+    out.update(r_library_s=min(r[0] for r in runs), r_first_pool_s=min(r[1] for r in runs),
+               r_first_gain_s=min(r[2] for r in runs))
+    return out
+
+
+JOBS = {"python": job_python, "r": job_r, "prepare_r_data": job_prepare_r_data,
+        "import": job_import}
 
 
 def run_job(kind: str, spec: dict, timeout: float) -> dict:
@@ -278,6 +327,9 @@ def plan(args) -> list[tuple[str, str, dict]]:
                                                      "pickle": f"{folder}/{table}.pkl",
                                                      "warm_up": f"{folder}/nhanes2.pkl"}))
             steps.append(("r", f"{table}: R", {**common, "kind": "r", "r_lib": args.r_lib}))
+    if "import" in args.targets:
+        steps.append(("import", "socgan", {"kind": "import", "repo": str(args.repo),
+                                           "r_lib": args.r_lib}))
     return steps
 
 
@@ -309,6 +361,16 @@ def summarise(rows: list[dict]) -> list[dict]:
                         "reference": f"Python {py:.1f} s" if py else "Python",
                         "ratio": rr / py if rr and py else None, "goal": "<= 1.25x",
                         "first_call": f"R {_fmt(firsts['R'])} s / Python {_fmt(firsts['Python'])} s"})
+    imp = [r for r in rows if r["target"] == "import" and r["status"] == "ok"]
+    if imp:
+        r = imp[0]
+        out.append({"target": "import", "socgan_s": r["import_cumulative_s"],
+                    "reference": (f"python -c 'import socgan' {r['python_import_wall_s']:.2f} s "
+                                  f"(bare python {r['python_bare_wall_s']:.2f} s); socgan --help "
+                                  f"{r['cli_help_s']:.2f} s; R: library() {r['r_library_s']:.2f} s, "
+                                  f"first pool_rubin() {r['r_first_pool_s']:.2f} s, first "
+                                  f"gain_impute() {r['r_first_gain_s']:.2f} s"),
+                    "ratio": None, "goal": "fast (torch on first use)"})
     return out
 
 
@@ -340,6 +402,8 @@ def main(argv=None) -> int:
     p.add_argument("--gain-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="setting passed to socgan.impute / gain_impute (repeatable)")
     p.add_argument("--r-lib", default=None, help="R library folder with the socgan R package")
+    p.add_argument("--repo", type=Path, default=ROOT,
+                   help="socgan checkout whose import the `import` target measures (default: this one)")
     p.add_argument("--out", type=Path, default=BENCH / "out" / "speed.csv")
     p.add_argument("--write-results", action="store_true", help="append the table to bench/RESULTS.md")
     p.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
@@ -368,11 +432,15 @@ def main(argv=None) -> int:
                "seed": spec.get("seed"), **{k: res.get(k) for k in
                                             ("status", "seconds", "first_call_s", "peak_mib")},
                "wall_s": time.perf_counter() - t0}
+        if kind == "import" and res.get("status") == "ok":
+            row.update({k: v for k, v in res.items() if k != "status"})
         rows.append(row)
         print(f"{target:8s} {label:22s} {res.get('status')} "
               f"{_fmt(res.get('seconds'), 2)} s  peak {_fmt(res.get('peak_mib'), 0)} MiB", flush=True)
     with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w = csv.DictWriter(f, fieldnames=sorted({k for r in rows for k in r},
+                                                key=lambda k: list(rows[0]).index(k)
+                                                if k in rows[0] else 99))
         w.writeheader()
         w.writerows(rows)
     table = markdown(summarise(rows), rows)
