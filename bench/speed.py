@@ -298,7 +298,8 @@ def run_job(kind: str, spec: dict, timeout: float) -> dict:
 def plan(args) -> list[tuple[str, str, dict]]:
     """(target, label, spec) of every measurement, in order."""
     q = args.quick
-    base = {"m": args.m, "gain_opts": args.gain_opts}
+    # --quick checks the script, not socgan: a few epochs unless told otherwise
+    base = {"m": args.m, "gain_opts": ({"epochs": 3} | args.gain_opts) if q else args.gain_opts}
     steps = []
     if "seed" in args.targets:
         for r in range(args.reps):
