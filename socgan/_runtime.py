@@ -8,8 +8,8 @@ slower than in Python (bench/RESULTS.md, issue 19). Changing R's BLAS is not som
 user can do, and rebinding symbols inside a running R would be fragile, so socgan runs the
 torch part of a call in a fresh Python worker process instead: joblib's loky starts it, with
 the same Python and ``sys.path``; the arguments and the result cross by pickle, and warnings
-raised there are raised again here. The worker stays up for a few minutes between calls, so
-only the first call pays for starting it.
+raised there are raised again here. The worker stays up between calls (until the session ends
+or :func:`shutdown`), so only the first call pays for starting it.
 
 This happens only when torch's BLAS calls would go elsewhere (``sgemm_`` is resolved in the
 global scope to a library outside torch), which is never the case in a plain Python process;
@@ -32,8 +32,6 @@ import warnings
 from typing import Callable
 
 ENV = "SOCGAN_ISOLATE"
-#: Seconds an idle worker waits for the next call before it exits.
-IDLE_TIMEOUT = 300
 
 _lock = threading.Lock()
 _executor = None
@@ -182,12 +180,15 @@ def _submit(func, *args):
             if _executor is None:
                 from joblib.externals.loky import ProcessPoolExecutor
 
-                _executor = ProcessPoolExecutor(max_workers=1, timeout=IDLE_TIMEOUT, env=env)
+                # No idle timeout: inside R, Python's threads wait while R runs, so loky would
+                # only notice a timed-out worker at the next call, with a warning.
+                _executor = ProcessPoolExecutor(max_workers=1, env=env)
             return _executor.submit(func, *args)
 
 
 def shutdown() -> None:
-    """Stop the worker process now (it also stops by itself when idle, or with this process)."""
+    """Stop the worker process now (it also stops with this process; the R package calls this
+    when R exits, since R does not finalise Python)."""
     global _executor
     with _lock:
         executor, _executor = _executor, None
