@@ -125,6 +125,19 @@ def _call(func, args, kwargs):
     return result, [(w.category, str(w.message)) for w in caught]
 
 
+def _exit_with(parent: int) -> None:
+    """In the worker: exit when the process that started it is gone (R killed, or exiting
+    without finalising Python), instead of waiting for work forever as an orphan."""
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="socgan-parent-watch", daemon=True).start()
+
+
 def _import(module: str) -> None:
     import importlib
 
@@ -182,7 +195,8 @@ def _submit(func, *args):
 
                 # No idle timeout: inside R, Python's threads wait while R runs, so loky would
                 # only notice a timed-out worker at the next call, with a warning.
-                _executor = ProcessPoolExecutor(max_workers=1, env=env)
+                _executor = ProcessPoolExecutor(max_workers=1, env=env, initializer=_exit_with,
+                                                initargs=(os.getpid(),))
             return _executor.submit(func, *args)
 
 
@@ -193,7 +207,8 @@ def shutdown() -> None:
     with _lock:
         executor, _executor = _executor, None
     if executor is not None:
-        executor.shutdown(wait=False, kill_workers=True)
+        # wait: the worker is stopped by loky's manager thread, which must run before R exits
+        executor.shutdown(wait=True, kill_workers=True)
 
 
 def run_in_worker(func, args=(), kwargs=None):
