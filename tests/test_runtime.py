@@ -111,3 +111,23 @@ def test_the_worker_gives_the_same_imputations_warnings_and_errors(monkeypatch):
             isolated(data, m=0)
     finally:
         _runtime.shutdown()
+
+
+def test_the_worker_exits_with_its_parent():
+    """R exits without finalising Python (or is killed): the worker must not outlive it."""
+    import time
+
+    out = _python("import os\n"
+                  "from socgan import _runtime\n"
+                  "print(_runtime.run_in_worker(os.getpid), flush=True)\n"
+                  "os._exit(0)\n")  # no atexit, no shutdown(): what R's exit does
+    worker = int(out.split()[0])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(worker, 9)
+    pytest.fail("the worker process outlived its parent")
