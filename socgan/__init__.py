@@ -8,32 +8,38 @@ The public surface:
 - :func:`pool`, :func:`pool_scalar` — Rubin's rules exactly as R's ``mice::pool``;
 - :mod:`datasets` — simulated data that ship with the package;
 - :mod:`baselines` — comparison imputers (``emb_impute``: Amelia's EM with bootstrapping);
+- :mod:`sae` — small-area estimation (stacking by multiple imputation, MRP, trees);
 - :mod:`synth` — differentially private synthetic data (DP-GAN, Private Post-GAN Boosting);
+- :mod:`io` — reading and writing survey data files;
 - :mod:`r` — the rpy2 bridge to R (imported on use; needs R and rpy2).
+
+Names are loaded on first use (module ``__getattr__``, PEP 562, as pyfixest does), so that
+``import socgan`` is fast: torch, statsmodels and dp-accounting are imported only by the
+functions that need them. R users pay for ``library(socgan)``'s first call into Python.
 """
 
-import importlib
+from importlib import import_module as _import_module
 
-__all__ = ["impute", "GainImputer", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
 __version__ = "0.1.0"
 
-# Imported on first use (PEP 562), so that `import socgan` and the command line start without
-# loading torch: Ctrl-C while torch loads then reaches the command's one-line handling.
-_FROM = {"impute": ".imputation", "GainImputer": ".imputation", "Imputations": ".imputation", "pool": ".pooling",
-         "pool_scalar": ".pooling"}
-_SUBPACKAGES = ("datasets", "sae", "synth", "baselines")
+# public name -> the subpackage that defines it
+_FROM = {"impute": "imputation", "GainImputer": "imputation", "Imputations": "imputation", "pool": "pooling",
+         "pool_scalar": "pooling"}
+_SUBPACKAGES = ("baselines", "datasets", "imputation", "io", "pooling", "r", "sae", "synth")
+
+__all__ = ["impute", "GainImputer", "Imputations", "pool", "pool_scalar", "datasets", "sae", "synth", "baselines"]
 
 
 def __getattr__(name: str):
     if name in _FROM:
-        value = getattr(importlib.import_module(_FROM[name], __name__), name)
+        value = getattr(_import_module(f".{_FROM[name]}", __name__), name)
     elif name in _SUBPACKAGES:
-        value = importlib.import_module(f".{name}", __name__)
+        value = _import_module(f".{name}", __name__)
     else:
-        raise AttributeError(f"module 'socgan' has no attribute {name!r}")
-    globals()[name] = value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups are plain attribute reads
     return value
 
 
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_SUBPACKAGES))

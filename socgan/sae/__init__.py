@@ -3,9 +3,16 @@
 :func:`estimate` gives one row per area of the census (estimate, standard error, interval);
 :func:`compare` runs several methods on the same data side by side (against the truth where it
 is known, as in :func:`socgan.datasets.turnout`); :func:`plot` draws the area estimates.
+With GAIN, inside an R process, the work runs in a worker process (see :mod:`socgan._runtime`).
 """
 
-from ._estimate import METHODS, compare, estimate
+from .._runtime import outside_host_blas
+from . import _estimate
+from ._estimate import METHODS
 from ._plot import plot
+
+# Only GAIN stacking uses torch; the other methods stay in this process.
+estimate = outside_host_blas(needed=lambda a: a["method"] == "gain")(_estimate.estimate)
+compare = outside_host_blas(needed=lambda a: "gain" in list(a["methods"]))(_estimate.compare)
 
 __all__ = ["estimate", "compare", "plot", "METHODS"]

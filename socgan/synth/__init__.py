@@ -4,9 +4,32 @@
   Dwork 2021; Abadi et al. 2016), or without privacy for comparison;
 - :class:`Release` — its result: ``.data``, ``.epsilon``, ``.delta``, ``.report``;
 - :func:`evaluate` — utility and privacy checks of synthetic against real data, as a tidy DataFrame.
+
+Each is loaded on first use (torch, dp-accounting and statsmodels are heavy to import); inside
+an R process :func:`synthesize` trains in a worker process (see :mod:`socgan._runtime`).
 """
 
-from ._evaluate import evaluate
-from ._release import Release, synthesize
-
 __all__ = ["synthesize", "Release", "evaluate"]
+
+
+def __getattr__(name: str):
+    if name == "synthesize":
+        from .._runtime import isolating, outside_host_blas, prepare
+
+        if isolating():  # the worker starts (and imports torch) while this process does too
+            prepare(f"{__name__}._release")
+        from ._release import synthesize as in_process
+
+        value = outside_host_blas()(in_process)
+    elif name == "Release":
+        from ._release import Release as value
+    elif name == "evaluate":
+        from ._evaluate import evaluate as value
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
