@@ -269,7 +269,7 @@ def test_numeric_column_given_levels_is_discrete():
     (dict(epsilon=None, method="gan", insecure_seed=1), "`insecure_seed`"),
     (dict(epsilon=1.0, method="magic"), "`method`"),
     (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),
-    (dict(epsilon=1.0, batch_size=5000), "`batch_size`"),
+    (dict(epsilon=None, method="gan", batch_size=5000), "`batch_size`"),
     (dict(epsilon=1.0, pgb_marginals=3), "`pgb_marginals`"),
     (dict(epsilon=1.0, pgb_bins=1), "`pgb_bins`"),
     (dict(epsilon=1.0, count_share=0.0), "`count_share`"),

@@ -34,7 +34,7 @@ def test_dpsgd_part_equals_library_accountant():
     lib = dp_pld.PLDAccountant(value_discretization_interval=acc.FINE_GRID)
     lib.compose(dp_event.PoissonSampledDpEvent(0.02, dp_event.GaussianDpEvent(1.1)), 500)
     assert acc.pld_epsilon(ev, 1e-5) == pytest.approx(lib.get_epsilon(1e-5), rel=1e-9)
-    rdp = dp_rdp.RdpAccountant()
+    rdp = dp_rdp.RdpAccountant(acc.RDP_ORDERS)
     rdp.compose(dp_event.PoissonSampledDpEvent(0.02, dp_event.GaussianDpEvent(1.1)), 500)
     assert acc.rdp_epsilon(ev, 1e-5) == pytest.approx(rdp.get_epsilon(1e-5), rel=1e-9)
 

@@ -61,6 +61,8 @@ class Release:
 
 #: Default delta of a private release: a public constant (a default read from n would leak n).
 DEFAULT_DELTA = 1e-6
+#: Largest Poisson sampling rate of a private release (when batch_size nears the noisy count).
+MAX_SAMPLING_RATE = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class _Randomness:
 
 
 def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -> _Randomness:
+    if seed is None and private and insecure_seed is not None:  # reproduce the whole release
+        seed = int(np.random.SeedSequence([insecure_seed, 4]).generate_state(1, np.uint32)[0])
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     if not private:
@@ -124,8 +128,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         release is drawn from the averaged weights. ``"gan"`` and ``"pgb-nonprivate"`` are the
         same without clipping, noise or exponential mechanism, for comparison.
     n_rows : int, optional
-        Rows to release, a public number. Default: the noisy row count (private methods; see
-        Notes) or the number of rows (non-private methods).
+        Rows to release, a public number. Default: the noisy row count (at least 1; private
+        methods, see Notes) or the number of rows (non-private methods).
     seed : int, optional
         Fixes the *public* randomness only: network initialisation, the generators' input noise,
         the candidate and release draws. For the private methods the privacy noise, Poisson
@@ -133,8 +137,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         operating-system entropy, so the same ``seed`` does not give the same release. For the
         non-private methods ``seed`` fixes everything.
     insecure_seed : int, optional
-        **Insecure, for tests only**: derive the privacy noise from this number too, making a
-        private release reproducible. Whoever knows or guesses it can recompute the noise, so the
+        **Insecure, for tests only**: derive the privacy noise from this number (and the public
+        randomness too, unless ``seed`` is given), making a private release reproducible. Whoever knows or guesses it can recompute the noise, so the
         guarantee does not hold against them; ``report["privacy_randomness"]`` and the release's
         ``repr`` say so. Never use it for data that leave your hands.
     bounds : dict
@@ -154,8 +158,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         Discriminator steps; each is one DP-SGD event (and one generator step).
     batch_size : int, optional
         Expected real rows per step; rows are Poisson-sampled with rate ``q = batch_size / m``,
-        ``m`` the noisy row count (private) or the row count (non-private). Default
-        ``min(256, m // 4)``. Large batches suit DP-SGD: the noise added to the summed gradient
+        ``m`` the noisy row count (private; ``q`` at most 0.5) or the row count (non-private,
+        where ``batch_size`` must be below it). Default ``max(1, min(256, m // 4))``. Large batches suit DP-SGD: the noise added to the summed gradient
         does not grow with the batch, so its share of the averaged gradient shrinks.
     clip_norm : float
         C, the per-row gradient norm bound of DP-SGD.
@@ -305,12 +309,17 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         report.update({"neighbouring": None, "rows": size})
     if batch_size is None:
         batch_size = max(1, min(256, size // 4))
-    if batch_size >= size:
-        raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the "
-                         + ("noisy row count; the data seem too small for it." if private
-                            else f"number of rows ({size})."))
-    q = batch_size / size
-    n_out = size if n_rows is None else n_rows
+    if private:
+        # A rule on the noisy count is post-processing; capping rather than refusing keeps a
+        # release from failing at random when the count noise is large against n.
+        q = min(batch_size / max(size, 1), MAX_SAMPLING_RATE)
+        n_out = max(size, 1) if n_rows is None else n_rows
+    else:
+        if batch_size >= size:
+            raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the number of "
+                             f"rows ({size}).")
+        q = batch_size / size
+        n_out = size if n_rows is None else n_rows
     report.update({
         "rows_released": n_out, "steps": steps, "sampling": "Poisson", "sampling_rate": q,
         "expected_batch_size": batch_size, "clip_norm": clip_norm, "critic_steps": critic_steps,
@@ -345,7 +354,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             "epsilon_rdp": spent["rdp"],
             "noise_multiplier": sigma, "noise_std": sigma * clip_norm,
             "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
-            "epsilon_dpsgd_alone": acc.epsilon(acc.Events(sigma, q, steps), delta)["epsilon"],
+            "epsilon_dpsgd_alone": acc.epsilon(acc.Events(sigma, q, steps), delta,
+                                               grid=acc.COARSE_GRID)["epsilon"],
         })
         if boosting:
             report.update({
