@@ -137,9 +137,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         operating-system entropy, so the same ``seed`` does not give the same release. For the
         non-private methods ``seed`` fixes everything.
     insecure_seed : int, optional
-        **Insecure, for tests only**: derive the privacy noise from this number (and the public
-        randomness too, unless ``seed`` is given), making a private release reproducible. Whoever knows or guesses it can recompute the noise, so the
-        guarantee does not hold against them; ``report["privacy_randomness"]`` and the release's
+        **Insecure, for tests only**: derive the privacy noise from this number (and the
+        public randomness too, unless ``seed`` is given), making a private release
+        reproducible. Whoever knows or guesses it can recompute the noise, so the guarantee
+        does not hold against them; ``report["privacy_randomness"]`` and the release's
         ``repr`` say so. Never use it for data that leave your hands.
     bounds : dict
         Public metadata, required for the private methods: numeric column -> ``(low, high)``,
@@ -157,10 +158,11 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     steps : int
         Discriminator steps; each is one DP-SGD event (and one generator step).
     batch_size : int, optional
-        Expected real rows per step; rows are Poisson-sampled with rate ``q = batch_size / m``,
-        ``m`` the noisy row count (private; ``q`` at most 0.5) or the row count (non-private,
-        where ``batch_size`` must be below it). Default ``max(1, min(256, m // 4))``. Large batches suit DP-SGD: the noise added to the summed gradient
-        does not grow with the batch, so its share of the averaged gradient shrinks.
+        Expected real rows per step; rows are Poisson-sampled with rate
+        ``q = batch_size / m``, ``m`` the noisy row count (private; ``q`` at most 0.5) or the
+        row count (non-private, where ``batch_size`` must be below it). Default
+        ``max(1, min(256, m // 4))``. Large batches suit DP-SGD: the noise added to the summed
+        gradient does not grow with the batch, so its share of the averaged gradient shrinks.
     clip_norm : float
         C, the per-row gradient norm bound of DP-SGD.
     hidden : int
