@@ -345,6 +345,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
         spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
                     key=lambda r: r["epsilon"])
+        if (spent["epsilon"] > joint_target
+                and acc.pld_delta(events, joint_target, grid=acc.COARSE_GRID) <= delta):
+            # the search for epsilon stops within 1e-6 above the bound; the target itself holds
+            spent = {**spent, "epsilon": joint_target}
         total = count_eps + spent["epsilon"]
         if total > epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
             raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {epsilon:.4g}")
