@@ -1,4 +1,9 @@
-"""Tests of socgan.synth: accounting against dp-accounting, DP-SGD clipping, PGB, releases, evaluate."""
+"""Tests of socgan.synth: DP-SGD clipping, PGB, releases, evaluate.
+
+The accountant is tested in ``test_synth_accounting.py``, the privacy properties of a release
+(row count, randomness, messages) in ``test_synth_privacy.py``, random frames in
+``test_synth_properties.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from dp_accounting import dp_event, pld as dp_pld, rdp as dp_rdp
-from dp_accounting.pld import common, privacy_loss_distribution
 
 from socgan.synth import Release, evaluate, synthesize
-from socgan.synth import _accounting as acc
 from socgan.synth._dpgan import _private_real_gradient, make_discriminator
 from socgan.synth._pgb import marginal_workload, post_gan_boosting
 from socgan.synth._schema import build_schema, cell_codes, encode
@@ -37,61 +39,6 @@ BOUNDS = {"age": (18, 99), "income": (-2000, 10000), "sex": ["f", "m"],
           "edu": ["low", "mid", "high"], "vote": [False, True]}
 
 
-# --- accounting ------------------------------------------------------------------------------
-
-def test_dpsgd_pld_equals_library_accountant():
-    ev = acc.Events(noise_multiplier=1.1, sampling_rate=0.02, steps=500)
-    lib = dp_pld.PLDAccountant(value_discretization_interval=acc.FINE_GRID)
-    lib.compose(dp_event.PoissonSampledDpEvent(0.02, dp_event.GaussianDpEvent(1.1)), 500)
-    assert acc.pld_epsilon(ev, 1e-5) == pytest.approx(lib.get_epsilon(1e-5), rel=1e-9)
-
-
-def test_composed_accounting_equals_direct_library_computation():
-    ev = acc.Events(noise_multiplier=1.5, sampling_rate=0.03, steps=300, em_epsilon=0.02, em_rounds=150)
-    # PLD: subsampled Gaussian composed with 150 pure 0.02-DP rounds, built directly.
-    direct = privacy_loss_distribution.from_gaussian_mechanism(
-        1.5, sampling_prob=0.03).self_compose(300).compose(
-        privacy_loss_distribution.from_privacy_parameters(
-            common.DifferentialPrivacyParameters(0.02, 0.0)).self_compose(150))
-    assert acc.pld_epsilon(ev, 1e-6) == pytest.approx(direct.get_epsilon_for_delta(1e-6), rel=1e-9)
-    # RDP: the same steps with 150 rounds of 0.02^2/8-zCDP, as one composed event.
-    lib = dp_rdp.RdpAccountant()
-    lib.compose(dp_event.ComposedDpEvent([
-        dp_event.SelfComposedDpEvent(
-            dp_event.PoissonSampledDpEvent(0.03, dp_event.GaussianDpEvent(1.5)), 300),
-        dp_event.SelfComposedDpEvent(dp_event.ZCDpEvent(0.02 ** 2 / 8), 150)]))
-    assert acc.rdp_epsilon(ev, 1e-6) == pytest.approx(lib.get_epsilon(1e-6), rel=1e-9)
-    both = acc.epsilon(ev, 1e-6)
-    assert both["epsilon"] == min(both["pld"], both["rdp"])
-    # composing more events never lowers epsilon
-    assert both["epsilon"] > acc.epsilon(acc.Events(1.5, 0.03, 300), 1e-6)["epsilon"]
-
-
-def test_abadi_example_in_known_range_and_pld_tighter_than_rdp():
-    # Abadi et al. (2016, sec. 3.1): q = 0.01, sigma = 4, T = 10,000, delta = 1e-5 gives
-    # epsilon ~ 1.26 by the moments accountant; tighter modern accountants give less.
-    ev = acc.Events(noise_multiplier=4.0, sampling_rate=0.01, steps=10_000)
-    e_rdp, e_pld = acc.rdp_epsilon(ev, 1e-5), acc.pld_epsilon(ev, 1e-5)
-    assert 0.8 < e_rdp <= 1.26
-    assert 0.8 < e_pld <= e_rdp
-
-
-def test_noise_calibration_meets_and_nearly_spends_the_budget():
-    sigma = acc.calibrate_noise(1.0, 1e-5, sampling_rate=0.05, steps=400, em_epsilon=0.01, em_rounds=100)
-    spent = acc.epsilon(acc.Events(sigma, 0.05, 400, 0.01, 100), 1e-5, grid=acc.COARSE_GRID)["epsilon"]
-    assert spent <= 1.0
-    worse = acc.epsilon(acc.Events(sigma * 0.97, 0.05, 400, 0.01, 100), 1e-5, grid=acc.COARSE_GRID)
-    assert worse["epsilon"] > 1.0  # the smallest noise that meets the target, within 3%
-    e0 = acc.calibrate_em_epsilon(0.2, 100, 1e-5)
-    assert acc.epsilon(acc.Events(em_epsilon=e0, em_rounds=100), 1e-5, grid=acc.COARSE_GRID)["epsilon"] \
-        == pytest.approx(0.2, rel=1e-3)
-
-
-def test_unreachable_epsilon_is_an_error():
-    with pytest.raises(ValueError, match="cannot be met"):
-        acc.calibrate_noise(0.01, 1e-5, sampling_rate=0.5, steps=20_000)
-
-
 # --- DP-SGD and PGB ----------------------------------------------------------------------------
 
 def test_private_gradient_is_sum_of_clipped_per_row_gradients():
@@ -99,7 +46,7 @@ def test_private_gradient_is_sum_of_clipped_per_row_gradients():
     disc = make_discriminator(4, 8)
     xb = torch.randn(7, 4) * 5
     got = _private_real_gradient(disc, xb, clip=0.1, noise=0.0, expected_batch=10.0,
-                                 gen=torch.Generator().manual_seed(0))
+                                 rng=np.random.default_rng(0))
     want = {k: torch.zeros_like(p) for k, p in disc.named_parameters()}
     for row in xb:  # microbatches of one row
         disc.zero_grad()
@@ -112,7 +59,7 @@ def test_private_gradient_is_sum_of_clipped_per_row_gradients():
     for k in want:
         torch.testing.assert_close(got[k], want[k], rtol=1e-4, atol=1e-6)
     noisy = _private_real_gradient(disc, xb[:0], clip=0.1, noise=2.0, expected_batch=10.0,
-                                   gen=torch.Generator().manual_seed(0))
+                                   rng=np.random.default_rng(0))
     sd = torch.cat([v.flatten() for v in noisy.values()]).std()
     assert float(sd) == pytest.approx(2.0 * 0.1 / 10.0, rel=0.25)  # empty batch: noise sigma C / (q n)
 
@@ -219,7 +166,7 @@ def test_quality_score_uses_all_real_rows(monkeypatch):
 def test_private_release_columns_dtypes_report_and_untouched_input():
     df = survey()
     before = df.copy()
-    rel = synthesize(df, epsilon=2.0, bounds=BOUNDS, seed=3, n=120.0, **FAST)
+    rel = synthesize(df, epsilon=2.0, bounds=BOUNDS, seed=3, n_rows=120.0, **FAST)
     assert isinstance(rel, Release) and rel.method == "pgb"
     pd.testing.assert_frame_equal(df, before)
     assert list(rel.data.columns) == list(df.columns) and len(rel.data) == 120
@@ -227,33 +174,30 @@ def test_private_release_columns_dtypes_report_and_untouched_input():
     assert set(rel.data["edu"]) <= {"low", "mid", "high"}
     assert rel.data["age"].between(18, 99).all() and rel.data["income"].between(-2000, 10000).all()
     r = rel.report
-    assert rel.epsilon == r["epsilon"] <= 2.0 and rel.delta == r["delta"] == 1e-5  # min(1e-5, 1/(10 n))
-    assert r["epsilon"] == pytest.approx(min(r["epsilon_pld"], r["epsilon_rdp"]))
-    assert r["epsilon"] > 0.9 * 2.0  # the budget is used, not wasted
+    assert rel.epsilon == r["epsilon"] <= 2.0 and rel.delta == r["delta"] == 1e-6
+    assert r["epsilon_joint"] == pytest.approx(min(r["epsilon_pld"], r["epsilon_rdp"]))
+    assert r["epsilon"] == pytest.approx(r["count_epsilon"] + r["epsilon_joint"])
+    assert r["count_epsilon"] == pytest.approx(0.02 * 2.0)
+    assert r["epsilon"] > 0.98 * 2.0  # the budget is used, not wasted
     for key in ("noise_multiplier", "sampling_rate", "steps", "accountant", "pgb_epsilon_per_round",
-                "epsilon_dpsgd_alone", "epsilon_pgb_alone", "pgb_rounds"):
+                "epsilon_dpsgd_alone", "epsilon_pgb_alone", "pgb_rounds", "rows_noisy_count"):
         assert key in r
-    assert r["sampling_rate"] == pytest.approx(40 / 300) and r["steps"] == 30
-    assert r["epsilon_pgb_alone"] == pytest.approx(0.2 * 2.0, rel=0.01)
+    assert r["sampling_rate"] == pytest.approx(40 / r["rows_noisy_count"]) and r["steps"] == 30
+    assert 0.8 * 0.4 < r["epsilon_pgb_alone"] <= 0.2 * 2.0 * 1.001
 
 
-def test_default_batch_size_is_capped_at_a_quarter_of_the_rows():
+def test_default_batch_size_is_capped_at_a_quarter_of_the_noisy_count():
     fast = {k: v for k, v in FAST.items() if k != "batch_size"}
-    small = synthesize(survey(60), epsilon=1.0, bounds=BOUNDS, seed=1, **fast)
-    assert small.report["expected_batch_size"] == 15 and small.report["sampling_rate"] == 0.25
-    big = synthesize(survey(2000), epsilon=1.0, bounds=BOUNDS, seed=1, method="dpgan", **fast)
+    small = synthesize(survey(200), epsilon=1.0, bounds=BOUNDS, insecure_seed=1, **fast)
+    m = small.report["rows_noisy_count"]
+    assert small.report["expected_batch_size"] == min(256, m // 4)
+    assert small.report["sampling_rate"] == pytest.approx(small.report["expected_batch_size"] / m)
+    assert len(small.data) == m  # the default release size is the noisy count
+    big = synthesize(survey(2000), epsilon=1.0, bounds=BOUNDS, method="dpgan", **fast)
     assert big.report["expected_batch_size"] == 256
-    assert big.report["sampling_rate"] == pytest.approx(256 / 2000)
-
-
-def test_same_seed_same_release_other_seed_differs():
-    df = survey()
-    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=5, **FAST)
-    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=5.0, **FAST)
-    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=6, **FAST)
-    pd.testing.assert_frame_equal(a.data, b.data)
-    assert a.report == b.report
-    assert not a.data.equals(c.data)
+    assert big.report["sampling_rate"] == pytest.approx(256 / big.report["rows_noisy_count"])
+    plain = synthesize(survey(60), epsilon=None, method="gan", seed=1, **fast)
+    assert plain.report["expected_batch_size"] == 15 and plain.report["sampling_rate"] == 0.25
 
 
 @pytest.mark.parametrize("method", ["dpgan", "gan", "pgb-nonprivate"])
@@ -262,12 +206,14 @@ def test_other_methods(method):
     private = method == "dpgan"
     rel = synthesize(df, epsilon=1.0 if private else None, method=method,
                      bounds=BOUNDS if private else None, seed=1, **FAST)
-    assert rel.data.dtypes.to_dict() == df.dtypes.to_dict() and len(rel.data) == len(df)
+    assert rel.data.dtypes.to_dict() == df.dtypes.to_dict()
     assert rel.private is private
     if not private:
         assert rel.epsilon == math.inf and rel.report["accountant"] is None
+        assert len(rel.data) == len(df)
     else:
         assert "pgb_rounds" not in rel.report and rel.epsilon <= 1.0
+        assert len(rel.data) == rel.report["rows_noisy_count"]
 
 
 def test_marginal_queries_and_critic_steps_in_a_release(monkeypatch):
@@ -281,16 +227,17 @@ def test_marginal_queries_and_critic_steps_in_a_release(monkeypatch):
         return trained["gan"]
 
     monkeypatch.setattr(_release, "train_gan", spy)
-    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, pgb_marginals=2.0, pgb_bins=6,
+    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, pgb_marginals=2.0, pgb_bins=6,
                    critic_steps=3, discriminator_hidden=8, **FAST)
     assert len(trained["gan"].d_loss) == 30 and len(trained["gan"].g_loss) == 10
     assert trained["gan"].discriminator[0].out_features == 8
     assert "two-way marginal cells (6 equal-width bins" in a.report["pgb_queries"]
     assert a.report["critic_steps"] == 3 and a.epsilon <= 1.0
-    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, pgb_marginals=2, pgb_bins=6,
+    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, pgb_marginals=2, pgb_bins=6,
                    critic_steps=3, discriminator_hidden=8, **FAST)
     pd.testing.assert_frame_equal(a.data, b.data)
-    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=2, critic_steps=3, discriminator_hidden=8, **FAST)
+    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, critic_steps=3,
+                   discriminator_hidden=8, **FAST)
     assert c.report["pgb_queries"] == "discriminators" and not a.data.equals(c.data)
 
 
@@ -305,23 +252,31 @@ def test_numeric_column_given_levels_is_discrete():
     (dict(epsilon=-1.0), "`epsilon`"),
     (dict(epsilon=float("inf")), "`epsilon`"),
     (dict(epsilon=float("nan")), "`epsilon`"),
+    (dict(epsilon=1e6), r"`epsilon` must lie in \(0.0, 100.0\]"),
     (dict(epsilon=None), "`epsilon` is required"),
-    (dict(epsilon=1.0, delta=1 / 300), "`delta`"),
-    (dict(epsilon=1.0, n=0), "`n`"),
-    (dict(epsilon=1.0, n=-5), "`n`"),
+    (dict(epsilon=1.0, delta=1.5), "`delta`"),
+    (dict(epsilon=1.0, n_rows=0), "`n_rows`"),
+    (dict(epsilon=1.0, n_rows=-5), "`n_rows`"),
     (dict(epsilon=1.0, bounds=None), "`bounds` is required"),
     (dict(epsilon=1.0, bounds={**BOUNDS, "age": (30, 99)}), "'age'.*does not cover"),
     (dict(epsilon=1.0, bounds={**BOUNDS, "edu": ["low", "mid"]}), "'edu'.*does not cover"),
     (dict(epsilon=1.0, bounds={k: v for k, v in BOUNDS.items() if k != "sex"}), "'sex'"),
     (dict(epsilon=1.0, bounds={**BOUNDS, "age": (99, 18)}), "'age'"),
+    (dict(epsilon=1.0, bounds={**BOUNDS, "age": (18.2, 18.8)}), "'age'.*holds no value"),
     (dict(epsilon=1.0, bounds={**BOUNDS, "age": [18, 99]}), "'age'.*tuple"),
+    (dict(epsilon=1.0, out_of_bounds="drop"), "`out_of_bounds`"),
     (dict(epsilon=1.0, method="gan"), "not private"),
+    (dict(epsilon=None, method="gan", insecure_seed=1), "`insecure_seed`"),
     (dict(epsilon=1.0, method="magic"), "`method`"),
     (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),
+    (dict(epsilon=None, method="gan", batch_size=5000), "`batch_size`"),
     (dict(epsilon=1.0, pgb_marginals=3), "`pgb_marginals`"),
     (dict(epsilon=1.0, pgb_bins=1), "`pgb_bins`"),
+    (dict(epsilon=1.0, count_share=0.0), "`count_share`"),
+    (dict(epsilon=1.0, pgb_share=0.6, count_share=0.5), "`pgb_share` \\+ `count_share`"),
     (dict(epsilon=1.0, critic_steps=0), "`critic_steps`"),
     (dict(epsilon=1.0, discriminator_hidden=2.5), "`discriminator_hidden`"),
+    (dict(epsilon=1.0, progress="no"), "`progress`"),
 ])
 def test_bad_arguments(kwargs, match):
     kw = {"bounds": BOUNDS, **FAST, **kwargs}
@@ -331,12 +286,17 @@ def test_bad_arguments(kwargs, match):
 
 def test_bad_data():
     df = survey()
-    with pytest.raises(ValueError, match="'income'.*missing"):
+    with pytest.raises(ValueError, match="'income'.*1 missing"):
         synthesize(df.assign(income=df["income"].where(df.index > 0)), epsilon=1.0, bounds=BOUNDS, **FAST)
-    with pytest.raises(ValueError, match="'age'.*only one value"):
-        synthesize(df.assign(age=40), epsilon=1.0, bounds=BOUNDS, **FAST)
     with pytest.raises(TypeError, match="DataFrame"):
         synthesize(df.to_numpy(), epsilon=1.0, bounds=BOUNDS, **FAST)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        synthesize(df.iloc[:1], epsilon=None, method="gan", **FAST)
+
+
+def test_small_delta_warning_uses_the_noisy_count():
+    with pytest.warns(UserWarning, match="not well below 1/n"):
+        synthesize(survey(), epsilon=1.0, delta=1e-3, bounds=BOUNDS, **FAST)
 
 
 # --- evaluate -----------------------------------------------------------------------------------

@@ -6,13 +6,35 @@
 #' optionally improved by Private Post-GAN Boosting (`"pgb"`, the default;
 #' Neunhoeffer, Wu & Dwork 2021). `"gan"` and `"pgb-nonprivate"` do the same
 #' without privacy, for comparison. The privacy spent is accounted in Python
-#' (the smaller of a PLD and a Renyi DP accountant) and never exceeds
-#' `epsilon`.
+#' and never exceeds `epsilon`.
 #'
 #' Columns may be numeric, integer, logical, factor (ordered or not) or
 #' character; they come back with the same types, factor levels and level
 #' order. `data` must be complete (impute first, e.g. with [gain_impute()]);
 #' Date and other classed columns cannot be synthesized: convert them first.
+#'
+#' @section What is private, and the row count:
+#' Neighbouring data sets differ by adding or removing one person (row), so
+#' even the number of rows is private. A small share of `epsilon`
+#' (`count_share`, default 2%) buys a noisy row count; the sampling rate, the
+#' default batch size and the default number of rows released come from it,
+#' never from `nrow(data)`. Give `n_rows` to release a number of rows of your
+#' choosing. `attr(, "privacy_report")$rows_noisy_count` is the noisy count.
+#'
+#' @section Randomness:
+#' The privacy noise of `"pgb"` and `"dpgan"` always comes from fresh
+#' operating-system entropy (128 bits): the same `seed` does not repeat a
+#' private release, and nobody can recompute the noise from it. `seed` fixes
+#' only what is public (network initialisation, the generator's input,
+#' candidate and release draws). For tests only, `insecure_seed` makes a
+#' private release reproducible; the report records it, and the guarantee
+#' does not hold against anyone who knows it.
+#'
+#' @section Choosing settings:
+#' Fix `steps` and the other settings without looking at the private data:
+#' trying settings and keeping the release that looks best on the private data
+#' spends privacy that no accountant counts. Tune on public data of the same
+#' kind.
 #'
 #' @section Public bounds:
 #' The private methods need `bounds`: metadata known *without looking at the
@@ -30,37 +52,47 @@
 #' @param data A complete data.frame (no `NA`).
 #' @param epsilon The privacy budget of the release: one positive, finite
 #'   number. Leave it out (or `NULL`) for the non-private methods.
-#' @param delta `NULL` for the default `min(1e-5, 1 / (10 * nrow(data)))`, or a
-#'   number in (0, 1), below `1 / nrow(data)`.
+#' @param delta `NULL` for the default `1e-6` (a public constant), or a number
+#'   in (0, 1), well below `1 / nrow(data)`.
 #' @param method `"pgb"` (default), `"dpgan"`, `"pgb-nonprivate"` or `"gan"`.
-#' @param n Rows to release (a whole number); `NULL` for `nrow(data)`.
-#' @param seed `NULL` for fresh randomness, or a whole number: the same seed
-#'   gives the same release. Keep it secret: whoever knows it can recompute the
-#'   noise.
+#' @param n_rows Rows to release (a whole number, public); `NULL` for the noisy
+#'   row count (private methods) or `nrow(data)` (non-private methods).
+#' @param seed `NULL`, or a whole number fixing the public randomness only (see
+#'   "Randomness"); for the non-private methods it fixes the whole release.
+#' @param insecure_seed `NULL`, or (tests only) a whole number from which the
+#'   privacy noise is derived, making a private release reproducible and not
+#'   private against anyone who knows it.
 #' @param bounds A named list, one entry per column (see "Public bounds").
 #'   Required for `"pgb"` and `"dpgan"`; the non-private methods read them from
 #'   the data when `NULL`.
 #' @param steps Discriminator training steps (a whole number); each is one
 #'   DP-SGD step.
-#' @param progress Show Python's progress bar while training.
+#' @param progress Show Python's progress bar while training: `TRUE` or `FALSE`. `NULL`
+#'   (default) shows it in an interactive R session, but not under `Rscript` or while knitr
+#'   knits; `options(socgan.progress = FALSE)` turns it off by default.
 #' @param ... Further settings of `socgan.synth.synthesize()`, by name:
-#'   `batch_size` (expected rows per step, default `min(256, nrow(data) %/% 4)`,
-#'   below `nrow(data)`),
+#'   `batch_size` (expected rows per step, default `min(256, m %/% 4)` for the
+#'   noisy count `m`), `out_of_bounds` (`"raise"` or `"clip"`),
 #'   `clip_norm`, `hidden`, `learning_rate`, `snapshots`, `candidates`,
-#'   `pgb_rounds`, `pgb_share`.
-#' @return A data.frame of `n` synthetic rows with the columns and column types
+#'   `pgb_rounds`, `pgb_share`, `count_share`, `pgb_marginals`, `pgb_bins`,
+#'   `critic_steps`, `discriminator_hidden`.
+#' @return A data.frame of `n_rows` synthetic rows with the columns and column types
 #'   of `data` and automatic row names, with attributes
 #'   * `epsilon`: the epsilon actually spent (at most the one requested; `Inf`
 #'     for the non-private methods);
 #'   * `delta`: the delta of the guarantee (`NA` for the non-private methods);
 #'   * `method`: the method used;
 #'   * `privacy_report`: a list with the accountant, noise multiplier,
-#'     sampling rate, steps, budget split and the public bounds used.
+#'     sampling rate, steps, budget split, the noisy row count, where the
+#'     randomness came from and the public bounds used.
 #' @references
 #' Abadi, M. et al. (2016). Deep learning with differential privacy. *CCS '16*.
 #'
 #' Neunhoeffer, M., Wu, Z. S. and Dwork, C. (2021). Private post-GAN boosting.
 #' *ICLR 2021*.
+#'
+#' Dong, J., Durfee, D. and Rogers, R. (2020). Optimal differential privacy
+#' composition for exponential mechanisms. *ICML 2020*.
 #' @seealso [gain_impute()] to complete the data first.
 #' @examples
 #' \dontrun{
@@ -68,7 +100,7 @@
 #' d <- data.frame(age = sample(18:90, 300, TRUE), income = runif(300, 0, 150),
 #'                 smoker = runif(300) < 0.2,
 #'                 region = factor(sample(c("north", "south"), 300, TRUE)))
-#' syn <- dp_synthesize(d, epsilon = 1, seed = 1, steps = 300,
+#' syn <- dp_synthesize(d, epsilon = 1, n_rows = 300, steps = 300,
 #'                      bounds = list(age = c(18, 90), income = c(0, 200),
 #'                                    smoker = c(FALSE, TRUE),
 #'                                    region = c("north", "south")))
@@ -77,12 +109,13 @@
 #' }
 #' @export
 dp_synthesize <- function(data, epsilon, delta = NULL,
-                          method = c("pgb", "dpgan", "pgb-nonprivate", "gan"), n = NULL,
-                          seed = NULL, bounds = NULL, steps = 2000, progress = FALSE, ...) {
+                          method = c("pgb", "dpgan", "pgb-nonprivate", "gan"), n_rows = NULL,
+                          seed = NULL, insecure_seed = NULL, bounds = NULL, steps = 2000,
+                          progress = NULL, ...) {
   check_data_frame(data)
-  check_synth_data(data)
   method <- match.arg(method)
   private <- method %in% c("pgb", "dpgan")
+  check_synth_data(data, private)
   if (private) {
     if (missing(epsilon) || is.null(epsilon)) {
       stop("`epsilon` is required for method \"", method, "\": one positive, finite number.",
@@ -102,21 +135,31 @@ dp_synthesize <- function(data, epsilon, delta = NULL,
            "or use method \"pgb\" or \"dpgan\".", call. = FALSE)
     }
     epsilon <- NULL
+    if (!is.null(insecure_seed)) {
+      stop("`insecure_seed` is for the private methods; method \"", method, "\" is not ",
+           "private and `seed` fixes all its randomness.", call. = FALSE)
+    }
   }
-  if (!is.null(n)) n <- check_count(n, "n")
+  if (!is.null(n_rows)) n_rows <- check_count(n_rows, "n_rows")
   seed <- check_seed(seed)
+  insecure_seed <- check_seed(insecure_seed, "insecure_seed")
   steps <- check_count(steps, "steps")
-  progress <- check_flag(progress, "progress")
+  progress <- resolve_progress(progress)
   bounds <- check_bounds(bounds, data)
   options <- check_synth_options(list(...))
 
   synth <- socgan_python("synth")
   py_data <- frame_to_python(data)
-  release <- do.call(synth$synthesize,
-                     c(list(py_data, epsilon = epsilon, delta = delta, method = method, n = n,
-                            seed = seed, bounds = bounds_to_python(bounds), steps = steps,
-                            progress = progress),
-                       options))
+  # Through call_python(): Python's errors and warnings become R conditions in R's wording.
+  release <- do.call(call_python,
+                     c(list(synth$synthesize, py_data, epsilon = epsilon, delta = delta,
+                            method = method, n_rows = n_rows, seed = seed,
+                            insecure_seed = insecure_seed, bounds = bounds_to_python(bounds),
+                            steps = steps, progress = progress),
+                       options,
+                       list(values = c(list(epsilon = epsilon, delta = delta, n_rows = n_rows,
+                                            seed = seed, insecure_seed = insecure_seed,
+                                            steps = steps), options))))
   out <- frame_from_python(release$data)
   report <- reticulate::py_to_r(release$report)
   if (is.list(report$public_bounds)) {
@@ -134,9 +177,10 @@ dp_synthesize <- function(data, epsilon, delta = NULL,
   out
 }
 
-# Complete data of types synthesize() takes, checked before anything crosses.
-check_synth_data <- function(data) {
-  if (nrow(data) < 2L) {
+# Complete data of types synthesize() takes, checked before anything crosses. A private
+# release takes any number of rows: refusing small data would depend on one person.
+check_synth_data <- function(data, private = TRUE) {
+  if (!private && nrow(data) < 2L) {
     stop("`data` must have at least 2 rows, not ", nrow(data), ".", call. = FALSE)
   }
   classed <- names(data)[vapply(data, function(x) {
@@ -241,9 +285,12 @@ bounds_to_python <- function(bounds) {
 }
 
 # synthesize() settings that are counts cross as integers, the others as doubles.
-synth_count_options <- c("batch_size", "hidden", "snapshots", "candidates", "pgb_rounds")
+synth_count_options <- c("batch_size", "hidden", "snapshots", "candidates", "pgb_rounds",
+                         "pgb_bins", "critic_steps", "discriminator_hidden")
 check_synth_options <- function(options) {
   check_options(options, counts = synth_count_options,
-                reals = list(clip_norm = Inf, learning_rate = Inf, pgb_share = 1),
+                counts_from_zero = "pgb_marginals",
+                reals = list(clip_norm = Inf, learning_rate = Inf, pgb_share = 1,
+                             count_share = 1),
                 example = "batch_size = 32", skip_null = FALSE)
 }

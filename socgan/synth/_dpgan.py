@@ -3,8 +3,9 @@
 DP-SGD (Abadi et al. 2016) is applied to the *real-data* term of the discriminator loss only,
 as in Neunhoeffer, Wu & Dwork (2021): each step Poisson-samples the rows (each row independently
 with probability ``q``), computes every sampled row's gradient with ``torch.func.vmap(grad(.))``,
-clips it to norm ``C``, sums, adds ``N(0, (sigma C)^2 I)`` and divides by the *expected* batch size
-``q n`` (so the divisor does not depend on which rows were drawn). The fake-data term does not
+clips it to norm ``C``, sums, adds ``N(0, (sigma C)^2 I)`` and divides by the *expected* batch size,
+a public number (the user's ``batch_size``), so the divisor depends neither on which rows were
+drawn nor on the private row count. The fake-data term does not
 touch the data and is not noised. The generator is trained against the privatised discriminator,
 so it, its samples and every kept snapshot are post-processing (Dwork & Roth 2014, Prop. 2.1).
 
@@ -73,8 +74,9 @@ class TrainedGAN:
 
 
 def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, noise: float,
-                           expected_batch: float, gen: torch.Generator) -> dict:
-    """Clipped, summed, noised gradient of the real-data loss -log D(x), over ``q n`` (DP-SGD)."""
+                           expected_batch: float, rng: np.random.Generator) -> dict:
+    """Clipped, summed, noised gradient of the real-data loss -log D(x), over the public expected
+    batch size (DP-SGD). The noise comes from ``rng``, the release's privacy generator."""
     params = {k: v.detach() for k, v in disc.named_parameters()}
 
     def loss_one(p, x):
@@ -87,24 +89,29 @@ def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, no
         summed = {k: (g * factor.view(-1, *([1] * (g.dim() - 1)))).sum(0) for k, g in per.items()}
     else:  # an empty Poisson batch still gets its noise
         summed = {k: torch.zeros_like(v) for k, v in params.items()}
-    return {k: (s + noise * clip * torch.randn(s.shape, generator=gen)) / expected_batch
-            for k, s in summed.items()}
+    return {k: (s + noise * clip * torch.from_numpy(rng.standard_normal(tuple(s.shape),
+                                                                   dtype=np.float32)))
+            / expected_batch for k, s in summed.items()}
 
 
 def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: float,
               noise_multiplier: float | None, clip_norm: float, hidden: int, lr: float,
               n_snapshots: int, seed: int, progress: bool, critic_steps: int = 1,
-              d_hidden: int | None = None) -> TrainedGAN:
+              d_hidden: int | None = None, privacy_rng: np.random.Generator | None = None,
+              expected_batch: float | None = None) -> TrainedGAN:
     """Train a GAN; with ``noise_multiplier`` the discriminator's real-data term uses DP-SGD.
 
     ``noise_multiplier=None`` trains a non-private GAN with the same Poisson batches (no
-    clipping, no noise), for comparison.
+    clipping, no noise), for comparison. ``privacy_rng`` draws the Poisson samples and the
+    DP-SGD noise (``seed`` only initialises the networks and draws the generator's input);
+    ``expected_batch`` is the public divisor of the noisy gradient sum and the number of fake
+    rows per step (default ``sampling_rate * n``, for non-private use).
     """
     from tqdm.auto import tqdm
 
     n, width = x.shape
     gen = torch.Generator().manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if privacy_rng is None else privacy_rng
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         G = Generator(cols, latent=max(16, width), hidden=hidden)
@@ -112,7 +119,7 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.9))
     data = torch.from_numpy(x)
-    expected_batch = sampling_rate * n
+    expected_batch = sampling_rate * n if expected_batch is None else expected_batch
     m = max(1, int(round(expected_batch)))  # fake rows per step: no privacy cost
     every = max(1, steps // n_snapshots)
     out = TrainedGAN(G, D)
@@ -131,7 +138,7 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
                 loss_real.backward()
         else:
             real_grad = _private_real_gradient(D, xb, clip=clip_norm, noise=noise_multiplier,
-                                               expected_batch=expected_batch, gen=gen)
+                                               expected_batch=expected_batch, rng=rng)
             for k, p in D.named_parameters():
                 p.grad += real_grad[k]
             loss_real = torch.zeros(())

@@ -15,9 +15,12 @@ The output distribution is the average of phi^1..phi^T; the release is drawn fro
 
 Privacy: selection probabilities are proportional to exp(eps0 * S_j / 2) with
 S_j = sum_i D_j(x_i) - n * sum_b phi(b) D_j(b) = n * U_j + n. The constant n cancels in the
-normalisation, so this is the authors' exp(eps0 * n * U_j / 2). Adding or removing one row changes
-each S_j by D_j(x) - sum_b phi(b) D_j(b), which lies in [-1, 1] because D is in [0, 1]: sensitivity
-1, so each round is eps0-DP, and eps0-bounded-range hence eps0^2/8-zCDP (Cesar & Rogers 2021).
+normalisation, so this is the authors' exp(eps0 * n * U_j / 2). Written as a sum over rows,
+S_j = sum_i (D_j(x_i) - sum_b phi(b) D_j(b)), adding or removing one row x changes each S_j by
+D_j(x) - sum_b phi(b) D_j(b), which lies in [-1, 1] because D is in [0, 1]: sensitivity 1 under
+add/remove, although n itself is private (it enters only inside the mechanism). The differences
+S_j - S'_j over j span at most 2, so each round is eps0-bounded-range (Durfee & Rogers 2019), which
+``_accounting`` composes by its exact worst case (Dong, Durfee & Rogers 2020).
 The candidates B and the discriminators are themselves private (post-processing of DP-SGD).
 
 **Marginal queries as extra discriminators** (optional, ``marginal_workload``). The distinguisher

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,7 +35,9 @@ class Release:
         ``inf`` and ``None`` for the non-private methods.
     method : str
     report : dict
-        Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used.
+        Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used,
+        where the randomness came from. For a private release it holds nothing computed from the
+        data except through an accounted mechanism (the noisy count, the spent epsilon).
     """
 
     data: pd.DataFrame
@@ -50,34 +53,71 @@ class Release:
     def __repr__(self) -> str:
         guarantee = (f"({self.epsilon:.3g}, {self.delta:.2g})-DP" if self.private
                      else "not private")
+        if self.report.get("insecure_seed") is not None:
+            guarantee += " INSECURE: noise from insecure_seed"
         return (f"Release(method={self.method!r}, {guarantee}, "
                 f"data: {self.data.shape[0]} rows x {self.data.shape[1]} columns)")
 
 
-def default_delta(n: int) -> float:
-    """min(1e-5, 1/(10 n)): well below 1/n, the level at which delta could expose a whole row."""
-    return min(1e-5, 1.0 / (10 * n))
+#: Default delta of a private release: a public constant (a default read from n would leak n).
+DEFAULT_DELTA = 1e-6
+#: Largest Poisson sampling rate of a private release (when batch_size nears the noisy count).
+MAX_SAMPLING_RATE = 0.5
+
+
+@dataclass(frozen=True)
+class _Randomness:
+    """The two sources of randomness of a release, made in one place (``_randomness``).
+
+    ``privacy``: Poisson sampling, Gaussian noise of DP-SGD, exponential-mechanism choices and the
+    noisy count — what the guarantee rests on. ``public``: network initialisation, the generators'
+    input noise, candidate and release draws — post-processing, which may be known to anyone.
+    """
+
+    privacy: np.random.Generator
+    public_seed: int
+    description: str
+
+
+def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -> _Randomness:
+    if seed is None and private and insecure_seed is not None:  # reproduce the whole release
+        seed = int(np.random.SeedSequence([insecure_seed, 4]).generate_state(1, np.uint32)[0])
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if not private:
+        return _Randomness(np.random.default_rng([seed, 1]), seed, "`seed` (not private)")
+    if insecure_seed is not None:
+        return _Randomness(np.random.default_rng([insecure_seed, 2]), seed,
+                           f"INSECURE: derived from insecure_seed={insecure_seed}; whoever knows "
+                           "it can recompute the noise, so the guarantee does not hold against "
+                           "them (for tests only)")
+    # SeedSequence() draws 128 bits from the operating system; PCG64 keeps a 128-bit state.
+    return _Randomness(np.random.Generator(np.random.PCG64(np.random.SeedSequence())), seed,
+                       "numpy PCG64 seeded with 128 bits of operating-system entropy "
+                       "(numpy.random.SeedSequence()); not reproducible, not reachable by `seed`")
 
 
 def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None = None,
-               method: Method = "pgb", n: int | None = None, seed: int | None = None,
-               bounds: dict | None = None, steps: int = 2000, batch_size: int | None = None,
-               clip_norm: float = 1.0, hidden: int = 128, learning_rate: float = 2e-4,
-               snapshots: int = 20, candidates: int = 10_000, pgb_rounds: int = 200,
-               pgb_share: float = 0.2, pgb_marginals: int = 0, pgb_bins: int = 10,
-               critic_steps: int = 1, discriminator_hidden: int | None = None,
-               progress: bool = False) -> Release:
+               method: Method = "pgb", n_rows: int | None = None, seed: int | None = None,
+               insecure_seed: int | None = None, bounds: dict | None = None,
+               out_of_bounds: Literal["raise", "clip"] = "raise", steps: int = 2000,
+               batch_size: int | None = None, clip_norm: float = 1.0, hidden: int = 128,
+               learning_rate: float = 2e-4, snapshots: int = 20, candidates: int = 10_000,
+               pgb_rounds: int = 200, pgb_share: float = 0.2, count_share: float = 0.02,
+               pgb_marginals: int = 0, pgb_bins: int = 10, critic_steps: int = 1,
+               discriminator_hidden: int | None = None, progress: bool = False) -> Release:
     """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
 
     Parameters
     ----------
     data : DataFrame
         Complete data (missing values are refused: impute first), numeric, boolean,
-        categorical or string columns. Not modified.
+        categorical or string columns. Not modified. A private release takes any number of rows.
     epsilon : float or None
-        Total privacy budget of the release (> 0, finite). ``None`` for the non-private methods.
+        Total privacy budget of the release, in (0, 100]. ``None`` for the non-private methods.
     delta : float, optional
-        Default ``min(1e-5, 1/(10 n))``; must be below ``1/n``.
+        Default ``1e-6``, a public constant. Choose it well below 1/n (a warning says so when the
+        noisy row count suggests it is not).
     method : {"pgb", "dpgan", "pgb-nonprivate", "gan"}
         ``"dpgan"``: GAN whose discriminator is trained with DP-SGD on its real-data term
         (Abadi et al. 2016); the release is drawn from the last generator (post-processing).
@@ -87,23 +127,41 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         multiplicative-weights updates over the candidates (Hardt, Ligett & McSherry 2012); the
         release is drawn from the averaged weights. ``"gan"`` and ``"pgb-nonprivate"`` are the
         same without clipping, noise or exponential mechanism, for comparison.
-    n : int, optional
-        Rows to release; default the input's number of rows.
+    n_rows : int, optional
+        Rows to release, a public number. Default: the noisy row count (at least 1; private
+        methods, see Notes) or the number of rows (non-private methods).
     seed : int, optional
-        Makes the release reproducible. Keep it secret: whoever knows it can recompute the noise.
+        Fixes the *public* randomness only: network initialisation, the generators' input noise,
+        the candidate and release draws. For the private methods the privacy noise, Poisson
+        sampling and exponential-mechanism choices always come from 128 bits of fresh
+        operating-system entropy, so the same ``seed`` does not give the same release. For the
+        non-private methods ``seed`` fixes everything.
+    insecure_seed : int, optional
+        **Insecure, for tests only**: derive the privacy noise from this number (and the
+        public randomness too, unless ``seed`` is given), making a private release
+        reproducible. Whoever knows or guesses it can recompute the noise, so the guarantee
+        does not hold against them; ``report["privacy_randomness"]`` and the release's
+        ``repr`` say so. Never use it for data that leave your hands.
     bounds : dict
         Public metadata, required for the private methods: numeric column -> ``(low, high)``,
         discrete column -> list of its levels (all possible levels, not only those observed;
         give a list for a 0/1 number to treat it as discrete). They must be known without looking
         at the data (questionnaire, codebook): bounds read from the data would leak them
-        unaccounted, so the private methods refuse to run without them. The data are checked
-        against them and refused, with the column named, if they fall outside. The non-private
-        methods read them from the data when not given.
+        unaccounted, so the private methods refuse to run without them. The release's schema
+        follows them: a categorical column comes back with the levels of ``bounds``, a numeric
+        one inside ``(low, high)``; a column with a single observed value is no special case.
+        The non-private methods read them from the data when not given.
+    out_of_bounds : {"raise", "clip"}
+        Data outside ``bounds``: refused with the column named and a count (never a value), or
+        numeric values clipped to the bounds (top-coding). Levels outside a discrete column's
+        list are always refused.
     steps : int
         Discriminator steps; each is one DP-SGD event (and one generator step).
     batch_size : int, optional
-        Expected real rows per step; rows are Poisson-sampled with rate ``q = batch_size / n``.
-        Default ``min(256, n // 4)``. Large batches suit DP-SGD: the noise added to the summed
+        Expected real rows per step; rows are Poisson-sampled with rate
+        ``q = batch_size / m``, ``m`` the noisy row count (private; ``q`` at most 0.5) or the
+        row count (non-private, where ``batch_size`` must be below it). Default
+        ``max(1, min(256, m // 4))``. Large batches suit DP-SGD: the noise added to the summed
         gradient does not grow with the batch, so its share of the averaged gradient shrinks.
     clip_norm : float
         C, the per-row gradient norm bound of DP-SGD.
@@ -111,12 +169,6 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         Width of the two hidden layers of both networks.
     learning_rate : float
         Adam's learning rate (betas 0.5, 0.9) for both networks.
-
-        The defaults of ``steps``, ``batch_size``, ``hidden`` and ``learning_rate`` (2,000 steps
-        of about 256 rows, 128 units, 2e-4) are those of the CPS 1988 benchmark in
-        ``bench/RESULTS.md``. They were picked there by comparing a few settings on that public
-        data set; choosing settings by trying them on *your* data spends privacy that no
-        accountant counts, so fix them in advance or tune them on public data of the same kind.
     snapshots : int
         Generator/discriminator pairs kept along training for PGB.
     candidates : int
@@ -125,9 +177,11 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         T, rounds of PGB.
     pgb_share : float
         Share of ``epsilon`` given to PGB *alone*: the per-round eps0 is set so the T rounds by
-        themselves would spend ``pgb_share * epsilon``; then the DP-SGD noise multiplier is set
-        so that the *joint* composition spends at most ``epsilon``. Joint accounting is tighter
-        than adding the two, so DP-SGD gets more than ``(1 - pgb_share) * epsilon`` alone.
+        themselves would spend about ``pgb_share * epsilon``; then the DP-SGD noise multiplier is
+        set so that the *joint* composition spends the rest. Joint accounting is tighter than
+        adding the two, so DP-SGD gets more than ``(1 - pgb_share) * epsilon`` alone.
+    count_share : float
+        Share of ``epsilon`` spent on the noisy row count (private methods), in (0, 0.5].
     pgb_marginals : {0, 1, 2}
         0 (default): PGB as published, the distinguisher chooses among the kept discriminators.
         1 or 2: it may also choose the indicator of any cell of a one-way (1) or one- and two-way
@@ -152,38 +206,50 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 
     Notes
     -----
-    Accounting (see ``socgan.synth._accounting``): the DP-SGD steps (Poisson-subsampled Gaussian)
-    and the exponential-mechanism rounds are composed together in Google's ``dp-accounting``,
-    once by privacy loss distributions (rounds as pure eps0-DP) and once by Rényi DP (rounds as
-    eps0^2/8-zCDP); both are valid for the same mechanism and the smaller is reported. The noise
-    multiplier is the smallest (by bisection) that meets ``epsilon``; if even a multiplier of 50
-    does not, the call fails rather than release noise. Neighbouring datasets differ by adding or
-    removing one row; the number of rows n is treated as public (the release has n rows by
-    default and n sets the sampling rate). Randomness comes from torch's and numpy's generators,
-    not a cryptographically secure source, as in other DP-SGD libraries.
+    **Neighbouring data sets and the row count.** The guarantee is for data sets that differ by
+    adding or removing one row, so the number of rows n is private. Nothing in the release or its
+    report is computed from n except through an accounted mechanism: a noisy count ``m`` (n plus
+    two-sided geometric noise, ``count_share * epsilon``-DP) sets the sampling rate, the default
+    batch size and the default number of rows released; DP-SGD divides its noisy gradient sum by
+    the public ``batch_size``; PGB's quality scores are sums over rows whose change when a row
+    is added or removed is at most 1. Pass ``n_rows`` to release a number of rows of your
+    choosing. ``report["rows_noisy_count"]`` is the noisy count, not n.
+
+    **Accounting** (``socgan.synth._accounting``): the noisy count by basic composition, then the
+    DP-SGD steps (Poisson-subsampled Gaussian, privacy loss distribution) composed with the
+    exponential-mechanism rounds by their exact adaptive bounded-range worst case (Dong, Durfee
+    & Rogers 2020); a Rényi-DP bound is computed as a cross-check and the smaller valid one is
+    reported. The noise multiplier is the smallest (by bisection) that meets ``epsilon``; if even
+    a multiplier of 50 does not, the call fails rather than release noise.
+
+    **Randomness.** See ``seed`` and ``insecure_seed``; numpy's PCG64 is a statistical, not a
+    cryptographic, generator, as in other DP-SGD libraries.
+
+    **Choosing settings.** Every setting (``steps``, ``batch_size``, ``hidden``, ...) must be
+    fixed without looking at the private data. Trying several settings and keeping the release
+    that looks best under :func:`evaluate` on the private rows is a selection on private data
+    that no accountant counts, and each extra release spends ``epsilon`` again. Tune on public
+    data of the same kind (an earlier public-use file, a simulation from published tables), or
+    spend budget on the selection with a private selection mechanism (e.g. Liu & Talwar 2019;
+    Papernot & Steinke 2022 — not part of socgan). The defaults of ``steps``, ``batch_size``,
+    ``hidden`` and ``learning_rate`` (2,000 steps of about 256 rows, 128 units, 2e-4) were picked
+    on the public CPS 1988 data (``bench/RESULTS.md``).
 
     Examples
     --------
-    >>> rel = synthesize(df, epsilon=1.0, bounds={"age": (18, 99), "sex": ["f", "m"]}, seed=1)
+    >>> rel = synthesize(df, epsilon=1.0, bounds={"age": (18, 99), "sex": ["f", "m"]})
     >>> rel.data.head(); rel.report["noise_multiplier"]
     """
-    check_data(data)
-    if method not in METHODS:
+    method_ok = isinstance(method, str) and method in METHODS
+    if not method_ok:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
     private = method in PRIVATE
-    n_rows = len(data)
+    check_data(data, private=private)
     if private:
         if epsilon is None:
             raise ValueError(f"`epsilon` is required for method {method!r}; a positive, finite number.")
-        epsilon = as_real(epsilon, "epsilon", low=0.0, high=math.inf)
-        if delta is None:
-            delta = default_delta(n_rows)
-        else:
-            delta = as_real(delta, "delta", high=1.0)
-            if delta >= 1.0 / n_rows:
-                raise ValueError(f"`delta` = {delta:g} must be below 1/n = {1 / n_rows:g}: with "
-                                 f"delta >= 1/n a mechanism may publish a whole row. The default "
-                                 f"is min(1e-5, 1/(10 n)).")
+        epsilon = as_real(epsilon, "epsilon", low=0.0, high=acc.MAX_EPSILON, closed_high=True)
+        delta = DEFAULT_DELTA if delta is None else as_real(delta, "delta", high=1.0)
         if bounds is None:
             raise ValueError(
                 "`bounds` is required for a private release: give each numeric column's (low, high) "
@@ -194,15 +260,15 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         if epsilon is not None or delta is not None:
             raise ValueError(f"method {method!r} is not private; pass `epsilon=None` (and no `delta`), "
                              "or use 'pgb' or 'dpgan'.")
+        if insecure_seed is not None:
+            raise ValueError(f"`insecure_seed` is for the private methods; method {method!r} is "
+                             "not private and `seed` fixes all its randomness.")
         bounds = bounds_from_data(data) if bounds is None else bounds
-    n_out = n_rows if n is None else as_count(n, "n")
+    n_rows = None if n_rows is None else as_count(n_rows, "n_rows")
     seed = as_seed(seed)
-    if seed is None:
-        seed = int(np.random.default_rng().integers(2**31))
+    insecure_seed = as_seed(insecure_seed, "insecure_seed")
     steps = as_count(steps, "steps")
-    batch_size = max(1, min(256, n_rows // 4)) if batch_size is None else as_count(batch_size, "batch_size")
-    if batch_size >= n_rows:
-        raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the number of rows ({n_rows}).")
+    batch_size = None if batch_size is None else as_count(batch_size, "batch_size")
     clip_norm = as_real(clip_norm, "clip_norm", high=math.inf)
     hidden = as_count(hidden, "hidden")
     learning_rate = as_real(learning_rate, "learning_rate", high=math.inf)
@@ -210,6 +276,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     candidates = as_count(candidates, "candidates", minimum=snapshots)
     pgb_rounds = as_count(pgb_rounds, "pgb_rounds")
     pgb_share = as_real(pgb_share, "pgb_share")
+    count_share = as_real(count_share, "count_share", high=0.5, closed_high=True)
     pgb_marginals = as_count(pgb_marginals, "pgb_marginals", minimum=0)
     if pgb_marginals > 2:
         raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
@@ -217,46 +284,96 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     critic_steps = as_count(critic_steps, "critic_steps")
     if discriminator_hidden is not None:
         discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
     boosting = method in ("pgb", "pgb-nonprivate")
+    if private and boosting and pgb_share + count_share >= 1:
+        raise ValueError(f"`pgb_share` + `count_share` must be below 1, got {pgb_share:g} + "
+                         f"{count_share:g}.")
 
-    cols = build_schema(data, bounds)
+    cols = build_schema(data, bounds, out_of_bounds=out_of_bounds)
     x = encode(data, cols)
-    q = batch_size / n_rows
-    report: dict = {"method": method, "rows": n_rows, "rows_released": n_out,
-                    "neighbouring": "add or remove one row (row count treated as public)",
-                    "steps": steps, "sampling": "Poisson", "sampling_rate": q,
-                    "expected_batch_size": batch_size, "clip_norm": clip_norm,
-                    "critic_steps": critic_steps,
-                    "public_bounds": {c.name: (c.levels if c.kind == "discrete" else (c.low, c.high))
-                                      for c in cols}}
+    rand = _randomness(private=private, seed=seed, insecure_seed=insecure_seed)
+    report: dict = {"method": method}
+    if private:
+        # Everything that needs a size uses this count, never len(data) (see Notes).
+        count_eps = count_share * epsilon
+        size = acc.noisy_count(len(x), count_eps, rand.privacy)
+        report.update({"neighbouring": "add or remove one row (the row count is private)",
+                       "rows_noisy_count": size, "count_epsilon": count_eps,
+                       "count_mechanism": "two-sided geometric, sensitivity 1"})
+        if size * delta > 0.1:
+            warnings.warn(f"`delta` = {delta:g} is not well below 1/n for data of about this size "
+                          "(judged from the noisy row count); pass a smaller `delta`.",
+                          stacklevel=2)
+    else:
+        size = len(x)
+        report.update({"neighbouring": None, "rows": size})
+    if batch_size is None:
+        batch_size = max(1, min(256, size // 4))
+    if private:
+        # A rule on the noisy count is post-processing; capping rather than refusing keeps a
+        # release from failing at random when the count noise is large against n.
+        q = min(batch_size / max(size, 1), MAX_SAMPLING_RATE)
+        n_out = max(size, 1) if n_rows is None else n_rows
+    else:
+        if batch_size >= size:
+            raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the number of "
+                             f"rows ({size}).")
+        q = batch_size / size
+        n_out = size if n_rows is None else n_rows
+    report.update({
+        "rows_released": n_out, "steps": steps, "sampling": "Poisson", "sampling_rate": q,
+        "expected_batch_size": batch_size, "clip_norm": clip_norm, "critic_steps": critic_steps,
+        "out_of_bounds": out_of_bounds,
+        "public_bounds": {c.name: (list(c.levels) if c.kind == "discrete"
+                                   else tuple(float(v) for v in bounds[c.name])) for c in cols},
+        "privacy_randomness": rand.description,
+        "seed_controls": ("network initialisation, generator noise, candidate and release draws "
+                          "(post-processing), not the privacy noise" if private else "everything"),
+    })
     em_eps = None
     if private:
+        report["insecure_seed"] = insecure_seed
         rounds = pgb_rounds if boosting else 0
+        joint_target = epsilon - count_eps
         if boosting:
             em_eps = acc.calibrate_em_epsilon(pgb_share * epsilon, rounds, delta)
-        sigma = acc.calibrate_noise(epsilon, delta, sampling_rate=q, steps=steps,
+        sigma = acc.calibrate_noise(joint_target, delta, sampling_rate=q, steps=steps,
                                     em_epsilon=em_eps or 0.0, em_rounds=rounds)
         events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
+        # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
         spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
                     key=lambda r: r["epsilon"])
-        if spent["epsilon"] > epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
-            raise RuntimeError(f"accounted epsilon {spent['epsilon']:.4g} exceeds the requested {epsilon:.4g}")
-        alone_sgd = acc.epsilon(acc.Events(sigma, q, steps), delta)["epsilon"]
-        alone_pgb = acc.epsilon(acc.Events(em_epsilon=em_eps, em_rounds=rounds), delta)["epsilon"] if boosting else 0.0
+        if (spent["epsilon"] > joint_target
+                and acc.pld_delta(events, joint_target, grid=acc.COARSE_GRID) <= delta):
+            # the search for epsilon stops within 1e-6 above the bound; the target itself holds
+            spent = {**spent, "epsilon": joint_target}
+        total = count_eps + spent["epsilon"]
+        if total > epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
+            raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {epsilon:.4g}")
         report.update({
-            "epsilon_requested": epsilon, "epsilon": spent["epsilon"], "delta": delta,
-            "delta_rule": "given" if delta != default_delta(n_rows) else "min(1e-5, 1/(10 n))",
-            "accountant": f"dp-accounting {spent['accountant'].upper()} (smaller of PLD and RDP)",
-            "epsilon_pld": spent["pld"], "epsilon_rdp": spent["rdp"],
+            "epsilon_requested": epsilon, "epsilon": total, "delta": delta,
+            "delta_rule": "given" if delta != DEFAULT_DELTA else f"default {DEFAULT_DELTA:g}",
+            "accountant": (f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
+                           "(basic composition; joint = smaller of PLD with exact bounded-range "
+                           "rounds and RDP)"),
+            "epsilon_joint": spent["epsilon"], "epsilon_pld": spent["pld"],
+            "epsilon_rdp": spent["rdp"],
             "noise_multiplier": sigma, "noise_std": sigma * clip_norm,
             "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
-            "epsilon_dpsgd_alone": alone_sgd,
+            "epsilon_dpsgd_alone": acc.epsilon(acc.Events(sigma, q, steps), delta,
+                                               grid=acc.COARSE_GRID)["epsilon"],
         })
         if boosting:
             report.update({
                 "pgb_rounds": rounds, "pgb_epsilon_per_round": em_eps,
-                "pgb_event": "exponential mechanism, sensitivity 1: PLD as pure eps0-DP, RDP as eps0^2/8-zCDP",
-                "pgb_share": pgb_share, "epsilon_pgb_alone": alone_pgb,
+                "pgb_event": ("exponential mechanism, sensitivity 1 (add/remove): eps0-bounded-"
+                              "range, composed by its exact adaptive worst case (PLD) or as "
+                              "eps0^2/8-zCDP (RDP)"),
+                "pgb_share": pgb_share,
+                "epsilon_pgb_alone": acc.epsilon(acc.Events(em_epsilon=em_eps, em_rounds=rounds),
+                                                 delta)["epsilon"],
             })
     else:
         sigma = None
@@ -270,11 +387,11 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        synthetic = _train_and_draw(x, cols, data, report, boosting=boosting, sigma=sigma,
-                                    em_eps=em_eps, q=q, steps=steps, clip_norm=clip_norm,
-                                    hidden=hidden, learning_rate=learning_rate,
-                                    snapshots=snapshots, candidates=candidates,
-                                    pgb_rounds=pgb_rounds, n_out=n_out, seed=seed,
+        synthetic = _train_and_draw(x, cols, report, rand, boosting=boosting, sigma=sigma,
+                                    em_eps=em_eps, q=q, batch_size=batch_size, steps=steps,
+                                    clip_norm=clip_norm, hidden=hidden,
+                                    learning_rate=learning_rate, snapshots=snapshots,
+                                    candidates=candidates, pgb_rounds=pgb_rounds, n_out=n_out,
                                     pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
                                     critic_steps=critic_steps,
                                     discriminator_hidden=discriminator_hidden, progress=progress)
@@ -285,17 +402,22 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                    report=report)
 
 
-def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps, clip_norm, hidden,
-                    learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, pgb_marginals,
-                    pgb_bins, critic_steps, discriminator_hidden, progress):
-    """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB."""
-    n_rows = len(x)
+def _train_and_draw(x, cols, report, rand: _Randomness, *, boosting, sigma, em_eps, q, batch_size,
+                    steps, clip_norm, hidden, learning_rate, snapshots, candidates, pgb_rounds,
+                    n_out, pgb_marginals, pgb_bins, critic_steps, discriminator_hidden, progress):
+    """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB.
+
+    ``rand.privacy`` drives the Poisson sampling, DP-SGD noise and exponential mechanism;
+    ``rand.public_seed`` everything else.
+    """
     trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
-                        n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress,
-                        critic_steps=critic_steps, d_hidden=discriminator_hidden)
-    gen = torch.Generator().manual_seed(seed + 1)
-    rng = np.random.default_rng(seed + 1)
+                        n_snapshots=snapshots if boosting else 1, seed=rand.public_seed,
+                        progress=progress, critic_steps=critic_steps,
+                        d_hidden=discriminator_hidden, privacy_rng=rand.privacy,
+                        expected_batch=float(batch_size))
+    gen = torch.Generator().manual_seed(rand.public_seed + 1)
+    public = np.random.default_rng([rand.public_seed, 3])
     with torch.no_grad():
         if not boosting:
             synthetic = trained.generator.eval()(n_out, gen).numpy()
@@ -312,8 +434,10 @@ def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps,
                 real_codes, sizes = cell_codes(x, cols, pgb_bins)
                 workload = marginal_workload(real_codes, cell_codes(pool, cols, pgb_bins)[0], sizes,
                                              ways=pgb_marginals)
-            res = post_gan_boosting(real_sums, n_rows, fake_scores, rounds=pgb_rounds,
-                                    em_epsilon=em_eps, rng=rng, marginals=workload)
-            synthetic = pool[rng.choice(len(pool), size=n_out, p=res.weights)]
+            # n = len(x) enters the scores inside the exponential mechanism only; a score's change
+            # when a row is added or removed stays within [-1, 1] (``_pgb.py``).
+            res = post_gan_boosting(real_sums, len(x), fake_scores, rounds=pgb_rounds,
+                                    em_epsilon=em_eps, rng=rand.privacy, marginals=workload)
+            synthetic = pool[public.choice(len(pool), size=n_out, p=res.weights)]
             report.update({"snapshots": len(discs), "candidates": len(pool)})
     return synthetic

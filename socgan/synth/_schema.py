@@ -3,8 +3,10 @@
 A differentially private release may depend on the data only through accounted mechanisms, so
 nothing in the encoding is read from the data: numeric columns are scaled to [0, 1] with the
 user's ``(low, high)``, discrete columns are one-hot over the user's levels (all of them, observed
-or not). The data are only *checked* against this metadata, and refused with the column named if
-they do not fit — a curator-side validity check, as for missing values.
+or not). The data are only *checked* against this metadata, and refused with the column named and
+a count of offending values (never a value) if they do not fit — a check of the data universe on
+which the guarantee is stated, as for missing values — or, on request, clipped to the bounds.
+A column with one observed value is no special case: it is released as its bounds say.
 
 Column kinds follow the dtype: numbers (float or integer) with a ``(low, high)`` bound are
 numeric; booleans, categoricals (ordered or not), strings, and numbers given a *list* of levels
@@ -45,12 +47,18 @@ def _show(values, k: int = 5) -> str:
     return ", ".join(repr(v) for v in values[:k]) + (", ..." if len(values) > k else "")
 
 
-def check_data(data) -> None:
-    """Refuse what the synthesizers cannot take: non-DataFrames, empty frames, missing values."""
+def check_data(data, *, private: bool) -> None:
+    """Refuse what the synthesizers cannot take: non-DataFrames, no columns, missing values.
+
+    A private release takes any number of rows, even none: refusing small data would make
+    whether a release happens depend on one person. Messages give counts, never values.
+    """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
-    if data.shape[0] < 2 or data.shape[1] < 1:
-        raise ValueError(f"`data` must have at least 2 rows and 1 column, got shape {data.shape}.")
+    if data.shape[1] < 1:
+        raise ValueError("`data` has no columns.")
+    if not private and data.shape[0] < 2:
+        raise ValueError(f"`data` must have at least 2 rows, got {data.shape[0]}.")
     if data.columns.duplicated().any():
         dup = data.columns[data.columns.duplicated()].tolist()
         raise ValueError(f"`data` has duplicated column names: {_show(dup)}.")
@@ -79,18 +87,43 @@ def bounds_from_data(data: pd.DataFrame) -> dict:
         elif pdt.is_bool_dtype(s.dtype):
             out[name] = [False, True]
         elif _discrete_by_dtype(s):
-            out[name] = sorted(set(s))
+            out[name] = sorted(set(s), key=repr)
         else:
             v = s.to_numpy(dtype=float)
             out[name] = (float(v.min()), float(v.max()))
     return out
 
 
-def build_schema(data: pd.DataFrame, bounds) -> list[Column]:
-    """Columns' encoding from the user's ``bounds``, checking that the data fit them."""
+OUT_OF_BOUNDS = ("raise", "clip")
+
+
+def _numeric_limits(dtype, low: float, high: float, name) -> tuple[float, float]:
+    """The bounds met by values of ``dtype``: integers inside them, the integer type's range."""
+    np_dtype = getattr(dtype, "numpy_dtype", dtype)
+    if pdt.is_integer_dtype(dtype):
+        info = np.iinfo(np_dtype)
+        top = float(info.max) if info.bits < 53 else np.nextafter(float(info.max), 0.0)
+        lo, hi = max(np.ceil(low), float(info.min)), min(np.floor(high), top)
+        if lo > hi:
+            raise ValueError(f"`bounds[{name!r}]` = {(low, high)!r} holds no value of column "
+                             f"{name!r}'s type {dtype}.")
+        return lo, hi
+    return low, high
+
+
+def build_schema(data: pd.DataFrame, bounds, *, out_of_bounds: str = "raise") -> list[Column]:
+    """Columns' encoding from the user's ``bounds``, checking that the data fit them.
+
+    The encoding and the release's schema depend on ``bounds`` and the columns' dtypes only
+    (a categorical is released with the levels of ``bounds``, whatever categories its dtype
+    lists). Data outside the bounds are refused, naming the column and a count, never a value;
+    with ``out_of_bounds="clip"`` numeric values are clipped to the bounds instead.
+    """
     if not isinstance(bounds, dict):
         raise TypeError(f"`bounds` must be a dict (column -> (low, high) or list of levels), "
                         f"got {type(bounds).__name__}.")
+    if out_of_bounds not in OUT_OF_BOUNDS:
+        raise ValueError(f"`out_of_bounds` must be 'raise' or 'clip', got {out_of_bounds!r}.")
     extra = [k for k in bounds if k not in data.columns]
     if extra:
         raise ValueError(f"`bounds` names column(s) not in `data`: {_show(extra)}.")
@@ -108,46 +141,40 @@ def build_schema(data: pd.DataFrame, bounds) -> list[Column]:
         if pdt.is_complex_dtype(s.dtype) or not (pdt.is_numeric_dtype(s.dtype) or _discrete_by_dtype(s)):
             raise TypeError(f"Column {name!r} has dtype {s.dtype}, which synthesize() cannot take; "
                             "supported are numbers, booleans, categoricals and strings.")
-        if s.nunique() < 2:
-            raise ValueError(f"Column {name!r} has only one value ({s.iloc[0]!r}); there is nothing "
-                             "to synthesize. Drop it (and add it back as a constant).")
         if isinstance(b, tuple) and len(b) == 2:
             if _discrete_by_dtype(s):
                 raise TypeError(f"`bounds[{name!r}]` is a (low, high) range, but column {name!r} is "
                                 f"discrete ({s.dtype}); give its levels as a list.")
-            if not all(isinstance(x, numbers.Real) and np.isfinite(x) for x in b) or not b[0] < b[1]:
-                raise ValueError(f"`bounds[{name!r}]` must be (low, high) with finite low < high, "
+            if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) and np.isfinite(x)
+                       for x in b) or not b[0] <= b[1]:
+                raise ValueError(f"`bounds[{name!r}]` must be (low, high) with finite low <= high, "
                                  f"got {b!r}.")
-            v = s.to_numpy(dtype=float)
-            if not np.isfinite(v).all():
-                raise ValueError(f"Column {name!r} has infinite values.")
-            outside = int(((v < b[0]) | (v > b[1])).sum())
-            if outside:
+            low, high = _numeric_limits(s.dtype, float(b[0]), float(b[1]), name)
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            outside = int((~((v >= low) & (v <= high))).sum())  # also counts infinities
+            if outside and out_of_bounds == "raise":
                 raise ValueError(f"`bounds[{name!r}]` = {b!r} does not cover the data: {outside} "
-                                 f"value(s) of column {name!r} lie outside. Widen the bounds or clip "
-                                 "the column to them.")
-            cols.append(Column(name, "numeric", s.dtype, start, 1, float(b[0]), float(b[1]),
+                                 f"value(s) of column {name!r} lie outside. Widen the bounds, or "
+                                 "pass out_of_bounds='clip' to clip them to the bounds.")
+            cols.append(Column(name, "numeric", s.dtype, start, 1, low, high,
                                integer=pdt.is_integer_dtype(s.dtype)))
             start += 1
         elif isinstance(b, (list, pd.Index, np.ndarray)):
             levels = list(b)
-            if len(levels) < 2 or len(set(levels)) != len(levels):
-                raise ValueError(f"`bounds[{name!r}]` must list at least two distinct levels, "
+            if len(levels) < 1 or len(pd.Index(levels, dtype=object).unique()) != len(levels):
+                raise ValueError(f"`bounds[{name!r}]` must list distinct levels (at least one), "
                                  f"got {_show(levels)}.")
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                unknown = [c for c in s.dtype.categories if c not in levels]
-                foreign = [v for v in levels if v not in list(s.dtype.categories)]
-                if unknown or foreign:
-                    raise ValueError(f"`bounds[{name!r}]` must list the categories of column "
-                                     f"{name!r}: {_show(s.dtype.categories)}.")
-            present = s.astype(object).unique()
-            unknown = [v for v in present if v not in levels]
+            codes = pd.Index(levels, dtype=object).get_indexer(s.astype(object))
+            unknown = int((codes < 0).sum())
             if unknown:
                 hint = (" For a numeric range give a tuple (low, high), not a list."
                         if pdt.is_numeric_dtype(s.dtype) and len(levels) == 2 else "")
-                raise ValueError(f"`bounds[{name!r}]` does not cover the data: column {name!r} "
-                                 f"has value(s) {_show(unknown)} not among the levels given.{hint}")
-            cols.append(Column(name, "discrete", s.dtype, start, len(levels), levels=levels))
+                raise ValueError(f"`bounds[{name!r}]` does not cover the data: {unknown} value(s) "
+                                 f"of column {name!r} are not among the levels given.{hint}")
+            dtype = s.dtype
+            if isinstance(dtype, pd.CategoricalDtype):  # the public levels, not the dtype's
+                dtype = pd.CategoricalDtype(levels, ordered=dtype.ordered)
+            cols.append(Column(name, "discrete", dtype, start, len(levels), levels=levels))
             start += len(levels)
         else:
             raise TypeError(f"`bounds[{name!r}]` must be a (low, high) tuple for a numeric column "
@@ -159,31 +186,51 @@ def n_features(cols: list[Column]) -> int:
     return cols[-1].stop
 
 
+def _unit(v: np.ndarray, c: Column) -> np.ndarray:
+    """Numeric values to [0, 1] by the public bounds (clipped; a degenerate range maps to 0)."""
+    width = c.high - c.low
+    return np.clip((v - c.low) / width, 0.0, 1.0) if width > 0 else np.zeros_like(v)
+
+
 def encode(data: pd.DataFrame, cols: list[Column]) -> np.ndarray:
     """Rows to features: numeric scaled to [0, 1] by the bounds; discrete one-hot over the levels."""
     x = np.zeros((len(data), n_features(cols)), dtype=np.float32)
     for c in cols:
         s = data[c.name]
         if c.kind == "numeric":
-            x[:, c.start] = (s.to_numpy(dtype=float) - c.low) / (c.high - c.low)
+            x[:, c.start] = _unit(s.to_numpy(dtype=float), c)
         else:
             codes = pd.Index(c.levels, dtype=object).get_indexer(s.astype(object))
             x[np.arange(len(data)), c.start + codes] = 1.0
     return x
 
 
+def _numeric_values(u: np.ndarray, c: Column) -> np.ndarray:
+    """Features in [0, 1] back to values inside the bounds, representable in the column's dtype."""
+    v = c.low + np.clip(u, 0.0, 1.0) * (c.high - c.low)
+    if c.integer:
+        return np.clip(np.round(v), c.low, c.high)
+    np_dtype = np.dtype(getattr(c.dtype, "numpy_dtype", c.dtype))
+    if np_dtype.kind != "f" or np_dtype.itemsize >= 8:
+        return np.clip(v, c.low, c.high)
+    # float16/32 round to their own grid: keep the rounded values inside the bounds
+    w = np.clip(v, c.low, c.high).astype(np_dtype)
+    lo, hi = np_dtype.type(c.low), np_dtype.type(c.high)
+    lo = lo if lo >= c.low else np.nextafter(lo, np_dtype.type(np.inf))
+    hi = hi if hi <= c.high else np.nextafter(hi, np_dtype.type(-np.inf))
+    return np.clip(w, lo, hi)
+
+
 def decode(x: np.ndarray, cols: list[Column], like: pd.DataFrame) -> pd.DataFrame:
-    """Features (numeric in [0, 1], discrete one-hot) back to a DataFrame with ``like``'s dtypes."""
+    """Features (numeric in [0, 1], discrete one-hot) back to a DataFrame of the schema's dtypes."""
     out = {}
     for c in cols:
         if c.kind == "numeric":
-            v = c.low + np.clip(x[:, c.start], 0.0, 1.0) * (c.high - c.low)
-            if c.integer:
-                v = np.round(v)
-            out[c.name] = pd.Series(v).astype(c.dtype)
+            out[c.name] = pd.Series(_numeric_values(x[:, c.start], c)).astype(c.dtype)
         else:
             idx = x[:, c.start:c.stop].argmax(axis=1)
-            vals = np.asarray(c.levels, dtype=object)[idx]
+            vals = np.empty(len(idx), dtype=object)
+            vals[:] = [c.levels[i] for i in idx]
             if isinstance(c.dtype, pd.CategoricalDtype):
                 out[c.name] = pd.Series(pd.Categorical(vals, dtype=c.dtype))
             else:
@@ -203,10 +250,7 @@ def cell_codes(x: np.ndarray, cols: list[Column], bins: int) -> tuple[np.ndarray
     sizes = []
     for k, c in enumerate(cols):
         if c.kind == "numeric":
-            v = c.low + np.clip(x[:, c.start], 0.0, 1.0) * (c.high - c.low)
-            if c.integer:
-                v = np.round(v)
-            u = (v - c.low) / (c.high - c.low)
+            u = _unit(_numeric_values(x[:, c.start], c).astype(float), c)
             codes[:, k] = np.clip(np.floor(u * bins), 0, bins - 1)
             sizes.append(bins)
         else:

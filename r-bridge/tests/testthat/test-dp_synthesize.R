@@ -28,7 +28,7 @@ tiny_synth <- function(d, ...) {
 test_that("dp_synthesize() returns R data of the input's types, with the privacy spent", {
   skip_if_no_socgan()
   d <- synth_data()
-  syn <- tiny_synth(d, epsilon = 1, bounds = synth_bounds(d), seed = 1, n = 30)
+  syn <- tiny_synth(d, epsilon = 1, bounds = synth_bounds(d), seed = 1, n_rows = 30)
   expect_s3_class(syn, "data.frame")
   expect_identical(names(syn), names(d))
   expect_identical(nrow(syn), 30L)
@@ -45,7 +45,7 @@ test_that("dp_synthesize() returns R data of the input's types, with the privacy
   expect_identical(attr(syn, "method"), "pgb")
   expect_type(attr(syn, "epsilon"), "double")
   expect_true(attr(syn, "epsilon") > 0 && attr(syn, "epsilon") <= 1)
-  expect_equal(attr(syn, "delta"), min(1e-5, 1 / (10 * nrow(d))))
+  expect_equal(attr(syn, "delta"), 1e-6)
   report <- attr(syn, "privacy_report")
   expect_type(report, "list")
   expect_identical(report$epsilon_requested, 1)
@@ -54,21 +54,43 @@ test_that("dp_synthesize() returns R data of the input's types, with the privacy
   expect_true(report$noise_multiplier > 0)
   expect_identical(report$public_bounds$x, c(0, 10))
   expect_identical(report$public_bounds$f, levels(d$f))
+  expect_match(report$privacy_randomness, "operating-system entropy")
+  expect_null(report$insecure_seed)
+  expect_false(nrow(d) %in% unlist(report[vapply(report, is.numeric, logical(1))]))
 })
 
-test_that("the same seed gives the same release; 20 and 20L, 2 and 2L cross alike", {
+test_that("a private release: public n_rows, no seed repeats it, insecure_seed does", {
   skip_if_no_socgan()
   d <- synth_data()
   b <- synth_bounds(d)
-  a <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 7, steps = 20,
+  x <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 7, steps = 20,
+                     batch_size = 16, n_rows = 25)
+  y <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 7, steps = 20,
+                     batch_size = 16, n_rows = 25)
+  expect_identical(nrow(x), 25L)
+  expect_false(identical(x$x, y$x))
+  # the row count is private: the default release size is the noisy count, not nrow(d)
+  z <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, steps = 20, batch_size = 4,
+                     insecure_seed = 3)
+  expect_identical(nrow(z), as.integer(attr(z, "privacy_report")$rows_noisy_count))
+  expect_error(dp_synthesize(d, method = "gan", insecure_seed = 1), "`insecure_seed` is for")
+})
+
+test_that("insecure_seed repeats a release and is recorded; 20 and 20L, 2 and 2L cross alike", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  b <- synth_bounds(d)
+  a <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, insecure_seed = 7, steps = 20,
                      batch_size = 16)
-  a2 <- dp_synthesize(d, epsilon = 2L, method = "dpgan", bounds = b, seed = 7L, steps = 20L,
-                      batch_size = 16L)
+  a2 <- dp_synthesize(d, epsilon = 2L, method = "dpgan", bounds = b, insecure_seed = 7L,
+                      steps = 20L, batch_size = 16L)
   expect_identical(a, a2)
   expect_identical(attr(a, "method"), "dpgan")
   expect_true(attr(a, "epsilon") <= 2)
-  other <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, seed = 8, steps = 20,
-                         batch_size = 16)
+  expect_identical(attr(a, "privacy_report")$insecure_seed, 7L)
+  expect_match(attr(a, "privacy_report")$privacy_randomness, "INSECURE")
+  other <- dp_synthesize(d, epsilon = 2, method = "dpgan", bounds = b, insecure_seed = 8,
+                         steps = 20, batch_size = 16)
   expect_false(identical(a$x, other$x))
 })
 
@@ -87,7 +109,7 @@ test_that("a list of values makes a number discrete", {
   skip_if_no_socgan()
   d <- data.frame(k = rep(c(0L, 1L), 30), x = seq(0, 1, length.out = 60))
   syn <- dp_synthesize(d, epsilon = 1, method = "dpgan", seed = 1, steps = 10, batch_size = 16,
-                       bounds = list(k = list(0, 1), x = c(0, 1)))
+                       n_rows = 20, bounds = list(k = list(0, 1), x = c(0, 1)))
   expect_true(is.integer(syn$k))
   expect_true(all(syn$k %in% 0:1))
 })
@@ -119,7 +141,9 @@ test_that("dp_synthesize() checks its arguments in R, before calling Python", {
   expect_error(dp_synthesize(d, epsilon = 1), "`bounds` is required for a private release")
   expect_error(dp_synthesize(d, epsilon = 1, method = "gan"), "is not private")
   expect_error(dp_synthesize(d, epsilon = 1, bounds = b, method = "ctgan"), "should be one of")
-  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, n = 0), "`n` must be at least 1")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, n_rows = 0), "`n_rows` must be at least 1")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, insecure_seed = -1),
+               "`insecure_seed` must be at least 0")
   expect_error(dp_synthesize(d, epsilon = 1, bounds = b, seed = 1.5), "`seed` must be one whole")
   expect_error(dp_synthesize(d, epsilon = 1, bounds = b, steps = 2.5), "`steps` must be one whole")
   expect_error(dp_synthesize(d, epsilon = 1, bounds = b, progress = NA), "`progress` must be TRUE")
