@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,7 +13,8 @@ import torch
 
 from .._checks import as_count, as_real, as_seed
 from . import _accounting as acc
-from ._dpgan import load_discriminator, load_generator, train_gan
+from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
+                     noise_to_signal, train_gan)
 from ._pgb import marginal_workload, post_gan_boosting
 from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
 
@@ -66,7 +68,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                snapshots: int = 20, candidates: int = 10_000, pgb_rounds: int = 200,
                pgb_share: float = 0.2, pgb_marginals: int = 0, pgb_bins: int = 10,
                critic_steps: int = 1, discriminator_hidden: int | None = None,
-               progress: bool = False) -> Release:
+               saturation_penalty: float = 1.0, generator_average: float = 0.0,
+               progress: bool = True) -> Release:
     """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
 
     Parameters
@@ -143,8 +146,15 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     discriminator_hidden : int, optional
         Width of the discriminator's hidden layers (default ``hidden``). A smaller discriminator
         has fewer coordinates for the DP-SGD noise to swamp.
+    saturation_penalty : float
+        Weight of a penalty on the generator's output pre-activations beyond +-4
+        (``socgan.synth._dpgan.saturation``): it keeps a generator trained against a noisy
+        discriminator from piling every row on a bound. 0 turns it off. No privacy cost.
+    generator_average : float
+        If > 0 (e.g. 0.99), release and snapshot an exponential moving average of the generator's
+        weights with this decay instead of the last iterate (Polyak averaging). No privacy cost.
     progress : bool
-        Show a tqdm progress bar over the training steps.
+        Show a tqdm progress bar over the training steps (default; ``False`` for none).
 
     Returns
     -------
@@ -215,6 +225,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
     pgb_bins = as_count(pgb_bins, "pgb_bins", minimum=2)
     critic_steps = as_count(critic_steps, "critic_steps")
+    saturation_penalty = as_real(saturation_penalty, "saturation_penalty", low=0.0, high=math.inf,
+                                 closed_low=True)
+    generator_average = as_real(generator_average, "generator_average", low=0.0, high=1.0,
+                                closed_low=True)
     if discriminator_hidden is not None:
         discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
     boosting = method in ("pgb", "pgb-nonprivate")
@@ -236,6 +250,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             em_eps = acc.calibrate_em_epsilon(pgb_share * epsilon, rounds, delta)
         sigma = acc.calibrate_noise(epsilon, delta, sampling_rate=q, steps=steps,
                                     em_epsilon=em_eps or 0.0, em_rounds=rounds)
+        low_signal = low_signal_message(sigma, batch_size, steps)
+        if low_signal:
+            warnings.warn(low_signal, LowSignalWarning, stacklevel=2)
         events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
         spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
                     key=lambda r: r["epsilon"])
@@ -251,6 +268,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             "noise_multiplier": sigma, "noise_std": sigma * clip_norm,
             "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
             "epsilon_dpsgd_alone": alone_sgd,
+            "noise_to_signal": noise_to_signal(sigma, batch_size),
         })
         if boosting:
             report.update({
@@ -277,7 +295,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                                     pgb_rounds=pgb_rounds, n_out=n_out, seed=seed,
                                     pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
                                     critic_steps=critic_steps,
-                                    discriminator_hidden=discriminator_hidden, progress=progress)
+                                    discriminator_hidden=discriminator_hidden,
+                                    saturation_penalty=saturation_penalty,
+                                    generator_average=generator_average, progress=progress)
     finally:
         torch.set_num_threads(threads)
     out = decode(synthetic, cols, data)
@@ -287,13 +307,15 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 
 def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps, clip_norm, hidden,
                     learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, pgb_marginals,
-                    pgb_bins, critic_steps, discriminator_hidden, progress):
+                    pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
+                    generator_average, progress):
     """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB."""
     n_rows = len(x)
     trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
                         n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress,
-                        critic_steps=critic_steps, d_hidden=discriminator_hidden)
+                        critic_steps=critic_steps, d_hidden=discriminator_hidden,
+                        saturation_penalty=saturation_penalty, generator_average=generator_average)
     gen = torch.Generator().manual_seed(seed + 1)
     rng = np.random.default_rng(seed + 1)
     with torch.no_grad():
