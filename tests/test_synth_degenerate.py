@@ -47,21 +47,22 @@ def test_saturation_penalty_is_zero_in_the_live_range_and_grows_outside():
 
 
 def test_noisy_training_does_not_pile_rows_on_a_bound():
-    """With the noise of 223 rows at epsilon 1 under the old defaults (noise multiplier 46 over a
-    batch of 55), the generator without the penalty ends with most rows on a bound; with it, not."""
+    """With the noise of 223 rows at epsilon 1 under the defaults (noise multiplier 46), the generator
+    without the penalty ends with nearly all rows on a bound; with it, none. (A learning rate of
+    1e-3 makes the drift that takes ~300 steps at the default 2e-4 happen within 120 steps.)"""
     d, bounds = small_table()
     cols = build_schema(d, bounds)
     x = encode(d, cols)
     shares = {}
     for pen in (0.0, 1.0):
-        tr = train_gan(x, cols, steps=250, sampling_rate=0.25, noise_multiplier=46.0, clip_norm=1.0,
-                       hidden=64, lr=2e-4, n_snapshots=1, seed=3, progress=False,
+        tr = train_gan(x, cols, steps=120, sampling_rate=0.25, noise_multiplier=46.0, clip_norm=1.0,
+                       hidden=64, lr=1e-3, n_snapshots=1, seed=3, progress=False,
                        saturation_penalty=pen)
         with torch.no_grad():
             rows = tr.generator(1000, torch.Generator().manual_seed(0)).numpy()
         shares[pen] = share_at_bounds(decode(rows, cols, d), bounds)
     assert shares[0.0] > 0.5  # the defect, reproduced (control)
-    assert shares[1.0] < 0.1
+    assert shares[1.0] < 0.05
 
 
 def test_low_signal_warning():

@@ -99,11 +99,18 @@ class TrainedGAN:
     real_batch_sizes: list = field(default_factory=list)
     d_loss: list = field(default_factory=list)
     g_loss: list = field(default_factory=list)
+    pair_distances: list | None = None  # per DP-SGD step, for the Bayesian DP estimate
 
 
 def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, noise: float,
-                           expected_batch: float, gen: torch.Generator) -> dict:
-    """Clipped, summed, noised gradient of the real-data loss -log D(x), over ``q n`` (DP-SGD)."""
+                           expected_batch: float, gen: torch.Generator,
+                           pair_distances: list | None = None) -> dict:
+    """Clipped, summed, noised gradient of the real-data loss -log D(x), over ``q n`` (DP-SGD).
+
+    ``pair_distances``, if a list, receives this step's squared distances ||g_i - g_j||^2 / C^2
+    between the clipped gradients of disjoint pairs of sampled rows (rows 0 and 1, 2 and 3, ...),
+    for the *data-dependent* Bayesian DP estimate of ``socgan.synth._bayes_dp``.
+    """
     params = {k: v.detach() for k, v in disc.named_parameters()}
 
     def loss_one(p, x):
@@ -113,7 +120,13 @@ def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, no
         per = vmap(grad(loss_one), in_dims=(None, 0))(params, xb)
         norms = torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in per.values()))
         factor = (clip / (norms + 1e-12)).clamp(max=1.0)
-        summed = {k: (g * factor.view(-1, *([1] * (g.dim() - 1)))).sum(0) for k, g in per.items()}
+        clipped = {k: g * factor.view(-1, *([1] * (g.dim() - 1))) for k, g in per.items()}
+        summed = {k: g.sum(0) for k, g in clipped.items()}
+        if pair_distances is not None:
+            flat = torch.cat([g.flatten(1) for g in clipped.values()], dim=1)
+            m = len(flat) // 2
+            diff = flat[0:2 * m:2] - flat[1:2 * m:2]
+            pair_distances.append((diff.pow(2).sum(1) / clip ** 2).double().numpy())
     else:  # an empty Poisson batch still gets its noise
         summed = {k: torch.zeros_like(v) for k, v in params.items()}
     return {k: (s + noise * clip * torch.randn(s.shape, generator=gen)) / expected_batch
@@ -124,7 +137,7 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
               noise_multiplier: float | None, clip_norm: float, hidden: int, lr: float,
               n_snapshots: int, seed: int, progress: bool, critic_steps: int = 1,
               d_hidden: int | None = None, saturation_penalty: float = 1.0,
-              generator_average: float = 0.0) -> TrainedGAN:
+              generator_average: float = 0.0, bayesian: bool = False) -> TrainedGAN:
     """Train a GAN; with ``noise_multiplier`` the discriminator's real-data term uses DP-SGD.
 
     ``noise_multiplier=None`` trains a non-private GAN with the same Poisson batches (no
@@ -133,7 +146,9 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     average of the generator's weights with that decay (Polyak averaging; Yazici et al. 2019 for
     GANs, De et al. 2022 for DP-SGD) and releases and snapshots it instead of the last iterate:
     it averages out part of the jitter that the discriminator's noise puts into the generator's
-    updates, at no privacy cost (post-processing).
+    updates, at no privacy cost (post-processing). ``bayesian=True`` keeps, per DP-SGD step, the
+    pairwise gradient distances that ``socgan.synth._bayes_dp`` turns into a data-dependent
+    Bayesian-DP estimate (``TrainedGAN.pair_distances``).
     """
     from tqdm.auto import tqdm
 
@@ -152,6 +167,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     every = max(1, steps // n_snapshots)
     out = TrainedGAN(G, D)
     G_avg = copy.deepcopy(G) if generator_average > 0 else None
+    if bayesian and noise_multiplier is not None:
+        out.pair_distances = []
     for step in tqdm(range(1, steps + 1), disable=not progress, desc="GAN steps"):
         rows = np.flatnonzero(rng.random(n) < sampling_rate)  # Poisson sampling
         xb = data[rows]
@@ -167,7 +184,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
                 loss_real.backward()
         else:
             real_grad = _private_real_gradient(D, xb, clip=clip_norm, noise=noise_multiplier,
-                                               expected_batch=expected_batch, gen=gen)
+                                               expected_batch=expected_batch, gen=gen,
+                                               pair_distances=out.pair_distances)
             for k, p in D.named_parameters():
                 p.grad += real_grad[k]
             loss_real = torch.zeros(())

@@ -13,8 +13,10 @@ import torch
 
 from .._checks import as_count, as_real, as_seed
 from . import _accounting as acc
+from . import _bayes_dp
 from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
                      noise_to_signal, train_gan)
+from ._candidates import public_candidates, split_pool
 from ._pgb import marginal_workload, post_gan_boosting
 from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
 
@@ -69,6 +71,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                pgb_share: float = 0.2, pgb_marginals: int = 0, pgb_bins: int = 10,
                critic_steps: int = 1, discriminator_hidden: int | None = None,
                saturation_penalty: float = 1.0, generator_average: float = 0.0,
+               pgb_public_share: float = 0.0, bayesian_dp: bool = False,
                progress: bool = True) -> Release:
     """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
 
@@ -150,9 +153,20 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         Weight of a penalty on the generator's output pre-activations beyond +-4
         (``socgan.synth._dpgan.saturation``): it keeps a generator trained against a noisy
         discriminator from piling every row on a bound. 0 turns it off. No privacy cost.
+    pgb_public_share : float
+        Share of the ``candidates`` drawn uniformly from the public ``bounds`` instead of from the
+        kept generators (``socgan.synth._candidates``): data-independent, so free; with
+        ``pgb_marginals`` PGB can then reweight them towards the real margins even where the
+        generators missed them. 0 (default): PGB as published.
     generator_average : float
         If > 0 (e.g. 0.99), release and snapshot an exponential moving average of the generator's
         weights with this decay instead of the last iterate (Polyak averaging). No privacy cost.
+    bayesian_dp : bool
+        Also estimate the Bayesian DP (Triastcyn & Faltings 2020) of the DP-SGD steps, in
+        ``report["bayesian_dp"]`` (``socgan.synth._bayes_dp``). **Data-dependent and weaker**: it
+        assumes the rows come from one distribution, discounts outliers, is computed from the
+        private gradients without noise (so it is not private: keep it with the curator, do not
+        publish it) and never replaces ``epsilon``/``delta``. Private methods only.
     progress : bool
         Show a tqdm progress bar over the training steps (default; ``False`` for none).
 
@@ -227,6 +241,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     critic_steps = as_count(critic_steps, "critic_steps")
     saturation_penalty = as_real(saturation_penalty, "saturation_penalty", low=0.0, high=math.inf,
                                  closed_low=True)
+    pgb_public_share = as_real(pgb_public_share, "pgb_public_share", low=0.0, high=1.0,
+                               closed_low=True, closed_high=True)
     generator_average = as_real(generator_average, "generator_average", low=0.0, high=1.0,
                                 closed_low=True)
     if discriminator_hidden is not None:
@@ -297,7 +313,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                                     critic_steps=critic_steps,
                                     discriminator_hidden=discriminator_hidden,
                                     saturation_penalty=saturation_penalty,
-                                    generator_average=generator_average, progress=progress)
+                                    generator_average=generator_average,
+                                    pgb_public_share=pgb_public_share,
+                                    bayesian_dp=bayesian_dp and private, progress=progress)
     finally:
         torch.set_num_threads(threads)
     out = decode(synthetic, cols, data)
@@ -308,23 +326,28 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps, clip_norm, hidden,
                     learning_rate, snapshots, candidates, pgb_rounds, n_out, seed, pgb_marginals,
                     pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
-                    generator_average, progress):
+                    generator_average, pgb_public_share, bayesian_dp, progress):
     """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB."""
     n_rows = len(x)
     trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
                         n_snapshots=snapshots if boosting else 1, seed=seed, progress=progress,
                         critic_steps=critic_steps, d_hidden=discriminator_hidden,
-                        saturation_penalty=saturation_penalty, generator_average=generator_average)
+                        saturation_penalty=saturation_penalty, generator_average=generator_average,
+                        bayesian=bayesian_dp)
+    if bayesian_dp:
+        report["bayesian_dp"] = _bayes_dp.report(trained.pair_distances, sampling_rate=q,
+                                                 noise_multiplier=sigma, delta=report["delta"])
     gen = torch.Generator().manual_seed(seed + 1)
     rng = np.random.default_rng(seed + 1)
     with torch.no_grad():
         if not boosting:
             synthetic = trained.generator.eval()(n_out, gen).numpy()
         else:
-            per = -(-candidates // len(trained.snapshots))
+            per, public = split_pool(candidates, pgb_public_share, len(trained.snapshots))
             pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
-                              for g, _ in trained.snapshots])
+                              for g, _ in trained.snapshots]
+                             + [public_candidates(cols, public, rng)])
             pool_t, real_t = torch.from_numpy(pool), torch.from_numpy(x)
             discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
             fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
@@ -337,5 +360,6 @@ def _train_and_draw(x, cols, data, report, *, boosting, sigma, em_eps, q, steps,
             res = post_gan_boosting(real_sums, n_rows, fake_scores, rounds=pgb_rounds,
                                     em_epsilon=em_eps, rng=rng, marginals=workload)
             synthetic = pool[rng.choice(len(pool), size=n_out, p=res.weights)]
-            report.update({"snapshots": len(discs), "candidates": len(pool)})
+            report.update({"snapshots": len(discs), "candidates": len(pool),
+                           "candidates_public": public})
     return synthetic
