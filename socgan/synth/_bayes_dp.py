@@ -24,7 +24,11 @@ outliers, exactly the rows most at risk; the estimate itself is computed from th
 without noise, so it is not differentially private and must not be published with the release.
 It never replaces the (epsilon, delta) guarantee that the accountant reports, and the noise is
 calibrated for that guarantee only. With constant d = 1 and q = 1 it reduces to the moments
-accountant of the Gaussian mechanism (Abadi et al. 2016), which the tests check.
+accountant of the Gaussian mechanism (Abadi et al. 2016), which the tests check. With q < 1 the
+accountant's formulas are looser than dp-accounting's Rényi analysis of the same steps (d = 1,
+q = 0.1, sigma = 1.67, 100 steps: 8.4 against 3.3 at delta = 1e-5; the c^R term and the classical
+moments-to-(eps, delta) conversion), so a Bayesian epsilon below the reported epsilon comes from
+small observed gradient distances, not from a tighter analysis.
 """
 
 from __future__ import annotations
