@@ -193,8 +193,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
         out.d_loss.append(float(loss_fake.detach()) + float(loss_real.detach()))
         if step % critic_steps == 0:
             opt_g.zero_grad()
-            rows, h = G.rows_and_logits(m, gen)
-            g_loss = F.softplus(-D(rows)).mean()  # non-saturating generator loss
+            fake_rows, h = G.rows_and_logits(m, gen)
+            g_loss = F.softplus(-D(fake_rows)).mean()  # non-saturating generator loss
             (g_loss + saturation_penalty * saturation(h, cols)).backward()
             opt_g.step()
             out.g_loss.append(float(g_loss.detach()))
