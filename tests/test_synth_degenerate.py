@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from socgan.synth import evaluate, synthesize
+from socgan.synth import LowSignalWarning as PublicLowSignalWarning, evaluate, synthesize
 from socgan.synth._dpgan import (NOISE_TO_SIGNAL_WARN, LowSignalWarning, low_signal_message,
                                  noise_to_signal, saturation, train_gan)
 from socgan.synth._schema import build_schema, decode, encode
@@ -71,6 +71,7 @@ def test_low_signal_warning():
     msg = low_signal_message(45.8, 55.75, 2000)  # mice::boys at epsilon 1
     assert msg is not None and "fewer `steps`" in msg and "0.82" in msg
     assert NOISE_TO_SIGNAL_WARN < 0.82
+    assert PublicLowSignalWarning is LowSignalWarning
     d, bounds = small_table(80)
     with pytest.warns(LowSignalWarning, match="little to learn"):
         rel = synthesize(d, epsilon=1.0, bounds=bounds, steps=20, batch_size=20, hidden=8,
