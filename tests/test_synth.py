@@ -304,7 +304,7 @@ def test_small_delta_warning_uses_the_noisy_count():
 def test_evaluate_identical_data_is_perfect():
     df = survey(400)
     ev = evaluate(df, df.copy(), formula="income ~ age + sex", target="vote")
-    assert list(ev.columns) == ["metric", "variable", "value"]
+    assert list(ev.columns) == ["metric", "variable", "value", "reading"]
     v = ev.set_index(["metric", "variable"])["value"]
     assert (v["tvd_1way"] == 0).all() and (v["tvd_2way"] == 0).all()
     assert v["correlation_difference_mean_abs"].iloc[0] == pytest.approx(0, abs=1e-12)

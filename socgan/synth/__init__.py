@@ -3,13 +3,15 @@
 - :func:`synthesize` — a synthetic copy of a table under (epsilon, delta)-DP (Neunhoeffer, Wu &
   Dwork 2021; Abadi et al. 2016), or without privacy for comparison;
 - :class:`Release` — its result: ``.data``, ``.epsilon``, ``.delta``, ``.report``;
-- :func:`evaluate` — utility and privacy checks of synthetic against real data, as a tidy DataFrame.
+- :func:`evaluate` — utility and privacy checks of synthetic against real data, as a tidy DataFrame;
+- :class:`LowSignalWarning` — raised by ``synthesize`` when the DP-SGD noise leaves the
+  discriminator too little to learn from.
 
 Each is loaded on first use (torch, dp-accounting and statsmodels are heavy to import); inside
 an R process :func:`synthesize` trains in a worker process (see :mod:`socgan._runtime`).
 """
 
-__all__ = ["synthesize", "Release", "evaluate"]
+__all__ = ["synthesize", "Release", "evaluate", "LowSignalWarning"]
 
 
 def __getattr__(name: str):
@@ -25,6 +27,8 @@ def __getattr__(name: str):
         from ._release import Release as value
     elif name == "evaluate":
         from ._evaluate import evaluate as value
+    elif name == "LowSignalWarning":
+        from ._dpgan import LowSignalWarning as value
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -26,6 +26,10 @@ from torch.nn import functional as F
 
 from ._schema import Column
 
+#: Pre-activation beyond which an output is held back (sigmoid(4) = 0.982: 1.8% of a numeric
+#: column's range from either bound stays reachable, with a live gradient).
+SATURATION_LIMIT = 4.0
+
 
 class Generator(nn.Module):
     """Noise to rows: sigmoid heads for numeric features, hard Gumbel-softmax for discrete blocks."""
@@ -39,6 +43,10 @@ class Generator(nn.Module):
                                  nn.Linear(hidden, width))
 
     def forward(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        return self.rows_and_logits(n, gen)[0]
+
+    def rows_and_logits(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Generated rows and the output layer's pre-activations (for the saturation penalty)."""
         z = torch.randn(n, self.latent, generator=gen)
         h = self.net(z)
         parts = []
@@ -53,7 +61,28 @@ class Generator(nn.Module):
                 soft = torch.softmax((block - torch.log(-torch.log(u))) / 0.5, dim=1)
                 hard = F.one_hot(soft.argmax(1), c.width).to(soft.dtype)
                 parts.append(hard + soft - soft.detach())
-        return torch.cat(parts, dim=1)
+        return torch.cat(parts, dim=1), h
+
+
+def saturation(h: torch.Tensor, cols: list[Column], limit: float = SATURATION_LIMIT) -> torch.Tensor:
+    """Mean squared excess of the output layer's pre-activations beyond ``limit``.
+
+    A numeric head is ``sigmoid(h)``: past |h| = 6 its gradient is below 0.0025, so a generator
+    pushed there stays at the bound. Under heavy DP-SGD noise the discriminator is close to a
+    random function, its gradient points the same way for every row, and without this penalty
+    the generator follows it into saturation within a few hundred steps (issue 17: every
+    synthetic ``hgt`` of ``mice::boys`` at its upper bound). Discrete blocks are penalised on
+    logits centred per row (softmax ignores a common shift), so no level is forced to
+    probability 1. The penalty is zero inside the live range and touches no private data.
+    """
+    parts = []
+    for c in cols:
+        block = h[:, c.start:c.stop]
+        if c.kind != "numeric":
+            block = block - block.mean(1, keepdim=True)
+        parts.append(block)
+    z = torch.cat(parts, dim=1)
+    return F.relu(z.abs() - limit).pow(2).mean()
 
 
 def make_discriminator(width: int, hidden: int) -> nn.Module:
@@ -71,12 +100,19 @@ class TrainedGAN:
     real_batch_sizes: list = field(default_factory=list)
     d_loss: list = field(default_factory=list)
     g_loss: list = field(default_factory=list)
+    pair_distances: list | None = None  # per DP-SGD step, for the Bayesian DP estimate
 
 
 def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, noise: float,
-                           expected_batch: float, rng: np.random.Generator) -> dict:
+                           expected_batch: float, rng: np.random.Generator,
+                           pair_distances: list | None = None) -> dict:
     """Clipped, summed, noised gradient of the real-data loss -log D(x), over the public expected
-    batch size (DP-SGD). The noise comes from ``rng``, the release's privacy generator."""
+    batch size (DP-SGD). The noise comes from ``rng``, the release's privacy generator.
+
+    ``pair_distances``, if a list, receives this step's squared distances ||g_i - g_j||^2 / C^2
+    between the clipped gradients of disjoint pairs of sampled rows (rows 0 and 1, 2 and 3, ...),
+    for the *data-dependent* Bayesian DP estimate of ``socgan.synth._bayes_dp``.
+    """
     params = {k: v.detach() for k, v in disc.named_parameters()}
 
     def loss_one(p, x):
@@ -86,7 +122,13 @@ def _private_real_gradient(disc: nn.Module, xb: torch.Tensor, *, clip: float, no
         per = vmap(grad(loss_one), in_dims=(None, 0))(params, xb)
         norms = torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in per.values()))
         factor = (clip / (norms + 1e-12)).clamp(max=1.0)
-        summed = {k: (g * factor.view(-1, *([1] * (g.dim() - 1)))).sum(0) for k, g in per.items()}
+        clipped = {k: g * factor.view(-1, *([1] * (g.dim() - 1))) for k, g in per.items()}
+        summed = {k: g.sum(0) for k, g in clipped.items()}
+        if pair_distances is not None:
+            flat = torch.cat([g.flatten(1) for g in clipped.values()], dim=1)
+            m = len(flat) // 2
+            diff = flat[0:2 * m:2] - flat[1:2 * m:2]
+            pair_distances.append((diff.pow(2).sum(1) / clip ** 2).double().numpy())
     else:  # an empty Poisson batch still gets its noise
         summed = {k: torch.zeros_like(v) for k, v in params.items()}
     return {k: (s + noise * clip * torch.from_numpy(rng.standard_normal(tuple(s.shape),
@@ -98,7 +140,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
               noise_multiplier: float | None, clip_norm: float, hidden: int, lr: float,
               n_snapshots: int, seed: int, progress: bool, critic_steps: int = 1,
               d_hidden: int | None = None, privacy_rng: np.random.Generator | None = None,
-              expected_batch: float | None = None) -> TrainedGAN:
+              expected_batch: float | None = None, saturation_penalty: float = 1.0,
+              generator_average: float = 0.0, bayesian: bool = False) -> TrainedGAN:
     """Train a GAN; with ``noise_multiplier`` the discriminator's real-data term uses DP-SGD.
 
     ``noise_multiplier=None`` trains a non-private GAN with the same Poisson batches (no
@@ -106,6 +149,15 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     DP-SGD noise (``seed`` only initialises the networks and draws the generator's input);
     ``expected_batch`` is the public divisor of the noisy gradient sum and the number of fake
     rows per step (default ``sampling_rate * n``, for non-private use).
+
+    ``saturation_penalty`` weighs :func:`saturation` in the generator's loss (0 turns it off).
+    ``generator_average`` > 0 keeps an exponential moving average of the generator's weights
+    with that decay (Polyak averaging; Yazici et al. 2019 for GANs, De et al. 2022 for DP-SGD)
+    and releases and snapshots it instead of the last iterate: it averages out part of the
+    jitter that the discriminator's noise puts into the generator's updates, at no privacy cost
+    (post-processing). ``bayesian=True`` keeps, per DP-SGD step, the pairwise gradient distances
+    that ``socgan.synth._bayes_dp`` turns into a data-dependent Bayesian-DP estimate
+    (``TrainedGAN.pair_distances``).
     """
     from tqdm.auto import tqdm
 
@@ -123,6 +175,9 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     m = max(1, int(round(expected_batch)))  # fake rows per step: no privacy cost
     every = max(1, steps // n_snapshots)
     out = TrainedGAN(G, D)
+    G_avg = copy.deepcopy(G) if generator_average > 0 else None
+    if bayesian and noise_multiplier is not None:
+        out.pair_distances = []
     for step in tqdm(range(1, steps + 1), disable=not progress, desc="GAN steps"):
         rows = np.flatnonzero(rng.random(n) < sampling_rate)  # Poisson sampling
         xb = data[rows]
@@ -138,7 +193,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
                 loss_real.backward()
         else:
             real_grad = _private_real_gradient(D, xb, clip=clip_norm, noise=noise_multiplier,
-                                               expected_batch=expected_batch, rng=rng)
+                                               expected_batch=expected_batch, rng=rng,
+                                               pair_distances=out.pair_distances)
             for k, p in D.named_parameters():
                 p.grad += real_grad[k]
             loss_real = torch.zeros(())
@@ -146,13 +202,23 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
         out.d_loss.append(float(loss_fake.detach()) + float(loss_real.detach()))
         if step % critic_steps == 0:
             opt_g.zero_grad()
-            g_loss = F.softplus(-D(G(m, gen))).mean()  # non-saturating generator loss
-            g_loss.backward()
+            fake_rows, h = G.rows_and_logits(m, gen)
+            g_loss = F.softplus(-D(fake_rows)).mean()  # non-saturating generator loss
+            (g_loss + saturation_penalty * saturation(h, cols)).backward()
             opt_g.step()
             out.g_loss.append(float(g_loss.detach()))
+            if G_avg is not None:
+                # TensorFlow's warm-up: early averages do not cling to the initial weights
+                decay = min(generator_average, (1 + step) / (10 + step))
+                with torch.no_grad():
+                    for pa, p in zip(G_avg.parameters(), G.parameters()):
+                        pa.lerp_(p, 1.0 - decay)
         if step % every == 0 or step == steps:
             if len(out.snapshots) < n_snapshots or step == steps:
-                out.snapshots.append((copy.deepcopy(G.state_dict()), copy.deepcopy(D.state_dict())))
+                released = G if G_avg is None else G_avg
+                out.snapshots.append((copy.deepcopy(released.state_dict()), copy.deepcopy(D.state_dict())))
+    if G_avg is not None:
+        out.generator = G_avg
     return out
 
 
@@ -166,3 +232,39 @@ def load_discriminator(template: nn.Module, state: dict) -> nn.Module:
     d = copy.deepcopy(template)
     d.load_state_dict(state)
     return d.eval()
+
+
+#: Above this noise-to-signal ratio (noise multiplier / expected batch: the standard deviation of
+#: the DP-SGD noise on each coordinate of the averaged discriminator gradient, in units of the clip
+#: norm) the discriminator learns close to nothing; see ``noise_to_signal``.
+NOISE_TO_SIGNAL_WARN = 0.05
+
+
+class LowSignalWarning(UserWarning):
+    """The DP-SGD settings leave the discriminator too little signal for a useful release."""
+
+
+def noise_to_signal(noise_multiplier: float, expected_batch: float) -> float:
+    """sigma / (q n): the noise's standard deviation per coordinate of the averaged gradient / C.
+
+    A clipped row contributes at most C / (q n) to the averaged gradient *in norm*, spread over
+    all coordinates, while the noise adds sigma C / (q n) to *each* coordinate. On CPS 1988 at
+    epsilon 1 the defaults give 0.009 and keep relationships; 2,000 simulated rows give 0.09 and
+    reverse a correlation of 0.71; 223 rows of mice::boys give 0.83 (bench/RESULTS.md, issue 17).
+    At a fixed epsilon it grows about as sqrt(steps) / (epsilon n): fewer steps lower it, the
+    batch size barely does.
+    """
+    return noise_multiplier / expected_batch
+
+
+def low_signal_message(noise_multiplier: float, expected_batch: float, steps: int) -> str | None:
+    """A warning text when ``noise_to_signal`` exceeds ``NOISE_TO_SIGNAL_WARN``, else None."""
+    r = noise_to_signal(noise_multiplier, expected_batch)
+    if r <= NOISE_TO_SIGNAL_WARN:
+        return None
+    return (f"The privacy noise leaves the generator little to learn from: noise multiplier "
+            f"{noise_multiplier:.3g} over an expected batch of {expected_batch:.3g} rows puts noise of "
+            f"{r:.2g} x clip_norm on every coordinate of the discriminator's averaged gradient "
+            f"(above {NOISE_TO_SIGNAL_WARN:g}, relationships between columns are not reliably kept). "
+            f"Use fewer `steps` (now {steps}), a larger `epsilon`, or more rows; check the release "
+            "with evaluate() on public data of the same kind before trusting it.")

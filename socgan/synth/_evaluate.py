@@ -14,7 +14,10 @@ Utility, from general to specific (Snoke et al. 2018; Karr et al. 2006):
   they do not meet.
 - ``tstr_*`` / ``trtr_*``: train on synthetic (resp. real), test on real — on ``holdout`` if given,
   otherwise on ``real`` itself, which favours the real-trained model. A discrete target gets a
-  logistic (binary) or multinomial logit model and accuracy; a numeric one OLS and R^2.
+  logistic (binary) or multinomial logit model, its accuracy and its AUC (binary: the area under
+  the ROC curve of the predicted probability; several levels: the mean one-vs-rest AUC), since
+  accuracy says little when one level dominates (``majority_share``: the accuracy of always
+  predicting the test rows' most common level); a numeric one OLS and R^2.
 
 Privacy, needing a ``holdout`` of real rows that did *not* go into the synthesizer:
 
@@ -26,6 +29,10 @@ Privacy, needing a ``holdout`` of real rows that did *not* go into the synthesiz
 
 Distances: numeric columns divided by their real range, discrete columns one-hot scaled so that a
 differing level counts 1.
+
+Every row carries a ``reading``: what the value means and what a good one looks like, from the
+value itself (e.g. a correlation whose sign the synthetic data reverse, confidence intervals that
+do not meet). The thresholds in it ("close", "far") are rules of thumb, not tests.
 """
 
 from __future__ import annotations
@@ -83,13 +90,23 @@ def _tvd(x: pd.Series, y: pd.Series) -> float:
     return 0.5 * float(p.sub(q, fill_value=0.0).abs().sum())
 
 
+def _tvd_reading(v: float) -> str:
+    verdict = "close" if v <= 0.05 else "moderate" if v <= 0.15 else "far"
+    return (f"{verdict}: share of probability mass placed differently; 0 = same distribution, "
+            "1 = disjoint; below about 0.05 is close")
+
+
 def _marginals(real, synth, bins) -> list[tuple]:
     a, b = _binned(real, synth, bins)
-    rows = [("tvd_1way", c, _tvd(a[c], b[c])) for c in real.columns]
+    rows = []
+    for c in real.columns:
+        v = _tvd(a[c], b[c])
+        rows.append(("tvd_1way", c, v, _tvd_reading(v)))
     for c1, c2 in itertools.combinations(real.columns, 2):
         ka = a[c1].astype(str) + "\x1f" + a[c2].astype(str)
         kb = b[c1].astype(str) + "\x1f" + b[c2].astype(str)
-        rows.append(("tvd_2way", f"{c1} x {c2}", _tvd(ka, kb)))
+        v = _tvd(ka, kb)
+        rows.append(("tvd_2way", f"{c1} x {c2}", v, _tvd_reading(v)))
     return rows
 
 
@@ -100,10 +117,24 @@ def _correlations(real, synth) -> list[tuple]:
     with np.errstate(invalid="ignore", divide="ignore"):
         cr = np.corrcoef(real[cols].to_numpy(dtype=float), rowvar=False)
         cs = np.corrcoef(synth[cols].to_numpy(dtype=float), rowvar=False)
-    rows = [("correlation_difference", f"{cols[i]} x {cols[j]}", float(cs[i, j] - cr[i, j]))
-            for i, j in itertools.combinations(range(len(cols)), 2)]
-    rows.append(("correlation_difference_mean_abs", "all",
-                 float(np.nanmean([abs(r[2]) for r in rows]))))
+    rows = []
+    for i, j in itertools.combinations(range(len(cols)), 2):
+        r, q = float(cr[i, j]), float(cs[i, j])
+        if not (np.isfinite(r) and np.isfinite(q)):
+            note = "undefined: a column is constant in one of the tables"
+        elif abs(r) >= 0.1 and q * r < 0 and abs(q) >= 0.05:
+            note = f"sign reversed: real r = {r:.2f}, synthetic r = {q:.2f}"
+        elif abs(q - r) <= 0.05:
+            note = f"close: real r = {r:.2f}, synthetic r = {q:.2f}"
+        else:
+            note = (f"{'weaker' if abs(q) < abs(r) else 'stronger'} in the synthetic data: "
+                    f"real r = {r:.2f}, synthetic r = {q:.2f}")
+        rows.append(("correlation_difference", f"{cols[i]} x {cols[j]}", q - r, note))
+    diffs = np.array([abs(row[2]) for row in rows])
+    m = float(np.mean(diffs[np.isfinite(diffs)])) if np.isfinite(diffs).any() else np.nan
+    rows.append(("correlation_difference_mean_abs", "all", m,
+                 f"{'close' if m <= 0.05 else 'moderate' if m <= 0.15 else 'far'}: mean |synthetic r "
+                 "- real r| over pairs; 0 = same correlations, below about 0.05 is close"))
     return rows
 
 
@@ -122,13 +153,36 @@ def _regression(real, synth, formula: str) -> list[tuple]:
             j = (hi - lo) / (2 * (ur - lr)) + (hi - lo) / (2 * (us - ls))
         else:
             j = np.nan
-        rows += [("coefficient_real", term, br), ("coefficient_synthetic", term, bs),
-                 ("ci_overlap", term, float(j))]
+        significant = lr > 0 or ur < 0
+        if not np.isfinite(bs):
+            note = "not estimable from the synthetic data"
+        elif significant and bs * br < 0:
+            note = f"sign reversed: the real estimate {br:.3g} is significant, the synthetic one is {bs:.3g}"
+        else:
+            note = f"real estimate {br:.3g}; synthetic {bs:.3g} ({(bs - br) / ((ur - lr) / 3.92):+.1f} real SEs away)"
+        rows += [("coefficient_real", term, br, "the estimate from the real data"),
+                 ("coefficient_synthetic", term, bs, note),
+                 ("ci_overlap", term, float(j), _overlap_reading(j))]
         diffs.append(bs - br)
         overlaps.append(j)
-    rows += [("coefficient_rmse", formula, float(np.sqrt(np.nanmean(np.square(diffs))))),
-             ("ci_overlap_mean", formula, float(np.nanmean(overlaps)))]
+    rmse = float(np.sqrt(np.nanmean(np.square(diffs))))
+    se_rmse = float(np.sqrt(np.nanmean(np.square(
+        np.array(diffs) / ((ci_r.iloc[:, 1] - ci_r.iloc[:, 0]).to_numpy() / 3.92)))))
+    rows += [("coefficient_rmse", formula, rmse,
+              f"root mean squared synthetic - real coefficient, in each term's units; 0 = same "
+              f"estimates; here {se_rmse:.1f} real standard errors on average (below about 1 is close)"),
+             ("ci_overlap_mean", formula, float(np.nanmean(overlaps)),
+              _overlap_reading(float(np.nanmean(overlaps))))]
     return rows
+
+
+def _overlap_reading(j: float) -> str:
+    if not np.isfinite(j):
+        return "undefined"
+    head = ("good" if j >= 0.5 else "partial" if j > 0 else
+            "the intervals do not meet: an analyst of the synthetic data would reach another conclusion")
+    return (f"{head}; Karr et al. overlap of the 95% intervals: 1 = identical, 0 = touching, "
+            "negative = apart (by about that many interval widths); at or above 0.5 is good")
 
 
 def _prediction(real, synth, test, target) -> list[tuple]:
@@ -153,29 +207,67 @@ def _prediction(real, synth, test, target) -> list[tuple]:
             fit = sm.OLS(frames[train][target].to_numpy(dtype=float), parts[train]).fit()
             resid = y_test - parts["test"] @ fit.params
             r2 = 1 - np.sum(resid ** 2) / np.sum((y_test - y_test.mean()) ** 2)
-            rows.append((f"{label}_r2", target, float(r2)))
+            rows.append((f"{label}_r2", target, float(r2),
+                         f"share of the test variance explained by a model trained on the "
+                         f"{'synthetic' if label == 'tstr' else 'real'} rows; compare tstr with trtr "
+                         "(negative: worse than predicting the mean)"))
         return rows
     levels = sorted(pd.concat([f[target] for f in frames.values()]).astype(str).unique())
     code = {lv: i for i, lv in enumerate(levels)}
     y_test = test[target].astype(str).map(code).to_numpy()
+    majority = float(np.bincount(y_test, minlength=len(levels)).max() / len(y_test))
+    scores = {}
     for label, train in (("tstr", "synthetic"), ("trtr", "real")):
         y = frames[train][target].astype(str).map(code).to_numpy()
         present = np.unique(y)
+        prob = np.zeros((len(y_test), len(levels)))
         if len(present) == 1:  # a synthesizer that produced one level predicts it everywhere
-            pred = np.full(len(y_test), present[0])
+            prob[:, present[0]] = 1.0
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if len(levels) == 2:
                     fit = sm.Logit(y, parts[train]).fit(method="bfgs", maxiter=500, disp=0)
-                    pred = (fit.predict(parts["test"]) > 0.5).astype(int)
+                    p1 = np.asarray(fit.predict(parts["test"]))
+                    prob[:, 0], prob[:, 1] = 1 - p1, p1
                 else:
                     local = {v: i for i, v in enumerate(present)}
                     fit = sm.MNLogit(np.vectorize(local.get)(y), parts[train]).fit(
                         method="bfgs", maxiter=500, disp=0)
-                    pred = present[np.asarray(fit.predict(parts["test"])).argmax(1)]
-        rows.append((f"{label}_accuracy", target, float(np.mean(pred == y_test))))
+                    prob[:, present] = np.asarray(fit.predict(parts["test"]))
+        scores[label] = (float(np.mean(prob.argmax(1) == y_test)), _auc(prob, y_test))
+    for label in ("tstr", "trtr"):
+        acc, auc = scores[label]
+        who = "trained on the synthetic rows" if label == "tstr" else "trained on the real rows"
+        rows.append((f"{label}_accuracy", target, acc,
+                     f"share of test rows classified right by a model {who}; always predicting the "
+                     f"most common level scores {majority:.3f}, so only accuracy above that means "
+                     f"anything{' (this is not)' if acc <= majority + 1e-9 else ''}"))
+        if label == "trtr":
+            note = "the benchmark for tstr_auc"
+        else:
+            gain = (auc - 0.5) / (scores["trtr"][1] - 0.5) if scores["trtr"][1] > 0.5 else np.nan
+            note = (f"{gain:.0%} of the real-trained model's gain over chance" if np.isfinite(gain)
+                    else "the real-trained model is no better than chance either")
+        rows.append((f"{label}_auc", target, auc,
+                     f"area under the ROC curve of the model {who}: 0.5 = chance, 1 = perfect; "
+                     f"{note} (a model fitted to noise can score 0.6 or 0.4 by its direction alone)"))
+    rows.append(("majority_share", target, majority,
+                 "accuracy of always predicting the test rows' most common level"))
     return rows
+
+
+def _auc(prob: np.ndarray, y: np.ndarray) -> float:
+    """ROC AUC of ``prob[:, 1]`` (two levels) or the mean one-vs-rest AUC over the levels present."""
+    def one(score, positive):
+        k = int(positive.sum())
+        if k == 0 or k == len(positive):
+            return np.nan
+        return float(mannwhitneyu(score[positive], score[~positive]).statistic / (k * (len(positive) - k)))
+
+    if prob.shape[1] == 2:
+        return one(prob[:, 1], y == 1)
+    return float(np.nanmean([one(prob[:, k], y == k) for k in range(prob.shape[1])]))
 
 
 def _distance_features(real, frames) -> list[np.ndarray]:
@@ -206,12 +298,20 @@ def _privacy(real, synth, holdout) -> list[tuple]:
     s_in = -tree_s.query(members, k=1)[0]
     s_out = -tree_s.query(nonmembers, k=1)[0]
     auc = mannwhitneyu(s_in, s_out).statistic / (m * m)
-    return [("dcr_synthetic_median", "all", float(np.median(d_syn))),
-            ("dcr_holdout_median", "all", float(np.median(d_hold))),
-            ("dcr_synthetic_p05", "all", float(np.quantile(d_syn, 0.05))),
-            ("dcr_holdout_p05", "all", float(np.quantile(d_hold, 0.05))),
-            ("exact_copies", "all", float(np.mean(d_syn < 1e-9))),
-            ("membership_auc", "all", float(auc))]
+    dcr = ("distance to the closest training row; synthetic rows should be no closer than "
+           "new real rows (the holdout) are")
+    copies_holdout = float(np.mean(d_hold < 1e-9))
+    return [("dcr_synthetic_median", "all", float(np.median(d_syn)), dcr),
+            ("dcr_holdout_median", "all", float(np.median(d_hold)), dcr),
+            ("dcr_synthetic_p05", "all", float(np.quantile(d_syn, 0.05)), dcr),
+            ("dcr_holdout_p05", "all", float(np.quantile(d_hold, 0.05)), dcr),
+            ("exact_copies", "all", float(np.mean(d_syn < 1e-9)),
+             f"share of synthetic rows equal to a training row; for holdout rows it is "
+             f"{copies_holdout:.3f} (duplicates occur naturally in coarse data)"),
+            ("membership_auc", "all", float(auc),
+             f"{'no sign of leakage' if auc < 0.55 else 'a concern'}: how well distance to the "
+             "synthetic rows tells training rows from holdout rows; 0.5 = not at all, above about "
+             "0.55 suggests copying")]
 
 
 def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None = None,
@@ -241,8 +341,8 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
     -------
     DataFrame
         Tidy, one row per measure: ``metric``, ``variable``, ``value`` (see the module docstring
-        for each metric). Rows for ``formula``, ``target`` and privacy appear only when asked for
-        and possible.
+        for each metric) and ``reading`` (what the value means and what a good one looks like).
+        Rows for ``formula``, ``target`` and privacy appear only when asked for and possible.
 
     References
     ----------
@@ -267,4 +367,4 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
         rows += _prediction(real, synth, real if holdout is None else holdout, target)
     if holdout is not None:
         rows += _privacy(real, synth, holdout)
-    return pd.DataFrame(rows, columns=["metric", "variable", "value"])
+    return pd.DataFrame(rows, columns=["metric", "variable", "value", "reading"])

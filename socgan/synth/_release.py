@@ -13,7 +13,10 @@ import torch
 
 from .._checks import as_count, as_real, as_seed
 from . import _accounting as acc
-from ._dpgan import load_discriminator, load_generator, train_gan
+from . import _bayes_dp
+from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
+                     noise_to_signal, train_gan)
+from ._candidates import public_candidates, split_pool
 from ._pgb import marginal_workload, post_gan_boosting
 from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
 
@@ -38,6 +41,9 @@ class Release:
         Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used,
         where the randomness came from. For a private release it holds nothing computed from the
         data except through an accounted mechanism (the noisy count, the spent epsilon).
+    curator_only : dict
+        For the data holder only, never to publish: computed from the private data without
+        noise (``bayesian_dp=True`` puts the Bayesian-DP estimate here). Empty by default.
     """
 
     data: pd.DataFrame
@@ -45,6 +51,7 @@ class Release:
     delta: float | None
     method: str
     report: dict = field(default_factory=dict)
+    curator_only: dict = field(default_factory=dict)
 
     @property
     def private(self) -> bool:
@@ -105,7 +112,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                learning_rate: float = 2e-4, snapshots: int = 20, candidates: int = 10_000,
                pgb_rounds: int = 200, pgb_share: float = 0.2, count_share: float = 0.02,
                pgb_marginals: int = 0, pgb_bins: int = 10, critic_steps: int = 1,
-               discriminator_hidden: int | None = None, progress: bool = False) -> Release:
+               discriminator_hidden: int | None = None, saturation_penalty: float = 1.0,
+               generator_average: float = 0.0, pgb_public_share: float = 0.0,
+               bayesian_dp: bool = False, progress: bool = True) -> Release:
     """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
 
     Parameters
@@ -197,8 +206,26 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     discriminator_hidden : int, optional
         Width of the discriminator's hidden layers (default ``hidden``). A smaller discriminator
         has fewer coordinates for the DP-SGD noise to swamp.
+    saturation_penalty : float
+        Weight of a penalty on the generator's output pre-activations beyond +-4
+        (``socgan.synth._dpgan.saturation``): it keeps a generator trained against a noisy
+        discriminator from piling every row on a bound. 0 turns it off. No privacy cost.
+    pgb_public_share : float
+        Share of the ``candidates`` drawn uniformly from the public ``bounds`` instead of from the
+        kept generators (``socgan.synth._candidates``): data-independent, so free; with
+        ``pgb_marginals`` PGB can then reweight them towards the real margins even where the
+        generators missed them. 0 (default): PGB as published.
+    generator_average : float
+        If > 0 (e.g. 0.99), release and snapshot an exponential moving average of the generator's
+        weights with this decay instead of the last iterate (Polyak averaging). No privacy cost.
+    bayesian_dp : bool
+        Also estimate the Bayesian DP (Triastcyn & Faltings 2020) of the DP-SGD steps, in
+        ``Release.curator_only["bayesian_dp"]`` (never in ``report``; ``socgan.synth._bayes_dp``). **Data-dependent and weaker**: it
+        assumes the rows come from one distribution, discounts outliers, is computed from the
+        private gradients without noise (so it is not private: keep it with the curator, do not
+        publish it) and never replaces ``epsilon``/``delta``. Private methods only.
     progress : bool
-        Show a tqdm progress bar over the training steps.
+        Show a tqdm progress bar over the training steps (default; ``False`` for none).
 
     Returns
     -------
@@ -282,6 +309,12 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
     pgb_bins = as_count(pgb_bins, "pgb_bins", minimum=2)
     critic_steps = as_count(critic_steps, "critic_steps")
+    saturation_penalty = as_real(saturation_penalty, "saturation_penalty", low=0.0, high=math.inf,
+                                 closed_low=True)
+    pgb_public_share = as_real(pgb_public_share, "pgb_public_share", low=0.0, high=1.0,
+                               closed_low=True, closed_high=True)
+    generator_average = as_real(generator_average, "generator_average", low=0.0, high=1.0,
+                                closed_low=True)
     if discriminator_hidden is not None:
         discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
     if not isinstance(progress, (bool, np.bool_)):
@@ -341,6 +374,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             em_eps = acc.calibrate_em_epsilon(pgb_share * epsilon, rounds, delta)
         sigma = acc.calibrate_noise(joint_target, delta, sampling_rate=q, steps=steps,
                                     em_epsilon=em_eps or 0.0, em_rounds=rounds)
+        low_signal = low_signal_message(sigma, batch_size, steps)
+        if low_signal:
+            warnings.warn(low_signal, LowSignalWarning, stacklevel=2)
         events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
         # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
         spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
@@ -364,6 +400,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
             "epsilon_dpsgd_alone": acc.epsilon(acc.Events(sigma, q, steps), delta,
                                                grid=acc.COARSE_GRID)["epsilon"],
+            "noise_to_signal": noise_to_signal(sigma, batch_size),
         })
         if boosting:
             report.update({
@@ -386,6 +423,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     # The networks are small: one thread avoids thread overhead (restored afterwards).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    curator: dict = {}
     try:
         synthetic = _train_and_draw(x, cols, report, rand, boosting=boosting, sigma=sigma,
                                     em_eps=em_eps, q=q, batch_size=batch_size, steps=steps,
@@ -394,37 +432,50 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                                     candidates=candidates, pgb_rounds=pgb_rounds, n_out=n_out,
                                     pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
                                     critic_steps=critic_steps,
-                                    discriminator_hidden=discriminator_hidden, progress=progress)
+                                    discriminator_hidden=discriminator_hidden,
+                                    saturation_penalty=saturation_penalty,
+                                    generator_average=generator_average,
+                                    pgb_public_share=pgb_public_share,
+                                    bayesian_dp=bayesian_dp and private, curator=curator,
+                                    progress=progress)
     finally:
         torch.set_num_threads(threads)
     out = decode(synthetic, cols, data)
     return Release(data=out, epsilon=report["epsilon"], delta=report["delta"], method=method,
-                   report=report)
+                   report=report, curator_only=curator)
 
 
 def _train_and_draw(x, cols, report, rand: _Randomness, *, boosting, sigma, em_eps, q, batch_size,
                     steps, clip_norm, hidden, learning_rate, snapshots, candidates, pgb_rounds,
-                    n_out, pgb_marginals, pgb_bins, critic_steps, discriminator_hidden, progress):
+                    n_out, pgb_marginals, pgb_bins, critic_steps, discriminator_hidden,
+                    saturation_penalty, generator_average, pgb_public_share, bayesian_dp,
+                    curator, progress):
     """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB.
 
     ``rand.privacy`` drives the Poisson sampling, DP-SGD noise and exponential mechanism;
-    ``rand.public_seed`` everything else.
+    ``rand.public_seed`` everything else. A Bayesian-DP estimate, computed from the private
+    data without noise, goes into ``curator`` (the data holder's), never into ``report``.
     """
     trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
                         n_snapshots=snapshots if boosting else 1, seed=rand.public_seed,
                         progress=progress, critic_steps=critic_steps,
                         d_hidden=discriminator_hidden, privacy_rng=rand.privacy,
-                        expected_batch=float(batch_size))
+                        expected_batch=float(batch_size), saturation_penalty=saturation_penalty,
+                        generator_average=generator_average, bayesian=bayesian_dp)
+    if bayesian_dp:
+        curator["bayesian_dp"] = _bayes_dp.report(trained.pair_distances, sampling_rate=q,
+                                                  noise_multiplier=sigma, delta=report["delta"])
     gen = torch.Generator().manual_seed(rand.public_seed + 1)
     public = np.random.default_rng([rand.public_seed, 3])
     with torch.no_grad():
         if not boosting:
             synthetic = trained.generator.eval()(n_out, gen).numpy()
         else:
-            per = -(-candidates // len(trained.snapshots))
+            per, n_public = split_pool(candidates, pgb_public_share, len(trained.snapshots))
             pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
-                              for g, _ in trained.snapshots])
+                              for g, _ in trained.snapshots]
+                             + [public_candidates(cols, n_public, public)])
             pool_t, real_t = torch.from_numpy(pool), torch.from_numpy(x)
             discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
             fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
@@ -439,5 +490,6 @@ def _train_and_draw(x, cols, report, rand: _Randomness, *, boosting, sigma, em_e
             res = post_gan_boosting(real_sums, len(x), fake_scores, rounds=pgb_rounds,
                                     em_epsilon=em_eps, rng=rand.privacy, marginals=workload)
             synthetic = pool[public.choice(len(pool), size=n_out, p=res.weights)]
-            report.update({"snapshots": len(discs), "candidates": len(pool)})
+            report.update({"snapshots": len(discs), "candidates": len(pool),
+                           "candidates_public": n_public})
     return synthetic
