@@ -44,7 +44,7 @@ def test_a_model_does_not_depend_on_the_models_trained_beside_it(encoded):
     assert not torch.equal(_weights(together, 0)[0], _weights(together, 2)[0])
 
 
-def test_stopping_rule_ends_training_before_the_cap_and_keeps_the_best_weights(encoded):
+def test_stopping_rule_ends_training_before_the_cap(encoded):
     x, mask, enc = encoded
     rows = [np.arange(len(x))]
     # patience: 5 evaluations (its floor); a cap of 300 epochs is never reached on 120 rows

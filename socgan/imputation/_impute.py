@@ -45,8 +45,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     trained to reconstruct held-out observed cells, a conditional density model that is valid
     when data are missing at random; GAIN's adversarial discriminator is off by default
     (``adversarial``), because under MAR it does not help (see the README). The m networks are
-    trained together as one batched network and each keeps its weights of lowest out-of-bag
-    loss. See the
+    trained together as one batched network. See the
     module docstring of :mod:`socgan.imputation._gain` for the method and every deviation from
     the paper.
 
@@ -74,8 +73,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         ...and at most this many gradient steps (batches), so that training time stops growing
         with the number of rows: with the defaults, data of up to ~2,500 rows get at most 200
         epochs; larger data at most 4,000 batches of fresh rows. The learning rate decays to
-        zero over the cap, and each model keeps its weights of lowest loss on its out-of-bag
-        rows.
+        zero over the cap; each model's loss on its out-of-bag rows is recorded in
+        ``loss_history``.
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
         GAIN settings: rows per step; share of cells whose mask the discriminator is told
         (paper's hint rate); weight of the reconstruction loss against the adversarial loss;

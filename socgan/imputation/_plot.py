@@ -91,7 +91,7 @@ def plot_losses(history: pd.DataFrame, *, path=None):
         raise ValueError("There is no training history to plot (nothing was imputed).")
     panels = [("g_reconstruction", "reconstruction loss (training)")]
     if "validation" in history:
-        panels.append(("validation", "out-of-bag loss (picks the weights)"))
+        panels.append(("validation", "out-of-bag loss"))
     if history["d_loss"].abs().sum() > 0:  # an adversarial term was used
         panels += [("d_loss", "discriminator loss"), ("g_adversarial", "generator: adversarial")]
     fig, axes = _figure(len(panels), width=3.8)
