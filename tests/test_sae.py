@@ -131,7 +131,9 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
     assert table.loc[0, "coverage"] == pytest.approx(inside.mean())
     measured = res["measured_coverage"]
     assert list(measured["method"]) == ["amelia", "gain"]
-    assert measured["measured"].between(0, 1).all() and (measured["nominal"] == 0.9).all()
+    got = measured.set_index("method")["measured"]
+    assert 0 < got["amelia"] < 1 and np.isnan(got["gain"])  # GAIN not re-measured since issue 18
+    assert (measured["nominal"] == 0.9).all()
     fig = plot(est, path=tmp_path / "areas.png")
     assert len(fig.axes) == 2 and (tmp_path / "areas.png").stat().st_size > 0
     fig = plot(estimate(sim["survey"], sim["census"], outcome="voted", area="state",
