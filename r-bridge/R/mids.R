@@ -109,28 +109,39 @@ print.gain_mids <- function(x, ...) {
 #' Training losses of GAIN's imputation models
 #'
 #' `plot()` on the `mids` that [gain_impute()] returns shows, for each
-#' imputation's model, the discriminator's loss and the generator's
-#' adversarial and reconstruction losses over the training epochs (a lattice
-#' plot). mice's own trace plot of chain means needs iterations of chained
-#' equations, which GAIN does not run: each imputation is drawn once from its
-#' own model, so `imp$chainMean` and `imp$chainVar` hold a one-iteration
-#' "chain", the mean and variance of each imputation's imputed values.
+#' imputation's model, the generator's reconstruction loss on its training rows
+#' and its loss on the rows left out of its bootstrap sample (`"validation"`)
+#' over the training epochs (a lattice plot); with an adversarial term
+#' (`adversarial > 0`) also the discriminator's loss and the generator's
+#' adversarial loss. mice's own trace plot of chain means needs iterations of
+#' chained equations, which GAIN does not run: each imputation is drawn once
+#' from its own model, so `imp$chainMean` and `imp$chainVar` hold a
+#' one-iteration "chain", the mean and variance of each imputation's imputed
+#' values.
 #'
 #' @param x A `mids` from [gain_impute()] (class `gain_mids`).
 #' @param y Ignored.
-#' @param losses Which losses to show, among `"d_loss"`, `"g_adversarial"`
-#'   and `"g_reconstruction"`.
+#' @param losses Which losses to show, among `"g_reconstruction"`,
+#'   `"validation"`, `"d_loss"` and `"g_adversarial"`; `NULL` (default) for
+#'   the first two, and the other two when the model had an adversarial term.
 #' @param ... Passed to [lattice::xyplot()].
 #' @return A lattice (trellis) object, which prints as the plot.
 #' @seealso [gain_impute()]; `imp$gain$loss_history` holds the numbers.
 #' @export
-plot.gain_mids <- function(x, y = NULL,
-                           losses = c("d_loss", "g_adversarial", "g_reconstruction"), ...) {
+plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
   history <- x$gain$loss_history
-  losses <- match.arg(losses, several.ok = TRUE)
   if (is.null(history) || !nrow(history)) {
     stop("No training losses to plot: `data` had no missing values, so GAIN trained no ",
          "models.", call. = FALSE)
+  }
+  known <- intersect(c("g_reconstruction", "validation", "d_loss", "g_adversarial"),
+                     names(history))
+  if (is.null(losses)) {
+    adversarial <- x$gain$settings$adversarial
+    losses <- if (!is.null(adversarial) && adversarial > 0) known
+              else intersect(known, c("g_reconstruction", "validation"))
+  } else {
+    losses <- match.arg(losses, known, several.ok = TRUE)
   }
   long <- do.call(rbind, lapply(losses, function(l) {
     data.frame(epoch = history$epoch, imputation = factor(history$imputation), loss = l,

@@ -74,15 +74,16 @@ test_that("plot(imp) shows the training losses; the chain holds the imputed mean
   skip_if_no_socgan()
   imp <- gain_mids()$imp
   history <- imp$gain$loss_history
-  expect_identical(names(history),
-                   c("imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"))
+  expect_identical(names(history), c("imputation", "epoch", "d_loss", "g_adversarial",
+                                     "g_reconstruction", "validation"))
   expect_identical(sort(unique(history$imputation)), 1:3)
   expect_true(all(is.finite(history$d_loss)))
   grDevices::pdf(NULL)
   on.exit(grDevices::dev.off())
   p <- plot(imp)
   expect_s3_class(p, "trellis")
-  expect_identical(p$condlevels[[1]], c("d_loss", "g_adversarial", "g_reconstruction"))
+  # no adversarial term by default: its two losses are left out
+  expect_identical(p$condlevels[[1]], c("g_reconstruction", "validation"))
   expect_identical(length(p$panel.args[[1]]$x), nrow(history))  # every model, every epoch
   expect_silent(print(p))
   expect_s3_class(plot(imp, losses = "d_loss"), "trellis")
