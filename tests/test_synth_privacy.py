@@ -57,7 +57,7 @@ def test_neighbouring_data_give_reports_without_the_row_count(method, n_rows):
     assert r1["rows_noisy_count"] - r0["rows_noisy_count"] == 1
     follows = {"rows_noisy_count", "rows_released", "sampling_rate", "noise_multiplier",
                "noise_std", "epsilon", "epsilon_joint", "epsilon_pld", "epsilon_rdp",
-               "epsilon_dpsgd_alone"}
+               "epsilon_dpsgd_alone", "noise_to_signal"}  # noise multiplier / public batch
     differ = {k for k in r0 if r0[k] != r1[k]}
     assert differ <= follows, differ - follows
 
