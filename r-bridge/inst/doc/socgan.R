@@ -165,10 +165,11 @@ codebook <- list(age = c(18, 90), smoker = c(FALSE, TRUE),
 
 
 ## ----synth--------------------------------------------------------------------
-syn <- dp_synthesize(survey, epsilon = 1, bounds = codebook, seed = 7, steps = 300)
+syn <- dp_synthesize(survey, epsilon = 1, bounds = codebook, n_rows = 300, steps = 300)
 str(syn[1:4])
 c(epsilon = attr(syn, "epsilon"), delta = attr(syn, "delta"))
-attr(syn, "privacy_report")[c("accountant", "noise_multiplier", "sampling_rate")]
+attr(syn, "privacy_report")[c("accountant", "noise_multiplier", "sampling_rate",
+                              "rows_noisy_count", "privacy_randomness")]
 
 
 ## ----synth-compare------------------------------------------------------------
