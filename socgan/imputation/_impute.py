@@ -11,12 +11,11 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
-from .._checks import as_count, as_real, as_seed, check_frame
+from .._checks import as_count, as_real, check_frame
 from ._encoding import Encoder
-from ._fit import draw_gain, fit_gain
-from ._gain import GainSettings, training_steps
+from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
+from ._gain import GainSettings
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
@@ -170,17 +169,6 @@ def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, le
     )
 
 
-def _impute_group(children: list[np.random.SeedSequence], x, mask, enc, trainable, settings,
-                  bootstrap, device, tick=None) -> list[tuple[dict[int, np.ndarray], list[tuple]]]:
-    """Imputations from the seeds ``children``: their models trained together (each on its
-    bootstrap rows, from its own seed), then each model's draws (per column, for the missing
-    rows) and its loss history. Imputation l depends on ``children[l]`` only, so it is the same
-    in any process and in any group."""
-    fitted = fit_gain(x, mask, enc, trainable, settings, list(children), bootstrap=bootstrap,
-                      device=device, tick=tick)
-    return [(draw_gain(fitted, x, mask, ell), fitted.history[ell]) for ell in range(fitted.k)]
-
-
 @contextmanager
 def seeded_torch(child: np.random.SeedSequence, device: torch.device):
     """Seed torch's global RNG (initial weights) from ``child`` for the duration of the block,
@@ -192,37 +180,6 @@ def seeded_torch(child: np.random.SeedSequence, device: torch.device):
     with _TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
         torch.manual_seed(torch_seed)
         yield torch.Generator().manual_seed(torch_seed)
-
-
-def _imputation_job(indices: list[int], children, *common):
-    """``_impute_group`` in a joblib worker: one torch thread, and the imputations' indices."""
-    torch.set_num_threads(1)
-    return indices, _impute_group(children, *common)
-
-
-def _in_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> list:
-    """Run the imputations through joblib (loky processes, or the dask Client's cluster) in
-    groups of models trained together, one group per job, ticking the progress bar as each
-    group finishes; results in imputation order."""
-    import joblib
-
-    m = len(children)
-    if n_jobs > 0:
-        n_groups = min(m, n_jobs)
-    else:  # every core here; on a dask cluster, one model per job
-        n_groups = m if backend == "dask" else min(m, joblib.cpu_count())
-    groups = [g.tolist() for g in np.array_split(np.arange(m), n_groups)]
-    jobs = (joblib.delayed(_imputation_job)(g, [children[i] for i in g], *common) for g in groups)
-    results = [None] * m
-    with joblib.parallel_config(backend=backend or "loky"):
-        run = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        with tqdm(total=m, disable=not progress, desc="GAIN imputation",
-                  unit="imputation") as bar:
-            for indices, group in run(jobs):
-                for i, result in zip(indices, group):
-                    results[i] = result
-                bar.update(len(indices))
-    return results
 
 
 def _check_n_jobs(n_jobs) -> int:
