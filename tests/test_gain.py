@@ -67,10 +67,10 @@ def test_adversarial_term_is_off_by_default_and_can_be_switched_on():
     df = seed_experiment(80, seed=2)
     plain = socgan.impute(df, m=2, seed=1, progress=False, **TINY)
     assert plain.options["adversarial"] == 0.0
-    assert (plain.loss_history[["d_loss", "g_adversarial"]] == 0).all().all()
-    assert plain.loss_history["validation"].notna().all()
+    assert (plain.diagnostics["loss_history"][["d_loss", "g_adversarial"]] == 0).all().all()
+    assert plain.diagnostics["loss_history"]["validation"].notna().all()
     adv = socgan.impute(df, m=2, seed=1, progress=False, adversarial=1.0, **TINY)
-    assert (adv.loss_history["d_loss"] > 0).all()
+    assert (adv.diagnostics["loss_history"]["d_loss"] > 0).all()
     assert adv.options["adversarial"] == 1.0
     for d in adv.datasets:
         assert not d.isna().any().any()

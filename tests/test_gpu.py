@@ -21,7 +21,7 @@ def test_cuda_imputations_are_complete_and_keep_observed_cells(data):
     # The generator's own draws use the GPU's RNG, so values differ from the CPU run's.
     on_gpu = socgan.impute(data, device="cuda", **TINY)
     assert on_gpu.options["device"] == "cuda"
-    assert np.isfinite(on_gpu.loss_history[["d_loss", "g_reconstruction"]].to_numpy()).all()
+    assert np.isfinite(on_gpu.diagnostics["loss_history"][["d_loss", "g_reconstruction"]].to_numpy()).all()
     observed = data.notna()
     for d in on_gpu.datasets:
         assert not d.isna().any().any()
@@ -47,8 +47,8 @@ def test_cuda_pooled_estimates_agree_with_the_cpu_run():
     """Same method on another device: pooled coefficients within a few standard errors."""
     df = socgan.datasets.seed_experiment(1000, seed=3)
     settings = dict(m=5, seed=3, progress=False)
-    cpu = socgan.impute(df, device="cpu", **settings).fit("Y ~ X * Bin").set_index("term")
-    gpu = socgan.impute(df, device="cuda", **settings).fit("Y ~ X * Bin").set_index("term")
+    cpu = socgan.impute(df, device="cpu", **settings).fit("Y ~ X * Bin").table.set_index("term")
+    gpu = socgan.impute(df, device="cuda", **settings).fit("Y ~ X * Bin").table.set_index("term")
     gap = (cpu["estimate"] - gpu["estimate"]).abs()
-    assert (gap < 3 * np.hypot(cpu["std_error"], gpu["std_error"])).all(), pd.concat(
+    assert (gap < 3 * np.hypot(cpu["std.error"], gpu["std.error"])).all(), pd.concat(
         {"cpu": cpu["estimate"], "gpu": gpu["estimate"]}, axis=1)

@@ -102,15 +102,16 @@ def test_long_format_is_mice_long(seed_data, seed_imp):
 def test_fit_pools_ols_logit_glm(seed_imp):
     import statsmodels.api as sm
 
-    ols = seed_imp.fit("Y ~ X * Bin")
-    assert ols.columns.tolist() == ["term", "estimate", "std_error", "statistic", "df", "p_value",
-                                    "conf_low", "conf_high", "riv", "lambda", "fmi"]
+    ols = seed_imp.fit("Y ~ X * Bin").table
+    assert ols.columns.tolist() == ["term", "estimate", "std.error", "statistic", "df", "p.value",
+                                    "conf.low", "conf.high", "riv", "lambda", "fmi", "m", "ubar",
+                                    "b", "t", "dfcom"]
     assert ols["term"].tolist() == ["Intercept", "X", "Bin", "X:Bin"]
-    assert (ols["conf_low"] < ols["estimate"]).all() and (ols["estimate"] < ols["conf_high"]).all()
+    assert (ols["conf.low"] < ols["estimate"]).all() and (ols["estimate"] < ols["conf.high"]).all()
     # dfcom is the residual df of the complete-data fits, so df < n - p.
     assert (ols["df"] < 300 - 4).all()
-    logit = seed_imp.fit("Bin ~ Y + C(Categ)", model="logit")
-    glm = seed_imp.fit("Bin ~ Y + C(Categ)", model="glm", family=sm.families.Binomial())
+    logit = seed_imp.fit("Bin ~ Y + C(Categ)", model="logit").table
+    glm = seed_imp.fit("Bin ~ Y + C(Categ)", model="glm", family=sm.families.Binomial()).table
     np.testing.assert_allclose(logit["estimate"], glm["estimate"], rtol=1e-5)
     with pytest.raises(ValueError, match="`model`"):
         seed_imp.fit("Y ~ X", model="probit")
@@ -123,7 +124,7 @@ def test_analyze_pools_a_user_function(seed_imp):
         est.index = [f"mean_Y_Bin{k}" for k in est.index]
         return est, (g.var() / g.size()).to_numpy(), len(df) - 2
 
-    out = seed_imp.analyze(mean_y_given_bin)
+    out = seed_imp.analyze(mean_y_given_bin).table
     assert out["term"].tolist() == ["mean_Y_Bin0", "mean_Y_Bin1"]
     with pytest.raises(TypeError, match="func"):
         seed_imp.analyze(lambda df: 3.0)
@@ -135,7 +136,7 @@ def test_fit_matches_manual_pooling(seed_imp):
     fits = [smf.ols("Y ~ X", d).fit() for d in seed_imp.datasets]
     manual = socgan.pool([f.params for f in fits], [f.cov_params() for f in fits],
                          dfcom=fits[0].df_resid)
-    pd.testing.assert_frame_equal(seed_imp.fit("Y ~ X"), manual)
+    pd.testing.assert_frame_equal(seed_imp.fit("Y ~ X").table, manual.table)
 
 
 def test_plots(seed_imp, tmp_path):
@@ -144,9 +145,10 @@ def test_plots(seed_imp, tmp_path):
     assert len([a for a in fig.axes if a.get_visible()]) == 4  # X, Bin, Bimod, Categ
     fig2 = seed_imp.plot_losses(path=tmp_path / "loss.png")
     assert (tmp_path / "loss.png").exists() and fig2 is not None
-    assert set(seed_imp.loss_history.columns) == {"imputation", "epoch", "d_loss", "g_adversarial",
-                                                  "g_reconstruction", "validation"}
-    assert len(seed_imp.loss_history) == 3 * 3
+    losses = seed_imp.diagnostics["loss_history"]
+    assert set(losses.columns) == {"imputation", "epoch", "d_loss", "g_adversarial",
+                                   "g_reconstruction", "validation"}
+    assert len(losses) == 3 * 3
     with pytest.raises(KeyError, match="nope"):
         seed_imp.plot(columns=["nope"])
 
@@ -394,8 +396,8 @@ def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
 
     weighted = socgan.Imputations(data=seed_imp.data.assign(w=np.linspace(1, 2, 300)),
                                   datasets=[d.assign(w=np.linspace(1, 2, 300)) for d in seed_imp.datasets],
-                                  loss_history=seed_imp.loss_history)
-    out = weighted.fit("Y ~ X", model="wls", weights="w")
+                                  diagnostics=seed_imp.diagnostics)
+    out = weighted.fit("Y ~ X", model="wls", weights="w").table
     first = smf.wls("Y ~ X", weighted.datasets[0], weights=weighted.datasets[0]["w"]).fit()
     assert out["estimate"].notna().all() and len(out) == len(first.params)
     with pytest.raises(ValueError, match="model='wls'"):
@@ -405,7 +407,7 @@ def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
 def test_max_steps_caps_training_and_progress(seed_data, capsys):
     # 300 rows, batch 128: 2 steps per epoch; 5 steps = 2.5 epochs, evaluated after 2, 4 and 5 steps.
     imp = socgan.impute(seed_data, m=1, seed=1, epochs=10, max_steps=5, progress=True)
-    assert imp.loss_history["epoch"].tolist() == [1, 2, 2.5]
+    assert imp.diagnostics["loss_history"]["epoch"].tolist() == [1, 2, 2.5]
     assert "5/5" in capsys.readouterr().err
     with pytest.raises(ValueError, match="`max_steps`"):
         socgan.impute(seed_data, max_steps=0, progress=False)
@@ -516,13 +518,13 @@ def test_default_width_is_capped_for_many_features(monkeypatch):
 
 def test_fit_drops_categories_no_dataset_has(seed_imp):
     data = seed_imp.data.assign(Categ=seed_imp.data["Categ"].cat.add_categories(["never"]))
-    imp = socgan.Imputations(data=data, loss_history=seed_imp.loss_history,
+    imp = socgan.Imputations(data=data, diagnostics=seed_imp.diagnostics,
                              datasets=[d.assign(Categ=d["Categ"].cat.add_categories(["never"]))
                                        for d in seed_imp.datasets])
-    out = imp.fit("Y ~ X + Categ")
+    out = imp.fit("Y ~ X + Categ").table
     assert not out["term"].str.contains("never").any()
-    assert out["df"].notna().all() and (out["std_error"] > 0).all()
-    pd.testing.assert_frame_equal(out, seed_imp.fit("Y ~ X + Categ"))
+    assert out["df"].notna().all() and (out["std.error"] > 0).all()
+    pd.testing.assert_frame_equal(out, seed_imp.fit("Y ~ X + Categ").table)
 
 
 def test_fit_errors_name_the_problem(seed_imp):
@@ -530,9 +532,9 @@ def test_fit_errors_name_the_problem(seed_imp):
         seed_imp.fit(None)
     with pytest.raises(ValueError, match=r"`fit_options`.*\['cov_typ'\]"):
         seed_imp.fit("Y ~ X", fit_options={"cov_typ": "HC1"})
-    assert seed_imp.fit("Y ~ X", fit_options={"cov_type": "HC1"})["std_error"].notna().all()
+    assert seed_imp.fit("Y ~ X", fit_options={"cov_type": "HC1"}).table["std.error"].notna().all()
     collinear = socgan.Imputations(
-        data=seed_imp.data, loss_history=seed_imp.loss_history,
+        data=seed_imp.data, diagnostics=seed_imp.diagnostics,
         datasets=[d.assign(X2=2 * d["X"]) for d in seed_imp.datasets])
     with pytest.raises(ValueError, match="'Bin ~ X \\+ X2'.*singular"):
         collinear.fit("Bin ~ X + X2", model="logit")

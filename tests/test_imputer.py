@@ -39,7 +39,7 @@ def test_impute_is_fit_impute(df):
     a = socgan.impute(df, m=2, seed=11, **CHEAP)
     b = socgan.GainImputer(2, seed=11, **CHEAP).fit_impute(df)
     assert_same(a, b)
-    pd.testing.assert_frame_equal(a.loss_history, b.loss_history)
+    pd.testing.assert_frame_equal(a.diagnostics["loss_history"], b.diagnostics["loss_history"])
     assert a.options == b.options
 
 
@@ -60,7 +60,7 @@ def test_new_wave_is_imputed_properly(df, fitted):
     # the same seed repeats; m below the number of models uses the first ones
     assert_same(fitted.impute(new, seed=1), imp)
     two = fitted.impute(new, 2, seed=1)
-    assert two.m == 2 and set(two.loss_history["imputation"]) == {1, 2}
+    assert two.m == 2 and set(two.diagnostics["loss_history"]["imputation"]) == {1, 2}
     with pytest.raises(ValueError, match="3 fitted models|has 3"):
         fitted.impute(new, m=4, seed=1)
     assert fitted.impute(new, m=2.0, seed=1).m == 2

@@ -27,7 +27,7 @@ def serial(data):
 
 def assert_same(a, b):
     pd.testing.assert_frame_equal(a.long(), b.long())
-    pd.testing.assert_frame_equal(a.loss_history, b.loss_history)
+    pd.testing.assert_frame_equal(a.diagnostics["loss_history"], b.diagnostics["loss_history"])
 
 
 # -- results identical to the serial run -----------------------------------------------------

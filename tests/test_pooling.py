@@ -16,17 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socgan.pooling import pool, pool_scalar
-from socgan.pooling._rubin import POOL_COLUMNS
+from socgan.pooling import TABLE_COLUMNS, pool, pool_scalar
 
 from _r import r_eval, require_r_packages
 
 TOL = 1e-6
 
-# R column of summary(pool(fit), type = "all", conf.int = TRUE) for each socgan column
-_R_NAMES = {"estimate": "estimate", "std_error": "std.error", "statistic": "statistic",
-            "df": "df", "p_value": "p.value", "riv": "riv", "lambda": "lambda", "fmi": "fmi",
-            "m": "m", "ubar": "ubar", "b": "b", "t": "t", "dfcom": "dfcom"}
+# The numeric columns of Pooled.table, all of them mice's names (conf.low/conf.high as mice's
+# tidy.mipo names the interval)
+POOL_COLUMNS = TABLE_COLUMNS[:11]
+_NUMBERS = TABLE_COLUMNS[1:]
 
 
 def _close(a, b, tol=TOL):
@@ -84,24 +83,29 @@ def _r_lm_fits(*, m, formula="y ~ x1 + x2 + x3", n=30, seed=1, dfcom=None, conf_
     return res, coef
 
 
-def _compare_with_mice_summary(ours: pd.DataFrame, summary: pd.DataFrame, conf_level: float):
-    lo_name = f"{100 * (1 - conf_level) / 2:g} %"
-    hi_name = f"{100 * (1 - (1 - conf_level) / 2):g} %"
-    assert lo_name in summary.columns and hi_name in summary.columns, list(summary.columns)
-    assert list(ours["term"]) == list(summary["term"])
-    for col, rcol in _R_NAMES.items():
-        if col in ours.columns:
-            _assert_close(ours[col], summary[rcol], col)
-    _assert_close(ours["conf_low"], summary[lo_name], "conf_low")
-    _assert_close(ours["conf_high"], summary[hi_name], "conf_high")
+def _compare_with_mice_summary(ours, summary: pd.DataFrame, conf_level: float):
+    """``ours.summary(type="all")`` has R's column names in R's order and R's numbers."""
+    mine = ours.summary(type="all", conf_level=conf_level)
+    assert list(mine.columns) == list(summary.columns)
+    assert list(mine["term"]) == list(summary["term"])
+    for col in mine.columns[1:]:
+        _assert_close(mine[col], summary[col], col)
+    # .table holds the same numbers under tidy names; at the level given to pool() its
+    # interval is the summary's
+    tab = ours.table
+    for col in set(tab.columns) & set(summary.columns) - {"term"}:
+        _assert_close(tab[col], summary[col], col)
+    if conf_level == ours.conf_level:
+        _assert_close(tab["conf.low"], mine.iloc[:, 7], "conf.low")
+        _assert_close(tab["conf.high"], mine.iloc[:, 8], "conf.high")
 
 
 @pytest.mark.against_r
 @pytest.mark.parametrize("m", [2, 5, 20])
 def test_pool_matches_mice_pool_lm_fits(m):
     res, coef = _r_lm_fits(m=m, seed=m)
-    ours = pool(coef, res["vcov"], dfcom=res["dfres"], terms=list(res["terms"]), details=True)
-    assert list(ours.columns) == POOL_COLUMNS + ["m", "ubar", "b", "t", "dfcom"]
+    ours = pool(coef, res["vcov"], dfcom=res["dfres"], terms=list(res["terms"]))
+    assert list(ours.table.columns) == TABLE_COLUMNS
     assert res["summary"]["dfcom"].iloc[0] == res["dfres"] == 26
     _compare_with_mice_summary(ours, res["summary"], 0.95)
 
@@ -112,8 +116,7 @@ def test_pool_matches_mice_pool_one_term_conf_level_090():
     assert coef.shape == (5, 1)
     # variances as squared standard errors in an (m x 1) array, conf_level as R passes it
     var = np.array([np.diag(v) for v in res["vcov"]])
-    ours = pool(coef, var, dfcom=float(res["dfres"]), conf_level=0.9, terms=["(Intercept)"],
-                details=True)
+    ours = pool(coef, var, dfcom=float(res["dfres"]), conf_level=0.9, terms=["(Intercept)"])
     _compare_with_mice_summary(ours, res["summary"], 0.9)
 
 
@@ -122,7 +125,7 @@ def test_pool_large_sample_matches_mice_pool_with_infinite_dfcom():
     # dfcom=None is mice's fallback "Infinite sample size assumed." (dfcom = Inf): df = dfold
     res, coef = _r_lm_fits(m=5, seed=3, dfcom=float("inf"))
     assert np.isinf(res["summary"]["dfcom"]).all()
-    ours = pool(coef, res["vcov"], terms=list(res["terms"]), details=True)
+    ours = pool(coef, res["vcov"], terms=list(res["terms"]))
     _compare_with_mice_summary(ours, res["summary"], 0.95)
 
 
@@ -130,8 +133,8 @@ def test_pool_large_sample_matches_mice_pool_with_infinite_dfcom():
 def test_pool_identical_fits_b_zero_matches_mice():
     res, coef = _r_lm_fits(m=5, seed=4, identical_fits=True)
     assert np.all(coef == coef[0])
-    ours = pool(coef, res["vcov"], dfcom=res["dfres"], terms=list(res["terms"]), details=True)
-    assert np.all(ours["b"] == 0) and np.all(ours["lambda"] == 0)
+    ours = pool(coef, res["vcov"], dfcom=res["dfres"], terms=list(res["terms"]))
+    assert np.all(ours.table["b"] == 0) and np.all(ours.table["lambda"] == 0)
     _compare_with_mice_summary(ours, res["summary"], 0.95)
 
 
@@ -151,7 +154,7 @@ def test_pool_matches_mice_on_nhanes():
     """)
     est = pd.DataFrame(res["coef"], columns=list(res["summary"]["term"]))
     var = pd.DataFrame(res["se"] ** 2, columns=est.columns)
-    ours = pool(est, var, dfcom=res["dfres"], details=True)
+    ours = pool(est, var, dfcom=res["dfres"])
     _compare_with_mice_summary(ours, res["summary"], 0.95)
 
 
@@ -193,12 +196,12 @@ def test_pool_scalar_matches_mice_pool_scalar(m, finite):
     u = rng.uniform(0.05, 0.3, m)
     if finite:
         theirs = _r_pool_scalar(q, u, n=40, k=3)
-        ours = pool_scalar(q, u, n=40.0, k=3.0)
+        ours = pool_scalar(q, u, n=40.0, k=3.0).to_dict()
         _compare_with_pool_scalar(ours, theirs)
-        _compare_with_pool_scalar(pool_scalar(q, u, dfcom=37), theirs)
+        _compare_with_pool_scalar(pool_scalar(q, u, dfcom=37).to_dict(), theirs)
     else:
         theirs = _r_pool_scalar(q, u)
-        _compare_with_pool_scalar(pool_scalar(q, u), theirs)
+        _compare_with_pool_scalar(pool_scalar(q, u).to_dict(), theirs)
 
 
 @pytest.mark.against_r
@@ -206,16 +209,16 @@ def test_pool_scalar_b_zero_and_conf_level_090_match_mice():
     q = np.full(4, 1.5)
     u = np.array([0.1, 0.2, 0.3, 0.4])
     for n in (25.0, float("inf")):
-        _compare_with_pool_scalar(pool_scalar(q, u, n=n, k=2),
+        _compare_with_pool_scalar(pool_scalar(q, u, n=n, k=2).to_dict(),
                                   _r_pool_scalar(q, u, n=n, k=2))
     q = np.array([1.0, 1.4, 0.7])
-    _compare_with_pool_scalar(pool_scalar(q, u[:3], n=12, k=2, conf_level=0.9),
+    _compare_with_pool_scalar(pool_scalar(q, u[:3], n=12, k=2, conf_level=0.9).to_dict(),
                               _r_pool_scalar(q, u[:3], n=12, k=2, conf_level=0.9))
     # degenerate: zero variances, with and without between-imputation variance (NaN/Inf as R)
     for q in (np.full(3, 1.0), np.array([1.0, 2.0, 3.0])):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            ours = pool_scalar(q, np.zeros(3), n=10, k=1)
+            ours = pool_scalar(q, np.zeros(3), n=10, k=1).to_dict()
         _compare_with_pool_scalar(ours, _r_pool_scalar(q, np.zeros(3), n=10, k=1))
 
 
@@ -228,13 +231,13 @@ def test_pool_per_term_equals_mice_pool_scalar(m, p):
     q = rng.normal(0.0, 1.0, (m, p)) * rng.uniform(0.1, 2.0, p)
     u = rng.uniform(0.01, 0.5, (m, p))
     dfcom = np.array([10.0, 50.0, np.inf, 200.0])[:p]
-    ours = pool(q, u, dfcom=dfcom, conf_level=0.9, details=True)
+    ours = pool(q, u, dfcom=dfcom, conf_level=0.9).table
     for j in range(p):
         theirs = _r_pool_scalar(q[:, j], u[:, j], n=dfcom[j] + 1, k=1, conf_level=0.9)
         row = ours.iloc[j]
         for key, rkey in [("estimate", "qbar"), ("ubar", "ubar"), ("b", "b"), ("t", "t"),
-                          ("df", "df"), ("riv", "r"), ("fmi", "fmi"), ("p_value", "p_value"),
-                          ("conf_low", "conf_low"), ("conf_high", "conf_high")]:
+                          ("df", "df"), ("riv", "r"), ("fmi", "fmi"), ("p.value", "p_value"),
+                          ("conf.low", "conf_low"), ("conf.high", "conf_high")]:
             _assert_close(row[key], theirs[rkey], f"term {j} {key}")
 
 
@@ -255,21 +258,21 @@ def test_hand_computed_example():
     fmi = (riv + 2 / (df + 3)) / (riv + 1)
     assert t == Fraction(11, 6) and riv == Fraction(8, 3) and lam == Fraction(8, 11)
 
-    tab = pool([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], dfcom=50)
+    tab = pool([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], dfcom=50).table
     row = tab.iloc[0]
     assert row["term"] == "term1"
-    expect = {"estimate": qbar, "std_error": float(t) ** 0.5, "riv": riv, "lambda": lam,
+    expect = {"estimate": qbar, "std.error": float(t) ** 0.5, "riv": riv, "lambda": lam,
               "df": df, "fmi": fmi, "statistic": float(qbar) / float(t) ** 0.5}
     for key, value in expect.items():
         assert row[key] == pytest.approx(float(value), rel=1e-12), key
     # t quantile / p-value from scipy, independent of the code's own path
     from scipy import stats
     q975 = stats.t.ppf(0.975, float(df))
-    assert row["conf_low"] == pytest.approx(2 - q975 * float(t) ** 0.5, rel=1e-12)
-    assert row["conf_high"] == pytest.approx(2 + q975 * float(t) ** 0.5, rel=1e-12)
-    assert row["p_value"] == pytest.approx(2 * stats.t.sf(row["statistic"], float(df)), rel=1e-12)
+    assert row["conf.low"] == pytest.approx(2 - q975 * float(t) ** 0.5, rel=1e-12)
+    assert row["conf.high"] == pytest.approx(2 + q975 * float(t) ** 0.5, rel=1e-12)
+    assert row["p.value"] == pytest.approx(2 * stats.t.sf(row["statistic"], float(df)), rel=1e-12)
 
-    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2)
+    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2).to_dict()
     assert res["m"] == 3 and res["dfcom"] == 50.0
     for key, value in [("qbar", qbar), ("ubar", ubar), ("b", b), ("t", t), ("r", riv),
                        ("riv", riv), ("lambda", lam), ("df", df), ("fmi", fmi)]:
@@ -277,15 +280,17 @@ def test_hand_computed_example():
     for key in ["estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high",
                 "riv", "lambda", "fmi"]:
         other = {"estimate": "qbar"}.get(key, key)
-        assert res[other] == pytest.approx(row[key], rel=1e-12), key
+        col = {"std_error": "std.error", "p_value": "p.value", "conf_low": "conf.low",
+               "conf_high": "conf.high"}.get(key, key)
+        assert res[other] == pytest.approx(row[col], rel=1e-12), key
 
 
 def test_columns_and_types():
-    tab = pool(np.ones((3, 2)) + np.arange(6).reshape(3, 2), np.full((3, 2), 0.2))
-    assert list(tab.columns) == POOL_COLUMNS
+    tab = pool(np.ones((3, 2)) + np.arange(6).reshape(3, 2), np.full((3, 2), 0.2)).table
+    assert list(tab.columns) == TABLE_COLUMNS
     assert list(tab["term"]) == ["term1", "term2"]
     assert isinstance(tab, pd.DataFrame) and len(tab) == 2
-    res = pool_scalar([1.0, 2.0], [0.1, 0.1])
+    res = pool_scalar([1.0, 2.0], [0.1, 0.1]).to_dict()
     assert isinstance(res, dict) and isinstance(res["m"], int)
     assert all(isinstance(res[k], float) for k in ["qbar", "ubar", "b", "t", "df", "r", "fmi"])
 
@@ -294,12 +299,12 @@ def test_b_zero_behaves_as_mice():
     # identical estimates: riv = lambda = 0, df from lambda floored at 1e-4 (mice:::barnard.rubin)
     q = np.full((4, 1), 3.0)
     u = np.array([[0.1], [0.2], [0.3], [0.4]])
-    big = pool(q, u).iloc[0]
+    big = pool(q, u).table.iloc[0]
     assert big["riv"] == 0 and big["lambda"] == 0
     assert big["df"] == pytest.approx(3 / 1e-8, rel=1e-12)          # (m - 1) / 1e-4^2
     assert big["fmi"] == pytest.approx(2 / (3e8 + 3), rel=1e-12)
-    assert big["std_error"] == pytest.approx(np.sqrt(0.25), rel=1e-12)
-    small = pool(q, u, dfcom=20).iloc[0]
+    assert big["std.error"] == pytest.approx(np.sqrt(0.25), rel=1e-12)
+    small = pool(q, u, dfcom=20).table.iloc[0]
     dfobs = 21 / 23 * 20 * (1 - 1e-4)
     dfold = 3 / 1e-8
     assert small["df"] == pytest.approx(dfold * dfobs / (dfold + dfobs), rel=1e-12)
@@ -308,10 +313,10 @@ def test_b_zero_behaves_as_mice():
 
 def test_zero_total_variance_gives_nan_with_warning():
     with pytest.warns(RuntimeWarning, match="total variance is 0"):
-        tab = pool(np.ones((3, 1)), np.zeros((3, 1)))
+        tab = pool(np.ones((3, 1)), np.zeros((3, 1))).table
     row = tab.iloc[0]
-    assert np.isinf(row["statistic"]) and np.isnan(row["df"]) and np.isnan(row["p_value"])
-    assert np.isnan(row["riv"]) and np.isnan(row["fmi"]) and np.isnan(row["conf_low"])
+    assert np.isinf(row["statistic"]) and np.isnan(row["df"]) and np.isnan(row["p.value"])
+    assert np.isnan(row["riv"]) and np.isnan(row["fmi"]) and np.isnan(row["conf.low"])
 
 
 def test_input_layouts_agree():
@@ -320,67 +325,67 @@ def test_input_layouts_agree():
     q = rng.normal(size=(4, 3))
     cov = [np.diag(v) + 0.01 for v in rng.uniform(0.1, 1.0, (4, 3))]
     var = np.array([np.diag(c) for c in cov])
-    ref = pool(q, var, dfcom=30, terms=terms)
+    ref = pool(q, var, dfcom=30, terms=terms).table
     assert list(ref["term"]) == terms
     # DataFrames (rows = imputations, columns = terms), variances in another column order
     got = pool(pd.DataFrame(q, columns=terms),
-               pd.DataFrame(var, columns=terms)[["z", "(Intercept)", "x"]], dfcom=30)
+               pd.DataFrame(var, columns=terms)[["z", "(Intercept)", "x"]], dfcom=30).table
     pd.testing.assert_frame_equal(got, ref)
     # a list of Series (e.g. coef per fit), one with its terms in another order
     series = [pd.Series(r, index=terms) for r in q]
     series[2] = series[2][["x", "z", "(Intercept)"]]
-    got = pool(series, [pd.Series(v, index=terms) for v in var], dfcom=30)
+    got = pool(series, [pd.Series(v, index=terms) for v in var], dfcom=30).table
     pd.testing.assert_frame_equal(got, ref)
     # covariance matrices: an m x p x p array, a list of arrays, a list of labelled DataFrames
-    pd.testing.assert_frame_equal(pool(q, np.stack(cov), dfcom=30, terms=terms), ref)
-    pd.testing.assert_frame_equal(pool(q, cov, dfcom=30, terms=terms), ref)
+    pd.testing.assert_frame_equal(pool(q, np.stack(cov), dfcom=30, terms=terms).table, ref)
+    pd.testing.assert_frame_equal(pool(q, cov, dfcom=30, terms=terms).table, ref)
     cov_df = [pd.DataFrame(c, index=terms, columns=terms).loc[terms[::-1], terms[::-1]]
               for c in cov]
-    pd.testing.assert_frame_equal(pool(pd.DataFrame(q, columns=terms), cov_df, dfcom=30), ref)
+    pd.testing.assert_frame_equal(pool(pd.DataFrame(q, columns=terms), cov_df, dfcom=30).table, ref)
     # lists of lists; integer estimates
-    pd.testing.assert_frame_equal(pool(q.tolist(), var.tolist(), dfcom=30, terms=terms), ref)
-    assert pool([[1, 2], [3, 5]], [[1, 1], [1, 1]])["estimate"].tolist() == [2.0, 3.5]
+    pd.testing.assert_frame_equal(pool(q.tolist(), var.tolist(), dfcom=30, terms=terms).table, ref)
+    assert pool([[1, 2], [3, 5]], [[1, 1], [1, 1]]).table["estimate"].tolist() == [2.0, 3.5]
 
 
 def test_whole_number_floats_and_numpy_scalars_work():
     q = np.array([[1.0, 4.0], [2.0, 3.5], [1.5, 5.0]])
     u = np.full((3, 2), 0.3)
-    ref = pool(q, u, dfcom=25)
+    ref = pool(q, u, dfcom=25).table
     for dfcom in (25.0, np.float64(25.0), np.int64(25), [25.0, 25.0], np.array([25, 25])):
-        pd.testing.assert_frame_equal(pool(q, u, dfcom=dfcom), ref)
-    pd.testing.assert_frame_equal(pool(q, u, dfcom=25, conf_level=np.float64(0.95)), ref)
-    a = pool_scalar(q[:, 0], u[:, 0], n=27, k=2)
-    b = pool_scalar(q[:, 0], u[:, 0], n=27.0, k=2.0)
-    c = pool_scalar(q[:, 0], u[:, 0], dfcom=25.0)
+        pd.testing.assert_frame_equal(pool(q, u, dfcom=dfcom).table, ref)
+    pd.testing.assert_frame_equal(pool(q, u, dfcom=25, conf_level=np.float64(0.95)).table, ref)
+    a = pool_scalar(q[:, 0], u[:, 0], n=27, k=2).to_dict()
+    b = pool_scalar(q[:, 0], u[:, 0], n=27.0, k=2.0).to_dict()
+    c = pool_scalar(q[:, 0], u[:, 0], dfcom=25.0).to_dict()
     for key in ["qbar", "t", "df", "fmi", "p_value", "conf_low", "conf_high"]:
         assert a[key] == b[key] == c[key], key
     assert a["df"] == pytest.approx(ref.loc[0, "df"], rel=1e-14)
     # infinite dfcom equals the default
-    pd.testing.assert_frame_equal(pool(q, u, dfcom=np.inf), pool(q, u))
-    assert pool_scalar(q[:, 0], u[:, 0], n=np.inf)["df"] == pool_scalar(q[:, 0], u[:, 0])["df"]
+    pd.testing.assert_frame_equal(pool(q, u, dfcom=np.inf).table, pool(q, u).table)
+    assert pool_scalar(q[:, 0], u[:, 0], n=np.inf).to_dict()["df"] == pool_scalar(q[:, 0], u[:, 0]).to_dict()["df"]
 
 
 def test_dfcom_below_one_is_raised_to_one_as_mice_pool():
     q, u = np.array([[1.0], [2.0], [1.2]]), np.full((3, 1), 0.2)
-    pd.testing.assert_frame_equal(pool(q, u, dfcom=0.5), pool(q, u, dfcom=1))
+    pd.testing.assert_frame_equal(pool(q, u, dfcom=0.5).table, pool(q, u, dfcom=1).table)
     # mice::pool.scalar does not clamp
-    assert pool_scalar(q[:, 0], u[:, 0], dfcom=0.5)["df"] != pool_scalar(q[:, 0], u[:, 0],
-                                                                         dfcom=1)["df"]
+    assert pool_scalar(q[:, 0], u[:, 0], dfcom=0.5).to_dict()["df"] != pool_scalar(q[:, 0], u[:, 0],
+                                                                         dfcom=1).to_dict()["df"]
 
 
 def test_per_term_dfcom_equals_separate_pools():
     rng = np.random.default_rng(5)
     q, u = rng.normal(size=(6, 3)), rng.uniform(0.1, 1, (6, 3))
-    tab = pool(q, u, dfcom=[10, 100, np.inf])
+    tab = pool(q, u, dfcom=[10, 100, np.inf]).table
     for j, d in enumerate([10, 100, np.inf]):
-        one = pool(q[:, [j]], u[:, [j]], dfcom=d)
+        one = pool(q[:, [j]], u[:, [j]], dfcom=d).table
         for col in POOL_COLUMNS[1:]:
             assert tab.loc[j, col] == one.loc[0, col], col
     # a Series of dfcom is matched by term name
     terms = ["a", "b", "c"]
     by_name = pool(pd.DataFrame(q, columns=terms), u, dfcom=pd.Series([100, np.inf, 10],
-                                                                       index=["b", "c", "a"]))
-    pd.testing.assert_frame_equal(by_name, pool(q, u, dfcom=[10, 100, np.inf], terms=terms))
+                                                                       index=["b", "c", "a"])).table
+    pd.testing.assert_frame_equal(by_name, pool(q, u, dfcom=[10, 100, np.inf], terms=terms).table)
 
 
 def test_inputs_are_not_modified():
@@ -390,9 +395,9 @@ def test_inputs_are_not_modified():
     dfq = pd.DataFrame(q, columns=["a", "b"])
     dfcom = np.array([10.0, 20.0])
     keep = [x.copy() for x in (q, u, cov, dfcom)] + [dfq.copy()]
-    pool(q, u, dfcom=dfcom, details=True)
-    pool(dfq, cov, dfcom=dfcom)
-    res = pool_scalar(q[:, 0], u[:, 0], dfcom=10)
+    pool(q, u, dfcom=dfcom).table
+    pool(dfq, cov, dfcom=dfcom).table
+    res = pool_scalar(q[:, 0], u[:, 0], dfcom=10).to_dict()
     res["qhat"][0] = 99.0  # the returned arrays are copies
     for before, after in zip(keep, (q, u, cov, dfcom, dfq)):
         if isinstance(after, pd.DataFrame):
@@ -486,7 +491,7 @@ def test_properties(inputs):
     q, u, dfcom = inputs
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no numerical warnings for reasonable inputs
-        tab = pool(q, u, dfcom=dfcom, details=True)
+        tab = pool(q, u, dfcom=dfcom).table
     t, ubar = tab["t"].to_numpy(), tab["ubar"].to_numpy()
     assert np.all(t >= ubar)
     lam = tab["lambda"].to_numpy()
@@ -496,33 +501,33 @@ def test_properties(inputs):
     assert np.all(df > 0)
     if dfcom is not None:
         assert np.all(df <= dfcom * (1 + 1e-12))
-    assert np.all(tab["conf_low"] <= tab["estimate"])
-    assert np.all(tab["estimate"] <= tab["conf_high"])
-    assert np.all((tab["p_value"] >= 0) & (tab["p_value"] <= 1))
+    assert np.all(tab["conf.low"] <= tab["estimate"])
+    assert np.all(tab["estimate"] <= tab["conf.high"])
+    assert np.all((tab["p.value"] >= 0) & (tab["p.value"] <= 1))
     # invariant to the order of the imputations
     perm = np.random.default_rng(int(abs(q).sum()) % 2**32).permutation(q.shape[0])
-    other = pool(q[perm], u[perm], dfcom=dfcom, details=True)
+    other = pool(q[perm], u[perm], dfcom=dfcom).table
     for col in POOL_COLUMNS[1:] + ["ubar", "b", "t"]:
         np.testing.assert_allclose(other[col], tab[col], rtol=1e-9, atol=1e-12, err_msg=col)
     # a wider level gives a wider interval
-    wide = pool(q, u, dfcom=dfcom, conf_level=0.99)
-    assert np.all(wide["conf_high"] - wide["conf_low"] >= tab["conf_high"] - tab["conf_low"])
+    wide = pool(q, u, dfcom=dfcom, conf_level=0.99).table
+    assert np.all(wide["conf.high"] - wide["conf.low"] >= tab["conf.high"] - tab["conf.low"])
 
 
 @settings(max_examples=100, deadline=None)
 @given(_mi_inputs())
 def test_pool_scalar_equals_pool_column(inputs):
     q, u, dfcom = inputs
-    tab = pool(q, u, dfcom=dfcom)
+    tab = pool(q, u, dfcom=dfcom).table
     for j in range(q.shape[1]):
-        res = pool_scalar(q[:, j], u[:, j], dfcom=dfcom)
+        res = pool_scalar(q[:, j], u[:, j], dfcom=dfcom).to_dict()
         keys = [("qbar", "estimate"), ("r", "riv"), ("df", "df"), ("fmi", "fmi"),
-                ("std_error", "std_error")]
+                ("std_error", "std.error")]
         # mice writes t as ubar + (1 + 1/m) b in pool and ubar + (m + 1) b / m in pool.scalar;
         # the last-bit difference grows in 1 - lambda when lambda -> 1, and much more in the
         # t quantile when df -> 0, hence the tolerance and the df >= 1 condition.
         if res["df"] >= 1:
-            keys.append(("conf_low", "conf_low"))
+            keys.append(("conf_low", "conf.low"))
         for key, col in keys:
             assert res[key] == pytest.approx(tab.loc[j, col], rel=TOL, abs=1e-12), key
 
@@ -552,14 +557,14 @@ def test_pool_is_affine_equivariant_and_matches_terms_by_name(inputs, shift, sca
     q, u, dfcom = inputs
     m, p = q.shape
     names = [f"t{j}" for j in range(p)]
-    tab = pool(q, u, dfcom=dfcom, terms=names)
-    scaled = pool(scale * q, scale**2 * u, dfcom=dfcom, terms=names)
+    tab = pool(q, u, dfcom=dfcom, terms=names).table
+    scaled = pool(scale * q, scale**2 * u, dfcom=dfcom, terms=names).table
     np.testing.assert_allclose(scaled["estimate"], scale * tab["estimate"], rtol=1e-9,
                                atol=1e-12 * scale)
-    np.testing.assert_allclose(scaled["std_error"], scale * tab["std_error"], rtol=1e-9)
+    np.testing.assert_allclose(scaled["std.error"], scale * tab["std.error"], rtol=1e-9)
     for col in ("df", "riv", "lambda", "fmi"):
         np.testing.assert_allclose(scaled[col], tab[col], rtol=1e-7, atol=1e-9, err_msg=col)
-    shifted = pool(shift + q, u, dfcom=dfcom, terms=names)
+    shifted = pool(shift + q, u, dfcom=dfcom, terms=names).table
     np.testing.assert_allclose(shifted["estimate"], shift + tab["estimate"], rtol=1e-12,
                                atol=1e-9 * (abs(shift) + 1e3))
     rng = np.random.default_rng(m * 31 + p)
@@ -567,7 +572,7 @@ def test_pool_is_affine_equivariant_and_matches_terms_by_name(inputs, shift, sca
     est = [pd.Series(q[i, o], index=[names[k] for k in o]) for i, o in enumerate(orders)]
     var = [pd.Series(u[i, o], index=[names[k] for k in o]) for i, o in enumerate(orders)]
     before = [s.copy() for s in est]
-    by_name = pool(est, var, dfcom=dfcom)
+    by_name = pool(est, var, dfcom=dfcom).table
     assert sorted(by_name["term"]) == names
     pd.testing.assert_frame_equal(by_name.set_index("term").loc[names].reset_index(), tab)
     for s, b in zip(est, before):

@@ -228,7 +228,7 @@ def test_imputations_for_r_is_plain_data():
     losses = sr.decode_frame(out["loss_history"])
     assert list(losses.columns) == ["imputation", "epoch", "d_loss", "g_adversarial",
                                     "g_reconstruction", "validation"]
-    assert len(losses) == len(imp.loss_history)
+    assert len(losses) == len(imp.diagnostics["loss_history"])
     allowed = (dict, list, str, int, float, bool, bytearray, type(None))
 
     def walk(obj):

@@ -106,7 +106,7 @@ def test_the_worker_gives_the_same_imputations_warnings_and_errors(monkeypatch):
         assert caught[0].filename == __file__
         for a, b in zip(here.datasets, there.datasets, strict=True):
             assert a.equals(b)
-        assert here.loss_history.equals(there.loss_history)
+        assert here.diagnostics["loss_history"].equals(there.diagnostics["loss_history"])
         with pytest.raises(ValueError, match="`m` must be at least 1"):
             isolated(data, m=0)
     finally:

@@ -34,7 +34,6 @@ from tqdm.auto import tqdm
 from .._checks import as_count, as_real, as_seed, check_frame
 from ..imputation import Imputations
 
-_LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction"]
 _MAX_RESAMPLES = 1000
 
 
@@ -87,7 +86,8 @@ def emb_impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, empri
         with missing values comes back as float64: Amelia imputes numbers on the continuous
         scale and does not round them (rounding biases; Honaker, King & Blackwell 2011, sec. 4.3).
         Give such a column in ``ords`` to get whole numbers. ``.options`` records the settings,
-        the column roles and ``em_iterations``; ``.loss_history`` is empty (EM has no losses).
+        the column roles; ``.diagnostics["em_iterations"]`` the EM iterations of each
+        imputation's model (EM has no training losses, so there is no ``loss_history``).
 
     Notes
     -----
@@ -119,13 +119,12 @@ def emb_impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, empri
     seeds = np.random.SeedSequence(seed)
     options = {"method": "emb", "seed": seed, "entropy": seeds.entropy, "empri": empri,
                "tol": tol, "max_iter": max_iter, "noms": design.noms, "ords": design.ords}
-    empty_history = pd.DataFrame(columns=_LOSS_COLUMNS)
 
     if not original.isna().to_numpy().any():
         warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                       stacklevel=2)
         return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
-                           loss_history=empty_history, options={**options, "em_iterations": []})
+                           options=options, diagnostics={"em_iterations": []})
     design.check_size(empri)
 
     datasets, iterations = [], []
@@ -144,8 +143,8 @@ def emb_impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, empri
                              "ridge prior with `empri` (e.g. 1% of the rows).")
         iterations.append(fit.iterations)
         datasets.append(design.complete(original, _draw(design.z, fit, rng), rng))
-    return Imputations(data=original, datasets=datasets, loss_history=empty_history,
-                       options={**options, "em_iterations": iterations})
+    return Imputations(data=original, datasets=datasets, options=options,
+                       diagnostics={"em_iterations": iterations})
 
 
 # -- the model ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -49,27 +49,72 @@ def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
     return out
 
 
-@dataclass
+_UNSET = object()
+
+
 class Imputations:
     """m completed versions of a DataFrame, as made by :func:`socgan.impute`.
 
-    Attributes
+    Parameters
     ----------
     data
-        A copy of the incomplete input.
+        The incomplete data (kept as given: a copy is the caller's to make).
     datasets
         The m completed DataFrames (same columns, index and dtypes as ``data``).
-    loss_history
-        Training diagnostics: one row per imputation model and epoch with the discriminator
-        loss and the generator's adversarial and reconstruction losses.
     options
-        The settings used (method, seed, GAIN hyper-parameters).
+        The settings used (method, seed, and the method's settings), keyword-only.
+    diagnostics
+        What the imputer recorded about its own work, by name, keyword-only; see below.
+    loss_history
+        Deprecated: GAIN's training losses, now ``diagnostics={"loss_history": ...}``.
+
+    Attributes
+    ----------
+    data, datasets, options
+        As given.
+    diagnostics
+        A dict of plain data that depends on the imputer. GAIN (:func:`socgan.impute`,
+        :class:`socgan.GainImputer`): ``"loss_history"``, one row per imputation model and
+        epoch with the discriminator loss, the generator's adversarial and reconstruction
+        losses and the out-of-bag validation loss. Amelia-style EM
+        (:func:`socgan.baselines.emb_impute`): ``"em_iterations"``, the EM iterations of
+        each imputation's model. Imputations made elsewhere: empty.
     """
 
-    data: pd.DataFrame
-    datasets: list[pd.DataFrame]
-    loss_history: pd.DataFrame
-    options: dict = field(default_factory=dict)
+    def __init__(self, data: pd.DataFrame, datasets: list, loss_history=_UNSET,
+                 options: dict | None = None, *, diagnostics: dict | None = None):
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
+        if not isinstance(datasets, (list, tuple)) or not all(
+                isinstance(d, pd.DataFrame) for d in datasets):
+            raise TypeError("`datasets` must be a list of completed DataFrames.")
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(f"`options` must be a dict, got {type(options).__name__}.")
+        if diagnostics is not None and not isinstance(diagnostics, dict):
+            raise TypeError(f"`diagnostics` must be a dict, got {type(diagnostics).__name__}.")
+        self.data = data
+        self.datasets = list(datasets)
+        self.options = {} if options is None else options
+        self.diagnostics = {} if diagnostics is None else dict(diagnostics)
+        if loss_history is not _UNSET:
+            warnings.warn("Imputations(loss_history=...) is deprecated: GAIN's losses are "
+                          "diagnostics, pass diagnostics={'loss_history': ...}.",
+                          FutureWarning, stacklevel=2)
+            if loss_history is not None and "loss_history" not in self.diagnostics:
+                self.diagnostics["loss_history"] = loss_history
+
+    @property
+    def loss_history(self) -> pd.DataFrame:
+        """Deprecated: GAIN's training losses, ``diagnostics["loss_history"]``."""
+        if "loss_history" not in self.diagnostics:
+            made = self.options.get("method")
+            raise AttributeError(
+                "These imputations have no loss history" + (f" (made by method {made!r})"
+                                                            if made else "")
+                + "; only GAIN records one. See .diagnostics for what the imputer recorded.")
+        warnings.warn("Imputations.loss_history is deprecated: use "
+                      ".diagnostics['loss_history'].", FutureWarning, stacklevel=2)
+        return self.diagnostics["loss_history"]
 
     @property
     def m(self) -> int:
@@ -116,7 +161,7 @@ class Imputations:
 
     # -- analysis -----------------------------------------------------------------------------
     def fit(self, formula: str, model: str = "ols", *, conf_level: float = 0.95,
-            fit_options: dict | None = None, **kwargs) -> pd.DataFrame:
+            fit_options: dict | None = None, **kwargs):
         """Fit a statsmodels formula model on every completed dataset and pool with Rubin's rules.
 
         Parameters
@@ -140,9 +185,10 @@ class Imputations:
 
         Returns
         -------
-        pandas.DataFrame
-            The pooled table of :func:`socgan.pool`, with the complete-data degrees of freedom
-            taken from each fit's residual degrees of freedom, as ``mice::pool`` does.
+        socgan.pooling.Pooled
+            The pooled result of :func:`socgan.pool` (``.table``, ``.summary()``), with the
+            complete-data degrees of freedom taken from each fit's residual degrees of freedom,
+            as ``mice::pool`` does.
 
         Notes
         -----
@@ -189,14 +235,14 @@ class Imputations:
 
         return self.analyze(one, conf_level=conf_level)
 
-    def analyze(self, func: Callable, *, conf_level: float = 0.95, dfcom: float | None = None
-                ) -> pd.DataFrame:
+    def analyze(self, func: Callable, *, conf_level: float = 0.95, dfcom: float | None = None):
         """Apply ``func`` to every completed dataset and pool its estimates (mice's ``with`` + ``pool``).
 
         ``func(df)`` must return either a fitted statsmodels results object (``params``,
         ``cov_params()`` and ``df_resid`` are used), or a tuple ``(estimates, covariance)`` or
         ``(estimates, covariance, dfcom)`` where ``estimates`` is a Series (or 1-d array) and
-        ``covariance`` a matrix or a vector of variances.
+        ``covariance`` a matrix or a vector of variances. Returns the
+        :class:`~socgan.pooling.Pooled` result of :func:`socgan.pool`.
         """
         from ..pooling import pool
 
@@ -247,7 +293,12 @@ class Imputations:
         return plot_densities(self, columns=columns, path=path)
 
     def plot_losses(self, *, path=None):
-        """Training losses per epoch, one line per imputation model (a matplotlib Figure)."""
+        """GAIN's training losses per epoch, one line per imputation model (a matplotlib Figure)."""
         from ._plot import plot_losses
 
-        return plot_losses(self.loss_history, path=path)
+        if "loss_history" not in self.diagnostics:
+            made = self.options.get("method")
+            raise ValueError("No training losses to plot: only GAIN records them"
+                             + (f"; these imputations were made by method {made!r}." if made
+                                else "."))
+        return plot_losses(self.diagnostics["loss_history"], path=path)

@@ -148,7 +148,8 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                   stacklevel=2)
     return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
-                       loss_history=pd.DataFrame(columns=_LOSS_COLUMNS), options=options)
+                       options=options,
+                       diagnostics={"loss_history": pd.DataFrame(columns=_LOSS_COLUMNS)})
 
 
 def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,

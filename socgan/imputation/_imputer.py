@@ -277,8 +277,8 @@ class GainImputer:
         with _one_thread():
             draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
         datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
-        return Imputations(data=original, datasets=datasets, loss_history=self.loss_history_,
-                           options=dict(self.options_))
+        return Imputations(data=original, datasets=datasets, options=dict(self.options_),
+                           diagnostics={"loss_history": self.loss_history_})
 
     # -- imputing new data ---------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -353,8 +353,8 @@ class GainImputer:
         options = {**self.options_, "seed": as_seed(seed), "entropy": seeds.entropy,
                    "fitted_entropy": self.entropy_}
         loss = self.loss_history_[self.loss_history_["imputation"] <= m].reset_index(drop=True)
-        return Imputations(data=original, datasets=datasets,
-                           loss_history=loss, options=options)
+        return Imputations(data=original, datasets=datasets, options=options,
+                           diagnostics={"loss_history": loss})
 
     def _draw(self, new_data, rngs) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         """A checked copy of ``new_data`` and its completions, completion ``l`` drawn by model

@@ -45,16 +45,18 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from ._result import TABLE_COLUMNS, Pooled, PooledScalar, t_tests
 
 __all__ = ["pool", "pool_scalar", "barnard_rubin"]
 
 _LAMBDA_FLOOR = 1e-4  # mice:::barnard.rubin: lambda[lambda < 1e-04] <- 1e-04
 
-#: Columns of the table that :func:`pool` returns (``details=True`` appends ``_DETAIL_COLUMNS``).
+#: Columns of the DataFrame :func:`pool` returned before it returned a :class:`Pooled` (what its
+#: deprecated DataFrame indexing still reads; ``details=True`` appended m, ubar, b, t, dfcom).
+#: The current names are :data:`TABLE_COLUMNS` (mice's).
 POOL_COLUMNS = ["term", "estimate", "std_error", "statistic", "df", "p_value",
                 "conf_low", "conf_high", "riv", "lambda", "fmi"]
-_DETAIL_COLUMNS = ["m", "ubar", "b", "t", "dfcom"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,18 +90,6 @@ def barnard_rubin(m, b, t, dfcom=np.inf):
         dfobs = (dfcom + 1.0) / (dfcom + 3.0) * dfcom * (1.0 - lam)
         df = np.where(np.isinf(dfcom), dfold, dfold * dfobs / (dfold + dfobs))
     return df
-
-
-def _tests(qbar, t, df, conf_level):
-    """``summary.mipo``'s statistic and p-value and ``confint.mipo``'s interval."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(t)
-        statistic = qbar / se
-        p_value = 2.0 * stats.t.sf(np.abs(statistic), np.maximum(df, 0.001))
-        a = (1.0 - conf_level) / 2.0
-        conf_low = qbar + stats.t.ppf(a, df) * se
-        conf_high = qbar + stats.t.ppf(1.0 - a, df) * se
-    return se, statistic, p_value, conf_low, conf_high
 
 
 def _warn_zero_total(t, terms, where):
@@ -308,7 +298,7 @@ def _as_dfcom(dfcom, p, terms, name="dfcom"):
 # Public functions
 # --------------------------------------------------------------------------------------------
 
-def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, details=False):
+def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, details=None):
     """Pool m completed-data analyses with Rubin's rules, exactly as R's ``mice::pool``.
 
     Computes, per term, the pooled estimate ``qbar``, the within- (``ubar``), between- (``b``)
@@ -339,16 +329,23 @@ def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, detai
         Term names; by default taken from the labels of ``estimates`` (or ``variances``), else
         ``"term1"``, ``"term2"``, ...
     details : bool, keyword-only
-        If True, append the columns ``m``, ``ubar``, ``b``, ``t`` and ``dfcom`` (as in
-        ``summary(pool(fit), type = "all")``).
+        Deprecated, and without effect on the result's views: :attr:`Pooled.table` always
+        holds ``m``, ``ubar``, ``b``, ``t`` and ``dfcom``. It only adds those columns to the
+        deprecated DataFrame indexing of the result (``result["std_error"]``), as it added
+        them to the DataFrame ``pool`` used to return.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per term, columns ``term``, ``estimate``, ``std_error``, ``statistic``, ``df``,
-        ``p_value``, ``conf_low``, ``conf_high``, ``riv``, ``lambda``, ``fmi``. They equal
-        mice's ``term``, ``estimate``, ``std.error``, ``statistic``, ``df``, ``p.value``,
-        ``2.5 %``, ``97.5 %`` (for ``conf_level = 0.95``), ``riv``, ``lambda``, ``fmi``.
+    Pooled
+        R's ``mipo`` as plain data. ``.table``: one row per term with the columns ``term``,
+        ``estimate``, ``std.error``, ``statistic``, ``df``, ``p.value``, ``conf.low``,
+        ``conf.high``, ``riv``, ``lambda``, ``fmi``, ``m``, ``ubar``, ``b``, ``t``, ``dfcom``
+        (mice's names; the interval named as ``tidy(pool(fit), conf.int = TRUE)`` names it);
+        ``.summary()``: ``summary(pool(fit), conf.int = TRUE)`` with its column names
+        (``"2.5 %"``, ``"97.5 %"``); ``.pooled``: ``pool(fit)$pooled``; ``.estimates`` and
+        ``.variances``: the inputs, one row per imputation. Indexing the result as the
+        DataFrame ``pool`` returned before (columns ``std_error``, ``p_value``,
+        ``conf_low``, ``conf_high``) still works, with a ``FutureWarning``.
 
     Raises
     ------
@@ -374,11 +371,13 @@ def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, detai
     --------
     >>> est = [[1.0, 10.0], [2.0, 12.0], [3.0, 11.0]]
     >>> var = [[0.5, 2.0], [0.5, 2.0], [0.5, 2.0]]
-    >>> tab = pool(est, var, dfcom=50, terms=["a", "b"])
-    >>> tab[["term", "estimate", "std_error"]].round(4).to_dict("list")
-    {'term': ['a', 'b'], 'estimate': [2.0, 11.0], 'std_error': [1.354, 1.8257]}
-    >>> float(round(tab.loc[0, "riv"], 4)), float(round(tab.loc[0, "df"], 3))
+    >>> res = pool(est, var, dfcom=50, terms=["a", "b"])
+    >>> res.table[["term", "estimate", "std.error"]].round(4).to_dict("list")
+    {'term': ['a', 'b'], 'estimate': [2.0, 11.0], 'std.error': [1.354, 1.8257]}
+    >>> float(round(res.table.loc[0, "riv"], 4)), float(round(res.table.loc[0, "df"], 3))
     (2.6667, 2.935)
+    >>> list(res.summary().columns)
+    ['term', 'estimate', 'std.error', 'statistic', 'df', 'p.value', '2.5 %', '97.5 %']
     """
     conf_level = _as_conf_level(conf_level)
     q, u, terms = _prepare(estimates, variances, terms)
@@ -395,21 +394,23 @@ def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, detai
         lam = (1.0 + 1.0 / m) * b / t
         fmi = (riv + 2.0 / (df + 3.0)) / (riv + 1.0)
     _warn_zero_total(t, terms, "pool")
-    se, statistic, p_value, lo, hi = _tests(qbar, t, df, conf_level)
+    se, statistic, p_value, lo, hi = t_tests(qbar, t, df, conf_level)
 
-    out = pd.DataFrame({
-        "term": [str(x) for x in terms],
-        "estimate": qbar, "std_error": se, "statistic": statistic, "df": df,
-        "p_value": p_value, "conf_low": lo, "conf_high": hi,
+    if details is not None:
+        warnings.warn("`details` of socgan.pool() is deprecated: the result's .table always has "
+                      "m, ubar, b, t and dfcom; `details` only shapes the deprecated DataFrame "
+                      "indexing of the result.", FutureWarning, stacklevel=2)
+    names = [str(x) for x in terms]
+    table = pd.DataFrame({
+        "term": names,
+        "estimate": qbar, "std.error": se, "statistic": statistic, "df": df,
+        "p.value": p_value, "conf.low": lo, "conf.high": hi,
         "riv": riv, "lambda": lam, "fmi": fmi,
-    })
-    if details:
-        out["m"] = m
-        out["ubar"] = ubar
-        out["b"] = b
-        out["t"] = t
-        out["dfcom"] = dfcom
-    return out
+        "m": m, "ubar": ubar, "b": b, "t": t, "dfcom": dfcom,
+    }, columns=TABLE_COLUMNS)
+    return Pooled(table, estimates=pd.DataFrame(q, columns=names),
+                  variances=pd.DataFrame(u, columns=names), conf_level=conf_level,
+                  legacy_details=bool(details))
 
 
 def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=0.95):
@@ -437,13 +438,16 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
 
     Returns
     -------
-    dict
-        Keys named as in mice's result: ``m`` (int), ``qhat`` and ``u`` (copies of the inputs,
-        numpy arrays), ``qbar``, ``ubar``, ``b``, ``t``, ``df``, ``r`` (the relative increase in
-        variance) and ``fmi``; and, beyond mice: ``riv`` (same as ``r``), ``lambda``,
-        ``dfcom``, ``std_error`` (``sqrt(t)``), ``statistic`` (``qbar / std_error``),
-        ``p_value``, ``conf_low``, ``conf_high`` and ``conf_level``, computed as
-        ``summary.mipo`` and ``confint.mipo`` do. Numbers are Python floats.
+    PooledScalar
+        The numbers as attributes named as in mice's result: ``m`` (int), ``qhat`` and ``u``
+        (copies of the inputs, numpy arrays), ``qbar``, ``ubar``, ``b``, ``t``, ``df``, ``r``
+        (the relative increase in variance) and ``fmi``; and, beyond mice: ``riv`` (same as
+        ``r``), ``lambda_`` (``lambda``), ``dfcom``, ``std_error`` (``sqrt(t)``),
+        ``statistic`` (``qbar / std_error``), ``p_value``, ``conf_low``, ``conf_high`` and
+        ``conf_level``, computed as ``summary.mipo`` and ``confint.mipo`` do. Numbers are
+        Python floats. ``.to_dict()`` gives them as the dict ``pool_scalar`` returned before
+        (``res["qbar"]`` still works, with a ``FutureWarning``); ``.table`` and ``.summary()``
+        are those of :class:`Pooled`, with one term named ``"estimate"``.
 
     References
     ----------
@@ -455,7 +459,7 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
     Examples
     --------
     >>> res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2)
-    >>> res["qbar"], res["b"], round(res["t"], 4), round(res["r"], 4), round(res["df"], 3)
+    >>> res.qbar, res.b, round(res.t, 4), round(res.r, 4), round(res.df, 3)
     (2.0, 1.0, 1.8333, 2.6667, 2.935)
     """
     conf_level = _as_conf_level(conf_level)
@@ -484,9 +488,9 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
         fmi = (r + 2.0 / (df + 3.0)) / (r + 1.0)
         lam = (1.0 + 1.0 / m) * b / t
     _warn_zero_total(np.array([t]), ["the estimate"], "pool_scalar")
-    se, statistic, p_value, lo, hi = _tests(np.array([qbar]), np.array([t]), np.array([df]),
+    se, statistic, p_value, lo, hi = t_tests(np.array([qbar]), np.array([t]), np.array([df]),
                                             conf_level)
-    return {
+    values = {
         "m": int(m), "qhat": q, "u": u,
         "qbar": float(qbar), "ubar": float(ubar), "b": float(b), "t": float(t),
         "df": df, "r": float(r), "fmi": float(fmi),
@@ -495,6 +499,15 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
         "p_value": float(p_value[0]), "conf_low": float(lo[0]), "conf_high": float(hi[0]),
         "conf_level": conf_level,
     }
+    table = pd.DataFrame({
+        "term": ["estimate"], "estimate": [values["qbar"]], "std.error": [values["std_error"]],
+        "statistic": [values["statistic"]], "df": [df], "p.value": [values["p_value"]],
+        "conf.low": [values["conf_low"]], "conf.high": [values["conf_high"]],
+        "riv": [values["riv"]], "lambda": [values["lambda"]], "fmi": [values["fmi"]],
+        "m": [int(m)], "ubar": [values["ubar"]], "b": [values["b"]], "t": [values["t"]],
+        "dfcom": [dfc]}, columns=TABLE_COLUMNS)
+    return PooledScalar(values, table, estimates=pd.DataFrame({"estimate": q.copy()}),
+                        variances=pd.DataFrame({"estimate": u.copy()}))
 
 
 def _scalar_input(x, name):

@@ -82,7 +82,8 @@ def imputations_for_r(imputations) -> dict:
     if "entropy" in imputations.options:
         options["entropy"] = str(imputations.options["entropy"])
     return {"datasets": encode_frames(imputations.datasets),
-            "loss_history": encode_frame(imputations.loss_history.reset_index(drop=True)),
+            "loss_history": encode_frame(
+                imputations.diagnostics["loss_history"].reset_index(drop=True)),
             "options": options}
 
 
