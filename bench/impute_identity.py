@@ -19,7 +19,7 @@ def save(out):
     res = {s: socgan.impute(df, m=3, seed=s, epochs=5, progress=False) for s in (1, 7)}
     res["parallel"] = socgan.impute(df, m=3, seed=3, epochs=3, progress=False, n_jobs=2)
     with open(out, "wb") as f:
-        pickle.dump({k: (v.datasets, v.loss_history) for k, v in res.items()}, f)
+        pickle.dump({k: (v.datasets, v.diagnostics["loss_history"]) for k, v in res.items()}, f)
     print(socgan.__file__, "->", out)
 
 

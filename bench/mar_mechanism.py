@@ -58,13 +58,13 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         imp = socgan.impute(df, m=a.m, seed=s, progress=False, **opts)
         secs = time.perf_counter() - t0
-        res = imp.fit("Y ~ X * Bin").set_index("term").loc[TERMS]
+        res = imp.fit("Y ~ X * Bin").table.set_index("term").loc[TERMS]
         est = res["estimate"].to_numpy()
-        cov = ((res["conf_low"] <= truth) & (truth <= res["conf_high"])).to_numpy()
+        cov = ((res["conf.low"] <= truth) & (truth <= res["conf.high"])).to_numpy()
         rows.append({"rep": r, **{f"err_{t}": e for t, e in zip(TERMS, est - truth)},
                      **{f"vsfull_{t}": e for t, e in zip(TERMS, est - full_est)},
                      **{f"cov_{t}": c for t, c in zip(TERMS, cov)},
-                     "se_X:Bin": res.loc["X:Bin", "std_error"], "secs": secs})
+                     "se_X:Bin": res.loc["X:Bin", "std.error"], "secs": secs})
         print(f"rep {r}: X:Bin err {est[3] - truth[3]:+.3f} (vs full {est[3] - full_est[3]:+.3f}), "
               f"X err {est[1] - truth[1]:+.3f}, {secs:.1f}s", flush=True)
     d = pd.DataFrame(rows)

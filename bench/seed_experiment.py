@@ -117,8 +117,9 @@ def _fit_hyperimpute(df, cfg):
         fit = smf.ols(FORMULA, data=d).fit()
         est.append(fit.params)
         var.append(fit.bse ** 2)
-    res = pool(est, var, dfcom=len(df) - 4)
-    return res[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
+    res = pool(est, var, dfcom=len(df) - 4).table
+    return res[["term", "estimate", "std.error", "df", "conf.low", "conf.high", "fmi"]].rename(
+        columns={"std.error": "std_error", "conf.low": "conf_low", "conf.high": "conf_high"})
 
 
 FITTERS = {

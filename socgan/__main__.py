@@ -89,11 +89,11 @@ def _demo(args: argparse.Namespace) -> int:
     xs = data["X"].dropna()
     half = 1.96 * xs.std() / np.sqrt(len(xs))
     table["complete cases"]["mean of X"] = row(xs.mean(), xs.mean() - half, xs.mean() + half)
-    pooled = imp.fit("Y ~ X * Bin").set_index("term").loc[terms]
-    mean_x = imp.fit("X ~ 1").iloc[0]
+    pooled = imp.fit("Y ~ X * Bin").table.set_index("term").loc[terms]
+    mean_x = imp.fit("X ~ 1").table.iloc[0]
     table[f"socgan (m = {imp.m})"] = {
-        **{t: row(r["estimate"], r["conf_low"], r["conf_high"]) for t, r in pooled.iterrows()},
-        "mean of X": row(mean_x["estimate"], mean_x["conf_low"], mean_x["conf_high"])}
+        **{t: row(r["estimate"], r["conf.low"], r["conf.high"]) for t, r in pooled.iterrows()},
+        "mean of X": row(mean_x["estimate"], mean_x["conf.low"], mean_x["conf.high"])}
     mice, why = _mice_default(data, args.m, args.seed) if not args.no_r else (None, "--no-r")
     if mice is not None:
         table[f"mice default (m = {args.m})"] = {t: row(r["estimate"], r["conf_low"], r["conf_high"])
