@@ -109,12 +109,13 @@ def test_estimate_properties(method, case):
               options=OPTIONS[method])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = estimate(survey, census, **kw)
-        again = estimate(survey, census, **kw)
+        res = estimate(survey, census, **kw)
+        est = res.table
+        again = estimate(survey, census, **kw).table
         indicator = None
         if kind == "two_values":
             coded = survey.assign(y=(survey["y"] == high).astype(float).where(survey["y"].notna()))
-            indicator = estimate(coded, census, **kw)
+            indicator = estimate(coded, census, **kw).table
     pd.testing.assert_frame_equal(survey, before[0])
     pd.testing.assert_frame_equal(census, before[1])
     _check_table(est, survey, census, kind, method)
@@ -126,7 +127,7 @@ def test_estimate_properties(method, case):
                                        rtol=1e-9, atol=1e-9 * (high - low))
         np.testing.assert_allclose(est["std_error"], (high - low) * indicator["std_error"],
                                    rtol=1e-9, atol=1e-12 * (high - low))
-        assert est.attrs["outcome_values"] == (low, high)
+        assert res.settings["outcome_values"] == (low, high)
 
 
 def test_two_valued_outcome_is_estimated_on_its_scale_by_gain():
@@ -136,7 +137,7 @@ def test_two_valued_outcome_is_estimated_on_its_scale_by_gain():
     survey = census.sample(90, random_state=1).reset_index(drop=True)
     survey.insert(0, "y", np.where(rng.random(90) < 0.7, 2.0, 1.0))
     est = estimate(survey, census, outcome="y", area="area", method="gain", m=2, seed=1,
-                   progress=False, options={"epochs": 2})
+                   progress=False, options={"epochs": 2}).table
     assert est["estimate"].between(1.0, 2.0).all() and (est["estimate"] > 1.3).all()
 
 

@@ -29,8 +29,9 @@ def _copies(sim):
 @pytest.mark.parametrize("method,options", [("gain", FAST_GAIN), ("amelia", {})])
 def test_stacking_methods_return_one_row_per_census_area(sim, method, options):
     survey, census = _copies(sim)
-    est = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method=method,
+    res = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method=method,
                    m=3, seed=1, progress=False, options=options)
+    est = res.table
     assert list(est.columns) == COLUMNS
     assert list(est["area"]) == list(census["state"].cat.categories)
     assert isinstance(est["area"].dtype, pd.CategoricalDtype)
@@ -39,7 +40,7 @@ def test_stacking_methods_return_one_row_per_census_area(sim, method, options):
     assert (est["std_error"] > 0).mean() > 0.9
     assert est["n_census"].sum() == len(census)
     assert est["n_survey"].sum() == len(survey)
-    assert est.attrs["method"] == method
+    assert res.settings["method"] == method
     # the estimates track the truth (loose: tiny survey, few training steps for GAIN)
     assert np.corrcoef(est["estimate"], sim["truth"]["turnout"])[0, 1] > 0.3
     # the caller's data are untouched
@@ -50,9 +51,9 @@ def test_stacking_methods_return_one_row_per_census_area(sim, method, options):
 @pytest.mark.parametrize("method,options", [("gain", FAST_GAIN), ("amelia", {})])
 def test_same_seed_same_table(sim, method, options):
     kw = dict(outcome="voted", area="state", method=method, m=2, progress=False, options=options)
-    a = estimate(sim["survey"], sim["census"], seed=5, **kw)
-    b = estimate(sim["survey"], sim["census"], seed=5, **kw)
-    c = estimate(sim["survey"], sim["census"], seed=6, **kw)
+    a = estimate(sim["survey"], sim["census"], seed=5, **kw).table
+    b = estimate(sim["survey"], sim["census"], seed=5, **kw).table
+    c = estimate(sim["survey"], sim["census"], seed=6, **kw).table
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["estimate"], c["estimate"])
 
@@ -60,7 +61,7 @@ def test_same_seed_same_table(sim, method, options):
 def test_area_without_respondents_gets_an_estimate(sim):
     survey = sim["survey"][sim["survey"]["state"] != "WY"]
     est = estimate(survey, sim["census"], outcome="voted", area="state", method="amelia", m=2,
-                   seed=1, progress=False)
+                   seed=1, progress=False).table
     wy = est[est["area"] == "WY"].iloc[0]
     assert wy["n_survey"] == 0 and wy["n_census"] > 0
     assert np.isfinite(wy["estimate"]) and wy["std_error"] > 0
@@ -101,16 +102,16 @@ def test_numeric_outcome_and_two_level_factor_outcome(sim):
     survey = sim["survey"].copy()
     rng = np.random.default_rng(0)
     survey["score"] = survey["voted"] * 2.0 + rng.normal(size=len(survey))
-    est = estimate(survey, sim["census"], outcome="score", area="state", method="amelia", m=2,
+    res = estimate(survey, sim["census"], outcome="score", area="state", method="amelia", m=2,
                    covariates=["age", "educ"], seed=1, progress=False)
-    assert not est.attrs["binary"]
-    assert est["estimate"].between(-1, 3).all()
+    assert not res.settings["binary"]
+    assert res.table["estimate"].between(-1, 3).all()
     survey["said"] = pd.Categorical(np.where(survey["voted"] == 1, "yes", "no"),
                                     categories=["no", "yes"])
     a = estimate(survey.drop(columns=["voted", "score"]), sim["census"], outcome="said",
-                 area="state", method="amelia", m=2, seed=1, progress=False)
+                 area="state", method="amelia", m=2, seed=1, progress=False).table
     b = estimate(survey.drop(columns=["said", "score"]), sim["census"], outcome="voted",
-                 area="state", method="amelia", m=2, seed=1, progress=False)
+                 area="state", method="amelia", m=2, seed=1, progress=False).table
     np.testing.assert_allclose(a["estimate"], b["estimate"])
 
 
@@ -118,18 +119,18 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
     res = compare(sim["survey"], sim["census"], outcome="voted", area="state",
                   truth=sim["truth"], methods=["amelia", "gain"], m=2, seed=1, progress=False,
                   options={"gain": FAST_GAIN})
-    table = res["table"]
+    table = res.table
     assert list(table.columns) == ["method", "rmse", "mae", "correlation", "coverage",
                                    "mean_width", "seconds"]
     assert list(table["method"]) == ["amelia", "gain"]
-    est = res["estimates"]
+    est = res.estimates
     amelia = est[est["method"] == "amelia"]
     err = amelia["estimate"] - sim["truth"]["turnout"].to_numpy()
     assert table.loc[0, "rmse"] == pytest.approx(np.sqrt(np.mean(err ** 2)))
     assert table.loc[0, "mae"] == pytest.approx(np.mean(np.abs(err)))
     inside = (amelia["conf_low"] <= amelia["truth"]) & (amelia["truth"] <= amelia["conf_high"])
     assert table.loc[0, "coverage"] == pytest.approx(inside.mean())
-    measured = res["measured_coverage"]
+    measured = res.measured_coverage
     assert list(measured["method"]) == ["amelia", "gain"]
     got = measured.set_index("method")["measured"]
     assert 0 < got["amelia"] < 1 and np.isnan(got["gain"])  # GAIN not re-measured since issue 18
@@ -231,4 +232,4 @@ def test_other_argument_errors(sim):
 def test_counts_accept_whole_number_floats(sim):
     est = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method="amelia",
                    m=2.0, seed=3.0, progress=False)
-    assert est.attrs["m"] == 2
+    assert est.settings["m"] == 2

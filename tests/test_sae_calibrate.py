@@ -68,18 +68,20 @@ def test_calibrated_totals_equal_known_totals(world, method, options):
     sim, total, by_region, region = world
     kw = dict(outcome="voted", area="state", method=method, m=2, seed=1, progress=False,
               options=options)
-    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw)
-    whole = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=total, **kw)
+    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw).table
+    whole_res = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=total, **kw)
+    whole = whole_res.table
     assert (whole["estimate"] * whole["n_census"]).sum() == pytest.approx(total, rel=1e-9)
     # the survey overstates turnout (voters answer more often): calibration lowers it
     assert (plain["estimate"] * plain["n_census"]).sum() > total
-    assert whole.attrs["known_totals"]["by"] is None
-    regional = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=by_region, **kw)
+    assert whole_res.settings["known_totals"]["by"] is None
+    regional_res = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=by_region, **kw)
+    regional = regional_res.table
     got = _group_totals(regional, region)
     np.testing.assert_allclose(got.sort_index().to_numpy(),
                                by_region.rename(index=str).sort_index().to_numpy(), rtol=1e-9)
     assert (regional["conf_high"] - regional["conf_low"]).gt(0).all()
-    assert regional.attrs["known_totals"]["by"] == "region"
+    assert regional_res.settings["known_totals"]["by"] == "region"
 
 
 def test_known_totals_as_a_frame_and_for_some_groups(world):
@@ -87,8 +89,8 @@ def test_known_totals_as_a_frame_and_for_some_groups(world):
     frame = by_region.iloc[:2].reset_index(name="total")    # two regions only
     kw = dict(outcome="voted", area="state", method="mrp", seed=1, progress=False,
               options={"n_draws": 100})
-    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw)
-    est = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=frame, **kw)
+    plain = socgan.sae.estimate(sim["survey"], sim["census"], **kw).table
+    est = socgan.sae.estimate(sim["survey"], sim["census"], known_totals=frame, **kw).table
     got = _group_totals(est, region)
     for label, total in zip(frame["region"], frame["total"]):
         assert got[str(label)] == pytest.approx(total, rel=1e-9)
@@ -104,7 +106,7 @@ def test_one_total_per_area_gives_the_totals(world):
                        index=truth["state"].astype(str).to_numpy()).rename_axis("state")
     est = socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state",
                               method="mrp", seed=1, progress=False, options={"n_draws": 50},
-                              known_totals=totals)
+                              known_totals=totals).table
     np.testing.assert_allclose(est["estimate"], truth["turnout"], rtol=1e-9)
     np.testing.assert_allclose(est["conf_high"] - est["conf_low"], 0.0, atol=1e-9)
 

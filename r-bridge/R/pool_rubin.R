@@ -14,11 +14,16 @@
 #'   large sample (Rubin's 1987 degrees of freedom).
 #' @param conf_level Level of the confidence intervals, in (0, 1).
 #' @param terms Term names; by default the column names of `estimates`.
-#' @return A data.frame with one row per term and the columns `term`,
-#'   `estimate`, `std_error`, `statistic`, `df`, `p_value`, `conf_low`,
-#'   `conf_high`, `riv`, `lambda` and `fmi` (mice's `term`, `estimate`,
-#'   `std.error`, `statistic`, `df`, `p.value`, `2.5 %`, `97.5 %`, `riv`,
-#'   `lambda`, `fmi`).
+#' @return A data.frame (of class `socgan_pooled`) with one row per term and
+#'   the columns `term`, `estimate`, `std.error`, `statistic`, `df`,
+#'   `p.value`, `conf.low`, `conf.high`, `riv`, `lambda`, `fmi`, `m`, `ubar`,
+#'   `b`, `t` and `dfcom`: the columns of
+#'   `summary(mice::pool(fit), type = "all", conf.int = TRUE)` under mice's
+#'   names, the interval named as `tidy()` of a mice `mipo` names it
+#'   (`conf.low`, `conf.high` instead of `2.5 %`, `97.5 %`). Its attribute
+#'   `conf_level` is the level of the interval. The names `std_error`,
+#'   `p_value`, `conf_low` and `conf_high` of socgan 0.1 still work with `$`
+#'   and `[[`, with a deprecation warning.
 #' @references
 #' Rubin, D. B. (1987). *Multiple Imputation for Nonresponse in Surveys*. Wiley.
 #'
@@ -69,7 +74,39 @@ pool_rubin <- function(estimates, variances, dfcom = NULL, conf_level = 0.95, te
   if (!is.null(terms)) args$terms <- terms
   pooled <- do.call(call_python, c(list(socgan_python()$pool), args,
                                     list(values = list(conf_level = conf_level))))
-  frame_from_python(pooled)
+  out <- frame_from_python(reticulate::py_get_attr(pooled, "table"))
+  out$m <- as.integer(out$m)
+  structure(out, class = c("socgan_pooled", "data.frame"), conf_level = conf_level)
+}
+
+# pool_rubin() named four columns otherwise in socgan 0.1; old code that reads them by those
+# names gets the column, with a warning, instead of a silent NULL.
+pooled_old_names <- c(std_error = "std.error", p_value = "p.value", conf_low = "conf.low",
+                      conf_high = "conf.high")
+
+pooled_column_name <- function(x, name) {
+  if (is.character(name) && length(name) == 1L && name %in% names(pooled_old_names) &&
+      !name %in% names(x)) {
+    new <- pooled_old_names[[name]]
+    warning(socgan_condition(
+      paste0("Column `", name, "` of pool_rubin()'s result is now `", new, "` (mice's name); ",
+             "the old name is deprecated."),
+      c("socgan_deprecated", "deprecatedWarning", "warning")))
+    return(new)
+  }
+  name
+}
+
+#' @export
+`$.socgan_pooled` <- function(x, name) {
+  .subset2(x, pooled_column_name(x, name))
+}
+
+#' @export
+`[[.socgan_pooled` <- function(x, i, ...) {
+  i <- pooled_column_name(x, i)
+  class(x) <- "data.frame"
+  x[[i, ...]]
 }
 
 as_imputation_matrix <- function(x, name) {

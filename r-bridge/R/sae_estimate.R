@@ -198,7 +198,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
     known_totals = if (is.data.frame(known_totals)) frame_to_python(known_totals)
                    else known_totals
   )
-  out <- frame_from_python(result)
+  out <- frame_from_python(reticulate::py_get_attr(result, "table"))
   if (is.factor(census[[area]])) {
     out$area <- factor(as.character(out$area), levels = levels(census[[area]]))
   }
@@ -207,7 +207,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   }
   for (col in c("n_survey", "n_census")) out[[col]] <- as.integer(out[[col]])
 
-  settings <- reticulate::py_to_r(result$attrs)
+  settings <- reticulate::py_to_r(reticulate::py_get_attr(result, "settings"))
   attr(out, "method") <- as.character(settings$method)
   attr(out, "m") <- if (is.null(settings$m)) NULL else as.integer(settings$m)
   attr(out, "seed") <- if (is.null(settings$seed)) NULL else as.integer(settings$seed)

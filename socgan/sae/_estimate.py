@@ -16,6 +16,7 @@ from pandas.api import types as pdt
 
 from .._checks import as_count, as_real, as_seed
 from ._calibrate import check_known_totals
+from ._results import AreaEstimates, Comparison
 
 Method = Literal["gain", "mrp", "amelia", "bart"]
 #: The methods of :func:`estimate`, in the order :func:`compare` runs them.
@@ -37,7 +38,7 @@ RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_s
 def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
              covariates: list[str] | None = None, method: Method = "gain", m: int = 10,
              seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
-             options: dict | None = None, known_totals=None) -> pd.DataFrame:
+             options: dict | None = None, known_totals=None) -> AreaEstimates:
     """Estimate the mean of ``outcome`` in every area of a census from a survey.
 
     Parameters
@@ -53,7 +54,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         The survey column to estimate: binary (0/1 numbers, bool, or a factor with two levels,
         the second counting as 1, as in R's ``glm``) or numeric. Any two numbers (e.g. 1 = no,
         2 = yes) are modelled as binary too, and the estimates are means on their scale
-        (1 + the share of 2s); ``.attrs["outcome_values"]`` then records the two values.
+        (1 + the share of 2s); ``.settings["outcome_values"]`` then records the two values.
     area
         The area column (state, county) in both frames; never missing. Every survey area must
         be in the census; census areas without respondents still get an estimate.
@@ -104,11 +105,13 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
 
     Returns
     -------
-    pandas.DataFrame
-        One row per area with census rows, in the order of the census area's categories (or
-        sorted values): ``area`` (categorical), ``estimate``, ``std_error``, ``conf_low``,
-        ``conf_high``, ``n_survey`` (respondents with an observed outcome) and ``n_census``.
-        ``.attrs`` records the method and its settings.
+    AreaEstimates
+        ``.table``: one row per area with census rows, in the order of the census area's
+        categories (or sorted values): ``area`` (categorical), ``estimate``, ``std_error``,
+        ``conf_low``, ``conf_high``, ``n_survey`` (respondents with an observed outcome) and
+        ``n_census``. ``.settings``: the method and its settings (a dict). ``.plot()``: the
+        sorted dot plot. Indexing the result as the DataFrame ``estimate`` returned before
+        (``est["estimate"]``, ``est.attrs``) still works, with a ``FutureWarning``.
 
     Notes
     -----
@@ -131,8 +134,10 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     >>> sim = socgan.datasets.turnout(n_census=20_000, n_survey=2_000, seed=1)
     >>> est = socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state",
     ...                           method="mrp", seed=1, progress=False)
-    >>> list(est.columns)
+    >>> list(est.table.columns)
     ['area', 'estimate', 'std_error', 'conf_low', 'conf_high', 'n_survey', 'n_census']
+    >>> est.settings["method"], est.settings["conf_level"]
+    ('mrp', 0.9)
     """
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; "
@@ -146,15 +151,16 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
     calibration = check_known_totals(known_totals, census, prepared["census"],
                                      area=prepared["area"], binary=prepared["binary"])
-    return _run(prepared, method=method, m=m, seed=seed, conf_level=conf_level,
-                progress=bool(progress), options=options, calibration=calibration)
+    table, settings = _run(prepared, method=method, m=m, seed=seed, conf_level=conf_level,
+                           progress=bool(progress), options=options, calibration=calibration)
+    return AreaEstimates(table, settings)
 
 
 def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
             covariates: list[str] | None = None, truth=None,
             methods: list[str] | tuple[str, ...] = METHODS, m: int = 10,
             seed: int | None = None, conf_level: float = 0.9, progress: bool = True,
-            options: dict | None = None, known_totals=None) -> dict:
+            options: dict | None = None, known_totals=None) -> Comparison:
     """Run several small-area methods on the same data, side by side.
 
     Parameters
@@ -173,15 +179,18 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
 
     Returns
     -------
-    dict
-        ``"table"``: one row per method with ``seconds`` (wall time) and, when ``truth`` is
+    Comparison
+        ``.table``: one row per method with ``seconds`` (wall time) and, when ``truth`` is
         given, the talk's layout: ``rmse``, ``mae``, ``correlation`` (Pearson, estimates
         against truth), ``coverage`` (share of areas whose interval holds the truth) and
-        ``mean_width`` (mean interval width); ``"estimates"``: the estimate tables stacked,
-        with a ``method`` column first (and ``truth`` when given); ``"measured_coverage"``:
+        ``mean_width`` (mean interval width); ``.estimates``: the estimate tables stacked,
+        with a ``method`` column first (and ``truth`` when given); ``.measured_coverage``:
         one row per method with the coverage of its nominal-90% intervals measured in the
         turnout benchmark under ignorable nonresponse (:data:`MEASURED_COVERAGE`; a record of
-        how honest each method's intervals were there, not a property of these data).
+        how honest each method's intervals were there, not a property of these data);
+        ``.results``: each method's :class:`AreaEstimates`; ``.settings``; ``.plot()``.
+        ``res["table"]`` and the other keys of the dict ``compare`` returned before still
+        work, with a ``FutureWarning``.
 
     Notes
     -----
@@ -218,16 +227,16 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
             raise ValueError(f"`truth` has no value for any area of the census (its areas: "
                              f"{_shown(true.index)}; the census's: {_shown(areas)}); check that "
                              "both use the same area labels.")
-    rows, tables = [], []
+    rows, results = [], {}
     for meth in methods:
         start = time.perf_counter()
-        est = _run(prepared, method=meth, m=m, seed=seed, conf_level=conf_level,
-                   progress=bool(progress), options=checked[meth], calibration=calibration)
+        est, settings = _run(prepared, method=meth, m=m, seed=seed, conf_level=conf_level,
+                             progress=bool(progress), options=checked[meth],
+                             calibration=calibration)
         row = {"method": meth, "seconds": time.perf_counter() - start}
-        est.insert(0, "method", meth)
+        results[meth] = AreaEstimates(est, settings)
         if true is not None:
             t = true.reindex(est["area"].astype(object)).to_numpy(dtype=float)
-            est["truth"] = t
             ok = ~np.isnan(t)
             err = est["estimate"].to_numpy()[ok] - t[ok]
             inside = (est["conf_low"].to_numpy()[ok] <= t[ok]) & (t[ok] <= est["conf_high"]
@@ -237,7 +246,6 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
                        coverage=float(inside.mean()),
                        mean_width=float(np.mean(est["conf_high"] - est["conf_low"])))
         rows.append(row)
-        tables.append(est)
     table = pd.DataFrame(rows)
     if true is not None:
         table = table[["method", "rmse", "mae", "correlation", "coverage", "mean_width",
@@ -246,8 +254,10 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
                              "measured": [MEASURED_COVERAGE[x] for x in methods],
                              "where": "turnout simulation, ignorable nonresponse, 10 replications "
                                       "(bench/RESULTS.md)"})
-    return {"table": table, "estimates": pd.concat(tables, ignore_index=True),
-            "measured_coverage": measured}
+    shared = {k: v for k, v in settings.items() if k not in ("method", "m", "options")}
+    shared.update(methods=list(methods), m=m, options={x: dict(checked[x]) for x in methods},
+                  truth_given=true is not None)
+    return Comparison(table, results, measured, shared, truth=true)
 
 
 # -- running a method ---------------------------------------------------------------------------
@@ -279,12 +289,13 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
         .astype(np.int64).to_numpy()
     out["n_census"] = census[prepared["area"]].value_counts().reindex(areas).astype(np.int64) \
         .to_numpy()
-    out.attrs = {"method": method, "m": m if method in ("gain", "amelia") else None,
-                 "seed": seed, "conf_level": conf_level, "options": dict(options),
-                 "outcome": prepared["outcome"], "covariates": list(prepared["covariates"]),
-                 "binary": prepared["binary"], "outcome_values": prepared["outcome_values"],
-                 "known_totals": None if calibration is None else calibration.describe()}
-    return out
+    settings = {"method": method, "m": m if method in ("gain", "amelia") else None,
+                "seed": seed, "conf_level": conf_level, "options": dict(options),
+                "outcome": prepared["outcome"], "area": prepared["area"],
+                "covariates": list(prepared["covariates"]), "binary": prepared["binary"],
+                "outcome_values": prepared["outcome_values"],
+                "known_totals": None if calibration is None else calibration.describe()}
+    return out, settings
 
 
 def _option_names(method: str) -> dict:

@@ -6,17 +6,20 @@ import numpy as np
 import pandas as pd
 
 from ._estimate import truth_series
+from ._results import AreaEstimates, Comparison
 
 
-def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = None):
+def plot(estimates, *, truth=None, path=None, title: str | None = None):
     """Plot area estimates as a sorted dot plot with their intervals.
 
     Parameters
     ----------
     estimates
-        The table of :func:`socgan.sae.estimate`, or the ``"estimates"`` table of
-        :func:`socgan.sae.compare` (a ``method`` column gives one panel per method, areas in the
-        same order in every panel).
+        The result of :func:`socgan.sae.estimate` (:class:`AreaEstimates`) or of
+        :func:`socgan.sae.compare` (:class:`Comparison`: one panel per method, areas in the
+        same order in every panel); or a DataFrame with the columns ``area``, ``estimate``,
+        ``conf_low`` and ``conf_high`` (and ``method`` for one panel per method), such as
+        ``.table`` or ``.estimates`` of those results.
     truth
         True area values to overlay (a Series indexed by area, or a DataFrame with ``area`` and
         a value column, as in :func:`socgan.sae.compare`); a ``truth`` column of ``estimates``
@@ -35,10 +38,16 @@ def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = 
     from matplotlib.figure import Figure
 
     need = ["area", "estimate", "conf_low", "conf_high"]
-    if not isinstance(estimates, pd.DataFrame) or any(c not in estimates.columns for c in need):
-        raise ValueError(f"`estimates` must be a DataFrame with columns {need} (the result of "
-                         "socgan.sae.estimate or compare()['estimates']).")
-    est = estimates.copy()
+    if isinstance(estimates, AreaEstimates):
+        est, level = estimates.table, estimates.conf_level
+        est.insert(0, "method", estimates.method)
+    elif isinstance(estimates, Comparison):
+        est, level = estimates.estimates, estimates.conf_level
+    elif isinstance(estimates, pd.DataFrame) and all(c in estimates.columns for c in need):
+        est, level = estimates.copy(), estimates.attrs.get("conf_level")
+    else:
+        raise ValueError(f"`estimates` must be the result of socgan.sae.estimate or compare, "
+                         f"or a DataFrame with columns {need}.")
     est["area"] = est["area"].astype(object)
     if "method" not in est.columns:
         est.insert(0, "method", est.attrs.get("method", "estimate"))
@@ -69,7 +78,6 @@ def plot(estimates: pd.DataFrame, *, truth=None, path=None, title: str | None = 
     axes[0].set_yticklabels([str(a) for a in order], fontsize=max(4.0, min(8.0, 400 / max(n, 1))))
     axes[0].set_ylim(-1, n)
     axes[0].legend(loc="lower right", fontsize=7)
-    level = est.attrs.get("conf_level")
     fig.supxlabel("estimate" + (f" with {level:.0%} interval" if level else " with interval"))
     if title:
         fig.suptitle(title)
