@@ -73,7 +73,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
         with the number of rows: with the defaults, data of up to ~2,500 rows get at most 200
         epochs; larger data at most 4,000 batches of fresh rows. The learning rate decays to
         zero over the cap; each model's loss on its out-of-bag rows is recorded in
-        ``loss_history``.
+        ``.diagnostics["loss_history"]``.
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
         GAIN settings: rows per step; share of cells whose mask the discriminator is told
         (paper's hint rate); weight of the reconstruction loss against the adversarial loss;
@@ -108,7 +108,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     -------
     Imputations
         ``.datasets`` (m completed DataFrames), ``.long()``, ``.fit()``, ``.analyze()``,
-        ``.plot()``, ``.loss_history``.
+        ``.plot()``, ``.diagnostics["loss_history"]``.
 
     Notes
     -----

@@ -110,7 +110,7 @@ class GainImputer:
     columns_, feature_names_in_, n_features_in_
         The columns of the fitted data (new data must have the same, in the same order).
     loss_history_
-        Training diagnostics per model and epoch, as ``Imputations.loss_history``.
+        Training diagnostics per model and epoch, as ``Imputations.diagnostics["loss_history"]``.
     options_
         Method, seed, fitting entropy and GAIN settings used.
 
@@ -340,7 +340,7 @@ class GainImputer:
         Returns
         -------
         Imputations
-            Its ``loss_history`` is that of the models used.
+            Its ``.diagnostics["loss_history"]`` is that of the models used.
         """
         self._check_fitted()
         m = self.m_ if m is None else as_count(m, "m", minimum=1)

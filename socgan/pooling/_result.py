@@ -101,6 +101,8 @@ class Pooled:
     -------
     summary(type="tests", conf_int=True, conf_level=None)
         ``summary(pool(fit), ...)`` as a DataFrame, columns named as in R.
+    plot(conf_level=None, terms=None, path=None, title=None)
+        The estimates with their intervals and each term's fraction of missing information.
     """
 
     def __init__(self, table: pd.DataFrame, *, estimates: pd.DataFrame,
@@ -190,6 +192,46 @@ class Pooled:
             for col in _SUMMARY_ALL_EXTRA:
                 out[col] = tab[col]
         return out
+
+    def plot(self, *, conf_level: float | None = None, terms=None, path=None,
+             title: str | None = None):
+        """The pooled estimates with their intervals, one row per term (a matplotlib Figure).
+
+        Each term's interval is drawn at ``conf_level`` (default :attr:`conf_level`) and
+        labelled with its fraction of missing information (``fmi``), the share of its variance
+        that the missing data add. ``terms`` picks and orders the terms shown (default all);
+        ``path`` saves the figure (format from the extension).
+        """
+        from matplotlib.figure import Figure
+
+        summ = self.summary(conf_level=conf_level)
+        level = self._conf_level if conf_level is None else float(conf_level)
+        if terms is not None:
+            terms = [terms] if isinstance(terms, str) else list(terms)
+            unknown = [t for t in terms if t not in self.terms]
+            if unknown:
+                raise ValueError(f"`terms` names term(s) {unknown} that were not pooled; "
+                                 f"pooled: {self.terms}.")
+            summ = summ.set_index("term").loc[terms].reset_index()
+        lo, hi = summ.iloc[:, -2].to_numpy(), summ.iloc[:, -1].to_numpy()
+        fmi = self._table.set_index("term").loc[summ["term"], "fmi"].to_numpy()
+        n = len(summ)
+        y = np.arange(n)[::-1]
+        fig = Figure(figsize=(6.0, max(2.0, 0.45 * n + 1.0)))
+        ax = fig.subplots()
+        ax.hlines(y, lo, hi, color="0.45", linewidth=1.6)
+        ax.plot(summ["estimate"], y, "o", color="C0", markersize=5)
+        ax.axvline(0.0, color="0.8", linewidth=0.8, zorder=0)
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{t}  (fmi {f:.2f})" for t, f in zip(summ["term"], fmi)])
+        ax.set_xlabel(f"pooled estimate with {level:.0%} interval (m = {self.m})")
+        ax.grid(axis="x", alpha=0.3)
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=150)
+        return fig
 
     def __repr__(self) -> str:
         with pd.option_context("display.width", 120, "display.max_columns", 20):

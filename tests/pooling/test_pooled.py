@@ -138,6 +138,24 @@ def test_pool_scalar_returns_a_class_with_mice_names_and_the_old_dict():
     assert res.qhat[0] == 1.0
 
 
+def test_plot_shows_each_term_with_its_interval(tmp_path):
+    res = _example()
+    fig = res.plot(path=tmp_path / "pooled.png", title="pooled")
+    assert (tmp_path / "pooled.png").stat().st_size > 1000
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["a  (fmi 0.82)", "b  (fmi 0.50)"]
+    segments = ax.collections[0].get_segments()  # the intervals, at the pooled level
+    tab = res.table
+    np.testing.assert_allclose([seg[:, 0] for seg in segments],
+                               tab[["conf.low", "conf.high"]].to_numpy())
+    assert "95% interval" in ax.get_xlabel() and "m = 3" in ax.get_xlabel()
+    narrow = res.plot(conf_level=0.5, terms=["b"])
+    assert [t.get_text() for t in narrow.axes[0].get_yticklabels()] == ["b  (fmi 0.50)"]
+    with pytest.raises(ValueError, match=r"`terms`.*\['c'\]"):
+        res.plot(terms=["c"])
+
+
 def test_results_pickle_and_print():
     for res in (_example(), pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5])):
         back = pickle.loads(pickle.dumps(res))
