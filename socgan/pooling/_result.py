@@ -59,9 +59,17 @@ def t_tests(qbar, t, df, conf_level):
     return se, statistic, p_value, conf_low, conf_high
 
 
-def _percent(p: float) -> str:
-    """mice's interval column names: ``format.perc`` of stats, e.g. ``"2.5 %"``, ``"5 %"``."""
-    return f"{float(f'{100 * p:.3g}'):g} %"
+def _percents(probs) -> list[str]:
+    """mice's interval column names, as R's ``stats:::format.perc(probs, 3)`` writes them:
+    ``format(100 * probs, digits = 3)`` formats the values together, with the decimals the
+    most precise of them needs at 3 significant digits (``"2.5 %"``, ``"97.5 %"``; ``"0.05 %"``,
+    ``"99.95 %"``)."""
+    values = [100.0 * float(p) for p in probs]
+    decimals = 0
+    for v in values:
+        shown = f"{float(f'{v:.3g}'):.10f}".rstrip("0")
+        decimals = max(decimals, len(shown.split(".")[1]) if "." in shown else 0)
+    return [f"{v:.{decimals}f} %" for v in values]
 
 
 def _check_level(value, name):
@@ -186,8 +194,9 @@ class Pooled:
                 *_, lo, hi = t_tests(tab["estimate"].to_numpy(), tab["t"].to_numpy(),
                                      tab["df"].to_numpy(), level)
             a = (1.0 - level) / 2.0
-            out[_percent(a)] = lo
-            out[_percent(1.0 - a)] = hi
+            low_name, high_name = _percents([a, 1.0 - a])
+            out[low_name] = lo
+            out[high_name] = hi
         if type == "all":
             for col in _SUMMARY_ALL_EXTRA:
                 out[col] = tab[col]

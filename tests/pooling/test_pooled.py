@@ -62,6 +62,17 @@ def test_views_have_mice_column_names():
     assert res.m == 3 and res.terms == ["a", "b"] and res.conf_level == 0.95
 
 
+# stats:::format.perc(c(a, 1 - a), 3) with a = (1 - level) / 2, R 4.2.2
+R_INTERVAL_NAMES = {0.95: ["2.5 %", "97.5 %"], 0.9: ["5 %", "95 %"], 0.99: ["0.5 %", "99.5 %"],
+                    0.999: ["0.05 %", "99.95 %"], 0.8: ["10 %", "90 %"], 0.5: ["25 %", "75 %"],
+                    0.683: ["15.8 %", "84.2 %"], 0.9999: ["0.005 %", "99.995 %"]}
+
+
+@pytest.mark.parametrize("level", sorted(R_INTERVAL_NAMES))
+def test_interval_columns_are_named_as_r_names_them(level):
+    assert list(_example().summary(conf_level=level).columns[-2:]) == R_INTERVAL_NAMES[level]
+
+
 def test_views_agree_and_are_copies():
     res = _example()
     tab, summ = res.table, res.summary(type="all")
