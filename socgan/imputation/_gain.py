@@ -113,7 +113,7 @@ _SMOOTH = 0.7  # the stopping rule looks at an exponential moving average of the
 class GainSettings:
     """Hyper-parameters of the GAIN imputation models (validated by ``impute``)."""
 
-    epochs: int = 200
+    epochs: int = 500  # small data train to about the step cap (issue 18: Bin | Y, X under-fitted at 200)
     max_steps: int = 4000
     batch_size: int = 128
     hint_rate: float = 0.9
