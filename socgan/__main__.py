@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                           "the imputations; .id = row number), named Imputation_ and id_ in .dta/.sav")
     imp.add_argument("--m", type=int, default=5, help="imputations (default 5)")
     imp.add_argument("--seed", type=int, default=None, help="seed; the same seed repeats the result")
-    imp.add_argument("--epochs", type=int, default=200, help="training epochs per model (default 200)")
+    imp.add_argument("--epochs", type=int, default=500, help="at most this many passes over the rows per model (default 500; at most 4,000 gradient steps in all)")
     imp.add_argument("--split", action="store_true",
                      help="one file per imputation instead: OUT_1.ext .. OUT_m.ext")
     imp.add_argument("--n-jobs", type=int, default=1, dest="n_jobs",

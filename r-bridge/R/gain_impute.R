@@ -51,7 +51,7 @@
 #' @param ... GAIN settings of the Python function `socgan.impute()`, by
 #'   name. The names and defaults are Python's (a test checks this list
 #'   against them):
-#'   * `epochs` (default `200`): passes over the (bootstrap) rows per
+#'   * `epochs` (default `500`): passes over the (bootstrap) rows per
 #'     imputation model, ...
 #'   * `max_steps` (default `4000`): ... but at most this many gradient steps,
 #'     so that training time stops growing with the number of rows;

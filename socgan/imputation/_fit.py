@@ -3,7 +3,7 @@
 :func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
 network, :func:`socgan.imputation._gain.train_models`), each on its own bootstrap sample and
 random stream, and keeps what the draws need: the models, the encoder and each model's
-out-of-bag donor residuals. :func:`draw_gain` then imputes any rows with model ``l``. The
+donor residuals (from its own bootstrap sample). :func:`draw_gain` then imputes any rows with model ``l``. The
 two are separate so that a fitted imputer can be kept and applied to new rows.
 """
 
@@ -43,8 +43,8 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
              device, tick=None) -> FittedGain:
     """One model per seed in ``children``, trained together on bootstrap resamples of the
     rows ``trainable`` (all of them if ``bootstrap`` is False) and stopped on its out-of-bag
-    rows; the donor residuals of each come from its out-of-bag rows (deviation 6 and the
-    module docstring of :mod:`socgan.imputation._gain`). Model ``l`` depends on
+    rows; the donor residuals of each come from the rows of its own bootstrap sample (the
+    module docstring of :mod:`socgan.imputation._gain`, "Proper multiple imputation"). Model ``l`` depends on
     ``children[l]`` only, so the result for a seed does not depend on how the models are
     grouped into jobs."""
     rngs = [np.random.default_rng(child) for child in children]
@@ -59,9 +59,11 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
             oob.append(None)
     models, history = train_models(x, mask, enc, settings, rows, oob,
                                    [model_seed(c) for c in children], tick=tick, device=device)
-    residuals = [donor_residuals(models.member(ell), x, mask,
-                                 oob[ell] if oob[ell] is not None else np.zeros(0, dtype=int),
-                                 trainable)
+    # Residual donors from the model's own (bootstrap) training rows, as Amelia's EMB draws
+    # from the model fitted to its bootstrap sample: the spread between the m models already
+    # carries the estimation error, so residuals of rows the model never saw (which contain
+    # that error too) would count it twice and attenuate slopes (bench/RESULTS.md, issue 18).
+    residuals = [donor_residuals(models.member(ell), x, mask, np.unique(rows[ell]), trainable)
                  for ell in range(len(children))]
     return FittedGain(enc, settings, models, residuals, history, rngs)
 

@@ -139,7 +139,7 @@ class GainImputer:
     """
 
     def __init__(self, m: int = 5, *, seed: int | None = None, progress: bool = True,
-                 epochs: int = 200, max_steps: int = 4000, batch_size: int = 128,
+                 epochs: int = 500, max_steps: int = 4000, batch_size: int = 128,
                  hint_rate: float = 0.9, alpha: float = 10.0, hidden: int | None = None,
                  learning_rate: float = 1e-2, weight_decay: float = 1e-5,
                  adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1,
