@@ -10,7 +10,8 @@ import torch
 
 import socgan
 from socgan.datasets import seed_experiment
-from socgan.imputation import _gain, _impute
+from socgan._core import gain as _gain
+from socgan.imputation import _impute
 
 TINY = dict(m=3, seed=7, epochs=2, batch_size=32, progress=False)
 
@@ -107,7 +108,7 @@ def test_bad_device_is_named(data, bad):
 
 # -- bounded memory: forward passes in row batches ----------------------------------------------
 def test_residuals_and_draws_in_small_row_batches_match_one_pass(data, monkeypatch):
-    from socgan.imputation._encoding import Encoder
+    from socgan._core.encoding import Encoder
 
     enc = Encoder.fit(data)
     x, mask = enc.transform(data)

@@ -1,7 +1,7 @@
 """Fitting GAIN imputation models apart from drawing imputations with them.
 
 :func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
-network, :func:`socgan.imputation._gain.train_models`), each on its own bootstrap sample and
+network, :func:`socgan._core.gain.train_models`), each on its own bootstrap sample and
 random stream, and keeps what the draws need: the models, the encoder and each model's
 out-of-bag donor residuals. :func:`draw_gain` then imputes any rows with model ``l``. The
 two are separate so that a fitted imputer can be kept and applied to new rows.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._encoding import Encoder
-from ._gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+from .._core.encoding import Encoder
+from .._core.gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
 
 
 @dataclass
@@ -44,7 +44,7 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     """One model per seed in ``children``, trained together on bootstrap resamples of the
     rows ``trainable`` (all of them if ``bootstrap`` is False) and stopped on its out-of-bag
     rows; the donor residuals of each come from its out-of-bag rows (deviation 6 and the
-    module docstring of :mod:`socgan.imputation._gain`). Model ``l`` depends on
+    module docstring of :mod:`socgan._core.gain`). Model ``l`` depends on
     ``children[l]`` only, so the result for a seed does not depend on how the models are
     grouped into jobs."""
     rngs = [np.random.default_rng(child) for child in children]

@@ -13,9 +13,9 @@ import pandas as pd
 import torch
 
 from .._checks import as_count, as_real, check_frame
-from ._encoding import Encoder
+from .._core.encoding import Encoder
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
-from ._gain import GainSettings
+from .._core.gain import GainSettings
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
@@ -45,7 +45,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     when data are missing at random; GAIN's adversarial discriminator is off by default
     (``adversarial``), because under MAR it does not help (see the README). The m networks are
     trained together as one batched network. See the
-    module docstring of :mod:`socgan.imputation._gain` for the method and every deviation from
+    module docstring of :mod:`socgan._core.gain` for the method and every deviation from
     the paper.
 
     Parameters

@@ -26,10 +26,10 @@ from pandas.api import types as pdt
 from tqdm.auto import tqdm
 
 from .._checks import as_count, as_seed, check_frame
-from ._encoding import ColumnSpec, Encoder
+from .._core.encoding import ColumnSpec, Encoder
 from . import _impute
 from ._fit import FittedGain, draw_gain
-from ._gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
 from ._imputations import Imputations
 from ._impute import (_LOSS_COLUMNS, _check_backend, _check_completion, _check_n_jobs,
                       _check_size, _complete, _concurrent_models, _resolve_device)

@@ -5,7 +5,7 @@ rows (outcome observed, some covariates missing) on the census rows (outcome mis
 impute the stacked table m times and average the imputed outcome over each area's census rows.
 Two imputers are offered, each proper (every imputation from its own bootstrap fit):
 
-* ``gain``: socgan's GAIN (:mod:`socgan.imputation._gain`) with the settings of
+* ``gain``: socgan's GAIN (:mod:`socgan._core.gain`) with the settings of
   :func:`socgan.impute`, the area as a categorical feature. A caveat measured in development:
   the outcome is missing for every census row, whose covariates differ from the respondents'
   (nonresponse depends on them), and GAIN's adversarial term pulls the imputed outcomes toward
@@ -72,8 +72,8 @@ from tqdm.auto import tqdm
 
 from .._checks import as_count, as_real
 from ..baselines._emb import _Design, _draw, _em
-from ..imputation._encoding import Encoder
-from ..imputation._gain import donor_residuals, draw_imputations, train_model, training_epochs
+from .._core.encoding import Encoder
+from .._core.gain import donor_residuals, draw_imputations, train_model, training_epochs
 from ..imputation._impute import _resolve_device, gain_settings, seeded_torch
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults (as ``impute``).
@@ -176,7 +176,7 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     covariates are all observed has one predicted probability p_c, and its number of imputed
     1s is drawn as Binomial(N_c, p_c), which is the sum of its rows' Bernoulli draws; census
     rows with a missing covariate are drawn row by row (covariates first, then the outcome, as
-    :func:`socgan.imputation._gain.draw_imputations` does). A numeric outcome is drawn row by
+    :func:`socgan._core.gain.draw_imputations` does). A numeric outcome is drawn row by
     row for every census row.
     """
     opts = {**GAIN_OPTIONS, **options}

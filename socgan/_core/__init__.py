@@ -1,0 +1,12 @@
+"""socgan's shared internals: what several of its packages use, in one place.
+
+Nothing here is public API. The packages for users (:mod:`socgan.imputation`, :mod:`socgan.sae`,
+:mod:`socgan.synth`, :mod:`socgan.baselines`) import from these modules rather than from each
+other's private modules:
+
+- :mod:`.encoding` — tables to the numeric arrays the GAIN networks see, and back;
+- :mod:`.gain` — the GAIN networks, their training and the draws (Yoon, Jordon & van der Schaar
+  2018, with socgan's deviations), used by multiple imputation and by small-area stacking.
+
+Importing this package loads nothing heavy; each module imports what it needs.
+"""
