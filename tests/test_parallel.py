@@ -11,7 +11,7 @@ import torch
 import socgan
 from socgan.datasets import seed_experiment
 from socgan._core import gain as _gain
-from socgan.imputation import _impute
+from socgan._core.torch_state import resolve_device
 
 TINY = dict(m=3, seed=7, epochs=2, batch_size=32, progress=False)
 
@@ -86,9 +86,9 @@ def test_cpu_device_is_recorded_and_gives_the_default_result(data, serial, monke
 
 def test_auto_device_picks_cuda_only_when_there_is_a_gpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert _impute._resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("auto") == torch.device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert _impute._resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("auto") == torch.device("cpu")
 
 
 def test_cuda_without_a_gpu_is_a_clear_error(data, monkeypatch):

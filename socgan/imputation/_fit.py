@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core.encoding import Encoder
 from .._core.gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+from .._core.torch_state import torch_seed
 
 
 @dataclass
@@ -31,11 +32,6 @@ class FittedGain:
     @property
     def k(self) -> int:
         return self.models.k
-
-
-def model_seed(child: np.random.SeedSequence) -> int:
-    """The torch seed of the model made from ``child`` (initial weights, batches, noise)."""
-    return int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
 
 
 def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarray,
@@ -58,7 +54,7 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
             rows.append(trainable)
             oob.append(None)
     models, history = train_models(x, mask, enc, settings, rows, oob,
-                                   [model_seed(c) for c in children], tick=tick, device=device)
+                                   [torch_seed(c) for c in children], tick=tick, device=device)
     residuals = [donor_residuals(models.member(ell), x, mask,
                                  oob[ell] if oob[ell] is not None else np.zeros(0, dtype=int),
                                  trainable)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +29,10 @@ from .._core.encoding import ColumnSpec, Encoder
 from . import _impute
 from ._fit import FittedGain, draw_gain
 from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from .._core.torch_state import resolve_device, single_threaded
 from ._imputations import Imputations
 from ._impute import (_LOSS_COLUMNS, _check_backend, _check_completion, _check_n_jobs,
-                      _check_size, _complete, _concurrent_models, _resolve_device)
+                      _check_size, _complete, _concurrent_models)
 
 FORMAT = "socgan.GainImputer"
 FORMAT_VERSION = 1
@@ -44,18 +44,6 @@ _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_r
 
 class NotFittedError(ValueError, AttributeError):
     """A :class:`GainImputer` was used before ``fit`` (as scikit-learn's ``NotFittedError``)."""
-
-
-@contextmanager
-def _one_thread():
-    """These networks are small: one torch thread is faster than several (and the draws then
-    match those made in joblib workers); the caller's setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _family(dtype) -> str:
@@ -204,7 +192,7 @@ class GainImputer:
                 raise TypeError(f"`{name}` must be True or False, got {getattr(self, name)!r}.")
         n_jobs = _check_n_jobs(self.n_jobs)
         backend = _check_backend(self.backend, n_jobs)
-        return m, seed, settings, n_jobs, backend, _resolve_device(self.device)
+        return m, seed, settings, n_jobs, backend, resolve_device(self.device)
 
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
@@ -237,7 +225,7 @@ class GainImputer:
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:
-            with _one_thread(), tqdm(total=training_steps(len(trainable), settings),
+            with single_threaded(), tqdm(total=training_steps(len(trainable), settings),
                                      disable=not self.progress, desc="GAIN imputation",
                                      unit="step") as bar:
                 fitted = _impute.fit_gain(*common[:5], list(children), bootstrap=common[5],
@@ -274,7 +262,7 @@ class GainImputer:
         # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
         original, where, x, mask = self._fit(data, stacklevel=4)
         fitted = self.fitted_
-        with _one_thread():
+        with single_threaded():
             draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
         datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
         return Imputations(data=original, datasets=datasets, loss_history=self.loss_history_,
@@ -365,7 +353,7 @@ class GainImputer:
         x, mask = self.encoder_.transform(sub)
         if where.to_numpy().any():
             _check_completion(original, where, self.encoder_, self.positions_)
-        with _one_thread():
+        with single_threaded():
             draws = [draw_gain(self.fitted_, x, mask, ell, rng) for ell, rng in enumerate(rngs)]
         return original, [_complete(original, where, self.encoder_, d, self.positions_)
                           for d in draws]
@@ -449,7 +437,7 @@ class GainImputer:
         if device is not None:
             params["device"] = device
         self = cls(**params)
-        dev = _resolve_device(self.device)
+        dev = resolve_device(self.device)
         settings = GainSettings(**schema["settings"])
         enc = Encoder(columns=[_spec_from_json(s) for s in schema["encoder"]],
                       n_features=int(schema["n_features"]))
@@ -540,10 +528,11 @@ def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
 
 
 def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bootstrap, device):
-    """``fit_gain`` for a group of models in a joblib worker, on one torch thread."""
-    torch.set_num_threads(1)
-    return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
-                             bootstrap=bootstrap, device=device)
+    """``fit_gain`` for a group of models in a joblib worker, on one torch thread (loky keeps
+    its workers for the caller's later jobs, so their thread count is restored)."""
+    with single_threaded():
+        return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
+                                         bootstrap=bootstrap, device=device)
 
 
 def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:
