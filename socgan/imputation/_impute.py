@@ -23,11 +23,17 @@ _LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruc
                  "validation"]
 
 
+# GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
+_GAIN = GainSettings()
+
+
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
-           epochs: int = 200, max_steps: int = 4000, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
-           hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-           adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
-           device: Device = "auto") -> Imputations:
+           epochs: int = _GAIN.epochs, max_steps: int = _GAIN.max_steps,
+           batch_size: int = _GAIN.batch_size, hint_rate: float = _GAIN.hint_rate,
+           alpha: float = _GAIN.alpha, hidden: int | None = _GAIN.hidden,
+           learning_rate: float = _GAIN.learning_rate, weight_decay: float = _GAIN.weight_decay,
+           adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
+           backend: Backend | None = None, device: Device = "auto") -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a

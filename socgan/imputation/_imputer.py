@@ -42,6 +42,10 @@ _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_r
            "backend", "device")
 
 
+# GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
+_GAIN = GainSettings()
+
+
 class NotFittedError(ValueError, AttributeError):
     """A :class:`GainImputer` was used before ``fit`` (as scikit-learn's ``NotFittedError``)."""
 
@@ -127,10 +131,12 @@ class GainImputer:
     """
 
     def __init__(self, m: int = 5, *, seed: int | None = None, progress: bool = True,
-                 epochs: int = 200, max_steps: int = 4000, batch_size: int = 128,
-                 hint_rate: float = 0.9, alpha: float = 10.0, hidden: int | None = None,
-                 learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-                 adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1,
+                 epochs: int = _GAIN.epochs, max_steps: int = _GAIN.max_steps,
+                 batch_size: int = _GAIN.batch_size, hint_rate: float = _GAIN.hint_rate,
+                 alpha: float = _GAIN.alpha, hidden: int | None = _GAIN.hidden,
+                 learning_rate: float = _GAIN.learning_rate,
+                 weight_decay: float = _GAIN.weight_decay,
+                 adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
                  backend: str | None = None, device: str = "auto"):
         self.m = m
         self.seed = seed

@@ -71,16 +71,18 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from .._checks import as_count, as_real
+from .._core import defaults
 from .._core.emb import Design, draw, em
 from .._core.encoding import Encoder
 from .._core.gain import donor_residuals, draw_imputations, train_model, training_epochs
 from .._core.settings import gain_settings
 from .._core.torch_state import resolve_device, seeded_torch, single_threaded
 
-#: GAIN options that ``estimate(..., options=)`` passes on, with their defaults (as ``impute``).
-GAIN_OPTIONS = {"census_sample": None, "epochs": 200, "max_steps": 4000, "batch_size": 128,
-                "hint_rate": 0.9, "alpha": 10.0, "hidden": None, "learning_rate": 1e-2,
-                "weight_decay": 1e-5, "device": "auto"}
+#: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
+#: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
+GAIN_OPTIONS = {"census_sample": None,
+                **{k: v for k, v in defaults.gain().items() if k != "adversarial"},
+                "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
 AMELIA_OPTIONS = {"census_sample": None, "empri": None, "tol": 1e-4, "max_iter": 1000}
 
