@@ -187,7 +187,7 @@ class GainImputer:
         m = as_count(self.m, "m", minimum=1)
         seed = as_seed(self.seed)
         # fit_gain and gain_settings are looked up in _impute, where socgan.impute has always
-        # found them, so that patches there (tests, bench/mar_mechanism.py) still apply.
+        # found them, so that patches there (tests, bench/dev/mar_mechanism.py) still apply.
         settings = _impute.gain_settings(epochs=self.epochs, max_steps=self.max_steps,
                                  batch_size=self.batch_size, hint_rate=self.hint_rate,
                                  alpha=self.alpha, hidden=self.hidden,
