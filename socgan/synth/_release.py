@@ -305,14 +305,13 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     rand = _randomness(private=settings.private, seed=settings.seed,
                        insecure_seed=settings.insecure_seed)
     budget = _spend_budget(len(x), settings, rand, stacklevel=3)
-    curator: dict = {}
     # The networks are small: one thread avoids thread overhead (restored afterwards).
     with single_threaded():
-        synthetic, drawn = _train_and_draw(x, cols, settings, budget, rand, curator)
-    numbers, text = _report(settings, budget, rand, cols, drawn)
-    out = decode(synthetic, cols, data)
+        drawn = _train_and_draw(x, cols, settings, budget, rand)
+    numbers, text = _report(settings, budget, rand, cols, drawn.counts)
+    out = decode(drawn.rows, cols, data)
     return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
-                   numbers=numbers, text=text, curator_only=curator)
+                   numbers=numbers, text=text, curator_only=drawn.curator_only)
 
 
 @dataclass(frozen=True)
@@ -390,17 +389,28 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
                    spent=spent, epsilon=total)
 
 
-def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget, rand: _Randomness,
-                    curator: dict) -> tuple[np.ndarray, dict]:
+@dataclass(frozen=True)
+class _Drawn:
+    """What the training step gives back: the encoded synthetic rows; the public counts of
+    PGB's candidates (for the report); and what only the data holder may see."""
+
+    rows: np.ndarray
+    counts: dict
+    curator_only: dict
+
+
+def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
+                    rand: _Randomness) -> _Drawn:
     """Train the (DP-)GAN, then draw ``budget.n_out`` encoded rows from it or from (Private) PGB
-    (the training step); also what PGB drew its candidates from (public counts).
+    (the training step).
 
     ``rand.privacy`` drives the Poisson sampling, DP-SGD noise and exponential mechanism;
     ``rand.public_seed`` everything else. A Bayesian-DP estimate, computed from the private
-    data without noise, goes into ``curator`` (the data holder's), never into the report.
+    data without noise, goes into ``curator_only`` (the data holder's), never into the report.
     """
     s, sigma, q = settings, budget.noise_multiplier, budget.sampling_rate
     bayesian_dp = s.bayesian_dp and s.private
+    curator: dict = {}
     trained = train_gan(x, cols, steps=s.steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=s.clip_norm, hidden=s.hidden, lr=s.learning_rate,
                         n_snapshots=s.snapshots if s.boosting else 1, seed=rand.public_seed,
@@ -417,7 +427,7 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget, rand: _Ra
     n_out = budget.n_out
     with torch.no_grad():
         if not s.boosting:
-            return trained.generator.eval()(n_out, gen).numpy(), {}
+            return _Drawn(trained.generator.eval()(n_out, gen).numpy(), {}, curator)
         per, n_public = split_pool(s.candidates, s.pgb_public_share, len(trained.snapshots))
         pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
                           for g, _ in trained.snapshots]
@@ -437,8 +447,8 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget, rand: _Ra
                                 em_epsilon=budget.em_epsilon, rng=rand.privacy,
                                 marginals=workload)
         synthetic = pool[public.choice(len(pool), size=n_out, p=res.weights)]
-    return synthetic, {"snapshots": len(discs), "candidates": len(pool),
-                       "candidates_public": n_public}
+    return _Drawn(synthetic, {"snapshots": len(discs), "candidates": len(pool),
+                              "candidates_public": n_public}, curator)
 
 
 def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
