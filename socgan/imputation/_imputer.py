@@ -118,7 +118,7 @@ class GainImputer:
     scikit-learn's ``check_estimator`` is not run as a whole: its checks feed numpy arrays
     without missing values and compare numeric outputs, while this imputer takes and returns
     DataFrames whose columns carry types. The parameter and cloning checks that apply are run
-    in ``tests/test_imputer.py``, with a pipeline on a DataFrame.
+    in ``tests/imputation/test_imputer.py``, with a pipeline on a DataFrame.
 
     Examples
     --------

@@ -1,5 +1,6 @@
 """The package's structure (issue 16): user-facing packages share internals through socgan._core,
-not by importing each other's private modules, and ``import socgan._core`` is light."""
+not by importing each other's private modules; ``import socgan._core`` is light; the tests mirror
+the package folders."""
 
 from __future__ import annotations
 
@@ -65,3 +66,22 @@ def test_importing_the_core_package_loads_no_torch():
     code = "import sys, socgan._core; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# Test files about socgan as a whole (its command line, its start-up, its documentation, the
+# argument conventions of every public function) sit at the top of tests/; all others in the
+# folder of the package they test.
+TOP_LEVEL_TESTS = {"test_cli.py", "test_runtime.py", "test_vignettes.py", "test_docs.py",
+                   "test_params.py"}
+
+
+def test_tests_mirror_the_package_folders():
+    tests = Path(__file__).resolve().parents[1]
+    folders = {p.name for p in tests.iterdir()
+               if p.is_dir() and not p.name.startswith((".", "__"))}
+    packages = {name.lstrip("_") for name in SUBPACKAGES}
+    assert folders <= packages, f"tests/ folders without a socgan package: {folders - packages}"
+    loose = {p.name for p in tests.glob("test_*.py")} - TOP_LEVEL_TESTS
+    assert not loose, f"put these in the folder of the package they test: {sorted(loose)}"
+    for folder in folders:  # and every folder holds tests
+        assert any((tests / folder).glob("test_*.py")), folder

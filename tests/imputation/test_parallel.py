@@ -103,7 +103,7 @@ def test_bad_device_is_named(data, bad):
         socgan.impute(data, device=bad, **TINY)
 
 
-# GAIN on a GPU itself: tests/test_gpu.py (`pytest -m gpu`, bench/gpu_check.sh).
+# GAIN on a GPU itself: tests/imputation/test_gpu.py (`pytest -m gpu`, bench/gpu_check.sh).
 
 
 # -- bounded memory: forward passes in row batches ----------------------------------------------
