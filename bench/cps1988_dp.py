@@ -75,6 +75,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _common import git_state  # noqa: E402
 from seed_experiment import parse_value  # noqa: E402  (--socgan-option values: same rules as --gain-opt)
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -169,12 +170,6 @@ def prepare_split(out: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, Pat
 
 def stem(label: str, eps: float, seed: int) -> str:
     return f"{label}_eps{'inf' if math.isinf(eps) else format(eps, 'g')}_seed{seed}"
-
-
-def git_state() -> dict:
-    def git(*a):
-        return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()
-    return {"commit": git("rev-parse", "HEAD"), "socgan_dirty": bool(git("status", "--porcelain", "socgan"))}
 
 
 def fit_socgan(method: str, eps: float, seed: int, train: pd.DataFrame, options: dict,

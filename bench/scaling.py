@@ -187,11 +187,12 @@ def main(argv=None) -> int:
     if a.write_results:
         cmd = "python bench/scaling.py " + " ".join(argv if argv is not None else sys.argv[1:])
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-        with open(BENCH / "RESULTS.md", "a") as f:
-            f.write(f"\n## Scaling, {started:%Y-%m-%d %H:%M}\n\nCommand: `{cmd}`\n\n"
-                    f"Machine: {os.cpu_count()} cores, {cpu}. Each run in a fresh process; seconds = the "
-                    "imputation call only; peak RSS of that process (R included for mice and Amelia). "
-                    f"Plot: `bench/results/scaling.png`.\n\n{md}\n")
+        from _common import append_results
+
+        append_results(f"\n## Scaling, {started:%Y-%m-%d %H:%M}\n\nCommand: `{cmd}`\n\n"
+                       f"Machine: {os.cpu_count()} cores, {cpu}. Each run in a fresh process; seconds = "
+                       "the imputation call only; peak RSS of that process (R included for mice and "
+                       f"Amelia). Plot: `bench/results/scaling.png`.\n\n{md}\n")
     return 0
 
 

@@ -34,6 +34,9 @@ import pandas as pd
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
+if str(BENCH_DIR) not in sys.path:  # run from elsewhere, or imported by bench/dev scripts
+    sys.path.insert(0, str(BENCH_DIR))
+from _common import machine_info, markdown  # noqa: E402
 FORMULA = "Y ~ X * Bin"
 TERMS = ["Intercept", "X", "Bin", "X:Bin"]
 ALL_METHODS = ["cc", "mice", "mice_cart", "amelia", "gain", "hyperimpute"]
@@ -245,23 +248,6 @@ def target_check(coef: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(x, nd=3):
-    if isinstance(x, (float, np.floating)):
-        return "" if math.isnan(x) else f"{x:.{nd}f}"
-    return str(x)
-
-
-def markdown(df: pd.DataFrame, digits: dict | None = None) -> str:
-    digits = digits or {}
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
-                            for c in cols) + "|"]
-    for _, r in df.iterrows():
-        lines.append("| " + " | ".join(_fmt(r[c], digits.get(c, 3)) for c in cols) + " |")
-    return "\n".join(lines)
-
-
 def report_tables(coef, meth, check) -> str:
     show = coef[["method", "term", "R", "bias", "bias_mcse", "rmse", "coverage",
                  "coverage_mcse", "width", "mean_se", "emp_sd"]]
@@ -279,22 +265,6 @@ def report_tables(coef, meth, check) -> str:
 
 
 # --------------------------------------------------------------------------- environment
-def machine_info() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        nproc = str(os.cpu_count())
-    return {"nproc": nproc, "cpu": cpu, "platform": platform.platform()}
-
-
 def software_versions(methods) -> dict[str, str]:
     import statsmodels
 

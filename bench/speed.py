@@ -452,8 +452,9 @@ def main(argv=None) -> int:
                 f"Machine: {platform.node()}, {os.cpu_count()} cores, Python "
                 f"{platform.python_version()}; load average at the end "
                 f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n\n{table}\n")
-        with open(BENCH / "RESULTS.md", "a") as f:
-            f.write(note)
+        from _common import append_results
+
+        append_results(note)
     return 0
 
 

@@ -186,6 +186,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from socgan._core.defaults import gain as gain_defaults
+
     parser = _Parser(prog="socgan", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                           "the imputations; .id = row number), named Imputation_ and id_ in .dta/.sav")
     imp.add_argument("--m", type=int, default=5, help="imputations (default 5)")
     imp.add_argument("--seed", type=int, default=None, help="seed; the same seed repeats the result")
-    imp.add_argument("--epochs", type=int, default=500, help="at most this many passes over the rows per model (default 500; at most 4,000 gradient steps in all)")
+    # GAIN's default, read without importing torch (socgan._core.defaults)
+    imp.add_argument("--epochs", type=int, default=gain_defaults()["epochs"],
+                     help="at most this many passes over the rows per model (default %(default)s; "
+                          "at most 4,000 gradient steps in all)")
     imp.add_argument("--split", action="store_true",
                      help="one file per imputation instead: OUT_1.ext .. OUT_m.ext")
     imp.add_argument("--n-jobs", type=int, default=1, dest="n_jobs",

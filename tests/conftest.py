@@ -3,8 +3,16 @@ machine with CUDA; skipped elsewhere), and `--cpu-durations N`, the tests that c
 CPU time, a steadier measure than `--durations` (wall time) on a shared, busy machine."""
 
 import resource
+import sys
+from pathlib import Path
 
 import pytest
+
+# Test modules sit in one folder per package (tests/imputation/, tests/sae/, ...), without
+# __init__.py; the helpers at the top of tests/ (``from _r import r_eval``) import from any of them.
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 
 
 def pytest_addoption(parser):

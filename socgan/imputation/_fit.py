@@ -1,7 +1,7 @@
 """Fitting GAIN imputation models apart from drawing imputations with them.
 
 :func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
-network, :func:`socgan.imputation._gain.train_models`), each on its own bootstrap sample and
+network, :func:`socgan._core.gain.train_models`), each on its own bootstrap sample and
 random stream, and keeps what the draws need: the models, the encoder and each model's
 donor residuals (from its own bootstrap sample). :func:`draw_gain` then imputes any rows with model ``l``. The
 two are separate so that a fitted imputer can be kept and applied to new rows.
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._encoding import Encoder
-from ._gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+from .._core.encoding import Encoder
+from .._core.gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+from .._core.torch_state import torch_seed
 
 
 @dataclass
@@ -33,18 +34,13 @@ class FittedGain:
         return self.models.k
 
 
-def model_seed(child: np.random.SeedSequence) -> int:
-    """The torch seed of the model made from ``child`` (initial weights, batches, noise)."""
-    return int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
-
-
 def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarray,
              settings: GainSettings, children: list[np.random.SeedSequence], *, bootstrap: bool,
              device, tick=None) -> FittedGain:
     """One model per seed in ``children``, trained together on bootstrap resamples of the
     rows ``trainable`` (all of them if ``bootstrap`` is False) and stopped on its out-of-bag
     rows; the donor residuals of each come from the rows of its own bootstrap sample (the
-    module docstring of :mod:`socgan.imputation._gain`, "Proper multiple imputation"). Model ``l`` depends on
+    module docstring of :mod:`socgan._core.gain`, "Proper multiple imputation"). Model ``l`` depends on
     ``children[l]`` only, so the result for a seed does not depend on how the models are
     grouped into jobs."""
     rngs = [np.random.default_rng(child) for child in children]
@@ -58,7 +54,7 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
             rows.append(trainable)
             oob.append(None)
     models, history = train_models(x, mask, enc, settings, rows, oob,
-                                   [model_seed(c) for c in children], tick=tick, device=device)
+                                   [torch_seed(c) for c in children], tick=tick, device=device)
     # Residual donors from the model's own (bootstrap) training rows, as Amelia's EMB draws
     # from the model fitted to its bootstrap sample: the spread between the m models already
     # carries the estimation error, so residuals of rows the model never saw (which contain

@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import os
-import threading
 import warnings
-from contextlib import contextmanager
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .._checks import as_count, as_real, check_frame
-from ._encoding import Encoder
+from .._checks import check_frame
+from .._core.encoding import Encoder
+from .._core.gain import GainSettings
+from .._core.settings import gain_settings  # looked up here by GainImputer (bench patches it)
+from .._core.torch_state import Device
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
-from ._gain import GainSettings
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
-Device = Literal["auto", "cpu", "cuda"]
-
-# The global torch RNG (initial weights, the generator's draws) is per process: imputations that
-# share a process (threads of one dask worker) take turns, so each sees only its own seed.
-_TORCH_RNG = threading.Lock()
 _LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction",
                  "validation"]
 
 
+# GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
+_GAIN = GainSettings()
+
+
 def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
-           epochs: int = 500, max_steps: int = 4000, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
-           hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-           adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
-           device: Device = "auto") -> Imputations:
+           epochs: int = _GAIN.epochs, max_steps: int = _GAIN.max_steps,
+           batch_size: int = _GAIN.batch_size, hint_rate: float = _GAIN.hint_rate,
+           alpha: float = _GAIN.alpha, hidden: int | None = _GAIN.hidden,
+           learning_rate: float = _GAIN.learning_rate, weight_decay: float = _GAIN.weight_decay,
+           adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
+           backend: Backend | None = None, device: Device = "auto") -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a
@@ -45,7 +46,7 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     when data are missing at random; GAIN's adversarial discriminator is off by default
     (``adversarial``), because under MAR it does not help (see the README). The m networks are
     trained together as one batched network. See the
-    module docstring of :mod:`socgan.imputation._gain` for the method and every deviation from
+    module docstring of :mod:`socgan._core.gain` for the method and every deviation from
     the paper.
 
     Parameters
@@ -155,37 +156,6 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
                        diagnostics={"loss_history": pd.DataFrame(columns=_LOSS_COLUMNS)})
 
 
-def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-                  weight_decay, adversarial=0.0) -> GainSettings:
-    """The GAIN settings, each checked and cast (R's ``200`` arrives as ``200.0``)."""
-    return GainSettings(
-        epochs=as_count(epochs, "epochs"),
-        max_steps=as_count(max_steps, "max_steps"),
-        batch_size=as_count(batch_size, "batch_size"),
-        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
-        alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
-        hidden=None if hidden is None else as_count(hidden, "hidden"),
-        learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
-        weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
-                             closed_low=True),
-        adversarial=float(as_real(adversarial, "adversarial", low=0.0, high=np.inf,
-                                  closed_low=True)),
-    )
-
-
-@contextmanager
-def seeded_torch(child: np.random.SeedSequence, device: torch.device):
-    """Seed torch's global RNG (initial weights) from ``child`` for the duration of the block,
-    restoring it afterwards, and yield a torch generator with the same seed (training batches).
-    Imputations sharing a process take turns here, so each sees only its own seed."""
-    torch_seed = int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
-    forked = [] if device.type == "cpu" else [torch.cuda.current_device() if device.index is None
-                                              else device.index]
-    with _TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
-        torch.manual_seed(torch_seed)
-        yield torch.Generator().manual_seed(torch_seed)
-
-
 def _check_n_jobs(n_jobs) -> int:
     """``n_jobs`` as an int: a whole number >= 1, or -1 for every core."""
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, float, np.integer, np.floating)):
@@ -218,19 +188,6 @@ def _check_backend(backend, n_jobs: int) -> str | None:
                 "`Client('tcp://scheduler:8786')`, or `Client(dask_jobqueue.SLURMCluster(...))`."
             ) from None
     return backend
-
-
-def _resolve_device(device) -> torch.device:
-    """``device`` as a torch.device: ``"auto"`` is CUDA when torch finds a GPU, else the CPU."""
-    if device not in get_args(Device):
-        raise ValueError(f"`device` must be 'auto', 'cpu' or 'cuda', got {device!r}.")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("`device='cuda'` but torch finds no CUDA GPU here (torch "
-                         f"{torch.__version__}); use device='cpu' or 'auto', or install a CUDA "
-                         "build of torch on a machine with an NVIDIA GPU.")
-    return torch.device(device)
 
 
 def _complete(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,

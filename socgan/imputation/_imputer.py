@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +25,14 @@ from pandas.api import types as pdt
 from tqdm.auto import tqdm
 
 from .._checks import as_count, as_seed, check_frame
-from ._encoding import ColumnSpec, Encoder
+from .._core.encoding import ColumnSpec, Encoder
 from . import _impute
 from ._fit import FittedGain, draw_gain
-from ._gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from .._core.torch_state import resolve_device, single_threaded
 from ._imputations import Imputations
 from ._impute import (_LOSS_COLUMNS, _check_backend, _check_completion, _check_n_jobs,
-                      _check_size, _complete, _concurrent_models, _resolve_device)
+                      _check_size, _complete, _concurrent_models)
 
 FORMAT = "socgan.GainImputer"
 FORMAT_VERSION = 1
@@ -42,20 +42,12 @@ _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_r
            "backend", "device")
 
 
+# GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
+_GAIN = GainSettings()
+
+
 class NotFittedError(ValueError, AttributeError):
     """A :class:`GainImputer` was used before ``fit`` (as scikit-learn's ``NotFittedError``)."""
-
-
-@contextmanager
-def _one_thread():
-    """These networks are small: one torch thread is faster than several (and the draws then
-    match those made in joblib workers); the caller's setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _family(dtype) -> str:
@@ -126,7 +118,7 @@ class GainImputer:
     scikit-learn's ``check_estimator`` is not run as a whole: its checks feed numpy arrays
     without missing values and compare numeric outputs, while this imputer takes and returns
     DataFrames whose columns carry types. The parameter and cloning checks that apply are run
-    in ``tests/test_imputer.py``, with a pipeline on a DataFrame.
+    in ``tests/imputation/test_imputer.py``, with a pipeline on a DataFrame.
 
     Examples
     --------
@@ -139,10 +131,12 @@ class GainImputer:
     """
 
     def __init__(self, m: int = 5, *, seed: int | None = None, progress: bool = True,
-                 epochs: int = 500, max_steps: int = 4000, batch_size: int = 128,
-                 hint_rate: float = 0.9, alpha: float = 10.0, hidden: int | None = None,
-                 learning_rate: float = 1e-2, weight_decay: float = 1e-5,
-                 adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1,
+                 epochs: int = _GAIN.epochs, max_steps: int = _GAIN.max_steps,
+                 batch_size: int = _GAIN.batch_size, hint_rate: float = _GAIN.hint_rate,
+                 alpha: float = _GAIN.alpha, hidden: int | None = _GAIN.hidden,
+                 learning_rate: float = _GAIN.learning_rate,
+                 weight_decay: float = _GAIN.weight_decay,
+                 adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
                  backend: str | None = None, device: str = "auto"):
         self.m = m
         self.seed = seed
@@ -193,7 +187,7 @@ class GainImputer:
         m = as_count(self.m, "m", minimum=1)
         seed = as_seed(self.seed)
         # fit_gain and gain_settings are looked up in _impute, where socgan.impute has always
-        # found them, so that patches there (tests, bench/mar_mechanism.py) still apply.
+        # found them, so that patches there (tests, bench/dev/mar_mechanism.py) still apply.
         settings = _impute.gain_settings(epochs=self.epochs, max_steps=self.max_steps,
                                  batch_size=self.batch_size, hint_rate=self.hint_rate,
                                  alpha=self.alpha, hidden=self.hidden,
@@ -204,7 +198,7 @@ class GainImputer:
                 raise TypeError(f"`{name}` must be True or False, got {getattr(self, name)!r}.")
         n_jobs = _check_n_jobs(self.n_jobs)
         backend = _check_backend(self.backend, n_jobs)
-        return m, seed, settings, n_jobs, backend, _resolve_device(self.device)
+        return m, seed, settings, n_jobs, backend, resolve_device(self.device)
 
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
@@ -237,7 +231,7 @@ class GainImputer:
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:
-            with _one_thread(), tqdm(total=training_steps(len(trainable), settings),
+            with single_threaded(), tqdm(total=training_steps(len(trainable), settings),
                                      disable=not self.progress, desc="GAIN imputation",
                                      unit="step") as bar:
                 fitted = _impute.fit_gain(*common[:5], list(children), bootstrap=common[5],
@@ -274,7 +268,7 @@ class GainImputer:
         # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
         original, where, x, mask = self._fit(data, stacklevel=4)
         fitted = self.fitted_
-        with _one_thread():
+        with single_threaded():
             draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
         datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
         return Imputations(data=original, datasets=datasets, options=dict(self.options_),
@@ -365,7 +359,7 @@ class GainImputer:
         x, mask = self.encoder_.transform(sub)
         if where.to_numpy().any():
             _check_completion(original, where, self.encoder_, self.positions_)
-        with _one_thread():
+        with single_threaded():
             draws = [draw_gain(self.fitted_, x, mask, ell, rng) for ell, rng in enumerate(rngs)]
         return original, [_complete(original, where, self.encoder_, d, self.positions_)
                           for d in draws]
@@ -449,7 +443,7 @@ class GainImputer:
         if device is not None:
             params["device"] = device
         self = cls(**params)
-        dev = _resolve_device(self.device)
+        dev = resolve_device(self.device)
         settings = GainSettings(**schema["settings"])
         enc = Encoder(columns=[_spec_from_json(s) for s in schema["encoder"]],
                       n_features=int(schema["n_features"]))
@@ -540,10 +534,11 @@ def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
 
 
 def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bootstrap, device):
-    """``fit_gain`` for a group of models in a joblib worker, on one torch thread."""
-    torch.set_num_threads(1)
-    return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
-                             bootstrap=bootstrap, device=device)
+    """``fit_gain`` for a group of models in a joblib worker, on one torch thread (loky keeps
+    its workers for the caller's later jobs, so their thread count is restored)."""
+    with single_threaded():
+        return indices, _impute.fit_gain(x, mask, enc, trainable, settings, list(children),
+                                         bootstrap=bootstrap, device=device)
 
 
 def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:

@@ -5,7 +5,7 @@ rows (outcome observed, some covariates missing) on the census rows (outcome mis
 impute the stacked table m times and average the imputed outcome over each area's census rows.
 Two imputers are offered, each proper (every imputation from its own bootstrap fit):
 
-* ``gain``: socgan's GAIN (:mod:`socgan.imputation._gain`) with the settings of
+* ``gain``: socgan's GAIN (:mod:`socgan._core.gain`) with the settings of
   :func:`socgan.impute`, the area as a categorical feature. A caveat measured in development:
   the outcome is missing for every census row, whose covariates differ from the respondents'
   (nonresponse depends on them), and GAIN's adversarial term pulls the imputed outcomes toward
@@ -17,7 +17,7 @@ Two imputers are offered, each proper (every imputation from its own bootstrap f
   saturate in a small survey (identical imputations, a zero-width interval), so the default
   stays at 10. bench/RESULTS.md has the figures;
 * ``amelia``: EM with bootstrapping under a multivariate normal (Honaker, King & Blackwell 2011;
-  :mod:`socgan.baselines._emb`), the area as k − 1 dummies (Amelia's ``noms``), ordered
+  :mod:`socgan._core.emb`), the area as k − 1 dummies (Amelia's ``noms``), ordered
   covariates on their codes (``ords``), the binary outcome imputed on the continuous scale and
   not rounded (rounding biases means; Honaker, King & Blackwell 2011, sec. 4.3), and a ridge
   prior of 1% of the training rows (the upper end of Amelia's guidance), needed because
@@ -71,15 +71,18 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from .._checks import as_count, as_real
-from ..baselines._emb import _Design, _draw, _em
-from ..imputation._encoding import Encoder
-from ..imputation._gain import donor_residuals, draw_imputations, train_model, training_epochs
-from ..imputation._impute import _resolve_device, gain_settings, seeded_torch
+from .._core import defaults
+from .._core.emb import Design, draw, em
+from .._core.encoding import Encoder
+from .._core.gain import donor_residuals, draw_imputations, train_model, training_epochs
+from .._core.settings import gain_settings
+from .._core.torch_state import resolve_device, seeded_torch, single_threaded
 
-#: GAIN options that ``estimate(..., options=)`` passes on, with their defaults (as ``impute``).
-GAIN_OPTIONS = {"census_sample": None, "epochs": 200, "max_steps": 4000, "batch_size": 128,
-                "hint_rate": 0.9, "alpha": 10.0, "hidden": None, "learning_rate": 1e-2,
-                "weight_decay": 1e-5, "device": "auto"}
+#: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
+#: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
+GAIN_OPTIONS = {"census_sample": None,
+                **{k: v for k, v in defaults.gain().items() if k != "adversarial"},
+                "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
 AMELIA_OPTIONS = {"census_sample": None, "empri": None, "tol": 1e-4, "max_iter": 1000}
 
@@ -176,14 +179,14 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     covariates are all observed has one predicted probability p_c, and its number of imputed
     1s is drawn as Binomial(N_c, p_c), which is the sum of its rows' Bernoulli draws; census
     rows with a missing covariate are drawn row by row (covariates first, then the outcome, as
-    :func:`socgan.imputation._gain.draw_imputations` does). A numeric outcome is drawn row by
+    :func:`socgan._core.gain.draw_imputations` does). A numeric outcome is drawn row by
     row for every census row.
     """
     opts = {**GAIN_OPTIONS, **options}
     settings = gain_settings(**{k: opts[k] for k in ("epochs", "max_steps", "batch_size",
                                                      "hint_rate", "alpha", "hidden",
                                                      "learning_rate", "weight_decay")})
-    device = _resolve_device(opts["device"])
+    device = resolve_device(opts["device"])
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
     # the encoder is fitted on the whole stacked table (levels, means and SDs as before) and
@@ -205,9 +208,7 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     rows_part = np.flatnonzero(~complete[cell_of_row])
     q = np.empty((m, n_areas))
     n_train = n_s + min(census_sample, n_c)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small networks: one thread is faster
-    try:
+    with single_threaded():  # small networks: one thread is faster
         with tqdm(total=m * training_epochs(n_train, settings), disable=not progress,
                   desc="GAIN stacking", unit="epoch") as bar:
             for ell, child in enumerate(np.random.SeedSequence(seed).spawn(m)):
@@ -238,8 +239,6 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                             y = np.asarray(col.levels, dtype=float)[y.astype(int)]
                         total += np.bincount(codes[rows_part], weights=y, minlength=n_areas)
                 q[ell] = total / np.bincount(codes, minlength=n_areas)
-    finally:
-        torch.set_num_threads(threads)
     return population_pool(_calibrated(q, calibration), conf_level)
 
 
@@ -260,7 +259,7 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
     stacked = _stack(survey, census, outcome)
     noms = [area] + [c for c in covariates if isinstance(stacked[c].dtype, pd.CategoricalDtype)
                      and not stacked[c].dtype.ordered]
-    design = _Design.build(stacked, noms, None)
+    design = Design.build(stacked, noms, None)
     del stacked
     k = next(k for j, k, _ in design.plain if j == 0)  # the outcome's model column
     codes = census[area].cat.codes.to_numpy()
@@ -271,12 +270,12 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
                                      unit="imputation")):
         rng = np.random.default_rng(child)
         rows, _ = _training_rows(rng, n_c, n_s, census_sample)
-        fit = _em(design.z[rows], empri=empri, tol=tol, max_iter=max_iter)
+        fit = em(design.z[rows], empri=empri, tol=tol, max_iter=max_iter)
         if not fit.converged:
             warnings.warn(f"EM did not converge within max_iter={max_iter} iterations in "
                           f"imputation {ell + 1}; its estimates are used as they are.",
                           UserWarning, stacklevel=3)
-        z = _draw(design.z[:n_c], fit, rng)
+        z = draw(design.z[:n_c], fit, rng)
         y = z[:, k] * design.scale[k] + design.center[k]
         q[ell] = _area_means(y, codes, n_areas)
     return population_pool(_calibrated(q, calibration), conf_level)

@@ -32,7 +32,7 @@ use 200 as their default and 50 or 200 in their cross-validated variant, and 50 
 quarter of 200 (a setting, ``n_trees``, for those who want 200). ``n_burnin = 100`` and
 ``n_draws = 1000`` (retained, unthinned) are the ``pbart``/``dbarts`` defaults
 (``nskip``/``n.burn`` = 100, ``ndpost``/``n.samples`` = 1000); the draws are autocorrelated, and
-on the test world of ``tests/test_sae_trees.py`` (3,000 respondents) two chains with different
+on the test world of ``tests/sae/test_sae_trees.py`` (3,000 respondents) two chains with different
 seeds differed by 0.25 posterior SDs in the estimate and by 0.33 in the interval ends (mean over
 areas): Monte-Carlo error that a longer chain (``n_draws``) reduces. The tree prior is Chipman
 et al.'s (alpha = 0.95, beta = 2, at least 5 observations per leaf, stochtree defaults) and the

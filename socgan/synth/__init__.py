@@ -2,7 +2,9 @@
 
 - :func:`synthesize` — a synthetic copy of a table under (epsilon, delta)-DP (Neunhoeffer, Wu &
   Dwork 2021; Abadi et al. 2016), or without privacy for comparison;
-- :class:`Release` — its result: ``.data``, ``.epsilon``, ``.delta``, ``.report``;
+- :class:`Release` — its result: ``.data``, ``.epsilon``, ``.delta``, the report's figures
+  ``.numbers`` (a dataclass) and descriptions ``.text``, both as one plain dict in
+  ``.report``, and ``.summary()`` to read;
 - :func:`evaluate` — utility and privacy checks of synthetic against real data, as a tidy DataFrame;
 - :class:`LowSignalWarning` — raised by ``synthesize`` when the DP-SGD noise leaves the
   discriminator too little to learn from.

@@ -43,7 +43,7 @@ ways, each a valid bound for the same mechanism; the smaller is reported:
   ``eps0**2 / 8``-zCDP (BR implies it: Cesar & Rogers 2021). Looser for both parts; kept as a
   cross-check and a fall-back.
 
-Tests (``tests/test_synth_accounting.py``) recompute the DP-SGD part with dp-accounting's own
+Tests (``tests/synth/test_synth_accounting.py``) recompute the DP-SGD part with dp-accounting's own
 accountant and the BR part by brute force over every adaptive two-point strategy of a few rounds.
 """
 

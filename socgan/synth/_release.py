@@ -11,18 +11,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._checks import as_count, as_real, as_seed
+from .._core.torch_state import single_threaded
 from . import _accounting as acc
 from . import _bayes_dp
+from ._candidates import public_candidates, split_pool
 from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
                      noise_to_signal, train_gan)
-from ._candidates import public_candidates, split_pool
 from ._pgb import marginal_workload, post_gan_boosting
-from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
+from ._report import ReleaseNumbers, ReleaseText, report_dict, summary
+from ._schema import build_schema, cell_codes, decode, encode
+from ._settings import DEFAULT_DELTA, METHODS, PRIVATE, Method, SynthSettings, check_settings
 
-Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
-METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
-PRIVATE = ("pgb", "dpgan")
+__all__ = ["Release", "synthesize", "METHODS", "PRIVATE", "DEFAULT_DELTA"]
 
 
 @dataclass
@@ -37,37 +37,54 @@ class Release:
         The (epsilon, delta)-DP guarantee actually spent (epsilon <= the one requested);
         ``inf`` and ``None`` for the non-private methods.
     method : str
-    report : dict
-        Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used,
-        where the randomness came from. For a private release it holds nothing computed from the
-        data except through an accounted mechanism (the noisy count, the spent epsilon).
+    numbers : ReleaseNumbers
+        The report's figures: accounted epsilon and its parts, noise multiplier, sampling rate,
+        steps, budget split, noisy row count, public bounds used (``None`` where a figure does
+        not apply to the method).
+    text : ReleaseText
+        The report's descriptions: neighbouring relation, accountant, mechanisms, where the
+        randomness came from.
     curator_only : dict
         For the data holder only, never to publish: computed from the private data without
         noise (``bayesian_dp=True`` puts the Bayesian-DP estimate here). Empty by default.
+
+    ``report`` is ``numbers`` and ``text`` as one plain dict (the keys releases have always
+    had; an R list through reticulate), and ``summary()`` the same as text to read. For a
+    private release neither holds anything computed from the data except through an accounted
+    mechanism (the noisy count, the spent epsilon).
     """
 
     data: pd.DataFrame
     epsilon: float
     delta: float | None
     method: str
-    report: dict = field(default_factory=dict)
+    numbers: ReleaseNumbers
+    text: ReleaseText
     curator_only: dict = field(default_factory=dict)
 
     @property
     def private(self) -> bool:
         return math.isfinite(self.epsilon)
 
+    @property
+    def report(self) -> dict:
+        """Accountant, noise multiplier, sampling rate, steps, budget split, public metadata used,
+        where the randomness came from: :attr:`numbers` and :attr:`text` as one plain dict."""
+        return report_dict(self.numbers, self.text)
+
+    def summary(self) -> str:
+        """The report as text to read."""
+        return summary(self.numbers, self.text)
+
     def __repr__(self) -> str:
         guarantee = (f"({self.epsilon:.3g}, {self.delta:.2g})-DP" if self.private
                      else "not private")
-        if self.report.get("insecure_seed") is not None:
+        if self.numbers.insecure_seed is not None:
             guarantee += " INSECURE: noise from insecure_seed"
         return (f"Release(method={self.method!r}, {guarantee}, "
                 f"data: {self.data.shape[0]} rows x {self.data.shape[1]} columns)")
 
 
-#: Default delta of a private release: a public constant (a default read from n would leak n).
-DEFAULT_DELTA = 1e-6
 #: Largest Poisson sampling rate of a private release (when batch_size nears the noisy count).
 MAX_SAMPLING_RATE = 0.5
 
@@ -230,6 +247,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     Returns
     -------
     Release
+        ``.data``; ``.numbers`` and ``.text``, the report's figures and descriptions;
+        ``.report``, the two as one plain dict (an R list through reticulate); ``.summary()``.
 
     Notes
     -----
@@ -241,6 +260,11 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     the public ``batch_size``; PGB's quality scores are sums over rows whose change when a row
     is added or removed is at most 1. Pass ``n_rows`` to release a number of rows of your
     choosing. ``report["rows_noisy_count"]`` is the noisy count, not n.
+
+    **Steps.** The settings are checked (``socgan.synth._settings``), the budget is spent on
+    paper (noisy count, noise multiplier, accounted epsilon; :func:`_spend_budget`), the
+    networks are trained and the rows drawn (:func:`_train_and_draw`), and the report is
+    written from the settings and the accounting alone (``socgan.synth._report``).
 
     **Accounting** (``socgan.synth._accounting``): the noisy count by basic composition, then the
     DP-SGD steps (Poisson-subsampled Gaussian, privacy loss distribution) composed with the
@@ -265,231 +289,218 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     Examples
     --------
     >>> rel = synthesize(df, epsilon=1.0, bounds={"age": (18, 99), "sex": ["f", "m"]})
-    >>> rel.data.head(); rel.report["noise_multiplier"]
+    >>> rel.data.head(); rel.numbers.noise_multiplier; print(rel.summary())
     """
-    method_ok = isinstance(method, str) and method in METHODS
-    if not method_ok:
-        raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
-    private = method in PRIVATE
-    check_data(data, private=private)
-    if private:
-        if epsilon is None:
-            raise ValueError(f"`epsilon` is required for method {method!r}; a positive, finite number.")
-        epsilon = as_real(epsilon, "epsilon", low=0.0, high=acc.MAX_EPSILON, closed_high=True)
-        delta = DEFAULT_DELTA if delta is None else as_real(delta, "delta", high=1.0)
-        if bounds is None:
-            raise ValueError(
-                "`bounds` is required for a private release: give each numeric column's (low, high) "
-                "and each discrete column's list of levels as public metadata (e.g. from the "
-                "codebook). Reading them from the data would leak them outside the privacy budget."
-            )
-    else:
-        if epsilon is not None or delta is not None:
-            raise ValueError(f"method {method!r} is not private; pass `epsilon=None` (and no `delta`), "
-                             "or use 'pgb' or 'dpgan'.")
-        if insecure_seed is not None:
-            raise ValueError(f"`insecure_seed` is for the private methods; method {method!r} is "
-                             "not private and `seed` fixes all its randomness.")
-        bounds = bounds_from_data(data) if bounds is None else bounds
-    n_rows = None if n_rows is None else as_count(n_rows, "n_rows")
-    seed = as_seed(seed)
-    insecure_seed = as_seed(insecure_seed, "insecure_seed")
-    steps = as_count(steps, "steps")
-    batch_size = None if batch_size is None else as_count(batch_size, "batch_size")
-    clip_norm = as_real(clip_norm, "clip_norm", high=math.inf)
-    hidden = as_count(hidden, "hidden")
-    learning_rate = as_real(learning_rate, "learning_rate", high=math.inf)
-    snapshots = as_count(snapshots, "snapshots")
-    candidates = as_count(candidates, "candidates", minimum=snapshots)
-    pgb_rounds = as_count(pgb_rounds, "pgb_rounds")
-    pgb_share = as_real(pgb_share, "pgb_share")
-    count_share = as_real(count_share, "count_share", high=0.5, closed_high=True)
-    pgb_marginals = as_count(pgb_marginals, "pgb_marginals", minimum=0)
-    if pgb_marginals > 2:
-        raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
-    pgb_bins = as_count(pgb_bins, "pgb_bins", minimum=2)
-    critic_steps = as_count(critic_steps, "critic_steps")
-    saturation_penalty = as_real(saturation_penalty, "saturation_penalty", low=0.0, high=math.inf,
-                                 closed_low=True)
-    pgb_public_share = as_real(pgb_public_share, "pgb_public_share", low=0.0, high=1.0,
-                               closed_low=True, closed_high=True)
-    generator_average = as_real(generator_average, "generator_average", low=0.0, high=1.0,
-                                closed_low=True)
-    if discriminator_hidden is not None:
-        discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
-    boosting = method in ("pgb", "pgb-nonprivate")
-    if private and boosting and pgb_share + count_share >= 1:
-        raise ValueError(f"`pgb_share` + `count_share` must be below 1, got {pgb_share:g} + "
-                         f"{count_share:g}.")
-
-    cols = build_schema(data, bounds, out_of_bounds=out_of_bounds)
+    settings = check_settings(
+        data, epsilon=epsilon, delta=delta, method=method, n_rows=n_rows, seed=seed,
+        insecure_seed=insecure_seed, bounds=bounds, out_of_bounds=out_of_bounds, steps=steps,
+        batch_size=batch_size, clip_norm=clip_norm, hidden=hidden, learning_rate=learning_rate,
+        snapshots=snapshots, candidates=candidates, pgb_rounds=pgb_rounds, pgb_share=pgb_share,
+        count_share=count_share, pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
+        critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
+        saturation_penalty=saturation_penalty, generator_average=generator_average,
+        pgb_public_share=pgb_public_share, bayesian_dp=bayesian_dp, progress=progress)
+    cols = build_schema(data, settings.bounds, out_of_bounds=settings.out_of_bounds)
     x = encode(data, cols)
-    rand = _randomness(private=private, seed=seed, insecure_seed=insecure_seed)
-    report: dict = {"method": method}
-    if private:
-        # Everything that needs a size uses this count, never len(data) (see Notes).
-        count_eps = count_share * epsilon
-        size = acc.noisy_count(len(x), count_eps, rand.privacy)
-        report.update({"neighbouring": "add or remove one row (the row count is private)",
-                       "rows_noisy_count": size, "count_epsilon": count_eps,
-                       "count_mechanism": "two-sided geometric, sensitivity 1"})
-        if size * delta > 0.1:
-            warnings.warn(f"`delta` = {delta:g} is not well below 1/n for data of about this size "
+    rand = _randomness(private=settings.private, seed=settings.seed,
+                       insecure_seed=settings.insecure_seed)
+    budget = _spend_budget(len(x), settings, rand, stacklevel=3)
+    # The networks are small: one thread avoids thread overhead (restored afterwards).
+    with single_threaded():
+        drawn = _train_and_draw(x, cols, settings, budget, rand)
+    numbers, text = _report(settings, budget, rand, cols, drawn.counts)
+    out = decode(drawn.rows, cols, data)
+    return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
+                   numbers=numbers, text=text, curator_only=drawn.curator_only)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """How a release spends its budget, before any training (the accounting step).
+
+    ``size`` is the noisy row count of a private release (the true count only for the
+    non-private methods): every size-dependent choice below uses it, never ``len(data)``."""
+
+    size: int
+    batch_size: int
+    sampling_rate: float
+    n_out: int
+    count_epsilon: float | None = None
+    em_epsilon: float | None = None
+    noise_multiplier: float | None = None
+    spent: dict | None = None  # the joint accountant's answer (epsilon, pld, rdp, accountant)
+    epsilon: float = math.inf  # the total accounted
+
+
+def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
+                  stacklevel: int) -> _Budget:
+    """The noisy count, sampling rate, noise multiplier and accounted epsilon of a release.
+
+    For a private release the true row count ``n`` enters only the noisy count (two-sided
+    geometric noise, ``count_share * epsilon``-DP), drawn from ``rand.privacy``; warnings
+    point ``stacklevel`` frames up (the user's call)."""
+    s = settings
+    if s.private:
+        count_eps = s.count_share * s.epsilon
+        size = acc.noisy_count(n, count_eps, rand.privacy)
+        if size * s.delta > 0.1:
+            warnings.warn(f"`delta` = {s.delta:g} is not well below 1/n for data of about this size "
                           "(judged from the noisy row count); pass a smaller `delta`.",
-                          stacklevel=2)
+                          stacklevel=stacklevel)
     else:
-        size = len(x)
-        report.update({"neighbouring": None, "rows": size})
-    if batch_size is None:
-        batch_size = max(1, min(256, size // 4))
-    if private:
+        count_eps, size = None, n
+    batch_size = max(1, min(256, size // 4)) if s.batch_size is None else s.batch_size
+    if s.private:
         # A rule on the noisy count is post-processing; capping rather than refusing keeps a
         # release from failing at random when the count noise is large against n.
         q = min(batch_size / max(size, 1), MAX_SAMPLING_RATE)
-        n_out = max(size, 1) if n_rows is None else n_rows
+        n_out = max(size, 1) if s.n_rows is None else s.n_rows
     else:
         if batch_size >= size:
             raise ValueError(f"`batch_size` ({batch_size}) must be smaller than the number of "
                              f"rows ({size}).")
         q = batch_size / size
-        n_out = size if n_rows is None else n_rows
-    report.update({
-        "rows_released": n_out, "steps": steps, "sampling": "Poisson", "sampling_rate": q,
-        "expected_batch_size": batch_size, "clip_norm": clip_norm, "critic_steps": critic_steps,
-        "out_of_bounds": out_of_bounds,
-        "public_bounds": {c.name: (list(c.levels) if c.kind == "discrete"
-                                   else tuple(float(v) for v in bounds[c.name])) for c in cols},
-        "privacy_randomness": rand.description,
-        "seed_controls": ("network initialisation, generator noise, candidate and release draws "
-                          "(post-processing), not the privacy noise" if private else "everything"),
-    })
-    em_eps = None
-    if private:
-        report["insecure_seed"] = insecure_seed
-        rounds = pgb_rounds if boosting else 0
-        joint_target = epsilon - count_eps
-        if boosting:
-            em_eps = acc.calibrate_em_epsilon(pgb_share * epsilon, rounds, delta)
-        sigma = acc.calibrate_noise(joint_target, delta, sampling_rate=q, steps=steps,
-                                    em_epsilon=em_eps or 0.0, em_rounds=rounds)
-        low_signal = low_signal_message(sigma, batch_size, steps)
-        if low_signal:
-            warnings.warn(low_signal, LowSignalWarning, stacklevel=2)
-        events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
-        # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
-        spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
-                    key=lambda r: r["epsilon"])
-        if (spent["epsilon"] > joint_target
-                and acc.pld_delta(events, joint_target, grid=acc.COARSE_GRID) <= delta):
-            # the search for epsilon stops within 1e-6 above the bound; the target itself holds
-            spent = {**spent, "epsilon": joint_target}
-        total = count_eps + spent["epsilon"]
-        if total > epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
-            raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {epsilon:.4g}")
-        report.update({
-            "epsilon_requested": epsilon, "epsilon": total, "delta": delta,
-            "delta_rule": "given" if delta != DEFAULT_DELTA else f"default {DEFAULT_DELTA:g}",
-            "accountant": (f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
-                           "(basic composition; joint = smaller of PLD with exact bounded-range "
-                           "rounds and RDP)"),
-            "epsilon_joint": spent["epsilon"], "epsilon_pld": spent["pld"],
-            "epsilon_rdp": spent["rdp"],
-            "noise_multiplier": sigma, "noise_std": sigma * clip_norm,
-            "dpsgd_event": "Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
-            "epsilon_dpsgd_alone": acc.epsilon(acc.Events(sigma, q, steps), delta,
-                                               grid=acc.COARSE_GRID)["epsilon"],
-            "noise_to_signal": noise_to_signal(sigma, batch_size),
-        })
-        if boosting:
-            report.update({
-                "pgb_rounds": rounds, "pgb_epsilon_per_round": em_eps,
-                "pgb_event": ("exponential mechanism, sensitivity 1 (add/remove): eps0-bounded-"
-                              "range, composed by its exact adaptive worst case (PLD) or as "
-                              "eps0^2/8-zCDP (RDP)"),
-                "pgb_share": pgb_share,
-                "epsilon_pgb_alone": acc.epsilon(acc.Events(em_epsilon=em_eps, em_rounds=rounds),
-                                                 delta)["epsilon"],
-            })
-    else:
-        sigma = None
-        report.update({"epsilon": math.inf, "delta": None, "accountant": None})
-    if boosting:
-        report["pgb_queries"] = ("discriminators" if pgb_marginals == 0 else
-                                 f"discriminators + {'one' if pgb_marginals == 1 else 'one- and two'}-way "
-                                 f"marginal cells ({pgb_bins} equal-width bins of the public bounds)")
+        n_out = size if s.n_rows is None else s.n_rows
+    if not s.private:
+        return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out)
 
-    # The networks are small: one thread avoids thread overhead (restored afterwards).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    curator: dict = {}
-    try:
-        synthetic = _train_and_draw(x, cols, report, rand, boosting=boosting, sigma=sigma,
-                                    em_eps=em_eps, q=q, batch_size=batch_size, steps=steps,
-                                    clip_norm=clip_norm, hidden=hidden,
-                                    learning_rate=learning_rate, snapshots=snapshots,
-                                    candidates=candidates, pgb_rounds=pgb_rounds, n_out=n_out,
-                                    pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
-                                    critic_steps=critic_steps,
-                                    discriminator_hidden=discriminator_hidden,
-                                    saturation_penalty=saturation_penalty,
-                                    generator_average=generator_average,
-                                    pgb_public_share=pgb_public_share,
-                                    bayesian_dp=bayesian_dp and private, curator=curator,
-                                    progress=progress)
-    finally:
-        torch.set_num_threads(threads)
-    out = decode(synthetic, cols, data)
-    return Release(data=out, epsilon=report["epsilon"], delta=report["delta"], method=method,
-                   report=report, curator_only=curator)
+    rounds = s.pgb_rounds if s.boosting else 0
+    joint_target = s.epsilon - count_eps
+    em_eps = acc.calibrate_em_epsilon(s.pgb_share * s.epsilon, rounds, s.delta) if s.boosting \
+        else None
+    sigma = acc.calibrate_noise(joint_target, s.delta, sampling_rate=q, steps=s.steps,
+                                em_epsilon=em_eps or 0.0, em_rounds=rounds)
+    low_signal = low_signal_message(sigma, batch_size, s.steps)
+    if low_signal:
+        warnings.warn(low_signal, LowSignalWarning, stacklevel=stacklevel)
+    events = acc.Events(sigma, q, s.steps, em_eps or 0.0, rounds)
+    # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
+    spent = min((acc.epsilon(events, s.delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
+                key=lambda r: r["epsilon"])
+    if (spent["epsilon"] > joint_target
+            and acc.pld_delta(events, joint_target, grid=acc.COARSE_GRID) <= s.delta):
+        # the search for epsilon stops within 1e-6 above the bound; the target itself holds
+        spent = {**spent, "epsilon": joint_target}
+    total = count_eps + spent["epsilon"]
+    if total > s.epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
+        raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {s.epsilon:.4g}")
+    return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out,
+                   count_epsilon=count_eps, em_epsilon=em_eps, noise_multiplier=sigma,
+                   spent=spent, epsilon=total)
 
 
-def _train_and_draw(x, cols, report, rand: _Randomness, *, boosting, sigma, em_eps, q, batch_size,
-                    steps, clip_norm, hidden, learning_rate, snapshots, candidates, pgb_rounds,
-                    n_out, pgb_marginals, pgb_bins, critic_steps, discriminator_hidden,
-                    saturation_penalty, generator_average, pgb_public_share, bayesian_dp,
-                    curator, progress):
-    """Train the (DP-)GAN, then draw ``n_out`` encoded rows from it or from (Private) PGB.
+@dataclass(frozen=True)
+class _Drawn:
+    """What the training step gives back: the encoded synthetic rows; the public counts of
+    PGB's candidates (for the report); and what only the data holder may see."""
+
+    rows: np.ndarray
+    counts: dict
+    curator_only: dict
+
+
+def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
+                    rand: _Randomness) -> _Drawn:
+    """Train the (DP-)GAN, then draw ``budget.n_out`` encoded rows from it or from (Private) PGB
+    (the training step).
 
     ``rand.privacy`` drives the Poisson sampling, DP-SGD noise and exponential mechanism;
     ``rand.public_seed`` everything else. A Bayesian-DP estimate, computed from the private
-    data without noise, goes into ``curator`` (the data holder's), never into ``report``.
+    data without noise, goes into ``curator_only`` (the data holder's), never into the report.
     """
-    trained = train_gan(x, cols, steps=steps, sampling_rate=q, noise_multiplier=sigma,
-                        clip_norm=clip_norm, hidden=hidden, lr=learning_rate,
-                        n_snapshots=snapshots if boosting else 1, seed=rand.public_seed,
-                        progress=progress, critic_steps=critic_steps,
-                        d_hidden=discriminator_hidden, privacy_rng=rand.privacy,
-                        expected_batch=float(batch_size), saturation_penalty=saturation_penalty,
-                        generator_average=generator_average, bayesian=bayesian_dp)
+    s, sigma, q = settings, budget.noise_multiplier, budget.sampling_rate
+    bayesian_dp = s.bayesian_dp and s.private
+    curator: dict = {}
+    trained = train_gan(x, cols, steps=s.steps, sampling_rate=q, noise_multiplier=sigma,
+                        clip_norm=s.clip_norm, hidden=s.hidden, lr=s.learning_rate,
+                        n_snapshots=s.snapshots if s.boosting else 1, seed=rand.public_seed,
+                        progress=s.progress, critic_steps=s.critic_steps,
+                        d_hidden=s.discriminator_hidden, privacy_rng=rand.privacy,
+                        expected_batch=float(budget.batch_size),
+                        saturation_penalty=s.saturation_penalty,
+                        generator_average=s.generator_average, bayesian=bayesian_dp)
     if bayesian_dp:
         curator["bayesian_dp"] = _bayes_dp.report(trained.pair_distances, sampling_rate=q,
-                                                  noise_multiplier=sigma, delta=report["delta"])
+                                                  noise_multiplier=sigma, delta=s.delta)
     gen = torch.Generator().manual_seed(rand.public_seed + 1)
     public = np.random.default_rng([rand.public_seed, 3])
+    n_out = budget.n_out
     with torch.no_grad():
-        if not boosting:
-            synthetic = trained.generator.eval()(n_out, gen).numpy()
-        else:
-            per, n_public = split_pool(candidates, pgb_public_share, len(trained.snapshots))
-            pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
-                              for g, _ in trained.snapshots]
-                             + [public_candidates(cols, n_public, public)])
-            pool_t, real_t = torch.from_numpy(pool), torch.from_numpy(x)
-            discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
-            fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
-            real_sums = np.array([float(torch.sigmoid(d(real_t)).double().sum()) for d in discs])
-            workload = None
-            if pgb_marginals:
-                real_codes, sizes = cell_codes(x, cols, pgb_bins)
-                workload = marginal_workload(real_codes, cell_codes(pool, cols, pgb_bins)[0], sizes,
-                                             ways=pgb_marginals)
-            # n = len(x) enters the scores inside the exponential mechanism only; a score's change
-            # when a row is added or removed stays within [-1, 1] (``_pgb.py``).
-            res = post_gan_boosting(real_sums, len(x), fake_scores, rounds=pgb_rounds,
-                                    em_epsilon=em_eps, rng=rand.privacy, marginals=workload)
-            synthetic = pool[public.choice(len(pool), size=n_out, p=res.weights)]
-            report.update({"snapshots": len(discs), "candidates": len(pool),
-                           "candidates_public": n_public})
-    return synthetic
+        if not s.boosting:
+            return _Drawn(trained.generator.eval()(n_out, gen).numpy(), {}, curator)
+        per, n_public = split_pool(s.candidates, s.pgb_public_share, len(trained.snapshots))
+        pool = np.vstack([load_generator(trained.generator, g)(per, gen).numpy()
+                          for g, _ in trained.snapshots]
+                         + [public_candidates(cols, n_public, public)])
+        pool_t, real_t = torch.from_numpy(pool), torch.from_numpy(x)
+        discs = [load_discriminator(trained.discriminator, d) for _, d in trained.snapshots]
+        fake_scores = np.vstack([torch.sigmoid(d(pool_t)).squeeze(1).double().numpy() for d in discs])
+        real_sums = np.array([float(torch.sigmoid(d(real_t)).double().sum()) for d in discs])
+        workload = None
+        if s.pgb_marginals:
+            real_codes, sizes = cell_codes(x, cols, s.pgb_bins)
+            workload = marginal_workload(real_codes, cell_codes(pool, cols, s.pgb_bins)[0], sizes,
+                                         ways=s.pgb_marginals)
+        # n = len(x) enters the scores inside the exponential mechanism only; a score's change
+        # when a row is added or removed stays within [-1, 1] (``_pgb.py``).
+        res = post_gan_boosting(real_sums, len(x), fake_scores, rounds=s.pgb_rounds,
+                                em_epsilon=budget.em_epsilon, rng=rand.privacy,
+                                marginals=workload)
+        synthetic = pool[public.choice(len(pool), size=n_out, p=res.weights)]
+    return _Drawn(synthetic, {"snapshots": len(discs), "candidates": len(pool),
+                              "candidates_public": n_public}, curator)
+
+
+def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
+            drawn: dict) -> tuple[ReleaseNumbers, ReleaseText]:
+    """The release's report (the reporting step), from the settings, the accounting, the
+    public schema and the counts of PGB's candidates: nothing else reaches it."""
+    s = settings
+    public_bounds = {c.name: (list(c.levels) if c.kind == "discrete"
+                              else tuple(float(v) for v in s.bounds[c.name])) for c in cols}
+    pgb_queries = None
+    if s.boosting:
+        pgb_queries = ("discriminators" if s.pgb_marginals == 0 else
+                       f"discriminators + {'one' if s.pgb_marginals == 1 else 'one- and two'}-way "
+                       f"marginal cells ({s.pgb_bins} equal-width bins of the public bounds)")
+    common = dict(method=s.method, rows_released=budget.n_out, steps=s.steps,
+                  sampling_rate=budget.sampling_rate, expected_batch_size=budget.batch_size,
+                  clip_norm=s.clip_norm, critic_steps=s.critic_steps,
+                  out_of_bounds=s.out_of_bounds, public_bounds=public_bounds, **drawn)
+    seed_controls = ("network initialisation, generator noise, candidate and release draws "
+                     "(post-processing), not the privacy noise" if s.private else "everything")
+    if not s.private:
+        numbers = ReleaseNumbers(epsilon=math.inf, delta=None, rows=budget.size, **common)
+        text = ReleaseText(neighbouring=None, privacy_randomness=rand.description,
+                           seed_controls=seed_controls, accountant=None, pgb_queries=pgb_queries)
+        return numbers, text
+    sigma, spent = budget.noise_multiplier, budget.spent
+    pgb = {}
+    if s.boosting:
+        pgb = dict(pgb_rounds=s.pgb_rounds, pgb_epsilon_per_round=budget.em_epsilon,
+                   pgb_share=s.pgb_share,
+                   epsilon_pgb_alone=acc.epsilon(acc.Events(em_epsilon=budget.em_epsilon,
+                                                            em_rounds=s.pgb_rounds),
+                                                 s.delta)["epsilon"])
+    numbers = ReleaseNumbers(
+        epsilon=budget.epsilon, delta=s.delta, rows_noisy_count=budget.size,
+        count_epsilon=budget.count_epsilon, insecure_seed=s.insecure_seed,
+        epsilon_requested=s.epsilon, epsilon_joint=spent["epsilon"], epsilon_pld=spent["pld"],
+        epsilon_rdp=spent["rdp"], noise_multiplier=sigma, noise_std=sigma * s.clip_norm,
+        epsilon_dpsgd_alone=acc.epsilon(acc.Events(sigma, budget.sampling_rate, s.steps),
+                                        s.delta, grid=acc.COARSE_GRID)["epsilon"],
+        noise_to_signal=noise_to_signal(sigma, budget.batch_size), **pgb, **common)
+    text = ReleaseText(
+        neighbouring="add or remove one row (the row count is private)",
+        count_mechanism="two-sided geometric, sensitivity 1",
+        privacy_randomness=rand.description, seed_controls=seed_controls,
+        delta_rule="given" if s.delta != DEFAULT_DELTA else f"default {DEFAULT_DELTA:g}",
+        accountant=(f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
+                    "(basic composition; joint = smaller of PLD with exact bounded-range "
+                    "rounds and RDP)"),
+        dpsgd_event="Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
+        pgb_event=("exponential mechanism, sensitivity 1 (add/remove): eps0-bounded-range, "
+                   "composed by its exact adaptive worst case (PLD) or as eps0^2/8-zCDP (RDP)")
+        if s.boosting else None,
+        pgb_queries=pgb_queries)
+    return numbers, text

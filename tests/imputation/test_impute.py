@@ -471,7 +471,8 @@ def test_progress_must_be_true_or_false(seed_data):
 
 
 def test_a_column_that_cannot_take_its_imputations_fails_before_training(seed_data, monkeypatch):
-    from socgan.imputation import _encoding, _impute
+    from socgan._core import encoding as _encoding
+    from socgan.imputation import _impute
 
     def trained(*args, **kwargs):
         raise AssertionError("training started")
@@ -498,7 +499,7 @@ def test_networks_too_large_for_memory_are_refused_before_training(seed_data, mo
 
 
 def test_default_width_is_capped_for_many_features(monkeypatch):
-    from socgan.imputation import _gain
+    from socgan._core import gain as _gain
 
     widths = []
     real = _gain.GainModels.__init__

@@ -6,7 +6,7 @@ is also clipped per example at the same norm (no noise: it costs no privacy), th
 at epsilon 10 and 1 on the data of ``bench/gaussians25.py``. Prints (share within 0.15 of a mode,
 modes covered), the same within 0.5, and seconds. Run from the repository root:
 
-    python bench/dpgan_fake_clip_check.py fix
+    python bench/dev/dpgan_fake_clip_check.py fix
 """
 
 import sys

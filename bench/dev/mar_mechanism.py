@@ -5,7 +5,7 @@ given ``socgan.impute`` options and ``Y ~ X * Bin`` pooled; the script prints, p
 on average, the pooled estimates' error against the truth and against the complete-data fit,
 and whether the 95% intervals cover the truth.
 
-    python bench/mar_mechanism.py --reps 8 --mar strong --opt adversarial=0 [--opt epochs=300]
+    python bench/dev/mar_mechanism.py --reps 8 --mar strong --opt adversarial=0 [--opt epochs=300]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # bench/
 from seed_experiment import parse_value  # noqa: E402
 
 TERMS = ["Intercept", "X", "Bin", "X:Bin"]

@@ -1,9 +1,9 @@
 """Issue 16: socgan.impute() must give bit-identical imputations before and after it became a
 thin call of GainImputer. Run once per checkout, then compare:
 
-    PYTHONPATH=/path/to/old python3 bench/impute_identity.py save before.pkl
-    PYTHONPATH=/path/to/new python3 bench/impute_identity.py save after.pkl
-    python3 bench/impute_identity.py compare before.pkl after.pkl
+    PYTHONPATH=/path/to/old python3 bench/dev/impute_identity.py save before.pkl
+    PYTHONPATH=/path/to/new python3 bench/dev/impute_identity.py save after.pkl
+    python3 bench/dev/impute_identity.py compare before.pkl after.pkl
 """
 
 import pickle

@@ -11,8 +11,8 @@ import torch
 
 import socgan
 from socgan.datasets import seed_experiment
-from socgan.imputation._encoding import Encoder
-from socgan.imputation._gain import GainSettings, train_models
+from socgan._core.encoding import Encoder
+from socgan._core.gain import GainSettings, train_models
 
 TINY = dict(epochs=3, batch_size=32)
 
@@ -95,7 +95,7 @@ def test_seed_experiment_strong_mechanism():
 
 
 def test_missing_odds_weights_follow_the_mechanism():
-    from socgan.imputation._gain import missing_odds
+    from socgan._core.gain import missing_odds
 
     df = seed_experiment(1000, seed=8, mar_strength="strong")
     enc = Encoder.fit(df)

@@ -5,7 +5,7 @@ options and reports the mean difference of the X:Bin estimate from the estimate 
 (pre-deletion) data: with everything imputed, with only X imputed (Bin put back to its true
 values) and with only Bin imputed (X put back).
 
-    python bench/gain_design_check.py '{"epochs": 200}' 6
+    python bench/dev/gain_design_check.py '{"epochs": 200}' 6
 """
 import numpy as np, torch, sys, json, warnings, time
 warnings.filterwarnings("ignore")

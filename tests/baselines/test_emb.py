@@ -9,7 +9,8 @@ import pytest
 from _r import r_eval, require_r_packages
 
 from socgan.baselines import emb_impute
-from socgan.baselines._emb import _Design, _em
+from socgan._core.emb import Design as _Design
+from socgan._core.emb import em as _em
 from socgan.imputation import Imputations
 
 # -- EM point estimates ---------------------------------------------------------------------------

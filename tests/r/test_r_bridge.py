@@ -200,7 +200,7 @@ def test_signature_gives_plain_defaults_of_impute():
     import inspect
 
     import socgan
-    from socgan.imputation._gain import GainSettings
+    from socgan._core.gain import GainSettings
 
     params = {p["name"]: p for p in sr.signature(socgan.impute)}
     assert not params["data"]["has_default"]

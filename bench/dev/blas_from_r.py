@@ -2,8 +2,8 @@
 
 20,000 products of a 128 x 152 by a 152 x 152 float matrix (a GAIN layer's size) on one thread:
 
-    python bench/blas_from_r.py
-    RETICULATE_PYTHON=$(which python) Rscript -e 'reticulate::py_run_file("bench/blas_from_r.py")'
+    python bench/dev/blas_from_r.py
+    RETICULATE_PYTHON=$(which python) Rscript -e 'reticulate::py_run_file("bench/dev/blas_from_r.py")'
 
 R loads Debian's reference libblas.so.3 first, and its sgemm takes the place of the one torch
 ships, so the same loop is much slower inside an R session.

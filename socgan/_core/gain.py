@@ -95,7 +95,7 @@ import torch
 from scipy.spatial import cKDTree
 from torch.nn import functional as F
 
-from ._encoding import Encoder
+from .encoding import Encoder
 
 _MIN_OOB_RESIDUALS = 30  # fewer donor (or validation) rows than this: use all observed rows
 _DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, log sd)

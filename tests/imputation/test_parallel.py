@@ -10,7 +10,8 @@ import torch
 
 import socgan
 from socgan.datasets import seed_experiment
-from socgan.imputation import _gain, _impute
+from socgan._core import gain as _gain
+from socgan._core.torch_state import resolve_device
 
 TINY = dict(m=3, seed=7, epochs=2, batch_size=32, progress=False)
 
@@ -85,9 +86,9 @@ def test_cpu_device_is_recorded_and_gives_the_default_result(data, serial, monke
 
 def test_auto_device_picks_cuda_only_when_there_is_a_gpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert _impute._resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("auto") == torch.device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert _impute._resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("auto") == torch.device("cpu")
 
 
 def test_cuda_without_a_gpu_is_a_clear_error(data, monkeypatch):
@@ -102,12 +103,12 @@ def test_bad_device_is_named(data, bad):
         socgan.impute(data, device=bad, **TINY)
 
 
-# GAIN on a GPU itself: tests/test_gpu.py (`pytest -m gpu`, bench/gpu_check.sh).
+# GAIN on a GPU itself: tests/imputation/test_gpu.py (`pytest -m gpu`, bench/gpu_check.sh).
 
 
 # -- bounded memory: forward passes in row batches ----------------------------------------------
 def test_residuals_and_draws_in_small_row_batches_match_one_pass(data, monkeypatch):
-    from socgan.imputation._encoding import Encoder
+    from socgan._core.encoding import Encoder
 
     enc = Encoder.fit(data)
     x, mask = enc.transform(data)

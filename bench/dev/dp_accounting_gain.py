@@ -9,7 +9,7 @@ steps, 200 rounds, pgb_share 0.2, delta 1e-6) and prints, for several epsilons:
 - epsilon of the *same* mechanism (same sigma, same eps0) under the old and the new accounting;
 - the noise multiplier each accounting needs to meet the budget.
 
-    OMP_NUM_THREADS=1 nice -n 10 python3 bench/dp_accounting_gain.py
+    OMP_NUM_THREADS=1 nice -n 10 python3 bench/dev/dp_accounting_gain.py
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 import pandas as pd
 from dp_accounting.pld import common, privacy_loss_distribution as pld
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from socgan.synth import _accounting as acc  # noqa: E402
 

@@ -1,0 +1,66 @@
+"""torch's process-wide state, set for a block and restored: threads, the global RNG, the device.
+
+torch keeps its thread count and its global random generator per process. socgan's networks
+are small, so they train fastest on one thread; and their initial weights come from the global
+generator. Whatever a function sets here it gives back when it returns (or fails), also in
+joblib's worker processes, which loky keeps and reuses for the caller's later work.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Literal, get_args
+
+import numpy as np
+import torch
+
+Device = Literal["auto", "cpu", "cuda"]
+
+# The global torch RNG (initial weights, the generator's draws) is per process: imputations that
+# share a process (threads of one dask worker) take turns, so each sees only its own seed.
+TORCH_RNG = threading.Lock()
+
+
+@contextmanager
+def single_threaded():
+    """Run the block on one torch thread, restoring the caller's thread count afterwards
+    (also when the block raises). Small networks train faster on one thread than on several,
+    and the draws then match those made in joblib's workers, which run one thread each."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def torch_seed(child: np.random.SeedSequence) -> int:
+    """The torch seed made from ``child`` (a non-negative 63-bit integer)."""
+    return int(child.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+
+
+@contextmanager
+def seeded_torch(child: np.random.SeedSequence, device: torch.device):
+    """Seed torch's global RNG (initial weights) from ``child`` for the duration of the block,
+    restoring it afterwards, and yield a torch generator with the same seed (training batches).
+    Imputations sharing a process take turns here, so each sees only its own seed."""
+    seed = torch_seed(child)
+    forked = [] if device.type == "cpu" else [torch.cuda.current_device() if device.index is None
+                                              else device.index]
+    with TORCH_RNG, torch.random.fork_rng(devices=forked, device_type=device.type):
+        torch.manual_seed(seed)
+        yield torch.Generator().manual_seed(seed)
+
+
+def resolve_device(device) -> torch.device:
+    """``device`` as a torch.device: ``"auto"`` is CUDA when torch finds a GPU, else the CPU."""
+    if device not in get_args(Device):
+        raise ValueError(f"`device` must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("`device='cuda'` but torch finds no CUDA GPU here (torch "
+                         f"{torch.__version__}); use device='cpu' or 'auto', or install a CUDA "
+                         "build of torch on a machine with an NVIDIA GPU.")
+    return torch.device(device)
