@@ -61,7 +61,7 @@ def test_command_line_shows_the_same_default(capsys):
         main(["impute", "--help"])
     assert exit_.value.code == 0
     help_text = " ".join(capsys.readouterr().out.split())
-    assert f"training epochs per model (default {GainSettings().epochs})" in help_text
+    assert f"passes over the rows per model (default {GainSettings().epochs};" in help_text
 
 
 def test_r_help_pages_show_python_defaults():
