@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._checks import as_count, as_real, check_frame
+from .._params import (NON_NEGATIVE, POSITIVE, Count, Flag, Frame, OneOf, Optional, Real, Rule, Seed,
+                       check_params, validate_params)
 from ._encoding import Encoder
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
 from ._gain import GainSettings
@@ -28,7 +29,25 @@ _LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruc
                  "validation"]
 
 
-def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress: bool = True,
+def _n_jobs(value, name: str) -> int:
+    return _check_n_jobs(value)
+
+
+# The declared arguments of GainImputer (and so of socgan.impute): checked in one place,
+# socgan._params.check_params, when the imputer is fitted.
+GAIN_CONSTRAINTS = {
+    "m": Count(1), "seed": Seed(), "progress": Flag(), "epochs": Count(1), "max_steps": Count(1),
+    "batch_size": Count(1), "hint_rate": Real(0.0, 1.0, closed="left"), "alpha": NON_NEGATIVE,
+    "hidden": Optional(Count(1)), "learning_rate": POSITIVE, "weight_decay": NON_NEGATIVE,
+    "adversarial": NON_NEGATIVE, "bootstrap": Flag(),
+    "n_jobs": Rule(_n_jobs, "a whole number >= 1, or -1 for every core"),
+    # a dask backend also needs n_jobs > 1 and a running Client: checked with n_jobs, on use
+    "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),
+}
+
+
+@validate_params({"data": Frame(), **GAIN_CONSTRAINTS}, positional=("m",))
+def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress: bool = True,
            epochs: int = 200, max_steps: int = 4000, batch_size: int = 128, hint_rate: float = 0.9, alpha: float = 10.0,
            hidden: int | None = None, learning_rate: float = 1e-2, weight_decay: float = 1e-5,
            adversarial: float = 0.0, bootstrap: bool = True, n_jobs: int = 1, backend: Backend | None = None,
@@ -128,14 +147,13 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
     """
     from ._imputer import GainImputer
 
-    imputer = GainImputer(m, seed=seed, progress=progress, epochs=epochs, max_steps=max_steps,
+    imputer = GainImputer(m=m, seed=seed, progress=progress, epochs=epochs, max_steps=max_steps,
                           batch_size=batch_size, hint_rate=hint_rate, alpha=alpha, hidden=hidden,
                           learning_rate=learning_rate, weight_decay=weight_decay,
                           adversarial=adversarial, bootstrap=bootstrap, n_jobs=n_jobs,
                           backend=backend, device=device)
-    check_frame(data)
     if data.isna().to_numpy().any():
-        return imputer._fit_impute(data)
+        return imputer._fit_impute(data, stacklevel=5)  # the user's call: impute, its checks
 
     # Nothing to impute: the settings and columns are still checked, nothing is trained.
     m, seed, settings, _, _, device = imputer._settings()
@@ -146,27 +164,20 @@ def impute(data: pd.DataFrame, m: int = 5, *, seed: int | None = None, progress:
                "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
                "device": device.type}
     warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
-                  stacklevel=2)
+                  stacklevel=3)
     return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
                        loss_history=pd.DataFrame(columns=_LOSS_COLUMNS), options=options)
 
 
 def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
                   weight_decay, adversarial=0.0) -> GainSettings:
-    """The GAIN settings, each checked and cast (R's ``200`` arrives as ``200.0``)."""
-    return GainSettings(
-        epochs=as_count(epochs, "epochs"),
-        max_steps=as_count(max_steps, "max_steps"),
-        batch_size=as_count(batch_size, "batch_size"),
-        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
-        alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
-        hidden=None if hidden is None else as_count(hidden, "hidden"),
-        learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
-        weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
-                             closed_low=True),
-        adversarial=float(as_real(adversarial, "adversarial", low=0.0, high=np.inf,
-                                  closed_low=True)),
-    )
+    """The GAIN settings, each checked and cast by ``GAIN_CONSTRAINTS`` (R's ``200`` arrives
+    as ``200.0``)."""
+    given = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, hint_rate=hint_rate,
+                 alpha=alpha, hidden=hidden, learning_rate=learning_rate,
+                 weight_decay=weight_decay, adversarial=adversarial)
+    return GainSettings(**check_params({k: GAIN_CONSTRAINTS[k] for k in given}, given,
+                                       where="gain_settings"))
 
 
 @contextmanager

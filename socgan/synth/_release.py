@@ -11,14 +11,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._checks import as_count, as_real, as_seed
+from collections.abc import Mapping
+
+from .._params import (NON_NEGATIVE, POSITIVE, PROBABILITY, Count, Flag, Frame, Instance, OneOf,
+                       Optional, Real, Seed, check_frame, validate_params)
 from . import _accounting as acc
 from . import _bayes_dp
 from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
                      noise_to_signal, train_gan)
 from ._candidates import public_candidates, split_pool
 from ._pgb import marginal_workload, post_gan_boosting
-from ._schema import bounds_from_data, build_schema, cell_codes, check_data, decode, encode
+from ._schema import COMPLETE_DATA, bounds_from_data, build_schema, cell_codes, decode, encode
 
 Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
 METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
@@ -104,6 +107,26 @@ def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -
                        "(numpy.random.SeedSequence()); not reproducible, not reachable by `seed`")
 
 
+# The declared arguments of synthesize. What depends on the method (epsilon and bounds required
+# when private, at least 2 rows when not, candidates >= snapshots) is checked in the function.
+SYNTHESIZE_CONSTRAINTS = {
+    # a private release takes any number of rows: refusing small data would depend on one person
+    "data": Frame(private=True, complete=COMPLETE_DATA),
+    "epsilon": Optional(Real(0.0, acc.MAX_EPSILON, closed="right")), "delta": Optional(PROBABILITY),
+    "method": OneOf(*METHODS), "n_rows": Optional(Count(1)), "seed": Seed(),
+    "insecure_seed": Seed(),
+    "bounds": Optional(Instance(Mapping, what="a dict of public bounds or levels by column")),
+    "out_of_bounds": OneOf("raise", "clip"), "steps": Count(1), "batch_size": Optional(Count(1)),
+    "clip_norm": POSITIVE, "hidden": Count(1), "learning_rate": POSITIVE, "snapshots": Count(1),
+    "candidates": Count(1), "pgb_rounds": Count(1), "pgb_share": PROBABILITY,
+    "count_share": Real(0.0, 0.5, closed="right"), "pgb_marginals": Count(0, 2),
+    "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
+    "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
+    "pgb_public_share": Real(0.0, 1.0, closed="both"), "bayesian_dp": Flag(), "progress": Flag(),
+}
+
+
+@validate_params(SYNTHESIZE_CONSTRAINTS)
 def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None = None,
                method: Method = "pgb", n_rows: int | None = None, seed: int | None = None,
                insecure_seed: int | None = None, bounds: dict | None = None,
@@ -267,16 +290,13 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     >>> rel = synthesize(df, epsilon=1.0, bounds={"age": (18, 99), "sex": ["f", "m"]})
     >>> rel.data.head(); rel.report["noise_multiplier"]
     """
-    method_ok = isinstance(method, str) and method in METHODS
-    if not method_ok:
-        raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
     private = method in PRIVATE
-    check_data(data, private=private)
+    if not private:
+        check_frame(data, min_rows=2)
     if private:
         if epsilon is None:
             raise ValueError(f"`epsilon` is required for method {method!r}; a positive, finite number.")
-        epsilon = as_real(epsilon, "epsilon", low=0.0, high=acc.MAX_EPSILON, closed_high=True)
-        delta = DEFAULT_DELTA if delta is None else as_real(delta, "delta", high=1.0)
+        delta = DEFAULT_DELTA if delta is None else delta
         if bounds is None:
             raise ValueError(
                 "`bounds` is required for a private release: give each numeric column's (low, high) "
@@ -291,34 +311,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
             raise ValueError(f"`insecure_seed` is for the private methods; method {method!r} is "
                              "not private and `seed` fixes all its randomness.")
         bounds = bounds_from_data(data) if bounds is None else bounds
-    n_rows = None if n_rows is None else as_count(n_rows, "n_rows")
-    seed = as_seed(seed)
-    insecure_seed = as_seed(insecure_seed, "insecure_seed")
-    steps = as_count(steps, "steps")
-    batch_size = None if batch_size is None else as_count(batch_size, "batch_size")
-    clip_norm = as_real(clip_norm, "clip_norm", high=math.inf)
-    hidden = as_count(hidden, "hidden")
-    learning_rate = as_real(learning_rate, "learning_rate", high=math.inf)
-    snapshots = as_count(snapshots, "snapshots")
-    candidates = as_count(candidates, "candidates", minimum=snapshots)
-    pgb_rounds = as_count(pgb_rounds, "pgb_rounds")
-    pgb_share = as_real(pgb_share, "pgb_share")
-    count_share = as_real(count_share, "count_share", high=0.5, closed_high=True)
-    pgb_marginals = as_count(pgb_marginals, "pgb_marginals", minimum=0)
-    if pgb_marginals > 2:
-        raise ValueError(f"`pgb_marginals` must be 0, 1 or 2, got {pgb_marginals}.")
-    pgb_bins = as_count(pgb_bins, "pgb_bins", minimum=2)
-    critic_steps = as_count(critic_steps, "critic_steps")
-    saturation_penalty = as_real(saturation_penalty, "saturation_penalty", low=0.0, high=math.inf,
-                                 closed_low=True)
-    pgb_public_share = as_real(pgb_public_share, "pgb_public_share", low=0.0, high=1.0,
-                               closed_low=True, closed_high=True)
-    generator_average = as_real(generator_average, "generator_average", low=0.0, high=1.0,
-                                closed_low=True)
-    if discriminator_hidden is not None:
-        discriminator_hidden = as_count(discriminator_hidden, "discriminator_hidden")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"`progress` must be True or False, got {progress!r}.")
+    if candidates < snapshots:
+        raise ValueError(f"`candidates` must be at least {snapshots} (`snapshots`), got "
+                         f"{candidates}.")
     boosting = method in ("pgb", "pgb-nonprivate")
     if private and boosting and pgb_share + count_share >= 1:
         raise ValueError(f"`pgb_share` + `count_share` must be below 1, got {pgb_share:g} + "
@@ -338,7 +333,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         if size * delta > 0.1:
             warnings.warn(f"`delta` = {delta:g} is not well below 1/n for data of about this size "
                           "(judged from the noisy row count); pass a smaller `delta`.",
-                          stacklevel=2)
+                          stacklevel=3)  # the user's call, above the argument checks
     else:
         size = len(x)
         report.update({"neighbouring": None, "rows": size})
@@ -376,7 +371,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                                     em_epsilon=em_eps or 0.0, em_rounds=rounds)
         low_signal = low_signal_message(sigma, batch_size, steps)
         if low_signal:
-            warnings.warn(low_signal, LowSignalWarning, stacklevel=2)
+            warnings.warn(low_signal, LowSignalWarning, stacklevel=3)
         events = acc.Events(sigma, q, steps, em_eps or 0.0, rounds)
         # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
         spent = min((acc.epsilon(events, delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
