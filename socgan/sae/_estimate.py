@@ -58,12 +58,15 @@ ESTIMATE_CONSTRAINTS = {
     "known_totals": Unchecked("None, a number, or totals by group of areas (checked with "
                               "`census`)"),
 }
-COMPARE_CONSTRAINTS = {
-    **{k: v for k, v in ESTIMATE_CONSTRAINTS.items() if k != "method"},
+_E = ESTIMATE_CONSTRAINTS
+COMPARE_CONSTRAINTS = {  # in compare's order
+    **{k: _E[k] for k in ("survey", "census", "outcome", "area", "covariates")},
     "truth": Unchecked("None, a Series by area or a DataFrame with the area column (checked "
                        "with `census`)"),
     "methods": Rule(_methods, f"a non-empty selection of {list(METHODS)}"),
+    **{k: _E[k] for k in ("m", "seed", "conf_level", "progress")},
     "options": Optional(Instance(Mapping, what="a dict {method: its settings}")),
+    "known_totals": _E["known_totals"],
 }
 
 
