@@ -100,6 +100,16 @@ def test_long_format_is_mice_long(seed_data, seed_imp):
     assert len(seed_imp.long(include=False)) == 3 * len(seed_data)
 
 
+def test_long_format_id_is_the_label_of_a_labelled_index(seed_imp):
+    """Only pandas' default positions 0..n-1 become R's 1..n; labels (respondent ids, the rows
+    of a subset) stay, as R keeps a data.frame's row names."""
+    shift = lambda d: d.set_axis(d.index + 1001)  # noqa: E731
+    labelled = socgan.Imputations(data=shift(seed_imp.data), loss_history=seed_imp.loss_history,
+                                  datasets=[shift(d) for d in seed_imp.datasets])
+    ids = labelled.long()[".id"]
+    assert ids.iloc[0] == 1001 and ids.tolist() == list(shift(seed_imp.data).index) * 4
+
+
 def test_fit_pools_ols_logit_glm(seed_imp):
     import statsmodels.api as sm
 

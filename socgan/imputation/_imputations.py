@@ -113,11 +113,11 @@ class Imputations:
 
         Columns ``.imp`` (0 = the original data with its missing values, then 1..m) and ``.id``
         come first, then the data columns; rows are ordered by ``.imp``. ``.id`` numbers the
-        rows from 1, as mice (R's row names) and ``socgan impute`` do, when the index is a
-        pandas ``RangeIndex`` (positions, not labels); an index of labels (respondent ids)
-        gives its values; an index with duplicates or several levels gives 1..n. This is what
-        ``mice::complete(imp, "long", include = TRUE)`` returns and what ``mice::as.mids()``
-        accepts.
+        rows from 1, as mice (R's default row names) and ``socgan impute`` do, when the index is
+        pandas' default 0..n-1 (positions, not labels); any other index (respondent ids, the
+        labels of a subset) gives its values; an index with duplicates or several levels gives
+        1..n. This is what ``mice::complete(imp, "long", include = TRUE)`` returns and what
+        ``mice::as.mids()`` accepts.
         """
         clash = [c for c in (".imp", ".id") if c in self.data.columns]
         if clash:
@@ -126,7 +126,7 @@ class Imputations:
         index = self.data.index
         # as.mids() makes .id the row names: unique scalars, counted from 1 as R counts rows.
         labelled = (index.is_unique and index.nlevels == 1
-                    and not isinstance(index, pd.RangeIndex))
+                    and not index.equals(pd.RangeIndex(len(index))))
         ids = np.asarray(index) if labelled else np.arange(1, len(index) + 1)
         frames = ([self.data] if include else []) + list(self.datasets)
         start = 0 if include else 1
