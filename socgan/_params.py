@@ -362,14 +362,6 @@ def validate_params(constraints: Mapping[str, Constraint], *,
     return decorate
 
 
-def describe(constraints: Mapping[str, Constraint]) -> pd.DataFrame:
-    """The table of constraints as a DataFrame (argument, what it must be): for documentation
-    and for R users (``socgan.r.signature`` gives names and defaults)."""
-    return pd.DataFrame({"argument": list(constraints),
-                         "must_be": [c.what for c in constraints.values()]})
-
-
 POSITIVE = Real(0.0, math.inf)
 NON_NEGATIVE = Real(0.0, math.inf, closed="left")
 PROBABILITY = Real(0.0, 1.0)
-PROGRESS = Flag()  # True by default in every public function (the README's convention)

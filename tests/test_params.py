@@ -6,7 +6,6 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
