@@ -75,7 +75,7 @@ def _fit_gain(df, cfg):
 
     imp = socgan.impute(df, m=cfg["m"], seed=cfg["rep_seed"], progress=False,
                         **cfg["gain_opts"])
-    res = imp.fit(FORMULA, model="ols")
+    res = imp.fit(FORMULA, method="ols")
     return res[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
 
 

@@ -68,8 +68,8 @@ def _demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # The strong mechanism: high-Y rows lose X, low-Y rows lose Bin, so the rows that stay
     # complete are not like the others (under the mild mechanism complete cases are fine).
-    data = seed_experiment(args.n, seed=args.seed, mar_strength="strong")
-    full = seed_experiment(args.n, seed=args.seed, missing=False).astype({"Bin": float})
+    data = seed_experiment(args.n_rows, seed=args.seed, mar_strength="strong")
+    full = seed_experiment(args.n_rows, seed=args.seed, missing=False).astype({"Bin": float})
     print(f"Seed experiment: n = {len(data)}, Y = X + 2·Bin + 3·Bin·X + e. Missing values per "
           "column (more X where Y is high, more Bin where Y is low; MAR given Y):")
     print(data.isna().sum().to_string(), end="\n\n")
@@ -225,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     imp.set_defaults(func=_impute)
     demo = sub.add_parser("demo", help="why impute: complete cases, socgan and mice on the seed "
                           "experiment under strong MAR, pooled table and plots")
-    demo.add_argument("--n", type=int, default=1000, help="rows (default 1000)")
+    # --n-rows as n_rows in the Python API; --n, its old name, still works
+    demo.add_argument("--n-rows", "--n", type=int, default=1000, dest="n_rows",
+                      help="rows (default 1000)")
     demo.add_argument("--m", type=int, default=5, help="imputations (default 5)")
     demo.add_argument("--seed", type=int, default=2020, help="seed (default 2020)")
     demo.add_argument("--out", default="socgan-demo-output", help="folder for plots and the table")

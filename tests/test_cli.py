@@ -222,7 +222,7 @@ def test_scheduler_option_runs_on_a_dask_cluster(folder, capsys):
 
 
 def test_demo_still_runs(folder, capsys):
-    code, out, _ = run(["demo", "--n", "60", "--m", "2", "--out", folder / "demo", "--quiet"], capsys)
+    code, out, _ = run(["demo", "--n-rows", "60", "--m", "2", "--out", folder / "demo", "--quiet"], capsys)
     assert code == 0 and "pooled with Rubin's rules" in out
     assert {"densities.png", "losses.png", "pooled.csv"} <= set(os.listdir(folder / "demo"))
 

@@ -54,7 +54,15 @@ def test_plain_python_keeps_torch_in_process_and_the_functions_unwrapped():
     pytest.importorskip("torch")
     assert _runtime.host_blas() is None
     assert not _runtime.isolating()
-    assert not hasattr(socgan.impute, "__wrapped__")  # warnings point at the caller's line
+    from socgan.imputation import _impute
+
+    assert socgan.impute is _impute.impute  # not wrapped for a worker process
+    # and its warnings point at the caller's line, above its argument checks
+    data = socgan.datasets.seed_experiment(60, seed=1)
+    data.iloc[0, :] = np.nan
+    with pytest.warns(UserWarning, match="every value missing") as caught:
+        socgan.impute(data, m=1, seed=1, epochs=1, progress=False)
+    assert caught[0].filename == __file__
 
 
 def test_isolate_setting_is_checked(monkeypatch):

@@ -212,7 +212,7 @@ class Design:
         if 4 * k > n + empri:
             warnings.warn(f"Few rows ({n}) for the {k} modelled columns (dummies included); "
                           "consider fewer columns or a ridge prior (`empri`).", UserWarning,
-                          stacklevel=3)
+                          stacklevel=4)
 
     def complete(self, data: pd.DataFrame, z: np.ndarray, rng: np.random.Generator
                  ) -> pd.DataFrame:

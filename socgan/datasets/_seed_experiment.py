@@ -22,7 +22,7 @@ import pandas as pd
 from scipy.special import expit
 from scipy.optimize import brentq
 
-from .._checks import as_count, as_seed
+from .._params import Count, Flag, OneOf, Seed, validate_params
 
 #: True coefficients of ``Y ~ X * Bin`` in the seed experiment.
 SEED_EXPERIMENT_TRUTH = {"Intercept": 0.0, "X": 1.0, "Bin": 2.0, "X:Bin": 3.0}
@@ -37,14 +37,17 @@ _SLOPES_ON_Y = {
 _CATEG_LEVELS = ["a", "b", "c", "d"]
 
 
-def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = True,
+@validate_params({"n_rows": Count(10), "seed": Seed(), "missing": Flag(),
+                  "mar_strength": OneOf(*_SLOPES_ON_Y)}, renamed={"n": "n_rows"})
+def seed_experiment(n_rows: int = 1000, *, seed: int | None = None, missing: bool = True,
                     mar_strength: str = "mild") -> pd.DataFrame:
     """Simulate one data set of the seed experiment.
 
     Parameters
     ----------
-    n
-        Number of rows (whole-number floats accepted).
+    n_rows
+        Number of rows, at least 10 (whole-number floats accepted; ``n=`` is its deprecated
+        old name).
     seed
         Seed of the random generator; the same seed gives the same data.
     missing
@@ -65,14 +68,14 @@ def seed_experiment(n: int = 1000, *, seed: int | None = None, missing: bool = T
 
     Examples
     --------
+    About 0.01 s (the default 1,000 rows):
+
     >>> df = seed_experiment(1000, seed=1)
     >>> sorted(df.columns)
     ['Bimod', 'Bin', 'Categ', 'X', 'Y']
     """
-    n = as_count(n, "n", minimum=10)
-    if mar_strength not in _SLOPES_ON_Y:
-        raise ValueError(f"`mar_strength` must be 'mild' or 'strong', got {mar_strength!r}.")
-    rng = np.random.default_rng(as_seed(seed))
+    n = n_rows
+    rng = np.random.default_rng(seed)
     x = rng.normal(0.0, 1.0, n)
     b = rng.binomial(1, 0.5, n)
     y = x + 2.0 * b + 3.0 * b * x + rng.normal(0.0, 1.0, n)

@@ -42,7 +42,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from .._checks import as_count, as_real, as_seed
+from .._params import POSITIVE, Count, Flag, Seed, validate_params
 
 _MIN_PER_STATE = 100  # census rows per state at least, so every state has a population
 
@@ -186,6 +186,8 @@ _M_VOTED = {"income": -0.3, "educ": -0.3, "race": -0.2}  # survey only: non-vote
 _M_STATE_SD = 0.3  # census only: state differences in item nonresponse
 
 
+@validate_params({"n_census": Count(len(_STATES) * _MIN_PER_STATE), "n_survey": Count(len(_STATES)),
+                  "seed": Seed(), "vote_response_odds": POSITIVE, "missing": Flag()})
 def turnout(*, n_census=1_000_000, n_survey=30_000, seed=None, vote_response_odds=1.2,
             missing=True) -> dict:
     """Simulate a US election: a survey, a census and the true turnout of each state.
@@ -244,6 +246,9 @@ def turnout(*, n_census=1_000_000, n_survey=30_000, seed=None, vote_response_odd
 
     Examples
     --------
+    About 0.1 s on the project's shared 2-core machine (the default sizes, a 1,000,000-person
+    census, about 2 s):
+
     >>> sim = turnout(n_census=20_000, n_survey=2_000, seed=1)
     >>> sorted(sim)
     ['census', 'survey', 'truth']
@@ -252,16 +257,11 @@ def turnout(*, n_census=1_000_000, n_survey=30_000, seed=None, vote_response_odd
     >>> "voted" in sim["census"]
     False
     """
-    n_census = as_count(n_census, "n_census", minimum=len(_STATES) * _MIN_PER_STATE)
-    n_survey = as_count(n_survey, "n_survey", minimum=len(_STATES))
     if n_survey > n_census // 2:
         raise ValueError(
             f"`n_survey` must be at most half of `n_census` ({n_census // 2}), got {n_survey}."
         )
-    vote_response_odds = as_real(vote_response_odds, "vote_response_odds", low=0.0, high=np.inf)
-    if not isinstance(missing, (bool, np.bool_)):
-        raise TypeError(f"`missing` must be True or False, got {missing!r}.")
-    rng = np.random.default_rng(as_seed(seed))
+    rng = np.random.default_rng(seed)
 
     n_state = _allocate(n_census, _STATE_SHARE, _MIN_PER_STATE)
     pop, state_p = _population(n_state, rng)

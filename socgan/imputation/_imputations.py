@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .._checks import as_real
+from .._params import (PROBABILITY, Flag, Instance, OneOf, Optional, Rule, Text, Unchecked,
+                       validate_params)
 
 _MODELS = ("ols", "wls", "logit", "glm")
 
@@ -29,6 +31,22 @@ _FIT_OPTIONS = {
             "full_output", "disp", "max_start_irls", "attach_wls", "atol", "rtol",
             "tol_criterion", "wls_method"} | _OPTIMIZER_OPTIONS,
 }
+
+# Keywords each model's constructor (statsmodels' from_formula and the model's __init__) uses.
+_FORMULA_OPTIONS = {"subset", "drop_cols", "missing"}
+_CONSTRUCTOR_OPTIONS = {
+    "ols": _FORMULA_OPTIONS | {"hasconst"},
+    "wls": _FORMULA_OPTIONS | {"weights", "hasconst"},
+    "logit": _FORMULA_OPTIONS | {"offset", "check_rank"},
+    "glm": _FORMULA_OPTIONS | {"family", "offset", "exposure", "freq_weights", "var_weights"},
+}
+
+
+def _function(value, name: str):
+    if not callable(value):
+        raise TypeError(f"`{name}` must be a function of one completed dataset, got "
+                        f"{type(value).__name__}.")
+    return value
 
 
 def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
@@ -133,12 +151,16 @@ class Imputations:
         return (f"<Imputations: m={self.m}, {len(self.data)} rows x {self.data.shape[1]} columns; "
                 f"imputed cells per column: {cells}>")
 
+    @validate_params({"include": Flag()})
     def long(self, *, include: bool = True) -> pd.DataFrame:
         """All datasets stacked in mice's long format.
 
         Columns ``.imp`` (0 = the original data with its missing values, then 1..m) and ``.id``
-        (the input's index values; 1..n if the index has duplicates or several levels) come first, then the data columns; rows are ordered by
-        ``.imp``. This is what ``mice::complete(imp, "long", include = TRUE)`` returns and what
+        come first, then the data columns; rows are ordered by ``.imp``. ``.id`` numbers the
+        rows from 1, as mice (R's default row names) and ``socgan impute`` do, when the index is
+        pandas' default 0..n-1 (positions, not labels); any other index (respondent ids, the
+        labels of a subset) gives its values; an index with duplicates or several levels gives
+        1..n. This is what ``mice::complete(imp, "long", include = TRUE)`` returns and what
         ``mice::as.mids()`` accepts.
         """
         clash = [c for c in (".imp", ".id") if c in self.data.columns]
@@ -146,9 +168,10 @@ class Imputations:
             raise ValueError(f"The data have columns named {clash}, which mice's long format "
                              "reserves; rename them before calling long().")
         index = self.data.index
-        # as.mids() makes .id the row names: they must be unique scalars, else 1..n as in R.
-        ids = (np.asarray(index) if index.is_unique and index.nlevels == 1
-               else np.arange(1, len(index) + 1))
+        # as.mids() makes .id the row names: unique scalars, counted from 1 as R counts rows.
+        labelled = (index.is_unique and index.nlevels == 1
+                    and not index.equals(pd.RangeIndex(len(index))))
+        ids = np.asarray(index) if labelled else np.arange(1, len(index) + 1)
         frames = ([self.data] if include else []) + list(self.datasets)
         start = 0 if include else 1
         parts = []
@@ -160,8 +183,13 @@ class Imputations:
         return pd.concat(parts, ignore_index=True)
 
     # -- analysis -----------------------------------------------------------------------------
-    def fit(self, formula: str, model: str = "ols", *, conf_level: float = 0.95,
-            fit_options: dict | None = None, **kwargs):
+    @validate_params({"formula": Text("a string such as 'y ~ x1 + x2'"),
+                      "method": OneOf(*_MODELS), "conf_level": PROBABILITY,
+                      "options": Optional(Instance(Mapping, what="a dict of the model's settings "
+                                                                 "by name"))},
+                     positional=("method",), renamed={"model": "method", "fit_options": "options"})
+    def fit(self, formula: str, *, method: str = "ols", conf_level: float = 0.95,
+            options: dict | None = None, **kwargs):
         """Fit a statsmodels formula model on every completed dataset and pool with Rubin's rules.
 
         Parameters
@@ -170,18 +198,20 @@ class Imputations:
             A statsmodels/patsy formula, e.g. ``"Y ~ X * Bin"``. Like statsmodels, patsy
             evaluates the terms of a formula as Python code (``I(...)``, function calls), so
             never pass a formula from an untrusted source.
-        model
-            ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; pass ``weights=`` as a column name or
-            array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``; pass ``family=`` and,
-            for survey weights, ``freq_weights=`` or ``var_weights=``).
+        method
+            ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; give ``weights`` in ``options``,
+            as a column name or array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``;
+            give ``family`` in ``options`` and, for survey weights, ``freq_weights`` or
+            ``var_weights``). Formerly ``model=`` (deprecated).
         conf_level
             Level of the pooled confidence intervals.
-        fit_options
-            Keyword arguments for the model's ``.fit()`` (e.g. ``{"cov_type": "HC1"}``); a
-            name the model's ``.fit()`` does not use is an error (statsmodels would ignore it).
-        **kwargs
-            Keyword arguments for the model constructor (e.g. ``family=``). A string value
-            that names a column (e.g. ``weights="wt"``) is taken from each completed dataset.
+        options
+            The model's settings, in one dict: names the model's ``.fit()`` uses go there (e.g.
+            ``{"cov_type": "HC1"}``, or ``{"method": "newton"}`` for statsmodels' optimiser),
+            the others to the model's constructor (e.g. ``{"family": sm.families.Binomial()}``);
+            a string value of a constructor setting that names a column (``{"weights": "wt"}``)
+            is taken from each completed dataset. (``fit_options=`` and constructor keywords
+            given directly still work, with a FutureWarning.)
 
         Returns
         -------
@@ -199,23 +229,26 @@ class Imputations:
         """
         import statsmodels.formula.api as smf
 
-        if not isinstance(formula, str):
-            raise TypeError(f"`formula` must be a string such as 'y ~ x1 + x2', got "
-                            f"{type(formula).__name__}.")
-        if model not in _MODELS:
-            raise ValueError(f"`model` must be one of {_MODELS}, got {model!r}.")
+        model = method
+        given = dict(options or {})
+        if kwargs:
+            warnings.warn(f"Give the model's settings {sorted(kwargs)} to Imputations.fit() in "
+                          f"`options` (options={{{', '.join(f'{k!r}: ...' for k in kwargs)}}}); "
+                          "as keywords they are deprecated and will stop working.",
+                          FutureWarning, stacklevel=3)
+            given = {**kwargs, **given}
+        # .fit() takes the names it uses; the constructor the rest (as statsmodels splits them)
+        opts = {k: v for k, v in given.items() if k in _FIT_OPTIONS[model]}
+        kwargs = {k: v for k, v in given.items() if k not in _FIT_OPTIONS[model]}
         constructor = {"ols": smf.ols, "wls": smf.wls, "logit": smf.logit, "glm": smf.glm}[model]
         if model == "ols" and "weights" in kwargs:
-            raise ValueError("statsmodels' OLS ignores `weights`; use model='wls' (or 'glm' with "
+            raise ValueError("statsmodels' OLS ignores `weights`; use method='wls' (or 'glm' with "
                              "freq_weights/var_weights).")
-        if fit_options is not None and not isinstance(fit_options, dict):
-            raise TypeError(f"`fit_options` must be a dict of keyword arguments for .fit(), got "
-                            f"{type(fit_options).__name__}.")
-        opts = dict(fit_options or {})
-        unknown = sorted(str(k) for k in opts if k not in _FIT_OPTIONS[model])
+        known = _CONSTRUCTOR_OPTIONS[model] | _FIT_OPTIONS[model]
+        unknown = sorted(str(k) for k in given if k not in known)
         if unknown:
-            raise ValueError(f"`fit_options` has name(s) that {model!r}'s .fit() does not use: "
-                             f"{unknown}; known: {sorted(_FIT_OPTIONS[model])}.")
+            raise ValueError(f"`options` has name(s) that the {model!r} model does not use: "
+                             f"{unknown}; known: {sorted(known)}.")
         if model == "logit":
             opts.setdefault("disp", 0)
         unused = _unused_categories(self.datasets)
@@ -235,6 +268,10 @@ class Imputations:
 
         return self.analyze(one, conf_level=conf_level)
 
+    @validate_params({"func": Rule(_function, "a function of one completed dataset"),
+                      "conf_level": PROBABILITY,
+                      "dfcom": Unchecked("None or the complete-data degrees of freedom (checked "
+                                         "by socgan.pool)")})
     def analyze(self, func: Callable, *, conf_level: float = 0.95, dfcom: float | None = None):
         """Apply ``func`` to every completed dataset and pool its estimates (mice's ``with`` + ``pool``).
 
@@ -246,10 +283,6 @@ class Imputations:
         """
         from ..pooling import pool
 
-        conf_level = as_real(conf_level, "conf_level")
-        if not callable(func):
-            raise TypeError(f"`func` must be a function of one completed dataset, got "
-                            f"{type(func).__name__}.")
         estimates, variances, dfcoms = [], [], []
         for ell, df in enumerate(self.datasets, start=1):
             res = func(df.copy())

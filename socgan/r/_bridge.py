@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._checks import as_count, as_seed
+from .._params import Count, Flag, Frame, Optional, Seed, Text, Unchecked, validate_params
 from ._convert import from_r, to_r
 from ._session import r_session
 
@@ -128,7 +128,14 @@ def save_rds(obj, path) -> Path:
     return path
 
 
-def run_mice(data: pd.DataFrame, m: int = 5, *, seed: int | None = None,
+_COLUMNS = Unchecked("None, or names of columns of `data` (checked with `data`)")
+
+
+@validate_params({"data": Frame(), "m": Count(1), "seed": Seed(),
+                  "method": Unchecked("None, a mice method name, or a dict column -> method "
+                                      "(checked by mice)"),
+                  "maxit": Count(1)}, positional=("m",))
+def run_mice(data: pd.DataFrame, *, m: int = 5, seed: int | None = None,
              method: str | Mapping[str, str] | None = None, maxit: int = 5) -> list[pd.DataFrame]:
     """Impute ``data`` with R's ``mice::mice`` and return the m completed datasets.
 
@@ -152,10 +159,6 @@ def run_mice(data: pd.DataFrame, m: int = 5, *, seed: int | None = None,
     list of pandas.DataFrame
         The completed datasets, with ``data``'s index, columns and dtypes.
     """
-    _check_frame(data)
-    m = as_count(m, "m")
-    maxit = as_count(maxit, "maxit")
-    seed = as_seed(seed)
     ro, ri = r_session("mice")
     r_method = ri.NULL
     if isinstance(method, str):
@@ -174,7 +177,9 @@ def run_mice(data: pd.DataFrame, m: int = 5, *, seed: int | None = None,
     return [_like(data, from_r(c)) for c in completed]
 
 
-def run_amelia(data: pd.DataFrame, m: int = 5, *, noms=None, ords=None,
+@validate_params({"data": Frame(), "m": Count(1), "noms": _COLUMNS, "ords": _COLUMNS,
+                  "seed": Seed()}, positional=("m",))
+def run_amelia(data: pd.DataFrame, *, m: int = 5, noms=None, ords=None,
                seed: int | None = None) -> list[pd.DataFrame]:
     """Impute ``data`` with R's ``Amelia::amelia`` (EMB) and return the m completed datasets.
 
@@ -198,9 +203,6 @@ def run_amelia(data: pd.DataFrame, m: int = 5, *, noms=None, ords=None,
         integer column whose imputations are not whole numbers (Amelia imputes on a continuous
         scale) comes back as float64.
     """
-    _check_frame(data)
-    m = as_count(m, "m")
-    seed = as_seed(seed)
     ro, ri = r_session("Amelia")
     noms = _columns_arg(data, noms, "noms", lambda s: (
         isinstance(s.dtype, pd.CategoricalDtype) and not s.dtype.ordered)
@@ -215,6 +217,11 @@ def run_amelia(data: pd.DataFrame, m: int = 5, *, noms=None, ords=None,
     return [_like(data, from_r(c)) for c in completed]
 
 
+@validate_params({"survey": Frame(min_rows=1), "census": Frame(min_rows=1),
+                  "outcome": Text("a column name (a string)"),
+                  "area": Text("a column name (a string)"),
+                  "covariates": Unchecked("column names of both frames (checked with them)"),
+                  "binary": Optional(Flag())})
 def run_glmer_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                   covariates: list[str], binary: bool | None = None) -> dict:
     """Fit MRP's multilevel regression with R's lme4 and poststratify it over ``census``.
@@ -247,8 +254,6 @@ def run_glmer_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, a
     """
     from ..sae._mrp import reference_frames
 
-    _check_frame(survey)
-    _check_frame(census)
     if binary is None:
         y = pd.to_numeric(survey[outcome], errors="coerce").dropna()
         binary = bool(y.isin([0, 1]).all())
@@ -296,11 +301,6 @@ def _long_format(imputations) -> pd.DataFrame:
     if imps.value_counts().nunique() != 1:
         raise ValueError("Every `.imp` block of the long format must have the same number of rows.")
     return long
-
-
-def _check_frame(data) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
 
 
 def _columns_arg(data: pd.DataFrame, value, name: str, default) -> list[str]:

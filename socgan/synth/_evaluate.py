@@ -49,24 +49,14 @@ from pandas.api import types as pdt
 from scipy.spatial import cKDTree
 from scipy.stats import mannwhitneyu
 
-from .._checks import as_count
+from .._params import Count, Frame, Optional, Text, check_frame, validate_params
 
 
 def _is_numeric(s: pd.Series) -> bool:
     return pdt.is_numeric_dtype(s.dtype) and not pdt.is_bool_dtype(s.dtype)
 
 
-def _check_frame(df, name: str, columns) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(df).__name__}.")
-    if len(df) < 2:
-        raise ValueError(f"`{name}` must have at least 2 rows, got {len(df)}.")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"`{name}` lacks column(s) of `real`: {missing[:5]!r}.")
-    na = [c for c in columns if df[c].isna().any()]
-    if na:
-        raise ValueError(f"`{name}` has missing values in column(s) {na[:5]!r}; evaluate complete data.")
+_COMPLETE = "evaluate complete data."
 
 
 def _binned(real: pd.DataFrame, other: pd.DataFrame, bins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -314,6 +304,10 @@ def _privacy(real, synth, holdout) -> list[tuple]:
              "0.55 suggests copying")]
 
 
+@validate_params({"real": Frame(complete=_COMPLETE), "synthetic": Frame(complete=_COMPLETE),
+                  "formula": Optional(Text("a formula such as 'y ~ x1 + x2'")),
+                  "target": Optional(Text("a column name (a string)")),
+                  "holdout": Optional(Frame(complete=_COMPLETE)), "bins": Count(2)})
 def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None = None,
              target: str | None = None, holdout: pd.DataFrame | None = None,
              bins: int = 10) -> pd.DataFrame:
@@ -351,17 +345,14 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
     & Slavkovic (2018), General and specific utility measures for synthetic data, JRSS A 181(3).
     Shokri, Stronati, Song & Shmatikov (2017) on membership inference.
     """
-    if not isinstance(real, pd.DataFrame):
-        raise TypeError(f"`real` must be a pandas DataFrame, got {type(real).__name__}.")
-    _check_frame(real, "real", real.columns)
-    _check_frame(synthetic, "synthetic", real.columns)
-    bins = as_count(bins, "bins", minimum=2)
+    # synthetic and holdout are checked again here, for the columns of `real`
+    check_frame(synthetic, "synthetic", columns=real.columns, like="real", complete=_COMPLETE)
     synth = synthetic[list(real.columns)]
     rows = _marginals(real, synth, bins) + _correlations(real, synth)
     if formula is not None:
         rows += _regression(real, synth, formula)
     if holdout is not None:
-        _check_frame(holdout, "holdout", real.columns)
+        check_frame(holdout, "holdout", columns=real.columns, like="real", complete=_COMPLETE)
         holdout = holdout[list(real.columns)]
     if target is not None:
         rows += _prediction(real, synth, real if holdout is None else holdout, target)

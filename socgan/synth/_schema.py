@@ -47,28 +47,9 @@ def _show(values, k: int = 5) -> str:
     return ", ".join(repr(v) for v in values[:k]) + (", ..." if len(values) > k else "")
 
 
-def check_data(data, *, private: bool) -> None:
-    """Refuse what the synthesizers cannot take: non-DataFrames, no columns, missing values.
-
-    A private release takes any number of rows, even none: refusing small data would make
-    whether a release happens depend on one person. Messages give counts, never values.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
-    if data.shape[1] < 1:
-        raise ValueError("`data` has no columns.")
-    if not private and data.shape[0] < 2:
-        raise ValueError(f"`data` must have at least 2 rows, got {data.shape[0]}.")
-    if data.columns.duplicated().any():
-        dup = data.columns[data.columns.duplicated()].tolist()
-        raise ValueError(f"`data` has duplicated column names: {_show(dup)}.")
-    for name in data.columns:
-        n_na = int(data[name].isna().sum())
-        if n_na:
-            raise ValueError(
-                f"Column {name!r} has {n_na} missing value(s); synthesize() needs complete data. "
-                "Impute first (socgan.impute) or drop the incomplete rows."
-            )
+# check_frame's reason for refusing missing values (socgan._params.check_frame checks the data)
+COMPLETE_DATA = ("synthesize() needs complete data. Impute first (socgan.impute) or drop the "
+                 "incomplete rows.")
 
 
 def _discrete_by_dtype(s: pd.Series) -> bool:

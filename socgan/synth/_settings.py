@@ -3,7 +3,7 @@
 :func:`check_settings` takes ``synthesize``'s arguments as the user gave them (R's ``2000`` is
 ``2000.0``) and returns a :class:`SynthSettings` with every value checked and cast, or fails
 with the argument named. It looks at the data only to refuse what cannot be released
-(``check_data``: missing values, unsupported columns; no private value is quoted) and, for the
+(``check_frame``: no private value is quoted) and, for the
 non-private methods alone, to read bounds from them.
 """
 
@@ -16,9 +16,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._checks import as_count, as_real, as_seed
+from .._params import as_count, as_real, as_seed, check_frame
 from . import _accounting as acc
-from ._schema import bounds_from_data, check_data
+from ._schema import bounds_from_data
 
 Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
 METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
@@ -84,7 +84,9 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     if not method_ok:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
     private = method in PRIVATE
-    check_data(data, private=private)
+    # type, columns, names and completeness are checked by synthesize's table (socgan._params);
+    # a non-private release also needs two rows
+    check_frame(data, private=private, min_rows=2)
     if private:
         if epsilon is None:
             raise ValueError(f"`epsilon` is required for method {method!r}; a positive, finite number.")

@@ -95,8 +95,19 @@ def test_long_format_is_mice_long(seed_data, seed_imp):
     assert long[".imp"].unique().tolist() == [0, 1, 2, 3]
     block0 = long[long[".imp"] == 0].drop(columns=[".imp", ".id"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(block0, seed_data.reset_index(drop=True))
-    assert long[".id"].tolist() == list(seed_data.index) * 4
+    # .id counts rows from 1, as mice (R's row names) and the command line do
+    assert long[".id"].tolist() == list(range(1, len(seed_data) + 1)) * 4
     assert len(seed_imp.long(include=False)) == 3 * len(seed_data)
+
+
+def test_long_format_id_is_the_label_of_a_labelled_index(seed_imp):
+    """Only pandas' default positions 0..n-1 become R's 1..n; labels (respondent ids, the rows
+    of a subset) stay, as R keeps a data.frame's row names."""
+    shift = lambda d: d.set_axis(d.index + 1001)  # noqa: E731
+    labelled = socgan.Imputations(data=shift(seed_imp.data), loss_history=seed_imp.loss_history,
+                                  datasets=[shift(d) for d in seed_imp.datasets])
+    ids = labelled.long()[".id"]
+    assert ids.iloc[0] == 1001 and ids.tolist() == list(shift(seed_imp.data).index) * 4
 
 
 def test_fit_pools_ols_logit_glm(seed_imp):
@@ -110,11 +121,12 @@ def test_fit_pools_ols_logit_glm(seed_imp):
     assert (ols["conf.low"] < ols["estimate"]).all() and (ols["estimate"] < ols["conf.high"]).all()
     # dfcom is the residual df of the complete-data fits, so df < n - p.
     assert (ols["df"] < 300 - 4).all()
-    logit = seed_imp.fit("Bin ~ Y + C(Categ)", model="logit").table
-    glm = seed_imp.fit("Bin ~ Y + C(Categ)", model="glm", family=sm.families.Binomial()).table
+    logit = seed_imp.fit("Bin ~ Y + C(Categ)", method="logit").table
+    glm = seed_imp.fit("Bin ~ Y + C(Categ)", method="glm",
+                       options={"family": sm.families.Binomial()}).table
     np.testing.assert_allclose(logit["estimate"], glm["estimate"], rtol=1e-5)
-    with pytest.raises(ValueError, match="`model`"):
-        seed_imp.fit("Y ~ X", model="probit")
+    with pytest.raises(ValueError, match="`method`"):
+        seed_imp.fit("Y ~ X", method="probit")
 
 
 def test_analyze_pools_a_user_function(seed_imp):
@@ -397,11 +409,11 @@ def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
     weighted = socgan.Imputations(data=seed_imp.data.assign(w=np.linspace(1, 2, 300)),
                                   datasets=[d.assign(w=np.linspace(1, 2, 300)) for d in seed_imp.datasets],
                                   diagnostics=seed_imp.diagnostics)
-    out = weighted.fit("Y ~ X", model="wls", weights="w").table
+    out = weighted.fit("Y ~ X", method="wls", options={"weights": "w"}).table
     first = smf.wls("Y ~ X", weighted.datasets[0], weights=weighted.datasets[0]["w"]).fit()
     assert out["estimate"].notna().all() and len(out) == len(first.params)
-    with pytest.raises(ValueError, match="model='wls'"):
-        seed_imp.fit("Y ~ X", weights="w")
+    with pytest.raises(ValueError, match="method='wls'"):
+        seed_imp.fit("Y ~ X", options={"weights": "w"})
 
 
 def test_max_steps_caps_training_and_progress(seed_data, capsys):
@@ -531,14 +543,14 @@ def test_fit_drops_categories_no_dataset_has(seed_imp):
 def test_fit_errors_name_the_problem(seed_imp):
     with pytest.raises(TypeError, match="`formula` must be a string"):
         seed_imp.fit(None)
-    with pytest.raises(ValueError, match=r"`fit_options`.*\['cov_typ'\]"):
-        seed_imp.fit("Y ~ X", fit_options={"cov_typ": "HC1"})
-    assert seed_imp.fit("Y ~ X", fit_options={"cov_type": "HC1"}).table["std.error"].notna().all()
+    with pytest.raises(ValueError, match=r"`options`.*\['cov_typ'\]"):
+        seed_imp.fit("Y ~ X", options={"cov_typ": "HC1"})
+    assert seed_imp.fit("Y ~ X", options={"cov_type": "HC1"}).table["std.error"].notna().all()
     collinear = socgan.Imputations(
         data=seed_imp.data, diagnostics=seed_imp.diagnostics,
         datasets=[d.assign(X2=2 * d["X"]) for d in seed_imp.datasets])
     with pytest.raises(ValueError, match="'Bin ~ X \\+ X2'.*singular"):
-        collinear.fit("Bin ~ X + X2", model="logit")
+        collinear.fit("Bin ~ X + X2", method="logit")
 
 
 def test_analyze_refuses_mismatched_estimates_and_variances(seed_imp):

@@ -25,7 +25,7 @@ def df():
 
 @pytest.fixture(scope="module")
 def fitted(df):
-    return socgan.GainImputer(3, seed=5, **CHEAP).fit(df.iloc[:160])
+    return socgan.GainImputer(m=3, seed=5, **CHEAP).fit(df.iloc[:160])
 
 
 def assert_same(a, b):
@@ -37,7 +37,7 @@ def assert_same(a, b):
 def test_impute_is_fit_impute(df):
     # socgan.impute is a thin call of the imputer: same seed, same imputations, bit for bit.
     a = socgan.impute(df, m=2, seed=11, **CHEAP)
-    b = socgan.GainImputer(2, seed=11, **CHEAP).fit_impute(df)
+    b = socgan.GainImputer(m=2, seed=11, **CHEAP).fit_impute(df)
     assert_same(a, b)
     pd.testing.assert_frame_equal(a.diagnostics["loss_history"], b.diagnostics["loss_history"])
     assert a.options == b.options
@@ -59,7 +59,7 @@ def test_new_wave_is_imputed_properly(df, fitted):
     assert not imp.datasets[0].equals(imp.datasets[1])
     # the same seed repeats; m below the number of models uses the first ones
     assert_same(fitted.impute(new, seed=1), imp)
-    two = fitted.impute(new, 2, seed=1)
+    two = fitted.impute(new, m=2, seed=1)
     assert two.m == 2 and set(two.diagnostics["loss_history"]["imputation"]) == {1, 2}
     with pytest.raises(ValueError, match="3 fitted models|has 3"):
         fitted.impute(new, m=4, seed=1)
@@ -71,7 +71,7 @@ def test_transform_is_one_deterministic_completion(df, fitted):
     t = fitted.transform(new)
     assert isinstance(t, pd.DataFrame) and not t.isna().any().any()
     pd.testing.assert_frame_equal(t, fitted.transform(new))
-    one = socgan.GainImputer(1, seed=2, **CHEAP)
+    one = socgan.GainImputer(m=1, seed=2, **CHEAP)
     pd.testing.assert_frame_equal(one.fit_transform(df), one.transform(df))
 
 
@@ -156,8 +156,8 @@ def test_settings_stored_as_given_and_checked_in_fit(df):
 
 
 def test_parallel_fit_matches_serial(df):
-    a = socgan.GainImputer(2, seed=4, n_jobs=2, **CHEAP).fit(df)
-    b = socgan.GainImputer(2, seed=4, **CHEAP).fit(df)
+    a = socgan.GainImputer(m=2, seed=4, n_jobs=2, **CHEAP).fit(df)
+    b = socgan.GainImputer(m=2, seed=4, **CHEAP).fit(df)
     assert_same(a.impute(df, seed=1), b.impute(df, seed=1))
     assert_same(socgan.impute(df, m=2, seed=4, n_jobs=2, **CHEAP),
                 socgan.impute(df, m=2, seed=4, **CHEAP))
@@ -172,7 +172,7 @@ def test_scikit_learn_checks_that_apply(df):
     from sklearn.utils import estimator_checks as ec
     from sklearn.utils.validation import check_is_fitted
 
-    est = socgan.GainImputer(2, seed=1, **CHEAP)
+    est = socgan.GainImputer(m=2, seed=1, **CHEAP)
     for check in (ec.check_no_attributes_set_in_init, ec.check_get_params_invariance,
                   ec.check_set_params, ec.check_parameters_default_constructible):
         check("GainImputer", est)

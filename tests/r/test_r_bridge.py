@@ -204,7 +204,7 @@ def test_signature_gives_plain_defaults_of_impute():
 
     params = {p["name"]: p for p in sr.signature(socgan.impute)}
     assert not params["data"]["has_default"]
-    assert params["m"]["default"] == 5 and not params["m"]["keyword_only"]
+    assert params["m"]["default"] == 5 and params["m"]["keyword_only"]
     assert params["seed"]["default"] is None and params["seed"]["keyword_only"]
     # the GAIN settings the R package documents are GainSettings' defaults; the others are
     # internal (not arguments of impute, so not documented in R)

@@ -1,0 +1,249 @@
+"""The public API's convention (README, "Conventions") and its one place of argument checks
+(socgan/_params.py): tables of constraints, one frame validator, deprecated names."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+from socgan import _params
+from socgan._params import Count, Flag, Frame, check_frame, validate_params
+
+
+def _public():
+    """The public functions and methods, by the name users call them."""
+    from socgan import baselines, datasets, sae, synth
+    from socgan.r import _bridge
+
+    return {
+        "impute": socgan.impute, "GainImputer.impute": socgan.GainImputer.impute,
+        "Imputations.fit": socgan.Imputations.fit, "Imputations.analyze": socgan.Imputations.analyze,
+        "Imputations.long": socgan.Imputations.long, "emb_impute": baselines.emb_impute,
+        "seed_experiment": datasets.seed_experiment, "turnout": datasets.turnout,
+        "sae.estimate": sae._estimate.estimate, "sae.compare": sae._estimate.compare,
+        "synthesize": synth.synthesize, "evaluate": synth.evaluate,
+        "run_mice": _bridge.run_mice, "run_amelia": _bridge.run_amelia,
+        "run_glmer_mrp": _bridge.run_glmer_mrp,
+    }
+
+
+PUBLIC = _public()
+# The arguments that hold the data: the only ones that may be given by position (with a
+# model's formula, and a simulator's size).
+DATA = {"data", "new_data", "survey", "census", "real", "synthetic", "formula", "n_rows", "func"}
+
+
+def _parameters(func):
+    return [p for p in inspect.signature(func).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_every_public_function_declares_every_argument(name):
+    func = PUBLIC[name]
+    table = func._parameter_constraints
+    assert [p.name for p in _parameters(func)] == list(table), name
+    assert all(isinstance(c, _params.Constraint) for c in table.values())
+
+
+def test_gain_imputer_declares_its_settings_as_scikit_learn_does():
+    names = [p.name for p in _parameters(socgan.GainImputer.__init__)]
+    assert names == list(socgan.GainImputer._parameter_constraints)
+    # socgan.impute is the imputer's settings plus the data, with the same rules
+    assert socgan.impute._parameter_constraints == {
+        "data": socgan.impute._parameter_constraints["data"],
+        **socgan.GainImputer._parameter_constraints}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_options_after_the_data_are_keyword_only_with_one_meaning_per_name(name):
+    for p in _parameters(PUBLIC[name]):
+        if p.name not in DATA:
+            assert p.kind is p.KEYWORD_ONLY, (name, p.name)
+        # one name per idea: no `n` (n_rows), no `model` (method), no `fit_options` (options)
+        assert p.name not in {"n", "model", "fit_options", "random_state", "verbose"}, (name, p.name)
+        if p.name == "progress":
+            assert p.default is True, name  # one default everywhere
+        if p.name in ("seed", "insecure_seed"):
+            assert p.default is None, name
+
+
+def test_the_imputer_class_follows_the_convention_too():
+    params = _parameters(socgan.GainImputer.__init__)
+    assert all(p.kind is p.KEYWORD_ONLY for p in params)
+    defaults = {p.name: p.default for p in params}
+    assert defaults["progress"] is True and defaults["seed"] is None and defaults["m"] == 5
+
+
+def test_an_undeclared_argument_is_refused_when_the_module_loads():
+    with pytest.raises(RuntimeError, match=r"without a constraint \['b'\]"):
+        @validate_params({"a": Count()})
+        def f(a, *, b=1):
+            return a
+
+    with pytest.raises(RuntimeError, match=r"constraints without a parameter \['c'\]"):
+        @validate_params({"a": Count(), "c": Flag()})
+        def g(a):
+            return a
+
+
+def test_the_table_casts_before_the_body_runs():
+    seen = {}
+
+    @validate_params({"data": Frame(), "m": Count(2), "progress": Flag()}, positional=("m",))
+    def f(data, *, m=5, progress=True):
+        seen.update(m=m, progress=progress)
+
+    f(pd.DataFrame({"a": [1, 2]}), m=3.0, progress=np.bool_(False))
+    assert seen == {"m": 3, "progress": False} and type(seen["m"]) is int
+    with pytest.raises(ValueError, match="`m` must be at least 2, got 1"):
+        f(pd.DataFrame({"a": [1, 2]}), m=1)
+    with pytest.raises(TypeError, match="`progress` must be True or False"):
+        f(pd.DataFrame({"a": [1, 2]}), progress="yes")
+    with pytest.warns(FutureWarning, match=r"Passing `m` by position to .*f\(\).*write m=4"):
+        f(pd.DataFrame({"a": [1, 2]}), 4)
+    assert seen["m"] == 4
+    with pytest.raises(TypeError):
+        f(pd.DataFrame({"a": [1, 2]}), 4, 5)  # more than the old positions: Python's error
+
+
+# -- one frame validator -------------------------------------------------------------------------
+
+def _frame_arguments():
+    """(function name, argument) for every argument declared as a DataFrame."""
+    for name, func in PUBLIC.items():
+        for arg, constraint in func._parameter_constraints.items():
+            inner = getattr(constraint, "inner", constraint)
+            if isinstance(inner, Frame):
+                yield name, arg
+
+
+FRAME_ARGUMENTS = sorted(_frame_arguments())
+
+
+def _call_with(name: str, arg: str, value):
+    """Call public function ``name`` with ``value`` as ``arg`` and valid everything else that is
+    checked before the data; only the frame check can fail."""
+    good = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [1.0, 2.0, 4.0]})
+    args = {
+        "impute": dict(data=good, progress=False),
+        "emb_impute": dict(data=good, progress=False),
+        "sae.estimate": dict(survey=good, census=good, outcome="a", area="b", progress=False),
+        "sae.compare": dict(survey=good, census=good, outcome="a", area="b", progress=False),
+        "synthesize": dict(data=good.fillna(0), epsilon=1.0, bounds={"a": (0, 3), "b": (0, 4)},
+                           progress=False),
+        "evaluate": dict(real=good.fillna(0), synthetic=good.fillna(0)),
+        "run_mice": dict(data=good), "run_amelia": dict(data=good),
+        "run_glmer_mrp": dict(survey=good, census=good, outcome="a", area="b", covariates=[]),
+        "GainImputer.impute": dict(self=socgan.GainImputer(), new_data=good),
+    }[name]
+    args[arg] = value
+    func = PUBLIC[name]
+    if "self" in args:
+        return func(args.pop("self"), **args)
+    return func(**args)
+
+
+@pytest.mark.parametrize("name, arg", FRAME_ARGUMENTS)
+def test_every_data_argument_is_checked_alike(name, arg):
+    """The same checks and words wherever a function takes a DataFrame (before this table
+    existed, five validators differed: the R bridge's took duplicate column names to R, and
+    evaluate took them too)."""
+    with pytest.raises(TypeError, match=rf"`{arg}` must be a pandas DataFrame, got ndarray; "
+                                        r"convert it with pandas.DataFrame\(...\) first"):
+        _call_with(name, arg, np.zeros((3, 2)))
+    dup = pd.DataFrame([[1.0, 2.0]] * 3, columns=["a", "a"])
+    with pytest.raises(ValueError, match=rf"`{arg}` has duplicate column names: \['a'\]"):
+        _call_with(name, arg, dup)
+    with pytest.raises(ValueError, match=rf"`{arg}` has no columns"):
+        _call_with(name, arg, pd.DataFrame(index=range(3)))
+
+
+def test_the_frame_validator():
+    ok = pd.DataFrame({"x": [1.0, 2.0], "y": ["a", None]})
+    check_frame(ok)
+    with pytest.raises(ValueError, match="`data` must have at least 3 rows, got 2"):
+        check_frame(ok, min_rows=3)
+    with pytest.raises(ValueError, match="`census` has no rows"):
+        check_frame(ok.iloc[:0], "census", min_rows=1)
+    check_frame(ok.iloc[:0], private=True)  # a private release takes any number of rows
+    with pytest.raises(ValueError, match=r"`synthetic` lacks column\(s\) of `real`: \['z'\]"):
+        check_frame(ok, "synthetic", columns=["x", "z"], like="real")
+    with pytest.raises(ValueError, match=r"Column 'y' of `data` has 1 missing value\(s\); "
+                                         "impute first"):
+        check_frame(ok, complete="impute first")
+    # a private frame's message gives names and counts, never a value
+    secret = pd.DataFrame({"income": [123456.0, np.nan]})
+    with pytest.raises(ValueError) as err:
+        check_frame(secret, private=True, complete="drop it")
+    assert "123456" not in str(err.value)
+
+
+# -- old names keep working ------------------------------------------------------------------
+
+FAST = dict(epochs=2, progress=False)
+
+
+def test_positional_m_still_works_with_a_future_warning():
+    df = socgan.datasets.seed_experiment(60, seed=1)
+    new = socgan.impute(df, m=2, seed=3, **FAST)
+    with pytest.warns(FutureWarning, match="Passing `m` by position to impute.*write m=2"):
+        old = socgan.impute(df, 2, seed=3, **FAST)
+    for a, b in zip(old.datasets, new.datasets, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    with pytest.warns(FutureWarning, match="GainImputer"):
+        assert socgan.GainImputer(3).m == 3
+    with pytest.warns(FutureWarning, match="emb_impute"):
+        assert socgan.baselines.emb_impute(df, 2, seed=1, progress=False).m == 2
+
+
+def test_renamed_arguments_still_work_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="`n` of seed_experiment.* is now called `n_rows`"):
+        old = socgan.datasets.seed_experiment(n=50, seed=2)
+    pd.testing.assert_frame_equal(old, socgan.datasets.seed_experiment(n_rows=50, seed=2))
+    with pytest.raises(TypeError, match="both `n`"):
+        socgan.datasets.seed_experiment(n=50, n_rows=50)
+
+    df = socgan.datasets.seed_experiment(80, seed=1)
+    imp = socgan.impute(df, m=2, seed=1, **FAST)
+    new = imp.fit("Bin ~ Y", method="logit", options={"cov_type": "HC1"})
+    with pytest.warns(FutureWarning, match="`model` of Imputations.fit.* is now called `method`"):
+        old = imp.fit("Bin ~ Y", model="logit", options={"cov_type": "HC1"})
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning, match="`fit_options` of Imputations.fit.* now called `options`"):
+        old = imp.fit("Bin ~ Y", method="logit", fit_options={"cov_type": "HC1"})
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning, match="by position to Imputations.fit"):
+        old = imp.fit("Bin ~ Y", "logit", options={"cov_type": "HC1"})
+    pd.testing.assert_frame_equal(old, new)
+    import statsmodels.api as sm
+
+    new = imp.fit("Bin ~ Y", method="glm", options={"family": sm.families.Binomial()})
+    with pytest.warns(FutureWarning, match=r"in `options` \(options=\{'family': ...\}\)"):
+        old = imp.fit("Bin ~ Y", method="glm", family=sm.families.Binomial())
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_command_line_demo_takes_n_rows_and_its_old_name():
+    from socgan.__main__ import main
+
+    for flag in ("--n-rows", "--n"):
+        with pytest.raises(SystemExit) as stop:
+            main(["demo", flag, "abc"])
+        assert stop.value.code == 2  # parsed as the size: an int is required
+
+
+def test_help_is_fast_because_nothing_heavy_is_imported():
+    code = ("import sys\nfrom socgan.__main__ import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('torch', 'statsmodels', 'dp_accounting', 'sklearn') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
