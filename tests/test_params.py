@@ -215,19 +215,19 @@ def test_renamed_arguments_still_work_with_a_future_warning():
     new = imp.fit("Bin ~ Y", method="logit", options={"cov_type": "HC1"})
     with pytest.warns(FutureWarning, match="`model` of Imputations.fit.* is now called `method`"):
         old = imp.fit("Bin ~ Y", model="logit", options={"cov_type": "HC1"})
-    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(old.table, new.table)
     with pytest.warns(FutureWarning, match="`fit_options` of Imputations.fit.* now called `options`"):
         old = imp.fit("Bin ~ Y", method="logit", fit_options={"cov_type": "HC1"})
-    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(old.table, new.table)
     with pytest.warns(FutureWarning, match="by position to Imputations.fit"):
         old = imp.fit("Bin ~ Y", "logit", options={"cov_type": "HC1"})
-    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(old.table, new.table)
     import statsmodels.api as sm
 
     new = imp.fit("Bin ~ Y", method="glm", options={"family": sm.families.Binomial()})
     with pytest.warns(FutureWarning, match=r"in `options` \(options=\{'family': ...\}\)"):
         old = imp.fit("Bin ~ Y", method="glm", family=sm.families.Binomial())
-    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(old.table, new.table)
 
 
 def test_command_line_demo_takes_n_rows_and_its_old_name():
