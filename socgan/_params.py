@@ -23,6 +23,7 @@ maps them to the new ones with a ``FutureWarning`` (shown to end users, unlike
 
 from __future__ import annotations
 
+import abc
 import functools
 import inspect
 import math
@@ -36,14 +37,15 @@ import pandas as pd
 # -- constraints -----------------------------------------------------------------------------
 
 
-class Constraint:
+class Constraint(abc.ABC):
     """One argument's rule: called with (value, name), returns the value cast, or raises a
-    TypeError/ValueError naming the argument."""
+    TypeError/ValueError naming the argument. Abstract: each kind of rule is a subclass."""
 
     what = "a value"
 
-    def __call__(self, value, name: str):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __call__(self, value, name: str):
+        """The value checked and cast, or a TypeError/ValueError naming ``name``."""
 
     def __repr__(self) -> str:
         return self.what
