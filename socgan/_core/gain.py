@@ -45,7 +45,10 @@ Deviations from the paper, each for a reason (also listed in the README)
     6. The m models are trained together, as one network whose weights carry a model
        dimension (batched matrix products), each on its own bootstrap sample and from its own
        seed (initial weights, batches, hidden cells, noise), so m models cost about what one
-       costs on a CPU and model l is the same whichever models are trained beside it.
+       costs on a CPU and model l is the same whichever models are trained beside it. Without
+       the adversarial term the gradients are written out by hand (``reconstruction_step``)
+       and Adam runs on one flat buffer: for networks this small, autograd's bookkeeping cost
+       more than the arithmetic (the same optimisation; a test compares it with autograd).
        Stopping rule: every epoch (or every 100 steps if an epoch is longer) each model's
        loss is evaluated on a fixed set of its out-of-bag rows (rows its bootstrap left out;
        at most 2,000, a random share of their observed cells hidden once), with numeric
@@ -173,26 +176,39 @@ class _StackedMLP:
 
 class _Adam:
     """Adam (Kingma & Ba 2015) with L2 weight decay as torch.optim.Adam, on stacked weights,
-    with one learning rate per model (so that each model follows its own schedule)."""
+    with one learning rate per model (so that each model follows its own schedule).
+
+    The moments live in one flat buffer, so a step is a handful of tensor operations however
+    many layers there are (the per-step cost of small networks is the number of operations,
+    not their size)."""
 
     def __init__(self, params: list[torch.Tensor], lr: torch.Tensor, weight_decay: float,
                  betas=(0.9, 0.999), eps: float = 1e-8):
         self.params, self.lr, self.wd, self.betas, self.eps = params, lr, weight_decay, betas, eps
-        self.m1 = [torch.zeros_like(p) for p in params]
-        self.m2 = [torch.zeros_like(p) for p in params]
+        self.sizes = [p[0].numel() for p in params]
+        self.k = len(lr)
+        width = sum(self.sizes)
+        self.m1 = torch.zeros(self.k, width, device=lr.device)
+        self.m2 = torch.zeros(self.k, width, device=lr.device)
         self.t = 0
 
     @torch.no_grad()
-    def step(self) -> None:
+    def step(self, grads: list[torch.Tensor] | None = None) -> None:
+        """One step from ``grads`` (one per parameter), or from the parameters' ``.grad``."""
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        lr = self.lr.view(-1, 1, 1)
-        for p, m1, m2 in zip(self.params, self.m1, self.m2):
-            g = p.grad if self.wd == 0 else p.grad.add(p, alpha=self.wd)
-            m1.mul_(b1).add_(g, alpha=1 - b1)
-            m2.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.sub_(lr * (m1 / c1) / ((m2 / c2).sqrt_().add_(self.eps)))
+        if grads is None:
+            grads = [p.grad for p in self.params]
+        flat_p = torch.cat([p.detach().reshape(self.k, -1) for p in self.params], dim=1)
+        g = torch.cat([q.reshape(self.k, -1) for q in grads], dim=1)
+        if self.wd != 0:
+            g = g.add(flat_p, alpha=self.wd)
+        self.m1.mul_(b1).add_(g, alpha=1 - b1)
+        self.m2.mul_(b2).addcmul_(g, g, value=1 - b2)
+        upd = (self.m1 / c1).div_((self.m2 / c2).sqrt_().add_(self.eps)).mul_(self.lr.view(-1, 1))
+        for p, u in zip(self.params, upd.split(self.sizes, dim=1)):
+            p.sub_(u.view_as(p))
             p.grad = None
 
 
@@ -251,6 +267,61 @@ class GainModels:
                     hard = F.one_hot(idx, c.width).to(p.dtype)
                 parts.append(hard + p - p.detach())
         return torch.cat(parts, dim=-1)
+
+    @torch.no_grad()
+    def reconstruction_step(self, x: torch.Tensor, given: torch.Tensor, held_out: torch.Tensor,
+                            noise: torch.Tensor, alpha: float,
+                            weight: torch.Tensor | None = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The reconstruction loss of every model (as :meth:`reconstruction_loss`, shape (k,))
+        and the gradients of ``alpha`` times its sum with respect to the generator's weights,
+        written out by hand: the forward pass, the loss's derivative in closed form (Gaussian
+        NLL, logistic and softmax cross-entropy) and back-propagation through the two ReLU
+        layers. Autograd computes the same numbers (``tests/imputation/test_gain_grads.py``);
+        for networks this small its bookkeeping cost more than the arithmetic."""
+        lay = self.layout
+        w1, b1, w2, b2, w3, b3 = self.generator.params
+        fmask = given[..., lay.owner]
+        inp = torch.cat([fmask * x + (1 - fmask) * noise, given], dim=-1)
+        h1 = torch.relu(torch.baddbmm(b1, inp, w1))
+        h2 = torch.relu(torch.baddbmm(b2, h1, w2))
+        out = torch.baddbmm(b3, h2, w3)
+        t = held_out if weight is None else held_out * weight
+        coef = t / t.sum(-2, keepdim=True).clamp_min(1.0)  # each column: mean over its cells
+        n_cols = held_out.shape[-1]
+        scale = alpha / n_cols
+        loss = torch.zeros(out.shape[0], device=out.device, dtype=out.dtype)
+        grad = torch.zeros_like(out)
+        if lay.numeric:
+            n_num = len(lay.numeric)
+            sd_pos = torch.arange(out.shape[-1] - n_num, out.shape[-1], device=out.device)
+            raw = out[..., sd_pos]
+            log_sd = raw.clamp(-7.0, 4.0)
+            sd = log_sd.exp()
+            r = (x[..., lay.num_feat] - out[..., lay.num_feat]) / sd
+            c = coef[..., lay.numeric]
+            loss += ((log_sd + 0.5 * r * r) * c).sum((-2, -1))
+            grad.index_copy_(2, lay.num_feat, -r / sd * c * scale)
+            inside = ((raw >= -7.0) & (raw <= 4.0)).to(out.dtype)  # clamp passes no gradient outside
+            grad.index_copy_(2, sd_pos, (1 - r * r) * inside * c * scale)
+        if lay.binary:
+            z, y = out[..., lay.bin_feat], x[..., lay.bin_feat]
+            c = coef[..., lay.binary]
+            loss += (F.binary_cross_entropy_with_logits(z, y, reduction="none") * c).sum((-2, -1))
+            grad.index_copy_(2, lay.bin_feat, (torch.sigmoid(z) - y) * c * scale)
+        for j in lay.blocks:
+            col = lay.cols[j]
+            logp = torch.log_softmax(out[..., col.start:col.stop], dim=-1)
+            y = x[..., col.start:col.stop]
+            c = coef[..., j:j + 1]
+            loss += (-(logp * y).sum(-1, keepdim=True) * c).sum((-2, -1))
+            grad[..., col.start:col.stop] = (logp.exp() * y.sum(-1, keepdim=True) - y) * c * scale
+        relu_back = torch.ops.aten.threshold_backward  # gradient through a ReLU: 0 where h <= 0
+        g2 = relu_back(torch.bmm(grad, w3.transpose(1, 2)), h2, 0)
+        g1 = relu_back(torch.bmm(g2, w2.transpose(1, 2)), h1, 0)
+        grads = [torch.bmm(inp.transpose(1, 2), g1), g1.sum(1, keepdim=True),
+                 torch.bmm(h1.transpose(1, 2), g2), g2.sum(1, keepdim=True),
+                 torch.bmm(h2.transpose(1, 2), grad), grad.sum(1, keepdim=True)]
+        return loss / n_cols, grads
 
     def reconstruction_loss(self, out: torch.Tensor, x: torch.Tensor, target: torch.Tensor,
                             validation: bool = False, weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -361,6 +432,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     since = 0
     perm = None
     smooth = None
+    zeros = torch.zeros(k, device=dev)
     for step in range(total):
         pos = step % steps_per_epoch
         if pos == 0:
@@ -373,19 +445,18 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
         # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
         given = mb * (hide >= share).to(mb.dtype)
         held_out = mb - given
+        weight = None if wt is None else wt[idx]
         if adversarial:
             d_loss, g_adv, out = _adversarial_step(models, opt_d, xb, given, noise,
                                                    u[..., 1 + d + f:], settings.hint_rate)
+            g_rec = models.reconstruction_loss(out, xb, held_out, weight=weight)
+            (settings.alpha * g_rec + settings.adversarial * g_adv).sum().backward()
+            opt_g.step()
         else:
-            out = models.generate(xb, given, noise)
-            d_loss = g_adv = torch.zeros(k)
-        g_rec = models.reconstruction_loss(out, xb, held_out,
-                                           weight=None if wt is None else wt[idx])
-        g_loss = settings.alpha * g_rec
-        if adversarial:
-            g_loss = g_loss + settings.adversarial * g_adv
-        g_loss.sum().backward()
-        opt_g.step()
+            d_loss = g_adv = zeros
+            g_rec, grads = models.reconstruction_step(xb, given, held_out, noise, settings.alpha,
+                                                      weight=weight)
+            opt_g.step(grads)
         sums += torch.stack([d_loss.detach(), g_adv.detach(), g_rec.detach()], 1).double().cpu()
         since += 1
         if since == eval_every or step == total - 1:
