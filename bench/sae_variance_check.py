@@ -62,8 +62,8 @@ def main() -> None:
         est = socgan.sae.estimate(survey, census, outcome="y", area="area", method=a.method,
                                   m=a.m, seed=r, progress=False, conf_level=0.9)
         t = truth.to_numpy()
-        se = est["std_error"].to_numpy()
-        q = est["estimate"].to_numpy()
+        se = est.table["std_error"].to_numpy()
+        q = est.table["estimate"].to_numpy()
         # Rubin's rule: add U-bar (the infinite-population variance of an area mean, here the
         # population s²/N, which the completed census reproduces on average) and use the
         # Barnard-Rubin df with dfcom = inf

@@ -75,8 +75,9 @@ def _fit_gain(df, cfg):
 
     imp = socgan.impute(df, m=cfg["m"], seed=cfg["rep_seed"], progress=False,
                         **cfg["gain_opts"])
-    res = imp.fit(FORMULA, method="ols")
-    return res[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
+    tab = imp.fit(FORMULA, method="ols").table  # mice's column names
+    tab = tab.rename(columns={"std.error": "std_error", "conf.low": "conf_low", "conf.high": "conf_high"})
+    return tab[["term", "estimate", "std_error", "df", "conf_low", "conf_high", "fmi"]]
 
 
 # hyperimpute's GAIN runs in its own minimal venv (see bench/scaling.py's docstring for the setup).
