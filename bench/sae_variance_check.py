@@ -76,10 +76,10 @@ def main() -> None:
         half_r = stats.t.ppf(0.95, df) * np.sqrt(tr)
         rows.append(pd.DataFrame({
             "rep": r, "area": truth.index, "error": q - t,
-            "covered": (est["conf_low"].to_numpy() <= t) & (t <= est["conf_high"].to_numpy()),
-            "width": est["conf_high"].to_numpy() - est["conf_low"].to_numpy(),
+            "covered": (est.table["conf_low"].to_numpy() <= t) & (t <= est.table["conf_high"].to_numpy()),
+            "width": est.table["conf_high"].to_numpy() - est.table["conf_low"].to_numpy(),
             "covered_rubin": np.abs(q - t) <= half_r, "width_rubin": 2 * half_r,
-            "n_survey": est["n_survey"].to_numpy()}))
+            "n_survey": est.table["n_survey"].to_numpy()}))
         if (r + 1) % 10 == 0:
             d = pd.concat(rows)
             print(f"{r + 1} reps, {time.time() - start:.0f} s: coverage {d.covered.mean():.3f} "
