@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_r.sh
 bash scripts/setup.sh test
 bash scripts/test_r.sh
-${PYTHON:-python3} -m pytest -q -p no:cacheprovider "$@"
+# --durations: the slowest tests are listed in every log, to keep the suite within its time (issue 19)
+${PYTHON:-python3} -m pytest -q -p no:cacheprovider --durations=20 "$@"
