@@ -3,7 +3,7 @@
 :func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
 network, :func:`socgan._core.gain.train_models`), each on its own bootstrap sample and
 random stream, and keeps what the draws need: the models, the encoder and each model's
-donor residuals (from its own bootstrap sample). :func:`draw_gain` then imputes any rows with model ``l``. The
+donor residuals (from its own bootstrap sample, their scale calibrated on its out-of-bag rows). :func:`draw_gain` then imputes any rows with model ``l``. The
 two are separate so that a fitted imputer can be kept and applied to new rows.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core.encoding import Encoder
-from .._core.gain import GainModels, GainSettings, donor_residuals, draw_imputations, train_models
+from .._core.gain import (GainModels, GainSettings, donor_residuals, draw_imputations, noise_calibrated,
+                          train_models)
 from .._core.torch_state import torch_seed
 
 
@@ -59,7 +60,11 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     # from the model fitted to its bootstrap sample: the spread between the m models already
     # carries the estimation error, so residuals of rows the model never saw (which contain
     # that error too) would count it twice and attenuate slopes (bench/RESULTS.md, issue 18).
-    residuals = [donor_residuals(models.member(ell), x, mask, np.unique(rows[ell]), trainable)
+    # Training residuals understate the noise (the network fits its own rows), out-of-bag ones
+    # overstate it (they add the estimation error): the donors are rescaled to the mean of the two.
+    residuals = [noise_calibrated(models.member(ell), x, mask,
+                                  donor_residuals(models.member(ell), x, mask, np.unique(rows[ell]), trainable),
+                                  oob[ell])
                  for ell in range(len(children))]
     return FittedGain(enc, settings, models, residuals, history, rngs)
 
