@@ -107,3 +107,29 @@ def test_missing_odds_weights_follow_the_mechanism():
         obs = mask[:, j] > 0
         assert sign * np.corrcoef(w[obs, j], y[obs])[0, 1] > 0.5
         assert w[obs, j].mean() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_donor_noise_is_the_mean_of_in_bag_and_out_of_bag_residual_variance(encoded):
+    from socgan._core.gain import donor_residuals, noise_calibrated, standardized_residuals
+
+    x, mask, enc = encoded
+    rng = np.random.default_rng(3)
+    rows = rng.choice(len(x), len(x))
+    inb, oob = np.unique(rows), np.setdiff1d(np.arange(len(x)), rows)
+    models, _ = train_models(x, mask, enc, GainSettings(epochs=20, batch_size=32), [rows], [oob], [4])
+    model = models.member(0)
+    pools = donor_residuals(model, x, mask, inb, np.arange(len(x)))
+    out = noise_calibrated(model, x, mask, pools, oob)
+    held = standardized_residuals(model, x, mask, oob)
+
+    def raw_ms(p):
+        return np.mean((p[:, 0] * np.exp(p[:, 2])) ** 2)
+
+    for j, pool in pools.items():
+        if len(held[j]) >= 30:
+            assert raw_ms(out[j]) == pytest.approx((raw_ms(pool) + raw_ms(held[j])) / 2, rel=1e-9)
+        else:
+            assert out[j] is pool
+        np.testing.assert_array_equal(out[j][:, 1:], pool[:, 1:])  # predictions untouched
+    assert any(not np.array_equal(out[j], pools[j]) for j in pools)
+    assert noise_calibrated(model, x, mask, pools, None) is pools  # no out-of-bag rows: as they are
