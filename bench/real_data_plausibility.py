@@ -122,7 +122,7 @@ def main(argv=None) -> int:
             my = mice_long[y].to_numpy(float)[mrows]
             g_imp, d_obs, g_ratio = distance_ratio(ox, oy, gx, gy)
             m_imp, _, m_ratio = distance_ratio(ox, oy, mx, my)
-            pooled = imp.fit(spec["formula"]).set_index("term")
+            pooled = imp.fit(spec["formula"]).table.set_index("term")
             term = spec["fmi_term"]
             rows.append({"data": name, "imputed": f"{y} vs {x}", "n_imputed": int(miss.sum()),
                          "dist_observed": d_obs, "dist_socgan": g_imp, "ratio_socgan": g_ratio,
