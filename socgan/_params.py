@@ -308,7 +308,7 @@ def validate_params(constraints: Mapping[str, Constraint], *,
                     values_renamed: Mapping[str, Mapping] | None = None, check: bool = True):
     """Decorate a public function (or method) with its table of constraints.
 
-    Every parameter of the function except ``self`` and ``**kwargs`` must be in ``constraints``
+    Every parameter of the function except ``self`` (``cls``) and ``**kwargs`` must be in ``constraints``
     (checked when the module is imported). On each call the arguments are bound, defaults
     filled in, every value checked and cast by its constraint, and the function called with
     the cast values. The table is ``func._parameter_constraints``.
@@ -329,7 +329,7 @@ def validate_params(constraints: Mapping[str, Constraint], *,
     def decorate(func):
         sig = inspect.signature(func)
         params = sig.parameters
-        declared = [p for p in params if p != "self"
+        declared = [p for p in params if p not in ("self", "cls")
                     and params[p].kind not in (inspect.Parameter.VAR_KEYWORD,
                                                inspect.Parameter.VAR_POSITIONAL)]
         missing = [p for p in declared if p not in constraints]

@@ -9,8 +9,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .._params import (PROBABILITY, Flag, Instance, OneOf, Optional, Rule, Text, Unchecked,
-                       validate_params)
+from .._params import (PROBABILITY, FilePath, Flag, Instance, OneOf, Optional, Rule, Text,
+                       Unchecked, validate_params)
 
 _MODELS = ("ols", "wls", "logit", "glm")
 
@@ -47,6 +47,21 @@ def _function(value, name: str):
         raise TypeError(f"`{name}` must be a function of one completed dataset, got "
                         f"{type(value).__name__}.")
     return value
+
+
+def _column_list(value, name: str):
+    """None, one column name, or a list of them (which columns, is checked with the data)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if np.ndim(value) != 1 or isinstance(value, (dict, set)):
+        raise TypeError(f"`{name}` must be None, a column name or a list of column names, got "
+                        f"{value!r} ({type(value).__name__}).")
+    return list(value)
+
+
+_PLOT_PATH = Optional(FilePath(file_object=True))
 
 
 def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
@@ -313,6 +328,8 @@ class Imputations:
         return pool(estimates, variances, dfcom=dfcom, conf_level=conf_level)
 
     # -- plots ---------------------------------------------------------------------------------
+    @validate_params({"columns": Rule(_column_list, "None or a list of column names"),
+                      "path": _PLOT_PATH})
     def plot(self, columns: list | None = None, *, path=None):
         """Observed against imputed distributions of each imputed column (a matplotlib Figure).
 
@@ -325,6 +342,7 @@ class Imputations:
 
         return plot_densities(self, columns=columns, path=path)
 
+    @validate_params({"path": _PLOT_PATH})
     def plot_losses(self, *, path=None):
         """GAIN's training losses per epoch, one line per imputation model (a matplotlib Figure)."""
         from ._plot import plot_losses
