@@ -46,7 +46,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._params import PROBABILITY, Rule, Unchecked, validate_params
+from .._params import PROBABILITY, Count, Rule, Unchecked, validate_params
 from ._result import TABLE_COLUMNS, Pooled, PooledScalar, _terms, t_tests
 
 __all__ = ["pool", "pool_scalar", "barnard_rubin"]
@@ -64,6 +64,9 @@ POOL_COLUMNS = ["term", "estimate", "std_error", "statistic", "df", "p_value",
 # The arithmetic (vectorised over terms)
 # --------------------------------------------------------------------------------------------
 
+@validate_params({"m": Count(1), "b": Unchecked("a number or array (cast to float)"),
+                  "t": Unchecked("a number or array (cast to float)"),
+                  "dfcom": Unchecked("a number or array (cast to float; inf allowed)")})
 def barnard_rubin(m, b, t, dfcom=np.inf):
     """Barnard & Rubin (1999) degrees of freedom, as ``mice:::barnard.rubin``.
 
