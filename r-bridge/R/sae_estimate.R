@@ -72,7 +72,9 @@
 #'   `"bart"` (see "Methods").
 #' @param m Number of imputations of the stacking methods `"gain"` and
 #'   `"amelia"` (a whole number, at least 2; `10` and `10L` both work).
-#'   Ignored by the other methods.
+#'   Ignored by the other methods. The default, 10, is larger than
+#'   [gain_impute()]'s 5: the between-imputation variance is here the whole
+#'   variance of the estimates, and Honaker & Plutzer (2016) overimpute 10 times.
 #' @param seed `NULL` for fresh randomness, or a whole number: the same seed
 #'   gives the same estimates.
 #' @param conf_level Level of the intervals, in (0, 1). The default 0.9 is

@@ -112,7 +112,10 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         :mod:`socgan.sae._stacking`, :mod:`socgan.sae._mrp`, :mod:`socgan.sae._trees`.
     m
         Imputations of the stacking methods (whole-number floats such as R's ``10`` are fine;
-        at least 2). Ignored by the other methods.
+        at least 2). Ignored by the other methods. ``m`` means what it means in
+        :func:`socgan.impute`, but defaults to 10 rather than 5: the between-imputation
+        variance is here the whole variance of the area estimates, and Honaker & Plutzer
+        (2016) overimpute 10 times.
     seed
         Seed; the same seed gives the same table.
     conf_level
