@@ -282,3 +282,76 @@ def test_help_is_fast_because_nothing_heavy_is_imported():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# -- GAIN's settings: one table for impute, GainImputer and sae.estimate(method="gain") --------
+
+def test_gain_settings_are_declared_once_and_checked_by_that_table():
+    from socgan._core.settings import GAIN_SETTING_CONSTRAINTS, gain_settings
+    from socgan.sae._stacking import GAIN_OPTION_CONSTRAINTS
+
+    for name, constraint in GAIN_SETTING_CONSTRAINTS.items():
+        assert socgan.impute._parameter_constraints[name] is constraint, name
+        assert socgan.GainImputer._parameter_constraints[name] is constraint, name
+        if name != "adversarial":  # stacking trains without the discriminator
+            assert GAIN_OPTION_CONSTRAINTS[name] is constraint, name
+    # R's whole-number doubles are cast; the message is the table's, naming the setting
+    settings = gain_settings(epochs=5.0, max_steps=10.0, batch_size=64.0, hint_rate=0.9,
+                             alpha=10, hidden=None, learning_rate=1e-3, weight_decay=0,
+                             adversarial=0)
+    assert type(settings.epochs) is int and settings.alpha == 10.0
+    bad = dict(hint_rate=1.0)
+    message = r"`hint_rate` must lie in \[0.0, 1.0\), got 1.0"
+    with pytest.raises(ValueError, match=message):
+        gain_settings(**{**dict(epochs=5, max_steps=10, batch_size=64, hint_rate=0.9, alpha=10,
+                                hidden=None, learning_rate=1e-3, weight_decay=0), **bad})
+    df = socgan.datasets.seed_experiment(40, seed=1)
+    with pytest.raises(ValueError, match=message):
+        socgan.impute(df, progress=False, **bad)
+    with pytest.raises(ValueError, match=message):
+        socgan.GainImputer(progress=False, **bad).fit(df)
+    sim = socgan.datasets.turnout(n_census=5_100, n_survey=200, seed=1)
+    with pytest.raises(ValueError, match=message):
+        socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state",
+                            progress=False, options=bad)
+
+
+@pytest.mark.parametrize("method, options, exc, match", [
+    ("mrp", {"n_draws": "many"}, TypeError, "`n_draws` must be a whole number, got 'many'"),
+    ("bart", {"n_draws": 1}, ValueError, "`n_draws` must be at least 2, got 1"),
+    ("amelia", {"tol": -1.0}, ValueError, r"`tol` must lie in \(0.0, inf\)"),
+    ("gain", {"device": "gpu"}, ValueError, "`device` must be one of 'auto', 'cpu', 'cuda'"),
+    ("gain", {"census_sample": 2.5}, ValueError, "`census_sample` must be a whole number"),
+])
+def test_small_area_options_are_checked_by_their_tables_before_any_fit(method, options, exc,
+                                                                        match, monkeypatch):
+    from socgan.sae import _estimate
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data were prepared before the options were checked")
+
+    monkeypatch.setattr(_estimate, "_prepare", never)
+    sim = pd.DataFrame({"y": [0, 1], "a": ["x", "y"]})
+    with pytest.raises(exc, match=match):
+        socgan.sae.estimate(sim, sim.drop(columns="y"), outcome="y", area="a", method=method,
+                            progress=False, options=options)
+
+
+def test_no_argument_is_checked_by_hand_outside_the_tables():
+    """The number checkers (as_count, as_real, as_seed) are used only by the constraint classes
+    of socgan/_params.py; every other module declares its arguments' rules in tables (the old
+    helper module socgan/_checks.py is gone)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(socgan.__file__).parent
+    assert not (root / "_checks.py").exists()
+    used = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "_params.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+                    "as_count", "as_real", "as_seed"):
+                used.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not used, used
