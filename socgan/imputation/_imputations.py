@@ -85,6 +85,13 @@ def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
 _UNSET = object()
 
 
+def _datasets(value, name: str):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(d, pd.DataFrame)
+                                                       for d in value):
+        raise TypeError(f"`{name}` must be a list of completed DataFrames.")
+    return value
+
+
 class Imputations:
     """m completed versions of a DataFrame, as made by :func:`socgan.impute`.
 
@@ -114,17 +121,13 @@ class Imputations:
         each imputation's model. Imputations made elsewhere: empty.
     """
 
+    @validate_params({"data": Instance(pd.DataFrame, what="a pandas DataFrame"),
+                      "datasets": Rule(_datasets, "a list of completed DataFrames"),
+                      "loss_history": Unchecked("deprecated: diagnostics={'loss_history': ...}"),
+                      "options": Optional(Instance(dict, what="a dict")),
+                      "diagnostics": Optional(Instance(dict, what="a dict"))})
     def __init__(self, data: pd.DataFrame, datasets: list, loss_history=_UNSET,
                  options: dict | None = None, *, diagnostics: dict | None = None):
-        if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
-        if not isinstance(datasets, (list, tuple)) or not all(
-                isinstance(d, pd.DataFrame) for d in datasets):
-            raise TypeError("`datasets` must be a list of completed DataFrames.")
-        if options is not None and not isinstance(options, dict):
-            raise TypeError(f"`options` must be a dict, got {type(options).__name__}.")
-        if diagnostics is not None and not isinstance(diagnostics, dict):
-            raise TypeError(f"`diagnostics` must be a dict, got {type(diagnostics).__name__}.")
         self.data = data
         self.datasets = list(datasets)
         self.options = {} if options is None else options
@@ -132,7 +135,7 @@ class Imputations:
         if loss_history is not _UNSET:
             warnings.warn("Imputations(loss_history=...) is deprecated: GAIN's losses are "
                           "diagnostics, pass diagnostics={'loss_history': ...}.",
-                          FutureWarning, stacklevel=2)
+                          FutureWarning, stacklevel=3)  # past validate_params' wrapper
             if loss_history is not None and "loss_history" not in self.diagnostics:
                 self.diagnostics["loss_history"] = loss_history
 

@@ -81,3 +81,17 @@ def test_plots_check_their_arguments_by_their_tables(tmp_path):
     one = imp.plot("X", path=tmp_path / "x.png")
     assert len([ax for ax in one.axes if ax.has_data()]) == 1
     assert (tmp_path / "x.png").stat().st_size > 0
+
+
+def test_the_constructor_checks_by_its_table_and_warns_at_the_callers_line():
+    data, datasets = _frames()
+    assert socgan.Imputations.__init__._parameter_constraints
+    with pytest.raises(TypeError, match="`options` must be a dict, got str"):
+        socgan.Imputations(data, datasets, options="gain")
+    with pytest.raises(TypeError, match="`datasets` must be a list of completed DataFrames"):
+        socgan.Imputations(data, data)
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got list"):
+        socgan.Imputations([1], datasets)
+    with pytest.warns(FutureWarning, match="diagnostics") as caught:
+        socgan.Imputations(data, datasets, loss_history=pd.DataFrame())
+    assert caught[0].filename == __file__
