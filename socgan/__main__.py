@@ -135,7 +135,7 @@ def _impute(args: argparse.Namespace) -> int:
                          "Parquet files are always UTF-8.")
     if args.m < 1:
         raise ValueError(f"`m` must be at least 1, got {args.m}.")
-    targets = imputation_paths(out, args.m) if args.split else [out]
+    targets = imputation_paths(out, m=args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
     data = read_table(args.input, **({"sep": args.sep, "decimal": args.decimal}

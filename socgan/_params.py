@@ -28,6 +28,7 @@ import functools
 import inspect
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Mapping
 
@@ -137,16 +138,36 @@ class Instance(Constraint):
         return value
 
 
+class FilePath(Constraint):
+    """A file's path: a string or an ``os.PathLike`` (``pathlib.Path``), returned unchanged.
+    ``file_object=True`` also allows an open binary file (anything with ``write``), as
+    matplotlib's ``savefig`` does."""
+
+    def __init__(self, *, file_object: bool = False):
+        self.file_object = file_object
+        self.what = ("a file path (a string or pathlib.Path) or a file opened for writing"
+                     if file_object else "a file path (a string or pathlib.Path)")
+
+    def __call__(self, value, name):
+        if isinstance(value, (str, os.PathLike)):
+            return value
+        if self.file_object and callable(getattr(value, "write", None)):
+            return value
+        raise TypeError(f"`{name}` must be {self.what}, got {value!r} ({type(value).__name__}).")
+
+
 class Frame(Constraint):
     """A pandas DataFrame, checked by :func:`check_frame` with these settings."""
 
-    def __init__(self, *, min_rows: int = 2, complete: str | None = None, private: bool = False):
+    def __init__(self, *, min_rows: int = 2, complete: str | None = None, private: bool = False,
+                 min_columns: int = 1):
         self.min_rows, self.complete, self.private = min_rows, complete, private
+        self.min_columns = min_columns
         self.what = "a pandas DataFrame"
 
     def __call__(self, value, name):
         check_frame(value, name, min_rows=self.min_rows, complete=self.complete,
-                    private=self.private)
+                    private=self.private, min_columns=self.min_columns)
         return value
 
 
@@ -226,11 +247,12 @@ def _listed(values, k: int = 5) -> str:
 
 
 def check_frame(data, name: str = "data", *, min_rows: int = 2, complete: str | None = None,
-                private: bool = False, columns=None, like: str | None = None) -> None:
+                private: bool = False, columns=None, like: str | None = None,
+                min_columns: int = 1) -> None:
     """The one data-frame check of socgan's public functions.
 
-    ``data`` must be a pandas DataFrame with at least one column, unique column names and at
-    least ``min_rows`` rows; with ``columns``, it must have those columns (those of the argument
+    ``data`` must be a pandas DataFrame with at least ``min_columns`` column(s) (default 1),
+    unique column names and at least ``min_rows`` rows; with ``columns``, it must have those columns (those of the argument
     named ``like``); with ``complete`` (the reason, said in the error), no missing value in them.
 
     ``private=True`` (a differentially private release's data) allows any number of rows, since
@@ -240,7 +262,7 @@ def check_frame(data, name: str = "data", *, min_rows: int = 2, complete: str | 
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
                         "convert it with pandas.DataFrame(...) first.")
-    if data.shape[1] == 0:
+    if data.shape[1] < min_columns:
         raise ValueError(f"`{name}` has no columns.")
     if not private and len(data) < min_rows:
         raise ValueError(f"`{name}` has no rows." if min_rows == 1 else
@@ -286,7 +308,7 @@ def validate_params(constraints: Mapping[str, Constraint], *,
                     values_renamed: Mapping[str, Mapping] | None = None, check: bool = True):
     """Decorate a public function (or method) with its table of constraints.
 
-    Every parameter of the function except ``self`` and ``**kwargs`` must be in ``constraints``
+    Every parameter of the function except ``self`` (``cls``) and ``**kwargs`` must be in ``constraints``
     (checked when the module is imported). On each call the arguments are bound, defaults
     filled in, every value checked and cast by its constraint, and the function called with
     the cast values. The table is ``func._parameter_constraints``.
@@ -307,7 +329,7 @@ def validate_params(constraints: Mapping[str, Constraint], *,
     def decorate(func):
         sig = inspect.signature(func)
         params = sig.parameters
-        declared = [p for p in params if p != "self"
+        declared = [p for p in params if p not in ("self", "cls")
                     and params[p].kind not in (inspect.Parameter.VAR_KEYWORD,
                                                inspect.Parameter.VAR_POSITIONAL)]
         missing = [p for p in declared if p not in constraints]

@@ -70,12 +70,17 @@
 #' @param progress Show Python's progress bar while training: `TRUE` or `FALSE`. `NULL`
 #'   (default) shows it in an interactive R session, but not under `Rscript` or while knitr
 #'   knits; `options(socgan.progress = FALSE)` turns it off by default.
-#' @param ... Further settings of `socgan.synth.synthesize()`, by name:
+#' @param ... Further settings of `socgan.synth.synthesize()`, by name, with
+#'   Python's defaults (a test checks them against Python):
 #'   `batch_size` (expected rows per step, default `min(256, m %/% 4)` for the
-#'   noisy count `m`), `out_of_bounds` (`"raise"` or `"clip"`),
-#'   `clip_norm`, `hidden`, `learning_rate`, `snapshots`, `candidates`,
-#'   `pgb_rounds`, `pgb_share`, `count_share`, `pgb_marginals`, `pgb_bins`,
-#'   `critic_steps`, `discriminator_hidden`.
+#'   noisy count `m`), `out_of_bounds` (default `"raise"`):
+#'   `"raise"` or `"clip"`,
+#'   `clip_norm` (default `1`), `hidden` (default `128`),
+#'   `learning_rate` (default `2e-04`), `snapshots` (default `20`),
+#'   `candidates` (default `10000`), `pgb_rounds` (default `200`),
+#'   `pgb_share` (default `0.2`), `count_share` (default `0.02`),
+#'   `pgb_marginals` (default `0`), `pgb_bins` (default `10`),
+#'   `critic_steps` (default `1`), `discriminator_hidden` (default `NULL`).
 #' @return A data.frame of `n_rows` synthetic rows with the columns and column types
 #'   of `data` and automatic row names, with attributes
 #'   * `epsilon`: the epsilon actually spent (at most the one requested; `Inf`

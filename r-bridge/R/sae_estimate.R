@@ -72,7 +72,9 @@
 #'   `"bart"` (see "Methods").
 #' @param m Number of imputations of the stacking methods `"gain"` and
 #'   `"amelia"` (a whole number, at least 2; `10` and `10L` both work).
-#'   Ignored by the other methods.
+#'   Ignored by the other methods. The default, 10, is larger than
+#'   [gain_impute()]'s 5: the between-imputation variance is here the whole
+#'   variance of the estimates, and Honaker & Plutzer (2016) overimpute 10 times.
 #' @param seed `NULL` for fresh randomness, or a whole number: the same seed
 #'   gives the same estimates.
 #' @param conf_level Level of the intervals, in (0, 1). The default 0.9 is
@@ -96,11 +98,13 @@
 #'   `hint_rate`, `alpha`, `hidden`, `learning_rate`, `weight_decay`, `device`
 #'   (`"auto"`, `"cpu"` or `"cuda"`), as in [gain_impute()]. `"amelia"`:
 #'   `census_sample`, `empri` (ridge prior; default 1% of the training rows),
-#'   `tol`, `max_iter`. `"mrp"`: `n_draws` (posterior draws, default 1000).
-#'   `"bart"`: `n_trees` (default 50), `n_burnin` (MCMC iterations discarded,
-#'   default 100), `n_draws` (draws kept, default 1000), `n_gfr` (grow-from-root
-#'   warm-start sweeps, default 0), `n_threads` (default 1). Counts cross as
-#'   integers, other numbers as doubles; `NULL` is Python's `None` (a default).
+#'   `tol` (default `1e-04`), `max_iter` (default `1000`). `"mrp"`:
+#'   `n_draws` (default `1000`): posterior draws. `"bart"`:
+#'   `n_trees` (default `50`), `n_burnin` (default `100`): MCMC iterations
+#'   discarded, `n_draws` (default `1000`): draws kept, `n_gfr` (default `0`):
+#'   grow-from-root warm-start sweeps, `n_threads` (default `1`). The defaults
+#'   are Python's (a test checks them). Counts cross as integers, other numbers
+#'   as doubles; `NULL` is Python's `None` (a default).
 #' @return A data.frame with one row per area that has census rows, in the
 #'   order of the census area's levels (for a character or numeric area, its
 #'   sorted values), and the columns

@@ -1,30 +1,32 @@
-"""GAIN's settings as the public functions take them, checked and cast into ``GainSettings``.
+"""GAIN's settings as the public functions take them: one table of constraints, checked once.
 
 ``socgan.impute``, :class:`socgan.GainImputer` and ``socgan.sae.estimate(method="gain")`` take
-the same GAIN settings; they are checked here, once, so that the three accept the same values.
+the same GAIN settings. :data:`GAIN_SETTING_CONSTRAINTS` declares them (the tables of ``impute``
+and ``GainImputer`` include it, ``socgan.imputation._impute.GAIN_CONSTRAINTS``) and
+:func:`gain_settings` checks them by it, so that the three accept exactly the same values.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from .._params import NON_NEGATIVE, POSITIVE, Count, Optional, Real, check_params
 
-from .._checks import as_count, as_real
-from .gain import GainSettings
+#: The GAIN settings' constraints (defaults: ``GainSettings``, socgan._core.defaults).
+GAIN_SETTING_CONSTRAINTS = {
+    "epochs": Count(1), "max_steps": Count(1), "batch_size": Count(1),
+    "hint_rate": Real(0.0, 1.0, closed="left"), "alpha": NON_NEGATIVE,
+    "hidden": Optional(Count(1)), "learning_rate": POSITIVE, "weight_decay": NON_NEGATIVE,
+    "adversarial": NON_NEGATIVE,
+}
 
 
 def gain_settings(*, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-                  weight_decay, adversarial=0.0) -> GainSettings:
-    """The GAIN settings, each checked and cast (R's ``200`` arrives as ``200.0``)."""
-    return GainSettings(
-        epochs=as_count(epochs, "epochs"),
-        max_steps=as_count(max_steps, "max_steps"),
-        batch_size=as_count(batch_size, "batch_size"),
-        hint_rate=as_real(hint_rate, "hint_rate", closed_low=True),
-        alpha=float(as_real(alpha, "alpha", low=0.0, high=np.inf, closed_low=True)),
-        hidden=None if hidden is None else as_count(hidden, "hidden"),
-        learning_rate=as_real(learning_rate, "learning_rate", low=0.0, high=np.inf),
-        weight_decay=as_real(weight_decay, "weight_decay", low=0.0, high=np.inf,
-                             closed_low=True),
-        adversarial=float(as_real(adversarial, "adversarial", low=0.0, high=np.inf,
-                                  closed_low=True)),
-    )
+                  weight_decay, adversarial=0.0):
+    """The GAIN settings checked and cast by :data:`GAIN_SETTING_CONSTRAINTS` (R's ``200``
+    arrives as ``200.0``), as a ``GainSettings``."""
+    from .gain import GainSettings
+
+    values = check_params(GAIN_SETTING_CONSTRAINTS, dict(
+        epochs=epochs, max_steps=max_steps, batch_size=batch_size, hint_rate=hint_rate,
+        alpha=alpha, hidden=hidden, learning_rate=learning_rate, weight_decay=weight_decay,
+        adversarial=adversarial), where="GAIN settings")
+    return GainSettings(**values)

@@ -9,8 +9,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .._params import (PROBABILITY, Flag, Instance, OneOf, Optional, Rule, Text, Unchecked,
-                       validate_params)
+from .._params import (PROBABILITY, FilePath, Flag, Instance, OneOf, Optional, Rule, Text,
+                       Unchecked, validate_params)
 
 _MODELS = ("ols", "wls", "logit", "glm")
 
@@ -49,6 +49,21 @@ def _function(value, name: str):
     return value
 
 
+def _column_list(value, name: str):
+    """None, one column name, or a list of them (which columns, is checked with the data)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if np.ndim(value) != 1 or isinstance(value, (dict, set)):
+        raise TypeError(f"`{name}` must be None, a column name or a list of column names, got "
+                        f"{value!r} ({type(value).__name__}).")
+    return list(value)
+
+
+_PLOT_PATH = Optional(FilePath(file_object=True))
+
+
 def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
     """Categories of each categorical column that occur in no completed dataset."""
     out = {}
@@ -68,6 +83,13 @@ def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
 
 
 _UNSET = object()
+
+
+def _datasets(value, name: str):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(d, pd.DataFrame)
+                                                       for d in value):
+        raise TypeError(f"`{name}` must be a list of completed DataFrames.")
+    return value
 
 
 class Imputations:
@@ -99,17 +121,13 @@ class Imputations:
         each imputation's model. Imputations made elsewhere: empty.
     """
 
+    @validate_params({"data": Instance(pd.DataFrame, what="a pandas DataFrame"),
+                      "datasets": Rule(_datasets, "a list of completed DataFrames"),
+                      "loss_history": Unchecked("deprecated: diagnostics={'loss_history': ...}"),
+                      "options": Optional(Instance(dict, what="a dict")),
+                      "diagnostics": Optional(Instance(dict, what="a dict"))})
     def __init__(self, data: pd.DataFrame, datasets: list, loss_history=_UNSET,
                  options: dict | None = None, *, diagnostics: dict | None = None):
-        if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
-        if not isinstance(datasets, (list, tuple)) or not all(
-                isinstance(d, pd.DataFrame) for d in datasets):
-            raise TypeError("`datasets` must be a list of completed DataFrames.")
-        if options is not None and not isinstance(options, dict):
-            raise TypeError(f"`options` must be a dict, got {type(options).__name__}.")
-        if diagnostics is not None and not isinstance(diagnostics, dict):
-            raise TypeError(f"`diagnostics` must be a dict, got {type(diagnostics).__name__}.")
         self.data = data
         self.datasets = list(datasets)
         self.options = {} if options is None else options
@@ -117,7 +135,7 @@ class Imputations:
         if loss_history is not _UNSET:
             warnings.warn("Imputations(loss_history=...) is deprecated: GAIN's losses are "
                           "diagnostics, pass diagnostics={'loss_history': ...}.",
-                          FutureWarning, stacklevel=2)
+                          FutureWarning, stacklevel=3)  # past validate_params' wrapper
             if loss_history is not None and "loss_history" not in self.diagnostics:
                 self.diagnostics["loss_history"] = loss_history
 
@@ -313,6 +331,8 @@ class Imputations:
         return pool(estimates, variances, dfcom=dfcom, conf_level=conf_level)
 
     # -- plots ---------------------------------------------------------------------------------
+    @validate_params({"columns": Rule(_column_list, "None or a list of column names"),
+                      "path": _PLOT_PATH})
     def plot(self, columns: list | None = None, *, path=None):
         """Observed against imputed distributions of each imputed column (a matplotlib Figure).
 
@@ -325,6 +345,7 @@ class Imputations:
 
         return plot_densities(self, columns=columns, path=path)
 
+    @validate_params({"path": _PLOT_PATH})
     def plot_losses(self, *, path=None):
         """GAIN's training losses per epoch, one line per imputation model (a matplotlib Figure)."""
         from ._plot import plot_losses

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._params import (NON_NEGATIVE, POSITIVE, Count, Flag, Frame, OneOf, Optional, Real, Rule, Seed,
-                       validate_params)
+from .._params import Count, Flag, Frame, OneOf, Optional, Rule, Seed, validate_params
 from .._core.encoding import Encoder
 from .._core.gain import GainSettings
+from .._core.settings import GAIN_SETTING_CONSTRAINTS
 from .._core.settings import gain_settings  # looked up here by GainImputer (bench patches it)
 from .._core.torch_state import Device
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
@@ -33,12 +33,11 @@ def _n_jobs(value, name: str) -> int:
 
 
 # The declared arguments of GainImputer (and so of socgan.impute): checked in one place,
-# socgan._params.check_params, when the imputer is fitted.
+# socgan._params.check_params, when the imputer is fitted. The GAIN settings' constraints are
+# those of socgan._core.settings, which sae.estimate(method="gain") checks its options by.
 GAIN_CONSTRAINTS = {
-    "m": Count(1), "seed": Seed(), "progress": Flag(), "epochs": Count(1), "max_steps": Count(1),
-    "batch_size": Count(1), "hint_rate": Real(0.0, 1.0, closed="left"), "alpha": NON_NEGATIVE,
-    "hidden": Optional(Count(1)), "learning_rate": POSITIVE, "weight_decay": NON_NEGATIVE,
-    "adversarial": NON_NEGATIVE, "bootstrap": Flag(),
+    "m": Count(1), "seed": Seed(), "progress": Flag(), **GAIN_SETTING_CONSTRAINTS,
+    "bootstrap": Flag(),
     "n_jobs": Rule(_n_jobs, "a whole number >= 1, or -1 for every core"),
     # a dask backend also needs n_jobs > 1 and a running Client: checked with n_jobs, on use
     "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ import torch
 from pandas.api import types as pdt
 from tqdm.auto import tqdm
 
-from .._params import Count, Frame, Optional, Seed, check_frame, check_params, validate_params
+from .._params import (Count, FilePath, Frame, OneOf, Optional, Seed, Unchecked, check_frame,
+                       check_params, validate_params)
+from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder
 from . import _impute
 from ._fit import FittedGain, draw_gain
@@ -44,6 +47,7 @@ _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_r
 
 # GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
 _GAIN = GainSettings()
+_IGNORED = Unchecked("ignored (scikit-learn's signature)")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -205,8 +209,8 @@ class GainImputer:
 
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
-        ``stacklevel`` frames up (at the user's call)."""
-        check_frame(data)
+        ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
+        table (fit, fit_impute, socgan.impute)."""
         m, seed, settings, n_jobs, backend, device = self._settings()
         original = data.copy(deep=True)
         where = original.isna()
@@ -256,16 +260,19 @@ class GainImputer:
         self.loss_history_ = _loss_frame(fitted.history)
         return original, where, x, mask
 
+    # (the decorator adds a frame: warnings point one frame further up, at the user's call)
+    @validate_params({"data": Frame(), "y": _IGNORED})
     def fit(self, data: pd.DataFrame, y=None) -> "GainImputer":
         """Train the ``m`` imputation models on ``data`` (never modified); returns ``self``.
         ``y`` is ignored (scikit-learn's signature)."""
-        self._fit(data, stacklevel=3)
+        self._fit(data, stacklevel=4)
         return self
 
+    @validate_params({"data": Frame()})
     def fit_impute(self, data: pd.DataFrame) -> Imputations:
         """Fit on ``data`` and impute it: identical to ``socgan.impute(data, ...)`` with these
         settings (each model draws with the stream that drew its bootstrap sample)."""
-        return self._fit_impute(data, stacklevel=4)
+        return self._fit_impute(data, stacklevel=5)
 
     def _fit_impute(self, data: pd.DataFrame, stacklevel: int) -> Imputations:
         # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
@@ -283,26 +290,26 @@ class GainImputer:
             raise NotFittedError("This GainImputer is not fitted yet; call `fit(data)` (or "
                                  "`GainImputer.load(path)`) first.")
 
-    def _check_new(self, new_data) -> pd.DataFrame:
+    def _check_new(self, new_data, arg: str = "new_data") -> pd.DataFrame:
         """``new_data`` must have the fitted columns, in order, with compatible dtypes, levels
         seen in fitting and no missing value in columns carried outside the models."""
-        check_frame(new_data, "new_data", min_rows=1)
+        check_frame(new_data, arg, min_rows=1)
         got, want = list(new_data.columns), list(self.columns_)
         if got != want:
             missing = [c for c in want if c not in got]
             extra = [c for c in got if c not in want]
             raise ValueError(
-                "`new_data` must have the columns the imputer was fitted on, in the same order"
+                f"`{arg}` must have the columns the imputer was fitted on, in the same order"
                 + (f"; missing: {missing}" if missing else "")
                 + (f"; not fitted: {extra}" if extra else "")
                 + ("" if missing or extra else "; they are in another order: use "
-                   "new_data[imputer.columns_]") + ".")
+                   f"{arg}[imputer.columns_]") + ".")
         for pos, (name, family) in enumerate(zip(want, self.families_)):
             col = new_data.iloc[:, pos]
             new_family = _family(col.dtype)
             if new_family not in _COMPATIBLE.get(family, {family}):
                 raise TypeError(f"Column {name!r} was fitted as {family} data but has dtype "
-                                f"{col.dtype} in `new_data`; convert it as it was when fitted.")
+                                f"{col.dtype} in `{arg}`; convert it as it was when fitted.")
         carried = set(range(len(want))) - set(self.positions_)
         for pos in sorted(carried):
             n_missing = int(new_data.iloc[:, pos].isna().sum())
@@ -310,7 +317,7 @@ class GainImputer:
                 raise ValueError(
                     f"Column {want[pos]!r} was complete with a single value when the imputer was "
                     f"fitted, so there is no model for it; it has {n_missing} missing value(s) in "
-                    "`new_data`. Fill them, or fit on data where the column varies.")
+                    f"`{arg}`. Fill them, or fit on data where the column varies.")
         for j, pos in enumerate(self.positions_):
             _check_values(new_data.iloc[:, pos], self.encoder_.columns[j])
         return new_data.copy(deep=True)
@@ -351,10 +358,11 @@ class GainImputer:
         return Imputations(data=original, datasets=datasets, options=options,
                            diagnostics={"loss_history": loss})
 
-    def _draw(self, new_data, rngs) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    def _draw(self, new_data, rngs,
+              name: str = "new_data") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         """A checked copy of ``new_data`` and its completions, completion ``l`` drawn by model
         ``l`` with ``rngs[l]``."""
-        original = self._check_new(new_data)
+        original = self._check_new(new_data, name)
         where = original.isna()
         sub = original.iloc[:, self.positions_]
         x, mask = self.encoder_.transform(sub)
@@ -365,19 +373,22 @@ class GainImputer:
         return original, [_complete(original, where, self.encoder_, d, self.positions_)
                           for d in draws]
 
+    @validate_params({"X": Frame(min_rows=1)})
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """One completed copy of ``X`` (model 1's draw), for scikit-learn pipelines. The same
         fitted imputer gives the same values for the same rows. For analyses use
         :meth:`impute`: a single imputation understates the variance."""
         self._check_fitted()
         stream = np.random.SeedSequence(self.entropy_).spawn(self.m_ + 1)[self.m_]
-        return self._draw(X, [np.random.default_rng(stream)])[1][0]
+        return self._draw(X, [np.random.default_rng(stream)], "X")[1][0]
 
+    @validate_params({"X": Frame(), "y": _IGNORED})
     def fit_transform(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         """``fit(X).transform(X)``."""
         return self.fit(X).transform(X)
 
     # -- saving -----------------------------------------------------------------------------------
+    @validate_params({"path": FilePath()})
     def save(self, path) -> None:
         """Write the fitted imputer to ``path``: one safetensors file (weights and donor
         residuals as tensors; schema, settings and format version as JSON in its header).
@@ -413,6 +424,7 @@ class GainImputer:
         save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
 
     @classmethod
+    @validate_params({"path": FilePath(), "device": Optional(OneOf(*get_args(Device)))})
     def load(cls, path, *, device: str | None = None) -> "GainImputer":
         """Read an imputer written by :meth:`save` (on ``device``, default the saved setting).
         Refuses files of another format or of an unknown format version."""

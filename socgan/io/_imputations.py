@@ -10,7 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._tables import format_of, write_tables
+from .._params import Count, Flag, Rule, validate_params
+from ._tables import _DATA, _PATH, format_of, write_tables
+
+
+def _imputations(value, name: str):
+    """A :class:`socgan.Imputations` (anything with ``m``, ``datasets`` and ``long()``)."""
+    if not (hasattr(value, "datasets") and hasattr(value, "m")
+            and callable(getattr(value, "long", None))):
+        raise TypeError(f"`{name}` must be a socgan.Imputations (the result of socgan.impute), "
+                        f"got {type(value).__name__}.")
+    return value
 
 # Stata and SPSS names cannot start with a dot: mice's .imp and .id are renamed there.
 # SPSS reads a variable named Imputation_ as the marker of multiply imputed data.
@@ -18,12 +28,15 @@ _LONG_NAMES = {".dta": {".imp": "Imputation_", ".id": "id_"},
                ".sav": {".imp": "Imputation_", ".id": "id_"}}
 
 
-def imputation_paths(path: str | os.PathLike, m: int) -> list[Path]:
+@validate_params({"path": _PATH, "m": Count(1)}, positional=("m",))
+def imputation_paths(path: str | os.PathLike, *, m: int) -> list[Path]:
     """The files ``write_imputations(..., split=True)`` writes: ``name_1.ext`` .. ``name_m.ext``."""
     path = Path(path)
     return [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(1, m + 1)]
 
 
+@validate_params({"imputations": Rule(_imputations, "a socgan.Imputations"), "path": _PATH,
+                  "split": Flag()})
 def write_imputations(imputations, path: str | os.PathLike, *, split: bool = False,
                       **csv) -> list[Path]:
     """Write ``imputations`` (a :class:`socgan.Imputations`) to ``path``, atomically.
@@ -37,7 +50,7 @@ def write_imputations(imputations, path: str | os.PathLike, *, split: bool = Fal
     """
     ext = format_of(path)
     if split:
-        paths = imputation_paths(path, imputations.m)
+        paths = imputation_paths(path, m=imputations.m)
         frames = list(imputations.datasets)
     else:
         paths = [Path(path)]
@@ -46,6 +59,7 @@ def write_imputations(imputations, path: str | os.PathLike, *, split: bool = Fal
     return paths
 
 
+@validate_params({"data": _DATA, "path": _PATH, "split": Flag(), "m": Count(1)})
 def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool = False,
                    m: int = 1, **csv) -> None:
     """Raise the error that writing ``m`` imputations of ``data`` to ``path`` would raise
@@ -53,7 +67,7 @@ def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool =
     values the format cannot hold), by writing the first rows to a temporary file beside
     ``path`` and removing it: a long run then does not fail only at its end."""
     ext = format_of(path)
-    targets = imputation_paths(path, m) if split else [Path(path)]
+    targets = imputation_paths(path, m=m) if split else [Path(path)]
     for target in targets:
         real = Path(os.path.realpath(target))  # a symbolic link: the file it names is written
         if real.is_dir():

@@ -24,12 +24,47 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from .._params import FilePath, Frame, Optional, Rule, Text, validate_params
 from ._atomic import atomic_paths
 
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".dta": "Stata", ".sav": "SPSS"}
 _NEEDS = {".parquet": "pyarrow", ".dta": "pyreadstat", ".sav": "pyreadstat"}
 
 
+def _character(value, name: str) -> str:
+    """A CSV file's separator or decimal mark: one character."""
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one character (a string), got {value!r} "
+                        f"({type(value).__name__}).")
+    if len(value) != 1:
+        raise ValueError(f"`{name}` must be one character, got {value!r}.")
+    return value
+
+
+def _items(value, name: str) -> list:
+    """``write_tables``' list of (DataFrame, path) pairs, each checked as ``write_table``'s
+    arguments are."""
+    if isinstance(value, (str, bytes, pd.DataFrame)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"`{name}` must be a list of (DataFrame, path) pairs, got "
+                        f"{type(value).__name__}.")
+    out = []
+    for k, item in enumerate(value):
+        if not (isinstance(item, tuple | list) and len(item) == 2):
+            raise TypeError(f"`{name}[{k}]` must be a (DataFrame, path) pair, got {item!r:.60}.")
+        out.append((_DATA(item[0], f"{name}[{k}][0]"), _PATH(item[1], f"{name}[{k}][1]")))
+    return out
+
+
+_PATH = FilePath()
+# any number of rows; unique column names (a file would repeat them, and reading it back refuses)
+_DATA = Frame(min_rows=0, min_columns=0)
+#: The CSV settings, declared once for every reader and writer.
+CSV_CONSTRAINTS = {"sep": Rule(_character, "one character"),
+                   "decimal": Rule(_character, "one character"),
+                   "encoding": Optional(Text("None or the name of a text encoding"))}
+
+
+@validate_params({"path": _PATH})
 def format_of(path: str | os.PathLike) -> str:
     """The extension of ``path`` (lower case) if socgan reads and writes it, and its library
     installed; otherwise a ValueError (unknown extension) or ImportError (library missing)."""
@@ -48,6 +83,7 @@ def format_of(path: str | os.PathLike) -> str:
     return ext
 
 
+@validate_params({"path": _PATH, **CSV_CONSTRAINTS})
 def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".",
                encoding: str | None = None) -> pd.DataFrame:
     """Read a data file, its format given by the extension (see the module docstring).
@@ -96,9 +132,7 @@ def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".",
 
 
 def _check_csv_dialect(sep: str, decimal: str) -> None:
-    for value, name in ((sep, "sep"), (decimal, "decimal")):
-        if not isinstance(value, str) or len(value) != 1:
-            raise ValueError(f"`{name}` must be one character, got {value!r}.")
+    """The rule that ties ``sep`` and ``decimal`` (each one character, by the table)."""
     if sep == decimal:
         raise ValueError(f"The separator and the decimal mark are both {sep!r}; give different "
                          "ones (e.g. --sep ';' --decimal ',').")
@@ -142,6 +176,7 @@ def _read_csv(path: Path, *, sep: str, decimal: str, encoding: str) -> pd.DataFr
     return data
 
 
+@validate_params({"data": _DATA, "path": _PATH, **CSV_CONSTRAINTS})
 def write_table(data: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
                 decimal: str = ".", encoding: str | None = None) -> None:
     """Write ``data`` to ``path`` atomically, the format given by the extension (``sep``,
@@ -149,6 +184,7 @@ def write_table(data: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
     write_tables([(data, path)], sep=sep, decimal=decimal, encoding=encoding)
 
 
+@validate_params({"items": Rule(_items, "a list of (DataFrame, path) pairs"), **CSV_CONSTRAINTS})
 def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]], *, sep: str = ",",
                  decimal: str = ".", encoding: str | None = None) -> None:
     """Write several DataFrames, all or none: every file is written to a temporary file first,

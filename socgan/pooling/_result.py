@@ -27,6 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import (PROBABILITY, FilePath, Flag, OneOf, Optional, Rule, Text,
+                       validate_params)
+
 __all__ = ["Pooled", "PooledScalar", "TABLE_COLUMNS"]
 
 #: Columns of :attr:`Pooled.table`, in order (mice's names).
@@ -72,10 +75,20 @@ def _percents(probs) -> list[str]:
     return [f"{v:.{decimals}f} %" for v in values]
 
 
-def _check_level(value, name):
-    from ._rubin import _as_conf_level
+def _terms(value, name):
+    """``terms``: None, one name, or a list of names (which names, is checked with the data)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if np.ndim(value) != 1 or isinstance(value, (dict, set)):
+        raise TypeError(f"`{name}` must be a list of term names, got {value!r}.")
+    return value
 
-    return _as_conf_level(value, name)
+
+_TERMS = Rule(_terms, "None or a list of term names")
+_TITLE = Optional(Text("a string"))
+_PLOT_PATH = Optional(FilePath(file_object=True))
 
 
 class Pooled:
@@ -153,6 +166,8 @@ class Pooled:
     def terms(self) -> list:
         return [str(t) for t in self._table["term"]]
 
+    @validate_params({"type": OneOf(*_SUMMARY_TYPES), "conf_int": Flag(),
+                      "conf_level": Optional(PROBABILITY)})
     def summary(self, *, type: str = "tests", conf_int: bool = True,
                 conf_level: float | None = None) -> pd.DataFrame:
         """The pooled tests as ``summary(pool(fit), type, conf.int, conf.level)`` gives them.
@@ -175,12 +190,7 @@ class Pooled:
         pandas.DataFrame
             One row per term.
         """
-        if type not in _SUMMARY_TYPES:
-            raise ValueError(f"`type` must be one of {_SUMMARY_TYPES}, got {type!r}.")
-        if not isinstance(conf_int, (bool, np.bool_)):
-            raise TypeError(f"`conf_int` must be True or False, got {conf_int!r}.")
-        level = self._conf_level if conf_level is None else _check_level(conf_level,
-                                                                          "conf_level")
+        level = self._conf_level if conf_level is None else conf_level
         tab = self._table
         out = pd.DataFrame({"term": tab["term"]})
         if type == "all":
@@ -202,6 +212,8 @@ class Pooled:
                 out[col] = tab[col]
         return out
 
+    @validate_params({"conf_level": Optional(PROBABILITY), "terms": _TERMS, "path": _PLOT_PATH,
+                      "title": _TITLE})
     def plot(self, *, conf_level: float | None = None, terms=None, path=None,
              title: str | None = None):
         """The pooled estimates with their intervals, one row per term (a matplotlib Figure).
@@ -214,9 +226,9 @@ class Pooled:
         from matplotlib.figure import Figure
 
         summ = self.summary(conf_level=conf_level)
-        level = self._conf_level if conf_level is None else float(conf_level)
+        level = self._conf_level if conf_level is None else conf_level
         if terms is not None:
-            terms = [terms] if isinstance(terms, str) else list(terms)
+            terms = list(terms)
             unknown = [t for t in terms if t not in self.terms]
             if unknown:
                 raise ValueError(f"`terms` names term(s) {unknown} that were not pooled; "

@@ -46,7 +46,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._result import TABLE_COLUMNS, Pooled, PooledScalar, t_tests
+from .._params import PROBABILITY, Count, Rule, Unchecked, validate_params
+from ._result import TABLE_COLUMNS, Pooled, PooledScalar, _terms, t_tests
 
 __all__ = ["pool", "pool_scalar", "barnard_rubin"]
 
@@ -63,6 +64,9 @@ POOL_COLUMNS = ["term", "estimate", "std_error", "statistic", "df", "p_value",
 # The arithmetic (vectorised over terms)
 # --------------------------------------------------------------------------------------------
 
+@validate_params({"m": Count(1), "b": Unchecked("a number or array (cast to float)"),
+                  "t": Unchecked("a number or array (cast to float)"),
+                  "dfcom": Unchecked("a number or array (cast to float; inf allowed)")})
 def barnard_rubin(m, b, t, dfcom=np.inf):
     """Barnard & Rubin (1999) degrees of freedom, as ``mice:::barnard.rubin``.
 
@@ -109,14 +113,41 @@ def _is_scalar(x) -> bool:
     return np.ndim(x) == 0 and not isinstance(x, (str, bytes))
 
 
-def _as_conf_level(value, name="conf_level"):
-    """A float strictly inside (0, 1)."""
+def _dfcom(value, name):
+    """``dfcom``'s type (None, a number, or one number per term); its values and length are
+    checked with the terms, by :func:`_as_dfcom`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or (np.ndim(value) == 0 and not isinstance(value, numbers.Real)
+                                   and not isinstance(value, np.number)):
+        raise TypeError(f"`{name}` must be a positive number, infinity or None, got {value!r}.")
+    return value
+
+
+def _sample_size(value, name):
+    """mice's ``n`` (now ``n_rows``) or ``k``: a number (``inf`` allowed for ``n_rows``)."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
-        raise TypeError(f"`{name}` must be a number in (0, 1), got {value!r}.")
-    v = float(value)
-    if not (0.0 < v < 1.0):
-        raise ValueError(f"`{name}` must lie in (0, 1), got {value!r}.")
-    return v
+        raise TypeError(f"`{name}` must be a number, got {value!r}.")
+    return float(value)
+
+
+_ESTIMATES = Unchecked("the m sets of estimates (array-like, DataFrame or list; checked with "
+                       "`variances`)")
+_VARIANCES = Unchecked("their variances or covariance matrices (checked with `estimates`)")
+_DFCOM = Rule(_dfcom, "None, a positive number (inf allowed) or one per term")
+#: The declared arguments of :func:`pool` and :func:`pool_scalar` (socgan._params).
+POOL_CONSTRAINTS = {
+    "estimates": _ESTIMATES, "variances": _VARIANCES, "dfcom": _DFCOM,
+    "conf_level": PROBABILITY, "terms": Rule(_terms, "None or a list of term names"),
+    "details": Unchecked("deprecated; read as True or False"),
+}
+POOL_SCALAR_CONSTRAINTS = {
+    "estimates": _ESTIMATES, "variances": _VARIANCES, "dfcom": _DFCOM,
+    "n_rows": Rule(_sample_size, "None or a number (inf allowed)"),
+    "k": Rule(_sample_size, "None or a number"), "conf_level": PROBABILITY,
+}
 
 
 def _to_float(x, name):
@@ -248,11 +279,7 @@ def _prepare(estimates, variances, terms):
                          f"terms) {q.shape}, got {u.shape}.")
     u = _align(u, u_names, q_names, "variances")
     m, p = q.shape
-    if terms is not None:
-        if isinstance(terms, str):
-            terms = [terms]
-        elif np.ndim(terms) != 1 or isinstance(terms, (dict, set)):
-            raise TypeError(f"`terms` must be a list of term names, got {terms!r}.")
+    if terms is not None:  # a list of names (socgan.pool's table, _terms)
         terms = _unique_terms(terms, "terms")
         if len(terms) != p:
             raise ValueError(f"`terms` must name the {p} term(s), got {len(terms)} names.")
@@ -276,11 +303,9 @@ def _prepare(estimates, variances, terms):
 
 def _as_dfcom(dfcom, p, terms, name="dfcom"):
     """``None`` -> inf; a positive scalar or per-term array (infinite values allowed)."""
+    dfcom = _dfcom(dfcom, name)
     if dfcom is None:
         return np.full(p, np.inf)
-    if isinstance(dfcom, bool) or (np.ndim(dfcom) == 0 and not isinstance(dfcom, numbers.Real)
-                                   and not isinstance(dfcom, np.number)):
-        raise TypeError(f"`{name}` must be a positive number, infinity or None, got {dfcom!r}.")
     if isinstance(dfcom, pd.Series) and set(dfcom.index) == set(terms):
         dfcom = dfcom.loc[terms]
     arr = _to_float(dfcom, name)
@@ -298,6 +323,7 @@ def _as_dfcom(dfcom, p, terms, name="dfcom"):
 # Public functions
 # --------------------------------------------------------------------------------------------
 
+@validate_params(POOL_CONSTRAINTS)
 def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, details=None):
     """Pool m completed-data analyses with Rubin's rules, exactly as R's ``mice::pool``.
 
@@ -381,7 +407,6 @@ def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, detai
     >>> list(res.summary().columns)
     ['term', 'estimate', 'std.error', 'statistic', 'df', 'p.value', '2.5 %', '97.5 %']
     """
-    conf_level = _as_conf_level(conf_level)
     q, u, terms = _prepare(estimates, variances, terms)
     m, p = q.shape
     dfcom = np.maximum(_as_dfcom(dfcom, p, terms), 1.0)  # mice:::get.dfcom: max(dfcom, 1L)
@@ -415,11 +440,13 @@ def pool(estimates, variances, *, dfcom=None, conf_level=0.95, terms=None, detai
                   legacy_details=bool(details))
 
 
-def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=0.95):
+@validate_params(POOL_SCALAR_CONSTRAINTS, renamed={"n": "n_rows"})
+def pool_scalar(estimates, variances, *, dfcom=None, n_rows=None, k=None, conf_level=0.95):
     """Pool m estimates of one scalar with Rubin's rules, exactly as ``mice::pool.scalar``.
 
     Mirrors ``mice::pool.scalar(Q, U, n, k, rule = "rubin1987")``: ``estimates`` is ``Q``,
-    ``variances`` is ``U`` and the complete-data degrees of freedom are ``dfcom = n - k``.
+    ``variances`` is ``U``, ``n_rows`` is ``n`` and the complete-data degrees of freedom are
+    ``dfcom = n_rows - k``.
 
     Parameters
     ----------
@@ -430,11 +457,13 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
     dfcom : float or None, keyword-only
         Complete-data degrees of freedom. ``None`` (default) or ``inf`` means a large sample
         (mice's default ``n = Inf``), giving Rubin's (1987) df. Give either ``dfcom`` or
-        ``n``/``k``, not both. Unlike :func:`pool`, values below 1 are not raised to 1
+        ``n_rows``/``k``, not both. Unlike :func:`pool`, values below 1 are not raised to 1
         (``mice::pool.scalar`` does not do it either).
-    n, k : float, keyword-only
-        Sample size and number of parameters, as in mice: ``dfcom = n - k``, with mice's
-        defaults ``n = inf`` and ``k = 1``. Whole-number floats (R's ``5``) are fine.
+    n_rows, k : float, keyword-only
+        Sample size (mice's ``n``, here ``n_rows`` as socgan calls every number of rows; ``n``
+        still works, with a FutureWarning) and number of parameters, as in mice:
+        ``dfcom = n_rows - k``, with mice's defaults ``n = inf`` and ``k = 1``. Whole-number
+        floats (R's ``5``) are fine.
     conf_level : float, keyword-only
         Confidence level of the interval in the result, in (0, 1). Default 0.95.
 
@@ -462,22 +491,21 @@ def pool_scalar(estimates, variances, *, dfcom=None, n=None, k=None, conf_level=
     --------
     About 0.01 s:
 
-    >>> res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2)
+    >>> res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n_rows=52, k=2)
     >>> res.qbar, res.b, round(res.t, 4), round(res.r, 4), round(res.df, 3)
     (2.0, 1.0, 1.8333, 2.6667, 2.935)
     """
-    conf_level = _as_conf_level(conf_level)
     q, u, _ = _prepare(_scalar_input(estimates, "estimates"),
                        _scalar_input(variances, "variances"), ["estimate"])
     q, u = q[:, 0], u[:, 0]
-    if dfcom is not None and (n is not None or k is not None):
-        raise ValueError("Give either `dfcom` or `n`/`k` (dfcom = n - k), not both.")
-    if dfcom is None and (n is not None or k is not None):
-        n_ = np.inf if n is None else _real(n, "n")
-        k_ = 1.0 if k is None else _real(k, "k")
+    if dfcom is not None and (n_rows is not None or k is not None):
+        raise ValueError("Give either `dfcom` or `n_rows`/`k` (dfcom = n_rows - k), not both.")
+    if dfcom is None and (n_rows is not None or k is not None):
+        n_ = np.inf if n_rows is None else n_rows
+        k_ = 1.0 if k is None else k
         if np.isnan(n_ - k_) or n_ - k_ <= 0:
-            raise ValueError(f"`n` - `k` (the complete-data df) must be positive, got n = {n!r}, "
-                             f"k = {k!r}.")
+            raise ValueError(f"`n_rows` - `k` (the complete-data df) must be positive, got "
+                             f"n_rows = {n_rows!r}, k = {k!r}.")
         dfcom = n_ - k_
     dfc = float(_as_dfcom(dfcom, 1, ["estimate"])[0])
     m = q.shape[0]
@@ -531,7 +559,3 @@ def _scalar_input(x, name):
     return arr
 
 
-def _real(x, name):
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.number)):
-        raise TypeError(f"`{name}` must be a number, got {x!r}.")
-    return float(x)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._params import Count, Flag, Frame, Optional, Seed, Text, Unchecked, validate_params
+from .._params import (Count, FilePath, Flag, Frame, Optional, Rule, Seed, Text, Unchecked,
+                       validate_params)
 from ._convert import from_r, to_r
 from ._session import r_session
 
@@ -83,6 +84,25 @@ def _helpers(ro):
 _HELPERS_CACHE = None
 
 
+def _imputations_or_long(value, name: str):
+    if not (callable(getattr(value, "long", None)) or isinstance(value, pd.DataFrame)):
+        raise TypeError(f"`{name}` must be an Imputations or a long-format DataFrame, got "
+                        f"{type(value).__name__}.")
+    return value
+
+
+def _savable(value, name: str):
+    if not (isinstance(value, pd.DataFrame) or callable(getattr(value, "long", None))
+            or (isinstance(value, (list, tuple))
+                and all(isinstance(x, pd.DataFrame) for x in value))
+            or _is_r_object(value)):
+        raise TypeError(f"`{name}` must be a DataFrame, an Imputations, a list of DataFrames or "
+                        f"an rpy2 R object, got {type(value).__name__}.")
+    return value
+
+
+@validate_params({"imputations": Rule(_imputations_or_long,
+                                      "an Imputations or a long-format DataFrame")})
 def as_mids(imputations):
     """socgan's imputations as an R ``mids`` object (mice), built with ``mice::as.mids``.
 
@@ -104,6 +124,8 @@ def as_mids(imputations):
     return _helpers(ro).rx2("as_mids")(to_r(long.reset_index(drop=True)))
 
 
+@validate_params({"obj": Rule(_savable, "a DataFrame, an Imputations, a list of DataFrames or "
+                                      "an rpy2 R object"), "path": FilePath()})
 def save_rds(obj, path) -> Path:
     """Write ``obj`` to an ``.rds`` file for R users (read it in R with ``readRDS(path)``).
 
@@ -118,11 +140,8 @@ def save_rds(obj, path) -> Path:
         robj = as_mids(obj)
     elif isinstance(obj, (list, tuple)) and all(isinstance(x, pd.DataFrame) for x in obj):
         robj = ro.r["list"](*[to_r(x) for x in obj])
-    elif _is_r_object(obj):
+    else:  # an rpy2 R object (the table's rule, _savable)
         robj = obj
-    else:
-        raise TypeError("`obj` must be a DataFrame, an Imputations, a list of DataFrames or an "
-                        f"rpy2 R object, got {type(obj).__name__}.")
     path = Path(os.fspath(path)).expanduser()
     ro.r["saveRDS"](robj, file=str(path))
     return path
@@ -286,7 +305,7 @@ def run_glmer_mrp(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, a
 # -- helpers ------------------------------------------------------------------------------------
 
 def _long_format(imputations) -> pd.DataFrame:
-    long = imputations.long() if hasattr(imputations, "long") else imputations
+    long = imputations.long() if callable(getattr(imputations, "long", None)) else imputations
     if not isinstance(long, pd.DataFrame):
         raise TypeError("`imputations` must be an Imputations or a long-format DataFrame, got "
                         f"{type(imputations).__name__}.")

@@ -19,12 +19,28 @@ import warnings
 
 import numpy as np
 
+from .._params import Rule, Unchecked, validate_params
 from ._wire import encode_frame, encode_frames
+
+
+def _function(value, name: str):
+    if not callable(value):
+        raise TypeError(f"`{name}` must be a Python function, got {type(value).__name__}.")
+    return value
+
+
+def _imputations(value, name: str):
+    if not (hasattr(value, "datasets") and hasattr(value, "options")
+            and hasattr(value, "diagnostics")):
+        raise TypeError(f"`{name}` must be a socgan.Imputations, got {type(value).__name__}.")
+    return value
 
 # Python's default filters hide these from users; so does the R bridge.
 _HIDDEN = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
 
+# A function that cannot be called fails inside, and comes back to R as data as any error does.
+@validate_params({"function": Unchecked("a Python function (any failure is returned as data)")})
 def call(function, *args, **kwargs) -> dict:
     """Run ``function(*args, **kwargs)`` and return ``{"value", "error", "warnings"}``.
 
@@ -56,6 +72,7 @@ def call(function, *args, **kwargs) -> dict:
     return {"value": value, "error": error, "warnings": seen}
 
 
+@validate_params({"function": Rule(_function, "a Python function")})
 def signature(function) -> list[dict]:
     """The parameters of ``function``: ``{"name", "default", "has_default", "keyword_only"}``.
 
@@ -72,6 +89,7 @@ def signature(function) -> list[dict]:
     return out
 
 
+@validate_params({"imputations": Rule(_imputations, "a socgan.Imputations")})
 def imputations_for_r(imputations) -> dict:
     """An :class:`~socgan.imputation.Imputations` as the wire format's plain objects.
 

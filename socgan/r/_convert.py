@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._params import Frame, Unchecked, validate_params
 from ._columns import RColumn, column_from_r, column_to_r, row_names_from_r, row_names_to_r
 from ._session import r_session
 
@@ -19,6 +20,7 @@ _NA_REAL = np.array([0x7FF00000000007A2], dtype=np.uint64).view(np.float64)[0]
 _NA_INT = np.int32(-(2**31))
 
 
+@validate_params({"data": Frame(min_rows=0, min_columns=0)})
 def to_r(data: pd.DataFrame):
     """An R data.frame (an rpy2 object) holding ``data``.
 
@@ -27,11 +29,9 @@ def to_r(data: pd.DataFrame):
     every kind of missing value becomes ``NA``. A 0..n-1 or 1..n index becomes R's automatic
     row names, any other unique index the row names. The rules are in :mod:`socgan.r._columns`.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
     ro, ri = r_session()
     names = [str(c) for c in data.columns]
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names):  # e.g. 1 and "1": one name in R
         raise ValueError(f"Column names must be distinct for R, got {names}.")
     vectors = [_to_vector(ri, column_to_r(name, data.iloc[:, j])) for j, name in enumerate(names)]
     row_names = row_names_to_r(data.index)
@@ -40,6 +40,8 @@ def to_r(data: pd.DataFrame):
         ri.NULL if row_names is None else _to_vector(ri, row_names))
 
 
+@validate_params({"frame": Unchecked("an R data.frame (an rpy2 object; its class is checked "
+                                     "in R)")})
 def from_r(frame) -> pd.DataFrame:
     """A pandas DataFrame from an R data.frame (an rpy2 object).
 

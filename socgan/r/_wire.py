@@ -22,25 +22,38 @@ arrive as one ``str``; :func:`decode_frame` accepts that. The R side lives in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from .._params import Frame, Instance, Rule, validate_params
 from ._columns import RColumn, column_from_r, column_to_r, row_names_from_r, row_names_to_r
 
 _VALUE_DTYPES = {"double": "=f8", "date": "=f8", "integer": "=i4", "logical": "=i4",
                  "factor": "=i4", "character": "=i4"}
 
 
+# any number of rows and columns (an empty loss history crosses too); distinct names
+_FRAME = Frame(min_rows=0, min_columns=0)
+
+
+def _frames(value, name: str) -> list:
+    if isinstance(value, pd.DataFrame) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"`{name}` must be a list of pandas DataFrames, got "
+                        f"{type(value).__name__}.")
+    return [_FRAME(f, f"{name}[{k}]") for k, f in enumerate(value)]
+
+
+@validate_params({"data": _FRAME})
 def encode_frame(data: pd.DataFrame) -> dict:
     """A DataFrame as the wire format's plain Python objects (for R's ``decode_frame()``).
 
     An index that is 0..n-1 or 1..n becomes R's automatic row names, any other unique index
     the data.frame's row names.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}.")
     names = [str(c) for c in data.columns]
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names):  # e.g. 1 and "1": one name in R
         raise ValueError(f"Column names must be distinct for R, got {names}.")
     columns = [_encode_column(column_to_r(name, data.iloc[:, j])) for j, name in enumerate(names)]
     row_names = row_names_to_r(data.index)
@@ -48,6 +61,7 @@ def encode_frame(data: pd.DataFrame) -> dict:
             "row_names": None if row_names is None else _encode_column(row_names)}
 
 
+@validate_params({"payload": Instance(Mapping, what="the dict R's encode_frame() sends")})
 def decode_frame(payload: dict) -> pd.DataFrame:
     """The DataFrame that R's ``encode_frame()`` sent.
 
@@ -65,6 +79,7 @@ def decode_frame(payload: dict) -> pd.DataFrame:
     return pd.DataFrame(data, index=index, columns=[c.name for c in columns])
 
 
+@validate_params({"frames": Rule(_frames, "a list of pandas DataFrames")})
 def encode_frames(frames) -> list[dict]:
     """:func:`encode_frame` for each DataFrame of a list (e.g. ``Imputations.datasets``)."""
     return [encode_frame(f) for f in frames]

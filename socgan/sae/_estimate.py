@@ -17,7 +17,7 @@ from pandas.api import types as pdt
 from collections.abc import Mapping
 
 from .._params import (PROBABILITY, Count, Flag, Frame, Instance, OneOf, Optional, Rule, Seed, Text,
-                       Unchecked, validate_params)
+                       Unchecked, check_params, validate_params)
 from ._calibrate import check_known_totals
 from ._results import AreaEstimates, Comparison
 
@@ -112,7 +112,10 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         :mod:`socgan.sae._stacking`, :mod:`socgan.sae._mrp`, :mod:`socgan.sae._trees`.
     m
         Imputations of the stacking methods (whole-number floats such as R's ``10`` are fine;
-        at least 2). Ignored by the other methods.
+        at least 2). Ignored by the other methods. ``m`` means what it means in
+        :func:`socgan.impute`, but defaults to 10 rather than 5: the between-imputation
+        variance is here the whole variance of the area estimates, and Honaker & Plutzer
+        (2016) overimpute 10 times.
     seed
         Seed; the same seed gives the same table.
     conf_level
@@ -324,29 +327,32 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
     return out, settings
 
 
-def _option_names(method: str) -> dict:
+def _option_table(method: str) -> tuple[dict, dict]:
+    """The method's options: their defaults and their constraints (declared beside the method)."""
     if method == "gain":
-        from ._stacking import GAIN_OPTIONS
-        return GAIN_OPTIONS
+        from ._stacking import GAIN_OPTION_CONSTRAINTS, GAIN_OPTIONS
+        return GAIN_OPTIONS, GAIN_OPTION_CONSTRAINTS
     if method == "amelia":
-        from ._stacking import AMELIA_OPTIONS
-        return AMELIA_OPTIONS
+        from ._stacking import AMELIA_OPTION_CONSTRAINTS, AMELIA_OPTIONS
+        return AMELIA_OPTIONS, AMELIA_OPTION_CONSTRAINTS
     if method == "mrp":
-        from ._mrp import MRP_OPTIONS
-        return MRP_OPTIONS
-    from ._trees import TREE_OPTIONS
-    return TREE_OPTIONS
+        from ._mrp import MRP_OPTION_CONSTRAINTS, MRP_OPTIONS
+        return MRP_OPTIONS, MRP_OPTION_CONSTRAINTS
+    from ._trees import TREE_OPTION_CONSTRAINTS, TREE_OPTIONS
+    return TREE_OPTIONS, TREE_OPTION_CONSTRAINTS
 
 
 def _check_options(options, method: str) -> dict:
+    """``options`` checked by the method's table of constraints, before any work: an unknown
+    name, or a value out of range, fails naming the setting."""
     if options is None:
         return {}
-    known = _option_names(method)
+    known, constraints = _option_table(method)
     unknown = [k for k in options if k not in known]
     if unknown:
         raise ValueError(f"`options` for method {method!r} has unknown setting(s) {unknown}; "
                          f"known: {sorted(known)}.")
-    return dict(options)
+    return check_params(constraints, dict(options), where=f"options of method {method!r}")
 
 
 # -- checking and harmonising the input ---------------------------------------------------------

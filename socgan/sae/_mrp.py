@@ -94,10 +94,11 @@ from scipy import linalg, optimize
 from scipy.special import expit, gammaln
 from tqdm.auto import tqdm
 
-from .._checks import as_count, as_real, as_seed
+from .._params import PROBABILITY, Count, Seed
 
-#: options of ``socgan.sae.estimate(method="mrp")``, with their defaults
+#: options of ``socgan.sae.estimate(method="mrp")``, with their defaults and constraints
 MRP_OPTIONS = {"n_draws": 1000}
+MRP_OPTION_CONSTRAINTS = {"n_draws": Count(1)}
 
 _INTERCEPT = "(Intercept)"
 _RESIDUAL = "Residual"
@@ -168,9 +169,9 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         ``area`` (Categorical, the same categories), ``estimate`` (poststratified at the
         estimated modes), ``std_error`` (SD of the draws), ``conf_low``, ``conf_high``.
     """
-    n_draws = as_count(n_draws, "n_draws")
-    conf_level = as_real(conf_level, "conf_level")
-    rng = np.random.default_rng(as_seed(seed))
+    n_draws = MRP_OPTION_CONSTRAINTS["n_draws"](n_draws, "n_draws")
+    conf_level = PROBABILITY(conf_level, "conf_level")
+    rng = np.random.default_rng(Seed()(seed, "seed"))
     fit = fit_mrp(survey, census, outcome=outcome, area=area, covariates=covariates,
                   binary=binary)
     post = _census_cells(fit._design, census)

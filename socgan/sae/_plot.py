@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._params import Unchecked, validate_params
 from ._estimate import truth_series
-from ._results import AreaEstimates, Comparison
+from ._results import PLOT_CONSTRAINTS, AreaEstimates, Comparison
 
 
+@validate_params({"estimates": Unchecked("a result of estimate or compare, or a DataFrame of "
+                                         "area estimates (checked below)"),
+                  **PLOT_CONSTRAINTS})
 def plot(estimates, *, truth=None, path=None, title: str | None = None):
     """Plot area estimates as a sorted dot plot with their intervals.
 

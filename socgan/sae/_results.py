@@ -13,6 +13,15 @@ import warnings
 
 import pandas as pd
 
+from .._params import FilePath, Optional, Text, Unchecked, validate_params
+
+#: The declared arguments of the plots (sae.plot, AreaEstimates.plot, Comparison.plot).
+PLOT_CONSTRAINTS = {
+    "truth": Unchecked("None, a Series by area or a DataFrame with the area column (checked "
+                       "as in socgan.sae.compare)"),
+    "path": Optional(FilePath(file_object=True)), "title": Optional(Text("a string")),
+}
+
 __all__ = ["AreaEstimates", "Comparison"]
 
 
@@ -67,6 +76,7 @@ class AreaEstimates:
     def conf_level(self) -> float:
         return self._settings["conf_level"]
 
+    @validate_params(PLOT_CONSTRAINTS)
     def plot(self, *, truth=None, path=None, title: str | None = None):
         """Areas sorted by their estimate, each with its interval (a matplotlib Figure).
 
@@ -183,6 +193,7 @@ class Comparison:
     def conf_level(self) -> float:
         return self._settings["conf_level"]
 
+    @validate_params(PLOT_CONSTRAINTS)
     def plot(self, *, truth=None, path=None, title: str | None = None):
         """Each method's areas with their intervals, side by side (a matplotlib Figure); the
         truth, when given to :func:`socgan.sae.compare` or here, as open red circles."""

@@ -70,12 +70,12 @@ import torch
 from scipy import stats
 from tqdm.auto import tqdm
 
-from .._checks import as_count, as_real
+from .._params import NON_NEGATIVE, POSITIVE, Count, OneOf, Optional, check_params
 from .._core import defaults
 from .._core.emb import Design, draw, em
 from .._core.encoding import Encoder
 from .._core.gain import donor_residuals, draw_imputations, train_model, training_epochs
-from .._core.settings import gain_settings
+from .._core.settings import GAIN_SETTING_CONSTRAINTS, gain_settings
 from .._core.torch_state import resolve_device, seeded_torch, single_threaded
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
@@ -85,6 +85,17 @@ GAIN_OPTIONS = {"census_sample": None,
                 "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
 AMELIA_OPTIONS = {"census_sample": None, "empri": None, "tol": 1e-4, "max_iter": 1000}
+
+_CENSUS_SAMPLE = Optional(Count(1))
+#: The constraints of the GAIN options (checked by ``estimate`` and here): GAIN's settings are
+#: checked by the table ``impute`` and ``GainImputer`` use (socgan._core.settings).
+GAIN_OPTION_CONSTRAINTS = {"census_sample": _CENSUS_SAMPLE,
+                           **{k: v for k, v in GAIN_SETTING_CONSTRAINTS.items()
+                              if k != "adversarial"},
+                           "device": OneOf("auto", "cpu", "cuda")}
+#: The constraints of the EMB options.
+AMELIA_OPTION_CONSTRAINTS = {"census_sample": _CENSUS_SAMPLE, "empri": Optional(NON_NEGATIVE),
+                             "tol": POSITIVE, "max_iter": Count(1)}
 
 
 def population_pool(q: np.ndarray, conf_level: float) -> pd.DataFrame:
@@ -135,7 +146,8 @@ def _calibrated(q: np.ndarray, calibration) -> np.ndarray:
 
 
 def _census_sample(value, n_survey: int) -> int:
-    return n_survey if value is None else as_count(value, "census_sample")
+    value = _CENSUS_SAMPLE(value, "census_sample")
+    return n_survey if value is None else value
 
 
 def _census_cells(census: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -248,14 +260,13 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
                       calibration=None) -> pd.DataFrame:
     """Area means of the outcome by stacking and EMB multiple overimputation (module docstring).
     With ``calibration`` (known totals) each imputation's area means are shifted to them."""
-    opts = {**AMELIA_OPTIONS, **options}
+    opts = check_params(AMELIA_OPTION_CONSTRAINTS, {**AMELIA_OPTIONS, **options},
+                        where="amelia options")
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
     n_train = n_s + min(census_sample, n_c)
-    empri = 0.01 * n_train if opts["empri"] is None else as_real(
-        opts["empri"], "empri", low=0.0, high=np.inf, closed_low=True)
-    tol = as_real(opts["tol"], "tol", low=0.0, high=np.inf)
-    max_iter = as_count(opts["max_iter"], "max_iter")
+    empri = 0.01 * n_train if opts["empri"] is None else opts["empri"]
+    tol, max_iter = opts["tol"], opts["max_iter"]
     stacked = _stack(survey, census, outcome)
     noms = [area] + [c for c in covariates if isinstance(stacked[c].dtype, pd.CategoricalDtype)
                      and not stacked[c].dtype.ordered]

@@ -125,7 +125,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import expit, log_ndtr, ndtr
 
-from .._checks import as_count
+from .._params import Count, check_params
 
 #: Method-specific settings of :func:`tree_area_means` (``options`` of ``socgan.sae.estimate``),
 #: with their defaults.
@@ -136,6 +136,10 @@ TREE_OPTIONS = {
     "n_gfr": 0,         # grow-from-root warm-start sweeps before the MCMC (0: classic BART)
     "n_threads": 1,     # threads of the sampler and of prediction
 }
+
+#: Their constraints.
+TREE_OPTION_CONSTRAINTS = {"n_trees": Count(1), "n_burnin": Count(0), "n_draws": Count(2),
+                           "n_gfr": Count(0), "n_threads": Count(1)}
 
 INSTALL_HINT = "pip install stochtree"
 
@@ -251,11 +255,10 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
         ``estimate`` (posterior mean), ``std_error`` (posterior SD), ``conf_low``, ``conf_high``.
     """
     stochtree = _stochtree()
-    n_trees = as_count(n_trees, "n_trees", minimum=1)
-    n_burnin = as_count(n_burnin, "n_burnin", minimum=0)
-    n_draws = as_count(n_draws, "n_draws", minimum=2)
-    n_gfr = as_count(n_gfr, "n_gfr", minimum=0)
-    n_threads = as_count(n_threads, "n_threads", minimum=1)
+    checked = check_params(TREE_OPTION_CONSTRAINTS, dict(
+        n_trees=n_trees, n_burnin=n_burnin, n_draws=n_draws, n_gfr=n_gfr, n_threads=n_threads),
+        where="bart options")
+    n_trees, n_burnin, n_draws, n_gfr, n_threads = checked.values()
     if len(survey) < 2:
         raise ValueError(f"BART needs at least 2 survey respondents, got {len(survey)}.")
 

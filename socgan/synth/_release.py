@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,8 +12,7 @@ import pandas as pd
 import torch
 
 from .._core.torch_state import single_threaded
-from .._params import (NON_NEGATIVE, POSITIVE, PROBABILITY, Count, Flag, Frame, Instance, OneOf,
-                       Optional, Real, Seed, validate_params)
+from .._params import validate_params
 from . import _accounting as acc
 from . import _bayes_dp
 from ._candidates import public_candidates, split_pool
@@ -22,8 +20,9 @@ from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_s
                      noise_to_signal, train_gan)
 from ._pgb import marginal_workload, post_gan_boosting
 from ._report import ReleaseNumbers, ReleaseText, report_dict, summary
-from ._schema import COMPLETE_DATA, build_schema, cell_codes, decode, encode
-from ._settings import DEFAULT_DELTA, METHODS, PRIVATE, Method, SynthSettings, check_settings
+from ._schema import build_schema, cell_codes, decode, encode
+from ._settings import (DEFAULT_DELTA, METHODS, PRIVATE, SYNTHESIZE_CONSTRAINTS, Method,
+                        SynthSettings, check_settings)
 
 __all__ = ["Release", "synthesize", "METHODS", "PRIVATE", "DEFAULT_DELTA"]
 
@@ -122,23 +121,6 @@ def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -
     return _Randomness(np.random.Generator(np.random.PCG64(np.random.SeedSequence())), seed,
                        "numpy PCG64 seeded with 128 bits of operating-system entropy "
                        "(numpy.random.SeedSequence()); not reproducible, not reachable by `seed`")
-
-
-SYNTHESIZE_CONSTRAINTS = {
-    # a private release takes any number of rows: refusing small data would depend on one person
-    "data": Frame(private=True, complete=COMPLETE_DATA),
-    "epsilon": Optional(Real(0.0, acc.MAX_EPSILON, closed="right")), "delta": Optional(PROBABILITY),
-    "method": OneOf(*METHODS), "n_rows": Optional(Count(1)), "seed": Seed(),
-    "insecure_seed": Seed(),
-    "bounds": Optional(Instance(Mapping, what="a dict of public bounds or levels by column")),
-    "out_of_bounds": OneOf("raise", "clip"), "steps": Count(1), "batch_size": Optional(Count(1)),
-    "clip_norm": POSITIVE, "hidden": Count(1), "learning_rate": POSITIVE, "snapshots": Count(1),
-    "candidates": Count(1), "pgb_rounds": Count(1), "pgb_share": PROBABILITY,
-    "count_share": Real(0.0, 0.5, closed="right"), "pgb_marginals": Count(0, 2),
-    "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
-    "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
-    "pgb_public_share": Real(0.0, 1.0, closed="both"), "bayesian_dp": Flag(), "progress": Flag(),
-}
 
 
 @validate_params(SYNTHESIZE_CONSTRAINTS)

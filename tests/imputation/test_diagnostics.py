@@ -63,3 +63,35 @@ def test_emb_result_has_em_iterations_and_no_gain_fields():
 def test_constructor_names_the_argument(bad, match):
     with pytest.raises(TypeError, match=match):
         socgan.Imputations(**bad)
+
+
+def test_plots_check_their_arguments_by_their_tables(tmp_path):
+    """Imputations.plot / plot_losses declare their arguments (issue 16): a wrong type fails
+    naming the argument, and one column name is a list of one."""
+    df = socgan.datasets.seed_experiment(80, seed=1)
+    imp = socgan.impute(df, m=2, seed=1, epochs=2, progress=False)
+    for method in (socgan.Imputations.plot, socgan.Imputations.plot_losses):
+        assert method._parameter_constraints
+    with pytest.raises(TypeError, match=r"`path` must be a file path .*got 5 \(int\)"):
+        imp.plot(path=5)
+    with pytest.raises(TypeError, match=r"`path` must be a file path .*got 5 \(int\)"):
+        imp.plot_losses(path=5)
+    with pytest.raises(TypeError, match="`columns` must be None, a column name or a list"):
+        imp.plot(columns=5)
+    one = imp.plot("X", path=tmp_path / "x.png")
+    assert len([ax for ax in one.axes if ax.has_data()]) == 1
+    assert (tmp_path / "x.png").stat().st_size > 0
+
+
+def test_the_constructor_checks_by_its_table_and_warns_at_the_callers_line():
+    data, datasets = _frames()
+    assert socgan.Imputations.__init__._parameter_constraints
+    with pytest.raises(TypeError, match="`options` must be a dict, got str"):
+        socgan.Imputations(data, datasets, options="gain")
+    with pytest.raises(TypeError, match="`datasets` must be a list of completed DataFrames"):
+        socgan.Imputations(data, data)
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got list"):
+        socgan.Imputations([1], datasets)
+    with pytest.warns(FutureWarning, match="diagnostics") as caught:
+        socgan.Imputations(data, datasets, loss_history=pd.DataFrame())
+    assert caught[0].filename == __file__

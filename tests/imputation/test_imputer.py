@@ -184,3 +184,37 @@ def test_scikit_learn_checks_that_apply(df):
     check_is_fitted(pipe[0])
     out = pipe.transform(df)
     assert not out.isna().any().any() and list(out.columns) == list(df.columns)
+
+
+# -- the declared tables of fit, transform, save and load (issue 16, point 2) ------------------
+
+def test_fit_transform_save_and_load_check_their_arguments_by_their_tables(df, fitted, tmp_path):
+    for method in ("fit", "fit_impute", "transform", "fit_transform", "save", "load"):
+        assert getattr(socgan.GainImputer, method)._parameter_constraints, method
+    with pytest.raises(TypeError, match=r"`path` must be a file path \(a string or "
+                                        r"pathlib.Path\), got 5 \(int\)"):
+        fitted.save(5)
+    with pytest.raises(TypeError, match=r"`path` must be a file path.*got None"):
+        socgan.GainImputer.load(None)
+    fitted.save(tmp_path / "imp.safetensors")
+    with pytest.raises(ValueError, match="`device` must be one of 'auto', 'cpu', 'cuda', got 'gpu'"):
+        socgan.GainImputer.load(str(tmp_path / "imp.safetensors"), device="gpu")
+    assert socgan.GainImputer.load(tmp_path / "imp.safetensors", device="cpu").m_ == fitted.m_
+    # scikit-learn's X is named X in the messages
+    with pytest.raises(TypeError, match="`X` must be a pandas DataFrame, got ndarray"):
+        fitted.transform(df.to_numpy())
+    with pytest.raises(ValueError, match=r"`X` must have the columns the imputer was fitted on"):
+        fitted.transform(df.iloc[:, ::-1])
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got list"):
+        socgan.GainImputer(**CHEAP).fit([[1.0, None]])
+
+
+def test_a_warning_of_fit_points_at_the_callers_line():
+    data = socgan.datasets.seed_experiment(60, seed=3)
+    data.iloc[0] = np.nan  # a row with every value missing: fit warns
+    with pytest.warns(UserWarning, match="every value missing") as caught:
+        socgan.GainImputer(m=2, seed=1, **CHEAP).fit(data)
+    assert {w.filename for w in caught if "every value" in str(w.message)} == {__file__}
+    with pytest.warns(UserWarning, match="every value missing") as caught:
+        socgan.GainImputer(m=2, seed=1, **CHEAP).fit_impute(data)
+    assert {w.filename for w in caught if "every value" in str(w.message)} == {__file__}

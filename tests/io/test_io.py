@@ -321,3 +321,48 @@ def test_a_symlinked_output_writes_the_file_it_names(tmp_path):
     dangling.symlink_to(tmp_path / "store" / "new-target.csv")
     sio.write_table(survey(), dangling)
     assert dangling.is_symlink() and (tmp_path / "store" / "new-target.csv").is_file()
+
+
+# -- the declared tables of the readers and writers (issue 16, point 2) ------------------------
+
+def test_readers_and_writers_check_their_arguments_by_their_tables(tmp_path, small_imp):
+    for func in (sio.read_table, sio.write_table, sio.write_tables, sio.write_imputations,
+                 sio.imputation_paths, sio.check_writable, sio.format_of):
+        assert func._parameter_constraints, func.__name__
+    data = survey()
+    with pytest.raises(TypeError, match=r"`path` must be a file path \(a string or "
+                                        r"pathlib.Path\), got 3 \(int\)"):
+        sio.write_table(data, 3)
+    with pytest.raises(TypeError, match=r"`path` must be a file path.*got None"):
+        sio.read_table(None)
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got dict"):
+        sio.write_table({"a": [1]}, tmp_path / "a.csv")
+    with pytest.raises(ValueError, match=r"`data` has duplicate column names: \['a'\]"):
+        sio.write_table(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path / "a.csv")
+    assert not (tmp_path / "a.csv").exists()
+    with pytest.raises(TypeError, match="`sep` must be one character .*got 0 "):
+        sio.write_table(data, tmp_path / "a.csv", sep=0)
+    with pytest.raises(ValueError, match="`decimal` must be one character, got ',,'"):
+        sio.read_table(tmp_path / "a.csv", decimal=",,")
+    with pytest.raises(TypeError, match=r"`items\[0\]` must be a \(DataFrame, path\) pair"):
+        sio.write_tables([data])
+    with pytest.raises(TypeError, match=r"`items\[0\]\[1\]` must be a file path"):
+        sio.write_tables([(data, 1.5)])
+    with pytest.raises(TypeError, match="`imputations` must be a socgan.Imputations"):
+        sio.write_imputations(data, tmp_path / "imp.csv")
+    with pytest.raises(TypeError, match="`split` must be True or False"):
+        sio.write_imputations(small_imp, tmp_path / "imp.csv", split="yes")
+    # an empty table may be written (any number of rows), as before
+    sio.write_table(data.iloc[:0], tmp_path / "empty.parquet")
+    assert sio.read_table(tmp_path / "empty.parquet").shape == (0, data.shape[1])
+
+
+def test_imputation_paths_takes_m_by_keyword_and_whole_number_floats():
+    from pathlib import Path
+
+    assert sio.imputation_paths("out/imp.csv", m=2.0) == [Path("out/imp_1.csv"),
+                                                           Path("out/imp_2.csv")]
+    with pytest.warns(FutureWarning, match="Passing `m` by position to imputation_paths"):
+        assert len(sio.imputation_paths("imp.csv", 3)) == 3
+    with pytest.raises(ValueError, match="`m` must be at least 1, got 0"):
+        sio.imputation_paths("imp.csv", m=0)

@@ -85,7 +85,7 @@ def test_pool_scalar_equals_frozen_mice_pool_scalar(case):
     u = np.atleast_1d(np.asarray(case["U"], dtype=float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # zero variances: NaN/Inf as in R
-        ours = _scalar(q, u, n=case["n"], k=case["k"], conf_level=case["conf_level"])
+        ours = _scalar(q, u, n_rows=case["n"], k=case["k"], conf_level=case["conf_level"])
     theirs = case["result"]
     assert ours["m"] == theirs["m"]
     for key in ["qbar", "ubar", "b", "t", "df", "r", "fmi", "p_value", "conf_low", "conf_high"]:

@@ -126,7 +126,7 @@ def test_old_dataframe_patterns_warn_and_give_the_old_columns():
 
 
 def test_pool_scalar_returns_a_class_with_mice_names_and_the_old_dict():
-    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2)
+    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n_rows=52, k=2)
     assert isinstance(res, PooledScalar) and isinstance(res, Pooled)
     assert (res.m, res.qbar, res.b) == (3, 2.0, 1.0)
     assert res.t == pytest.approx(11 / 6) and res.r == res.riv == pytest.approx(8 / 3)
@@ -218,3 +218,36 @@ def test_views_match_mice_names_and_numbers_live():
             np.testing.assert_allclose(mine[col].to_numpy(dtype=float),
                                        theirs[col].to_numpy(dtype=float), rtol=1e-6,
                                        err_msg=col)
+
+
+# -- the declared tables (issue 16, point 2) ---------------------------------------------------
+
+def test_pool_and_its_views_declare_their_arguments():
+    """pool, pool_scalar and the result's methods are checked by their tables of constraints
+    (socgan._params), with the argument named."""
+    for func in (pool, pool_scalar, Pooled.summary, Pooled.plot):
+        assert func._parameter_constraints, func
+    # R's 0.9 and numpy numbers are fine; text is not, and the message names the argument
+    assert pool(Q, U, conf_level=np.float32(0.5)).conf_level == 0.5
+    with pytest.raises(TypeError, match="`conf_level` must be a number, got '0.9'"):
+        pool(Q, U, conf_level="0.9")
+    with pytest.raises(TypeError, match="`conf_level` must be a number"):
+        _example().summary(conf_level="0.9")
+    with pytest.raises(TypeError, match=r"`path` must be a file path \(a string or pathlib.Path\)"
+                                        r" or a file opened for writing, got 5"):
+        _example().plot(path=5)
+    with pytest.raises(TypeError, match="`title` must be a string, got 3"):
+        _example().plot(title=3)
+    with pytest.raises(TypeError, match="`terms` must be a list of term names, got 5"):
+        _example().plot(terms=5)
+
+
+def test_pool_scalar_takes_n_rows_and_its_old_name_n():
+    """mice's ``n`` (the sample size) is ``n_rows``, as every number of rows in socgan; R's
+    whole-number doubles are fine; ``n`` still works, with a FutureWarning."""
+    new = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n_rows=52.0, k=2.0)
+    with pytest.warns(FutureWarning, match="`n` of pool_scalar.* is now called `n_rows`"):
+        old = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2)
+    assert old.to_dict()["df"] == new.to_dict()["df"] and new.dfcom == 50.0
+    with pytest.raises(TypeError, match="both `n`"):
+        pool_scalar([1.0, 2.0], [0.5, 0.5], n=5, n_rows=5)

@@ -196,7 +196,7 @@ def test_pool_scalar_matches_mice_pool_scalar(m, finite):
     u = rng.uniform(0.05, 0.3, m)
     if finite:
         theirs = _r_pool_scalar(q, u, n=40, k=3)
-        ours = pool_scalar(q, u, n=40.0, k=3.0).to_dict()
+        ours = pool_scalar(q, u, n_rows=40.0, k=3.0).to_dict()
         _compare_with_pool_scalar(ours, theirs)
         _compare_with_pool_scalar(pool_scalar(q, u, dfcom=37).to_dict(), theirs)
     else:
@@ -209,16 +209,16 @@ def test_pool_scalar_b_zero_and_conf_level_090_match_mice():
     q = np.full(4, 1.5)
     u = np.array([0.1, 0.2, 0.3, 0.4])
     for n in (25.0, float("inf")):
-        _compare_with_pool_scalar(pool_scalar(q, u, n=n, k=2).to_dict(),
+        _compare_with_pool_scalar(pool_scalar(q, u, n_rows=n, k=2).to_dict(),
                                   _r_pool_scalar(q, u, n=n, k=2))
     q = np.array([1.0, 1.4, 0.7])
-    _compare_with_pool_scalar(pool_scalar(q, u[:3], n=12, k=2, conf_level=0.9).to_dict(),
+    _compare_with_pool_scalar(pool_scalar(q, u[:3], n_rows=12, k=2, conf_level=0.9).to_dict(),
                               _r_pool_scalar(q, u[:3], n=12, k=2, conf_level=0.9))
     # degenerate: zero variances, with and without between-imputation variance (NaN/Inf as R)
     for q in (np.full(3, 1.0), np.array([1.0, 2.0, 3.0])):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            ours = pool_scalar(q, np.zeros(3), n=10, k=1).to_dict()
+            ours = pool_scalar(q, np.zeros(3), n_rows=10, k=1).to_dict()
         _compare_with_pool_scalar(ours, _r_pool_scalar(q, np.zeros(3), n=10, k=1))
 
 
@@ -272,7 +272,7 @@ def test_hand_computed_example():
     assert row["conf.high"] == pytest.approx(2 + q975 * float(t) ** 0.5, rel=1e-12)
     assert row["p.value"] == pytest.approx(2 * stats.t.sf(row["statistic"], float(df)), rel=1e-12)
 
-    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n=52, k=2).to_dict()
+    res = pool_scalar([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], n_rows=52, k=2).to_dict()
     assert res["m"] == 3 and res["dfcom"] == 50.0
     for key, value in [("qbar", qbar), ("ubar", ubar), ("b", b), ("t", t), ("r", riv),
                        ("riv", riv), ("lambda", lam), ("df", df), ("fmi", fmi)]:
@@ -354,15 +354,15 @@ def test_whole_number_floats_and_numpy_scalars_work():
     for dfcom in (25.0, np.float64(25.0), np.int64(25), [25.0, 25.0], np.array([25, 25])):
         pd.testing.assert_frame_equal(pool(q, u, dfcom=dfcom).table, ref)
     pd.testing.assert_frame_equal(pool(q, u, dfcom=25, conf_level=np.float64(0.95)).table, ref)
-    a = pool_scalar(q[:, 0], u[:, 0], n=27, k=2).to_dict()
-    b = pool_scalar(q[:, 0], u[:, 0], n=27.0, k=2.0).to_dict()
+    a = pool_scalar(q[:, 0], u[:, 0], n_rows=27, k=2).to_dict()
+    b = pool_scalar(q[:, 0], u[:, 0], n_rows=27.0, k=2.0).to_dict()
     c = pool_scalar(q[:, 0], u[:, 0], dfcom=25.0).to_dict()
     for key in ["qbar", "t", "df", "fmi", "p_value", "conf_low", "conf_high"]:
         assert a[key] == b[key] == c[key], key
     assert a["df"] == pytest.approx(ref.loc[0, "df"], rel=1e-14)
     # infinite dfcom equals the default
     pd.testing.assert_frame_equal(pool(q, u, dfcom=np.inf).table, pool(q, u).table)
-    assert pool_scalar(q[:, 0], u[:, 0], n=np.inf).to_dict()["df"] == pool_scalar(q[:, 0], u[:, 0]).to_dict()["df"]
+    assert pool_scalar(q[:, 0], u[:, 0], n_rows=np.inf).to_dict()["df"] == pool_scalar(q[:, 0], u[:, 0]).to_dict()["df"]
 
 
 def test_dfcom_below_one_is_raised_to_one_as_mice_pool():
@@ -458,10 +458,14 @@ def test_pool_validation_names_the_argument(kwargs, exc, match):
     (dict(estimates=[1.0, 2.0], variances=[0.1]), ValueError, r"`variances`"),
     (dict(estimates=[[1.0, 2.0], [1.0, 2.0]], variances=[[0.1, 0.1]] * 2), ValueError,
      r"`estimates`.*1-d"),
-    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], dfcom=10, n=20), ValueError,
-     r"`dfcom` or `n`/`k`"),
-    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], n=3, k=3), ValueError, r"`n` - `k`"),
-    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], n="20"), TypeError, r"`n`"),
+    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], dfcom=10, n_rows=20), ValueError,
+     r"`dfcom` or `n_rows`/`k`"),
+    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], n_rows=3, k=3), ValueError,
+     r"`n_rows` - `k`"),
+    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], n_rows="20"), TypeError, r"`n_rows`"),
+    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], k="2"), TypeError, r"`k` must be a number"),
+    (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], conf_level="0.9"), TypeError,
+     r"`conf_level` must be a number"),
     (dict(estimates=[1.0, 2.0], variances=[0.1, -0.1]), ValueError, r"`variances`"),
     (dict(estimates=[1.0, 2.0], variances=[0.1, 0.1], conf_level=-0.5), ValueError,
      r"`conf_level`"),

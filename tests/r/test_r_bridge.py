@@ -525,3 +525,40 @@ def test_as_mids_of_real_imputations(ro):
     assert list(ro.r("function(imp) rownames(imp$data)")(mids)) == [str(i) for i in data.index]
     pooled = ro.r("function(imp) summary(mice::pool(with(imp, lm(x ~ f + i))))")(mids)
     assert ro.r["nrow"](pooled)[0] == 4
+
+
+# -- the converters' tables of constraints (issue 16, point 2); checked before R is started ----
+
+def test_converters_check_their_arguments_by_their_tables(tmp_path):
+    for func in (sr.to_r, sr.from_r, sr.as_mids, sr.save_rds, sr.encode_frame, sr.decode_frame,
+                 sr.encode_frames, sr.call, sr.signature, sr.imputations_for_r):
+        assert func._parameter_constraints, func.__name__
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got ndarray"):
+        sr.to_r(np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="`data` must be a pandas DataFrame, got list"):
+        sr.encode_frame([1, 2])
+    with pytest.raises(ValueError, match=r"`data` has duplicate column names: \['a'\]"):
+        sr.encode_frame(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+    with pytest.raises(ValueError, match="distinct for R"):  # one name once R has it
+        sr.encode_frame(pd.DataFrame([[1, 2]], columns=[1, "1"]))
+    with pytest.raises(TypeError, match=r"`frames\[1\]` must be a pandas DataFrame, got int"):
+        sr.encode_frames([complete_frame(), 3])
+    with pytest.raises(TypeError, match="`frames` must be a list of pandas DataFrames"):
+        sr.encode_frames(complete_frame())
+    with pytest.raises(TypeError, match="`payload` must be the dict R's encode_frame"):
+        sr.decode_frame([1])
+    with pytest.raises(TypeError, match=r"`path` must be a file path \(a string or "
+                                        r"pathlib.Path\), got 5 \(int\)"):
+        sr.save_rds(complete_frame(), 5)
+    with pytest.raises(TypeError, match="`obj` must be a DataFrame, an Imputations"):
+        sr.save_rds({"a": 1}, tmp_path / "x.rds")
+    with pytest.raises(TypeError, match="`imputations` must be an Imputations or a long-format"):
+        sr.as_mids([1, 2])
+    with pytest.raises(TypeError, match="`function` must be a Python function, got str"):
+        sr.signature("impute")
+    with pytest.raises(TypeError, match="`imputations` must be a socgan.Imputations"):
+        sr.imputations_for_r(complete_frame())
+    # empty frames still cross (a loss history with no rows)
+    assert sr.decode_frame(sr.encode_frame(complete_frame().iloc[:0])).shape == (0, 3)
+    # call() still returns any failure as data, a non-callable included
+    assert sr.call(5)["error"]["class"] == "TypeError"

@@ -41,6 +41,18 @@ test_that("the R functions' defaults are Python's", {
   same_defaults(gain_impute, socgan:::python_parameters("impute"), c("m", "seed"))
   same_defaults(sae_estimate, socgan:::python_parameters("estimate", "sae"),
                 c("m", "seed", "conf_level", "method", "covariates"))
+  same_defaults(dp_synthesize, socgan:::python_parameters("synthesize", "synth"),
+                c("delta", "method", "n_rows", "seed", "insecure_seed", "bounds", "steps"))
+  same_defaults(gain_fit, socgan:::python_parameters("impute"), c("m", "seed"))
+  # progress = NULL is R's form of Python's progress=True (a bar when a person watches)
+  for (f in list(gain_impute, gain_fit, sae_estimate, dp_synthesize)) {
+    expect_null(formals(f)$progress)
+  }
+  for (py in list(socgan:::python_parameters("impute"),
+                  socgan:::python_parameters("estimate", "sae"),
+                  socgan:::python_parameters("synthesize", "synth"))) {
+    expect_true(Filter(function(p) p$name == "progress", py)[[1]]$default)
+  }
 })
 
 test_that("the vignette is installed with the package, built from the current source", {
