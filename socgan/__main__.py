@@ -186,6 +186,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the parser is built (a loaded machine is slow there)
+        print("socgan: interrupted.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     from socgan._core.defaults import gain as gain_defaults
 
     parser = _Parser(prog="socgan", description=__doc__,

@@ -342,11 +342,16 @@ def test_a_real_sigint_during_start_up_gives_status_130(folder):
     import time
 
     sio.write_table(survey(), folder / "in.csv")
+    # How long python takes to reach socgan's main on this machine now (on a loaded machine
+    # more than a second): the signal must come after that, while pandas and torch are imported.
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import socgan.__main__"], env=_ENV, check=True)
+    reach = time.perf_counter() - start
     proc = subprocess.Popen([sys.executable, "-m", "socgan", "impute", str(folder / "in.csv"),
                              "--out", str(folder / "o.csv"), *FAST],
                             stderr=subprocess.PIPE, text=True,
                             env=_ENV)
-    time.sleep(1.0)  # python is running, importing pandas and torch (several seconds)
+    time.sleep(max(1.0, 1.5 * reach))  # python is running, importing pandas and torch (several seconds)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
