@@ -3,7 +3,8 @@
 #   1. R CMD INSTALL r-bridge (into the default R library, or into $SOCGAN_R_LIB if set);
 #   2. run its testthat suite, with reticulate pointed at the in-repo socgan;
 #   3. knit its vignette to markdown (and to HTML when rmarkdown and pandoc are there),
-#      checking that its code really ran.
+#      checking that its code really ran;
+#   4. run the README's R example as written.
 # Exits non-zero on any failure, and on skipped tests unless SOCGAN_R_ALLOW_SKIP=1.
 #
 # Needs R with the Debian packages r-cran-mice, r-cran-reticulate, r-cran-testthat, r-cran-knitr
@@ -79,3 +80,23 @@ for expected in '#> [1] "gain_mids" "mids"' '#> Imputed by GAIN' '#> 1 (Intercep
   fi
 done
 echo "vignette knitted and run: $out/socgan.md"
+
+# Issue 16, point 6: the README's R example runs as written (R_BROWSER=true: vignette() opens nothing).
+echo "== README's R example"
+awk '/^```r$/{p=1; next} /^```$/{p=0} p' "$repo/README.md" > "$out/readme.R"
+if ! grep -qE 'about [0-9.,]+ (s|min)' "$out/readme.R"; then
+  echo "test_r.sh: the README's R example states no run time" >&2
+  exit 1
+fi
+if ! (cd "$out" && R_BROWSER=true Rscript --vanilla readme.R > readme.out 2>&1); then
+  tail -40 "$out/readme.out" >&2
+  echo "test_r.sh: the README's R example failed (output above)" >&2
+  exit 1
+fi
+for expected in '(Intercept)' 'Imputed by GAIN' 'WY'; do
+  if ! grep -qF -- "$expected" "$out/readme.out"; then
+    echo "test_r.sh: the README's R example printed no '$expected'" >&2
+    exit 1
+  fi
+done
+echo "README's R example ran: $out/readme.out"
