@@ -74,14 +74,31 @@ def _start_values(z: np.ndarray, miss: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _patterns(miss: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(missing columns, observed columns, rows) for every pattern with a missing cell."""
-    patterns, inverse = np.unique(miss, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    """(missing columns, observed columns, rows) for every pattern with a missing cell.
+
+    The patterns come in the order of ``np.unique(miss, axis=0)`` (rows sorted
+    lexicographically, ``False`` before ``True``) and each pattern's rows in ascending order,
+    but grouped by sorting the rows packed into big-endian 64-bit words: ``np.unique`` with
+    ``axis=0`` sorts the rows as opaque byte strings, 0.8 s for 55,000 rows of 80 columns
+    (80% of small-area stacking with ``method="amelia"``), the words' lexsort ~100× less."""
+    miss = np.asarray(miss, dtype=bool)
+    n, k = miss.shape
+    if n == 0:
+        return []
+    packed = np.packbits(miss, axis=1)  # the first column is the first byte's highest bit
+    pad = -packed.shape[1] % 8
+    if pad or packed.shape[1] == 0:
+        packed = np.pad(packed, ((0, 0), (0, pad if packed.shape[1] else 8)))
+    words = np.ascontiguousarray(packed).view(">u8")  # byte 0 most significant: row order
+    order = np.lexsort(words.T[::-1])  # stable: equal rows keep their ascending indices
+    ordered = words[order]
+    starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
+    ends = np.r_[starts[1:], n]
     out = []
-    for g, pattern in enumerate(patterns):
+    for start, end in zip(starts, ends):
+        pattern = miss[order[start]]
         if pattern.any():
-            out.append((np.flatnonzero(pattern), np.flatnonzero(~pattern),
-                        np.flatnonzero(inverse == g)))
+            out.append((np.flatnonzero(pattern), np.flatnonzero(~pattern), order[start:end]))
     return out
 
 

@@ -7,11 +7,39 @@ import numpy as np
 import pandas as pd
 import pytest
 from _r import r_eval, require_r_packages
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from socgan.baselines import emb_impute
 from socgan._core.emb import Design as _Design
+from socgan._core.emb import _patterns
 from socgan._core.emb import em as _em
 from socgan.imputation import Imputations
+
+# -- missingness patterns ---------------------------------------------------------------------------
+
+def _patterns_by_unique(miss):
+    """The definition: np.unique's row order, each pattern's rows ascending."""
+    patterns, inverse = np.unique(miss, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    return [(np.flatnonzero(p), np.flatnonzero(~p), np.flatnonzero(inverse == g))
+            for g, p in enumerate(patterns) if p.any()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(miss=st.integers(1, 140).flatmap(lambda k: st.integers(1, 60).flatmap(
+    lambda n: arrays(bool, (n, k)))), repeat=st.integers(1, 8))
+def test_patterns_are_np_unique_s_groups_in_its_order(miss, repeat):
+    # repeated rows (repeat > 1) make patterns shared by many rows, as in survey data; widths
+    # over 64 columns span several packed words
+    miss = np.tile(miss, (repeat, 1))[np.random.default_rng(repeat).permutation(len(miss) * repeat)]
+    got, want = _patterns(miss), _patterns_by_unique(miss)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        for a, b in zip(g, w):
+            np.testing.assert_array_equal(a, b)
+
 
 # -- EM point estimates ---------------------------------------------------------------------------
 

@@ -27,8 +27,10 @@ test_that("a GAIN fit from R takes at most 1.5 times as long as from Python", {
   csv <- tempfile(fileext = ".csv")
   on.exit(unlink(csv), add = TRUE)
   utils::write.csv(d, csv, row.names = FALSE, na = "")
-  # Each side: a tiny first call (starting torch, and in R the worker), then the fit twice;
-  # the faster of the two counts, so that a burst of load on a shared machine weighs less.
+  # Each side: a tiny first call (starting torch, and in R the worker), then the fit five
+  # times; the fastest counts. One fit takes about 1 s and, on a 2-core machine, single fits
+  # of either side vary by +-25% (0.77-1.36 s measured); with the faster of only two, CI once
+  # read R 1.31 s / Python 0.78 s although the medians of eight fits differ by ~15%.
   fit_args <- "m = 2, seed = 1, epochs = 60"
   config <- reticulate::py_config()
   python <- config$python
@@ -40,7 +42,7 @@ test_that("a GAIN fit from R takes at most 1.5 times as long as from Python", {
     "d = pd.read_csv(", deparse(csv), ")\n",
     "socgan.impute(d, m=2, seed=1, epochs=1, progress=False)\n",
     "best = float('inf')\n",
-    "for _ in range(2):\n",
+    "for _ in range(5):\n",
     "    t = time.perf_counter(); socgan.impute(d, m=2, seed=1, epochs=60, progress=False)\n",
     "    best = min(best, time.perf_counter() - t)\n",
     "print('SECONDS', best)\n"
@@ -53,7 +55,7 @@ test_that("a GAIN fit from R takes at most 1.5 times as long as from Python", {
 
   invisible(gain_impute(d, m = 2, seed = 1, epochs = 1, output = "list"))
   r_s <- Inf
-  for (i in 1:2) {
+  for (i in 1:5) {
     t0 <- proc.time()[["elapsed"]]
     imp <- gain_impute(d, m = 2, seed = 1, epochs = 60, output = "list")
     r_s <- min(r_s, proc.time()[["elapsed"]] - t0)
