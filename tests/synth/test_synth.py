@@ -15,7 +15,8 @@ import pytest
 import torch
 
 from socgan.synth import Release, evaluate, synthesize
-from socgan.synth._dpgan import _private_real_gradient, make_discriminator
+from socgan.synth._dpgan import (_clipped_sum_mlp, _clipped_sum_vmap, _mlp_layers,
+                                 _private_real_gradient, make_discriminator)
 from socgan.synth._pgb import marginal_workload, post_gan_boosting
 from socgan.synth._schema import build_schema, cell_codes, encode
 
@@ -62,6 +63,39 @@ def test_private_gradient_is_sum_of_clipped_per_row_gradients():
                                    rng=np.random.default_rng(0))
     sd = torch.cat([v.flatten() for v in noisy.values()]).std()
     assert float(sd) == pytest.approx(2.0 * 0.1 / 10.0, rel=0.25)  # empty batch: noise sigma C / (q n)
+
+
+@pytest.mark.parametrize("width,hidden,rows", [(4, 8, 7), (30, 64, 40), (9, 16, 1)])
+def test_mlp_clipped_sum_equals_per_row_gradients(width, hidden, rows):
+    # the closed form for plain MLPs (outer products, no per-row gradients formed) against
+    # vmap(grad): the clipped sum and the Bayesian-DP pair distances
+    torch.manual_seed(width)
+    disc = make_discriminator(width, hidden)
+    xb = torch.randn(rows, width) * 4
+    params = {k: v.detach() for k, v in disc.named_parameters()}
+    got_pairs, want_pairs = [], []
+    got = _clipped_sum_mlp(_mlp_layers(disc), xb, 0.1, got_pairs)
+    want = _clipped_sum_vmap(disc, params, xb, 0.1, want_pairs)
+    assert list(got) == list(want)
+    for k in want:
+        torch.testing.assert_close(got[k], want[k], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got_pairs[0], want_pairs[0], rtol=1e-3, atol=1e-5)
+    assert len(got_pairs[0]) == rows // 2
+
+
+def test_other_discriminators_take_the_per_row_path():
+    # anything but Linear/ReLU layers to one logit is not a plain MLP: vmap(grad) serves it
+    assert _mlp_layers(make_discriminator(3, 4)) is not None
+    disc = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    assert _mlp_layers(disc) is None
+    assert _mlp_layers(torch.nn.Sequential(torch.nn.Linear(3, 2))) is None
+    xb = torch.randn(5, 3)
+    got = _private_real_gradient(disc, xb, clip=1e6, noise=0.0, expected_batch=1.0,
+                                 rng=np.random.default_rng(0))
+    disc.zero_grad()
+    torch.nn.functional.softplus(-disc(xb)).sum().backward()  # clip never binds
+    for k, p in disc.named_parameters():
+        torch.testing.assert_close(got[k], p.grad, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("em_epsilon", [None, 0.05])
