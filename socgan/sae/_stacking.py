@@ -74,9 +74,9 @@ from .._params import NON_NEGATIVE, POSITIVE, Count, OneOf, Optional, check_para
 from .._core import defaults
 from .._core.emb import Design, draw, em
 from .._core.encoding import Encoder
-from .._core.gain import donor_residuals, draw_imputations, train_model, training_epochs
+from .._core.gain import donor_residuals, draw_imputations, train_models, training_steps
 from .._core.settings import GAIN_SETTING_CONSTRAINTS, gain_settings
-from .._core.torch_state import resolve_device, seeded_torch, single_threaded
+from .._core.torch_state import resolve_device, seeded_torch, single_threaded, torch_seed
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
 #: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
@@ -219,38 +219,46 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     # census rows drawn one by one: those of the cells with a missing covariate
     rows_part = np.flatnonzero(~complete[cell_of_row])
     q = np.empty((m, n_areas))
-    n_train = n_s + min(census_sample, n_c)
+    children = np.random.SeedSequence(seed).spawn(m)
+    rngs = [np.random.default_rng(child) for child in children]
+    picks = [_training_rows(rng, n_c, n_s, census_sample) for rng in rngs]
+    # The m models train together (one batched network, socgan._core.gain.train_models), each
+    # on its own block of rows: the table it would have been trained on alone, so that model l
+    # is the one trained by itself from children[l] (its batches, validation rows and stopping).
+    n_train = len(picks[0][0])
+    block_rows = np.concatenate([lookup[rows] for rows, _ in picks])
+    blocks = [np.arange(ell * n_train, (ell + 1) * n_train) for ell in range(m)]
     with single_threaded():  # small networks: one thread is faster
-        with tqdm(total=m * training_epochs(n_train, settings), disable=not progress,
-                  desc="GAIN stacking", unit="epoch") as bar:
-            for ell, child in enumerate(np.random.SeedSequence(seed).spawn(m)):
-                rng = np.random.default_rng(child)
-                rows, oob = _training_rows(rng, n_c, n_s, census_sample)
-                rows = lookup[rows]
-                with seeded_torch(child, device) as gen:
-                    model, _ = train_model(x[rows], mask[rows], enc, settings, gen,
-                                           tick=bar.update, device=device)
-                    model.eval()
-                    # donors for numeric columns: out-of-bag survey rows and census rows
-                    # (never in the outcome's case: the census has no outcome)
-                    held_out = lookup[np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
-                                                                      replace=False)])]
-                    resid = donor_residuals(model, x, mask, held_out, rows)
-                    total = np.zeros(n_areas)
-                    if full.size:
-                        p = _outcome_probability(model, x[full], mask[full], col.start)
-                        ones = rng.binomial(counts[full].astype(np.int64), p)
-                        total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
-                    if rows_part.size:
-                        cells = cell_of_row[rows_part]
-                        draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
-                        y = draws[0].astype(float)
-                        if col.is_numeric:
-                            y = np.clip(y * col.scale + col.mean, col.low, col.high)
-                        elif binary:
-                            y = np.asarray(col.levels, dtype=float)[y.astype(int)]
-                        total += np.bincount(codes[rows_part], weights=y, minlength=n_areas)
-                q[ell] = total / np.bincount(codes, minlength=n_areas)
+        with tqdm(total=training_steps(n_train, settings), disable=not progress,
+                  desc="GAIN stacking", unit="step") as bar:
+            models, _ = train_models(x[block_rows], mask[block_rows], enc, settings, blocks,
+                                     [None] * m, [torch_seed(child) for child in children],
+                                     tick=bar.update, device=device)
+        del block_rows
+        for ell, (child, rng, (rows, oob)) in enumerate(zip(children, rngs, picks)):
+            rows = lookup[rows]
+            with seeded_torch(child, device):
+                model = models.member(ell).eval()
+                # donors for numeric columns: out-of-bag survey rows and census rows
+                # (never in the outcome's case: the census has no outcome)
+                held_out = lookup[np.concatenate([oob, rng.choice(n_c, size=min(n_s, n_c),
+                                                                  replace=False)])]
+                resid = donor_residuals(model, x, mask, held_out, rows)
+                total = np.zeros(n_areas)
+                if full.size:
+                    p = _outcome_probability(model, x[full], mask[full], col.start)
+                    ones = rng.binomial(counts[full].astype(np.int64), p)
+                    total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
+                if rows_part.size:
+                    cells = cell_of_row[rows_part]
+                    draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
+                    y = draws[0].astype(float)
+                    if col.is_numeric:
+                        y = np.clip(y * col.scale + col.mean, col.low, col.high)
+                    elif binary:
+                        y = np.asarray(col.levels, dtype=float)[y.astype(int)]
+                    total += np.bincount(codes[rows_part], weights=y, minlength=n_areas)
+            q[ell] = total / np.bincount(codes, minlength=n_areas)
     return population_pool(_calibrated(q, calibration), conf_level)
 
 
