@@ -231,9 +231,9 @@ def fit_smartnoise(method: str, eps: float, seed: int, train_csv: Path, files: d
 def evaluate_table(train, holdout, table) -> pd.DataFrame:
     from socgan import synth
     ev = synth.evaluate(train, table, formula=FORMULA, target=TARGET, holdout=holdout)
-    means = [(m, "all", ev.loc[ev.metric == m[:-5], "value"].mean())
+    means = [{"metric": m, "variable": "all", "value": ev.loc[ev.metric == m[:-5], "value"].mean()}
              for m in ("tvd_1way_mean", "tvd_2way_mean")]
-    return pd.concat([ev, pd.DataFrame(means, columns=ev.columns)], ignore_index=True)
+    return pd.concat([ev, pd.DataFrame(means)], ignore_index=True)
 
 
 def evaluate_cached(train, holdout, csv: Path) -> pd.DataFrame:
