@@ -2,8 +2,9 @@
 
 DP-SGD (Abadi et al. 2016) is applied to the *real-data* term of the discriminator loss only,
 as in Neunhoeffer, Wu & Dwork (2021): each step Poisson-samples the rows (each row independently
-with probability ``q``), computes every sampled row's gradient with ``torch.func.vmap(grad(.))``,
-clips it to norm ``C``, sums, adds ``N(0, (sigma C)^2 I)`` and divides by the *expected* batch size,
+with probability ``q``), computes every sampled row's gradient (for the MLP discriminator in
+closed form from its layers' inputs and output gradients, without forming per-row gradients;
+``torch.func.vmap(grad(.))`` for any other), clips it to norm ``C``, sums, adds ``N(0, (sigma C)^2 I)`` and divides by the *expected* batch size,
 a public number (the user's ``batch_size``), so the divisor depends neither on which rows were
 drawn nor on the private row count. The fake-data term does not
 touch the data and is not noised. The generator is trained against the privatised discriminator,
