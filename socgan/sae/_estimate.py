@@ -172,7 +172,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     --------
     About 3 s on the project's shared 2-core machine (MRP on a 20,000-person census; at
     :func:`~socgan.datasets.turnout`'s default sizes MRP takes about 3 s, GAIN stacking with m = 5
-    about 3 min: bench/RESULTS.md):
+    about 1 min: bench/RESULTS.md):
 
     >>> import socgan
     >>> sim = socgan.datasets.turnout(n_census=20_000, n_survey=2_000, seed=1)

@@ -291,8 +291,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 
     Examples
     --------
-    A private release of a small complete table: about 25 s on the project's shared 2-core
-    machine with ``steps=200`` (the default 2,000 steps on 1,500 rows take about 200 s). On so
+    A private release of a small complete table: about 5 s on the project's shared 2-core
+    machine with ``steps=200`` (the default 2,000 steps on 1,500 rows take about 30 s). On so
     few rows the privacy noise swamps the signal, and ``synthesize`` says so with a
     ``LowSignalWarning``:
 
