@@ -57,7 +57,7 @@ def test_small_area_stacking_uses_the_shared_gain_and_em():
     from socgan._core import emb, gain, settings, torch_state
     from socgan.sae import _stacking
 
-    assert _stacking.train_model is gain.train_model
+    assert _stacking.train_models is gain.train_models
     assert _stacking.em is emb.em and _stacking.gain_settings is settings.gain_settings
     assert _stacking.seeded_torch is torch_state.seeded_torch
 
