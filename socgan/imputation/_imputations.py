@@ -125,9 +125,10 @@ class Imputations:
                       "datasets": Rule(_datasets, "a list of completed DataFrames"),
                       "loss_history": Unchecked("deprecated: diagnostics={'loss_history': ...}"),
                       "options": Optional(Instance(dict, what="a dict")),
-                      "diagnostics": Optional(Instance(dict, what="a dict"))})
-    def __init__(self, data: pd.DataFrame, datasets: list, loss_history=_UNSET,
-                 options: dict | None = None, *, diagnostics: dict | None = None):
+                      "diagnostics": Optional(Instance(dict, what="a dict"))},
+                     positional=("loss_history", "options"))
+    def __init__(self, data: pd.DataFrame, datasets: list, *, loss_history=_UNSET,
+                 options: dict | None = None, diagnostics: dict | None = None):
         self.data = data
         self.datasets = list(datasets)
         self.options = {} if options is None else options
