@@ -105,14 +105,14 @@ class TrainedGAN:
 
 
 def _mlp_layers(disc: nn.Module):
-    """``[(name, Linear), slope-or-None, ...]`` when ``disc`` is a plain MLP (``nn.Sequential``
-    of ``nn.Linear`` and ``nn.LeakyReLU``/``nn.ReLU`` ending in a ``Linear`` to one logit), the
+    """``[(name, Linear), slope, ...]`` when ``disc`` is a plain MLP (``nn.Sequential`` of
+    ``nn.Linear`` with bias and ``nn.LeakyReLU``/``nn.ReLU``, ending in a ``Linear`` to one logit), the
     discriminators of :func:`make_discriminator`; else ``None``."""
     if not isinstance(disc, nn.Sequential) or not len(disc):
         return None
     layers = []
     for name, module in disc.named_children():
-        if isinstance(module, nn.Linear):
+        if isinstance(module, nn.Linear) and module.bias is not None:
             layers.append((name, module))
         elif isinstance(module, (nn.LeakyReLU, nn.ReLU)) and layers and \
                 isinstance(layers[-1], tuple):

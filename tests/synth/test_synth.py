@@ -89,6 +89,7 @@ def test_other_discriminators_take_the_per_row_path():
     disc = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     assert _mlp_layers(disc) is None
     assert _mlp_layers(torch.nn.Sequential(torch.nn.Linear(3, 2))) is None
+    assert _mlp_layers(torch.nn.Sequential(torch.nn.Linear(3, 1, bias=False))) is None
     xb = torch.randn(5, 3)
     got = _private_real_gradient(disc, xb, clip=1e6, noise=0.0, expected_batch=1.0,
                                  rng=np.random.default_rng(0))
