@@ -107,6 +107,10 @@ from .encoding import Encoder
 
 _MIN_OOB_RESIDUALS = 30  # fewer donor (or validation) rows than this: use all observed rows
 _DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, log sd)
+# Rows whose residuals form a model's donor pool (and its out-of-bag calibration), at most: a
+# random subset beyond that. 50,000 donors describe a residual distribution, and its nearest
+# 10 in (mean, log sd), as well as a million do; below the cap nothing changes.
+_MAX_DONOR_ROWS = 50_000
 # Rows per forward pass when computing residuals and drawing: memory stays bounded however many
 # rows are imputed (the activations of one batch, not of all rows, are held at once).
 _BATCH_ROWS = 65_536
@@ -665,6 +669,17 @@ def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
 
         out[j] = _in_batches(model, x, mask, obs, donors, hide=j)[0].numpy()
     return out
+
+
+def donor_rows(rows: np.ndarray, child: np.random.SeedSequence) -> np.ndarray:
+    """``rows`` if there are at most ``_MAX_DONOR_ROWS`` of them, else a sorted random subset of
+    that many, drawn from a stream of its own derived from ``child`` (the imputation's seed),
+    so that the imputation's other random streams are the same whatever the data's size."""
+    if len(rows) <= _MAX_DONOR_ROWS:
+        return rows
+    stream = np.random.default_rng(np.random.SeedSequence(child.entropy,
+                                                          spawn_key=(*child.spawn_key, 0x646F6E)))
+    return np.sort(stream.choice(rows, size=_MAX_DONOR_ROWS, replace=False))
 
 
 def donor_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray, held_out: np.ndarray,

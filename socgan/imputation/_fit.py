@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core.encoding import Encoder
-from .._core.gain import (GainModels, GainSettings, donor_residuals, draw_imputations, noise_calibrated,
+from .._core.gain import (GainModels, GainSettings, donor_residuals, donor_rows, draw_imputations,
+                          noise_calibrated,
                           train_models)
 from .._core.torch_state import torch_seed
 
@@ -62,10 +63,13 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     # that error too) would count it twice and attenuate slopes (bench/RESULTS.md, issue 18).
     # Training residuals understate the noise (the network fits its own rows), out-of-bag ones
     # overstate it (they add the estimation error): the donors are rescaled to the mean of the two.
+    # (at most _MAX_DONOR_ROWS rows of each kind per model: socgan._core.gain.donor_rows)
     residuals = [noise_calibrated(models.member(ell), x, mask,
-                                  donor_residuals(models.member(ell), x, mask, np.unique(rows[ell]), trainable),
-                                  oob[ell])
-                 for ell in range(len(children))]
+                                  donor_residuals(models.member(ell), x, mask,
+                                                  donor_rows(np.unique(rows[ell]), child),
+                                                  donor_rows(trainable, child)),
+                                  None if oob[ell] is None else donor_rows(oob[ell], child))
+                 for ell, child in enumerate(children)]
     return FittedGain(enc, settings, models, residuals, history, rngs)
 
 

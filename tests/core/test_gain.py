@@ -133,3 +133,34 @@ def test_donor_noise_is_the_mean_of_in_bag_and_out_of_bag_residual_variance(enco
         np.testing.assert_array_equal(out[j][:, 1:], pool[:, 1:])  # predictions untouched
     assert any(not np.array_equal(out[j], pools[j]) for j in pools)
     assert noise_calibrated(model, x, mask, pools, None) is pools  # no out-of-bag rows: as they are
+
+
+def test_donor_rows_cap_the_pool_deterministically_and_only_above_the_cap(monkeypatch):
+    from socgan._core import gain as _g
+
+    child = np.random.SeedSequence(5).spawn(2)[1]
+    rows = np.arange(3, 1003)
+    assert _g.donor_rows(rows, child) is rows  # under the cap: the rows themselves
+    monkeypatch.setattr(_g, "_MAX_DONOR_ROWS", 100)
+    sub = _g.donor_rows(rows, child)
+    assert len(sub) == 100 and np.all(np.diff(sub) > 0) and np.isin(sub, rows).all()
+    np.testing.assert_array_equal(sub, _g.donor_rows(rows, child))  # same seed, same subset
+    other = _g.donor_rows(rows, np.random.SeedSequence(5).spawn(2)[0])
+    assert not np.array_equal(sub, other)
+    # the imputation's own stream is untouched: default_rng(child) draws as before
+    assert np.random.default_rng(child).random() == np.random.default_rng(
+        np.random.SeedSequence(5).spawn(2)[1]).random()
+
+
+def test_capped_donor_pools_still_impute_every_cell_and_keep_observed_values(monkeypatch):
+    import socgan
+    from socgan._core import gain as _g
+
+    monkeypatch.setattr(_g, "_MAX_DONOR_ROWS", 60)
+    data = socgan.datasets.seed_experiment(400, seed=3)
+    imp = socgan.impute(data, m=2, seed=1, epochs=3, progress=False)
+    for d in imp.datasets:
+        assert not d.isna().any().any()
+        observed = data.notna()
+        for col in data.columns:
+            assert (d.loc[observed[col], col] == data.loc[observed[col], col]).all()
