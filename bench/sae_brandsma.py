@@ -83,7 +83,7 @@ def main() -> None:
                                      covariates=COVARIATES, truth=truth, methods=[meth], m=a.m,
                                      seed=r, progress=False)
             cpu[meth] = time.process_time() - start
-            ests.append(res["estimates"])
+            ests.append(res.estimates)
         # scored on the schools every method estimates (MRP has none for a school whose
         # pupils all lack a covariate), so that the methods are compared on the same areas
         e = pd.concat(ests, ignore_index=True)

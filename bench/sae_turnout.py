@@ -64,8 +64,8 @@ def run(reps: list[int], out: Path, *, worlds: list[str], methods: list[str], m:
                                          seed=r, progress=False, known_totals=kt,
                                          options={meth: options[meth]} if meth in options
                                          else None)
-                rows.append(res["table"].assign(cpu_seconds=time.process_time() - cpu))
-                ests.append(res["estimates"])
+                rows.append(res.table.assign(cpu_seconds=time.process_time() - cpu))
+                ests.append(res.estimates)
             table = pd.concat(rows, ignore_index=True)
             est = pd.concat(ests, ignore_index=True)
             table = table.assign(rep=r, world=world, totals=totals if calibrate else "none",

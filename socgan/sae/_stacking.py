@@ -74,7 +74,7 @@ from .._params import NON_NEGATIVE, POSITIVE, Count, OneOf, Optional, check_para
 from .._core import defaults
 from .._core.emb import Design, draw, em
 from .._core.encoding import Encoder
-from .._core.gain import donor_residuals, draw_imputations, train_models, training_steps
+from .._core.gain import _BATCH_ROWS, donor_residuals, draw_imputations, train_models, training_steps
 from .._core.settings import GAIN_SETTING_CONSTRAINTS, gain_settings
 from .._core.torch_state import resolve_device, seeded_torch, single_threaded, torch_seed
 
@@ -172,9 +172,9 @@ def _outcome_probability(model, x: np.ndarray, mask: np.ndarray, start: int) -> 
     """P(outcome = 1) for the rows of ``x`` as ``draw_imputations`` computes it (the generator
     with zero noise in the missing cells), in batches."""
     out = []
-    for s in range(0, len(x), 65_536):
-        xb = torch.from_numpy(x[s:s + 65_536]).to(model.device)
-        mb = torch.from_numpy(mask[s:s + 65_536]).to(model.device)
+    for s in range(0, len(x), _BATCH_ROWS):
+        xb = torch.from_numpy(x[s:s + _BATCH_ROWS]).to(model.device)
+        mb = torch.from_numpy(mask[s:s + _BATCH_ROWS]).to(model.device)
         out.append(torch.sigmoid(model.generate(xb, mb, torch.zeros_like(xb))[:, start]).cpu())
     return torch.cat(out).numpy().astype(float)
 
