@@ -404,7 +404,10 @@ class _Plateau:
 
 def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSettings,
                  rows: list[np.ndarray], valid: list[np.ndarray | None], seeds: list[int],
-                 tick=None, device: torch.device = torch.device("cpu")) -> tuple[GainModels, list[list[tuple]]]:
+                 tick=None, device: torch.device = torch.device("cpu"),
+                 patterns: tuple[np.ndarray, np.ndarray] | None = None,
+                 cell_weights: np.ndarray | None = None,
+                 ) -> tuple[GainModels, list[list[tuple]]]:
     """Train k GAIN models together, model ``l`` on the rows ``rows[l]`` of ``x``/``mask``
     (its bootstrap sample), stopped on its reconstruction loss on the rows ``valid[l]`` (its
     out-of-bag rows; ``None`` or too few: a sample of its training rows); returns the stacked
@@ -414,6 +417,15 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     Model ``l``'s initial weights, batches, hidden cells, noise and hints come from a CPU
     generator seeded with ``seeds[l]`` alone, so it is the same model whichever models are
     trained beside it and on whichever device. ``tick(steps)`` reports progress.
+
+    Cells hidden from the generator in training: by default a random share u ~ U(0, 1) of each
+    row's observed cells (deviation 1 of the module docstring). With ``patterns`` =
+    (masks, weights), the missingness patterns of the rows that will be imputed and their
+    weights, each training row instead hides the cells missing in a pattern drawn with those
+    weights: the network is trained on exactly the conditionals the imputation asks for (small-
+    area stacking: the outcome given the covariates as the census has them).
+    ``cell_weights`` (rows of ``x`` by columns) weight each held-out cell's loss (each column's
+    loss is the weighted mean over its held-out cells).
     """
     k = len(rows)
     dev = torch.device(device)
@@ -436,7 +448,14 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     patience = max(5, math.ceil(settings.patience * total / eval_every))
     rows_t = torch.as_tensor(np.stack(rows), dtype=torch.long)
     wt = (torch.from_numpy(missing_odds(x, mask, enc)).to(dev) if settings.odds_weights else None)
+    if cell_weights is not None:
+        cw = torch.as_tensor(np.asarray(cell_weights, dtype=np.float32), device=dev)
+        wt = cw if wt is None else wt * cw
     vx, _, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
+    if patterns is not None:
+        pat_mask = torch.as_tensor(np.asarray(patterns[0], dtype=np.float32), device=dev)
+        pat_cum = torch.as_tensor(np.cumsum(patterns[1], dtype=np.float64) / np.sum(patterns[1]))
+        pat_cum[-1] = 1.0
     plateau = _Plateau(k)
     best = [p.detach().clone() for p in models.generator.params]
     history: list[list[tuple]] = [[] for _ in range(k)]
@@ -455,7 +474,13 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
         u = torch.stack([torch.rand(batch, 1 + d + f + 2 * d, generator=g) for g in gens]).to(dev)
         share, hide, noise = u[..., :1], u[..., 1:1 + d], 0.01 * u[..., 1 + d:1 + d + f]
         # Hide a random share u ~ U(0,1) of each row's observed cells from G (deviation 1).
-        given = mb * (hide >= share).to(mb.dtype)
+        if patterns is None:
+            given = mb * (hide >= share).to(mb.dtype)
+        else:  # each row hides the missing cells of a pattern drawn with the patterns' weights
+            pick = torch.stack([torch.searchsorted(pat_cum, torch.rand(batch, generator=g,
+                                                                       dtype=torch.float64))
+                                for g in gens]).clamp_max(len(pat_cum) - 1).to(dev)
+            given = mb * pat_mask[pick]
         held_out = mb - given
         weight = None if wt is None else wt[idx]
         if adversarial:

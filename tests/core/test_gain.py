@@ -164,3 +164,31 @@ def test_capped_donor_pools_still_impute_every_cell_and_keep_observed_values(mon
         observed = data.notna()
         for col in data.columns:
             assert (d.loc[observed[col], col] == data.loc[observed[col], col]).all()
+
+
+def test_training_hides_exactly_the_cells_of_the_given_patterns(encoded):
+    """With ``patterns`` each training row hides the cells missing in a drawn pattern: a pattern
+    that hides nothing leaves no loss at all; one that hides only the first column leaves a
+    loss that a zero weight on that column removes."""
+    x, mask, enc = encoded
+    full = mask.copy()
+    full[:] = 1.0  # every cell observed, so that held-out cells come from the pattern alone
+    d = mask.shape[1]
+    settings = GainSettings(epochs=2, batch_size=32)
+    rows = [np.arange(len(x))]
+
+    def rec_losses(patterns, cell_weights=None):
+        _, hist = train_models(x, full, enc, settings, rows, [None], [3], patterns=patterns,
+                               cell_weights=cell_weights)
+        return np.array([h[3] for h in hist[0]])
+
+    nothing = (np.ones((1, d)), np.array([1.0]))
+    assert np.all(rec_losses(nothing) == 0)
+    first_only = np.ones((1, d))
+    first_only[0, 0] = 0.0
+    assert np.all(rec_losses((first_only, np.array([1.0]))) > 0)
+    weights = np.ones_like(full)
+    weights[:, 0] = 0.0
+    assert np.all(rec_losses((first_only, np.array([1.0])), weights) == 0)
+    # patterns are drawn with their weights: a zero-weight pattern is never used
+    assert np.all(rec_losses((np.vstack([np.ones((1, d)), first_only]), np.array([1.0, 0.0]))) == 0)

@@ -23,3 +23,55 @@ def test_census_cells_group_identical_rows_missing_values_included():
     pd.testing.assert_frame_equal(again.astype(str), census.astype(str))
     assert np.array_equal(cell_of_row[first], np.arange(len(first)))
     np.testing.assert_array_equal(counts, np.bincount(cell_of_row))
+
+
+def _survey_selected_on_the_outcome(n: int, seed: int):
+    """Respondents whose income is skipped more often by non-voters (MAR given the outcome)."""
+    from socgan._core.encoding import Encoder
+    from socgan.sae._stacking import _stack
+
+    rng = np.random.default_rng(seed)
+    age = rng.integers(0, 4, n)
+    voted = (rng.random(n) < 1 / (1 + np.exp(-(-0.3 + 0.4 * age)))).astype(float)
+    income = rng.integers(0, 3, n).astype(object)
+    skip = rng.random(n) < 1 / (1 + np.exp(-(-0.5 - 1.5 * voted)))
+    income[skip] = None
+    survey = pd.DataFrame({"age": pd.Categorical(age), "income": pd.Categorical(income),
+                           "voted": voted})
+    census = pd.DataFrame({"age": pd.Categorical(rng.integers(0, 4, 50)),
+                           "income": pd.Categorical(rng.integers(0, 3, 50))})
+    stacked = _stack(survey, census, "voted")
+    enc = Encoder.fit(stacked)
+    x, mask = enc.transform(stacked)
+    return x, mask, enc, voted, ~skip
+
+
+def test_complete_case_weights_make_complete_respondents_stand_for_all():
+    from socgan.sae._stacking import _complete_case_weights
+
+    x, mask, enc, voted, complete = _survey_selected_on_the_outcome(20_000, 1)
+    w = _complete_case_weights(x, mask, enc, n_cells=50)
+    assert w.shape == mask.shape
+    # only the outcome of complete survey rows is weighted
+    assert np.all(w[:, 1:] == 1) and np.all(w[:50] == 1)
+    assert np.all(w[50:][~complete, 0] == 1)
+    wc = w[50:][complete, 0]
+    assert abs(wc.mean() - 1) < 1e-5
+    # unweighted, complete rows overstate turnout; weighted, they stand for all respondents
+    assert voted[complete].mean() - voted.mean() > 0.05
+    assert abs(np.average(voted[complete], weights=wc) - voted.mean()) < 0.01
+    # within an age group as well (the weights depend on the outcome and age, not on age alone)
+    age = x[50:, enc.columns[1].start:enc.columns[1].stop].argmax(1)
+    for a in range(4):
+        sel = age[complete] == a
+        assert abs(np.average(voted[complete][sel], weights=wc[sel])
+                   - voted[age == a].mean()) < 0.03
+
+
+def test_complete_case_weights_are_none_when_every_respondent_is_complete():
+    from socgan.sae._stacking import _complete_case_weights
+
+    x, mask, enc, _, _ = _survey_selected_on_the_outcome(2_000, 2)
+    mask = mask.copy()
+    mask[50:, :] = 1.0
+    assert _complete_case_weights(x, mask, enc, n_cells=50) is None
