@@ -116,7 +116,8 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         Imputation models trained at once, through joblib; ``-1`` uses every core (or, with
         ``backend="dask"``, every worker thread of the cluster). Each imputation has its own
         seed, so the result is identical to the serial run (``n_jobs=1``, in this process).
-        Every model trains on one torch thread.
+        Every model trains on one torch thread. The models' draws then run in up to
+        ``n_jobs`` threads of this process (``-1``: one per core).
     backend
         ``None`` or ``"loky"``: worker processes on this machine (joblib's default).
         ``"dask"``: the running ``dask.distributed`` Client's cluster (a ``LocalCluster``, or a

@@ -35,7 +35,7 @@ from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, trainin
 from .._core.torch_state import resolve_device, single_threaded
 from ._imputations import Imputations
 from ._impute import (GAIN_CONSTRAINTS, _LOSS_COLUMNS, _check_backend, _check_completion,
-                      _check_size, _complete, _concurrent_models)
+                      _check_n_jobs, _check_size, _complete, _concurrent_models)
 
 FORMAT = "socgan.GainImputer"
 FORMAT_VERSION = 1
@@ -279,7 +279,8 @@ class GainImputer:
         original, where, x, mask = self._fit(data, stacklevel=stacklevel)
         fitted = self.fitted_
         with single_threaded():
-            draws = [draw_gain(fitted, x, mask, ell) for ell in range(fitted.k)]
+            draws = _per_model(lambda ell: draw_gain(fitted, x, mask, ell), fitted.k,
+                               n_jobs=_check_n_jobs(self.n_jobs))
         datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
         return Imputations(data=original, datasets=datasets, options=dict(self.options_),
                            diagnostics={"loss_history": self.loss_history_})
@@ -369,7 +370,8 @@ class GainImputer:
         if where.to_numpy().any():
             _check_completion(original, where, self.encoder_, self.positions_)
         with single_threaded():
-            draws = [draw_gain(self.fitted_, x, mask, ell, rng) for ell, rng in enumerate(rngs)]
+            draws = _per_model(lambda ell: draw_gain(self.fitted_, x, mask, ell, rngs[ell]),
+                               len(rngs), n_jobs=_check_n_jobs(self.n_jobs))
         return original, [_complete(original, where, self.encoder_, d, self.positions_)
                           for d in draws]
 
@@ -544,6 +546,22 @@ def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
     loss = pd.concat([pd.DataFrame(hist, columns=_LOSS_COLUMNS[1:]).assign(imputation=ell)
                       for ell, hist in enumerate(history, start=1)], ignore_index=True)
     return loss[_LOSS_COLUMNS]
+
+
+def _per_model(fn, k: int, *, n_jobs: int) -> list:
+    """``[fn(0), ..., fn(k - 1)]``, the models' draws; with ``n_jobs`` other than 1 in up to
+    that many threads of this process (``-1``: one per core). Each model draws from its own
+    stream with single-threaded torch operations, which release the GIL, so the result is that
+    of the serial loop."""
+    import joblib
+
+    workers = 1 if n_jobs == 1 else min(k, joblib.cpu_count() if n_jobs == -1 else n_jobs)
+    if workers <= 1:
+        return [fn(ell) for ell in range(k)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, range(k)))
 
 
 def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bootstrap, device):
