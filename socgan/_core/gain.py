@@ -96,6 +96,7 @@ Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -402,6 +403,15 @@ class _Plateau:
         self.done = np.zeros(self.k, dtype=bool)
 
 
+def _read_only_tensor(a: np.ndarray) -> torch.Tensor:
+    """``torch.from_numpy(a)`` for an array that is only read: joblib's worker processes get
+    the data as read-only memory maps, for which torch warns that writing would be undefined
+    (nothing writes to it here; a copy would double the memory)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(a)
+
+
 def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSettings,
                  rows: list[np.ndarray], valid: list[np.ndarray | None], seeds: list[int],
                  tick=None, device: torch.device = torch.device("cpu"),
@@ -436,7 +446,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     adversarial = settings.adversarial > 0
     models = GainModels(enc, hidden, gens, dev, adversarial=adversarial)
-    xt, mt = torch.from_numpy(x).to(dev), torch.from_numpy(mask).to(dev)
+    xt, mt = _read_only_tensor(x).to(dev), _read_only_tensor(mask).to(dev)
     f, d = x.shape[1], mask.shape[1]
     lr = torch.full((k,), float(settings.learning_rate), device=dev)
     opt_g = _Adam(models.generator.params, lr, settings.weight_decay)
