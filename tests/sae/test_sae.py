@@ -133,7 +133,7 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
     measured = res.measured_coverage
     assert list(measured["method"]) == ["amelia", "gain"]
     got = measured.set_index("method")["measured"]
-    assert 0 < got["amelia"] < 1 and np.isnan(got["gain"])  # GAIN not re-measured since issue 18
+    assert 0 < got["amelia"] < 1 and 0 < got["gain"] < 1  # bench/RESULTS.md, the 20-replication run
     assert (measured["nominal"] == 0.9).all()
     fig = plot(est, path=tmp_path / "areas.png")
     assert len(fig.axes) == 2 and (tmp_path / "areas.png").stat().st_size > 0
