@@ -75,3 +75,22 @@ def test_complete_case_weights_are_none_when_every_respondent_is_complete():
     mask = mask.copy()
     mask[50:, :] = 1.0
     assert _complete_case_weights(x, mask, enc, n_cells=50) is None
+
+
+def test_stacking_width_does_not_grow_with_the_number_of_areas():
+    from socgan._core.encoding import Encoder
+    from socgan._core.gain import GainSettings
+    from socgan.sae._stacking import stacking_width
+
+    rng = np.random.default_rng(3)
+    n = 3_000
+
+    def width(n_areas: int, n_numeric: int) -> int:
+        df = pd.DataFrame({"area": pd.Categorical(rng.integers(0, n_areas, n)),
+                           "y": rng.integers(0, 2, n).astype(float),
+                           **{f"z{k}": rng.normal(size=n) for k in range(n_numeric)}})
+        return stacking_width(Encoder.fit(df), "area", GainSettings())
+
+    assert width(10, 3) == width(2_000, 3) == 128  # areas do not widen the networks
+    assert width(10, 200) == 2 * (200 + 1 + 1)  # covariates do, as in impute
+    assert width(10, 2_000) == GainSettings().max_hidden
