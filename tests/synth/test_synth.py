@@ -364,6 +364,25 @@ def test_evaluate_detects_independence_and_copies():
     assert fresh["exact_copies", "all"] == 0.0
 
 
+def test_evaluate_detection_tells_broken_relations_from_a_fresh_sample():
+    """The detector cannot tell a fresh sample of the same population from the real rows
+    (AUC near 0.5, about half the rows pass as real), but finds rows whose columns were
+    shuffled independently although every marginal is exact."""
+    real = survey(2000, seed=1)
+    rng = np.random.default_rng(0)
+    indep = real.apply(lambda s: s.sample(frac=1, random_state=int(rng.integers(1e6))).to_numpy())
+    indep = indep.astype(real.dtypes.to_dict())
+    fresh = evaluate(real, survey(2000, seed=3)).set_index("metric")["value"]
+    broken = evaluate(real, indep).set_index("metric")["value"]
+    assert abs(fresh["detection_auc"] - 0.5) < 0.05
+    assert 0.4 < fresh["detection_fooled"] < 0.6
+    assert broken["detection_auc"] > 0.75 and broken["detection_fooled"] < fresh["detection_fooled"]
+    assert broken["tvd_1way"].max() < 1e-12  # what the detector found is not in the marginals
+    assert "detection_auc" not in evaluate(real, indep, detection=False)["metric"].tolist()
+    with pytest.raises(TypeError, match="`detection`"):
+        evaluate(real, indep, detection="yes")
+
+
 def test_evaluate_multiclass_target_and_errors():
     real, holdout = survey(400, seed=1), survey(200, seed=2)
     ev = evaluate(real, survey(400, seed=3), target="edu", holdout=holdout)
