@@ -94,18 +94,19 @@ BOUNDS = {
 }
 INTEGER = ("education", "experience")
 COLUMNS = list(BOUNDS)
-SOCGAN = ("pgb", "dpgan", "gan", "pgb-nonprivate")
+SOCGAN = ("pgb", "dpgan", "marginals", "gan", "pgb-nonprivate", "marginals-nonprivate")
 SMARTNOISE = ("dpctgan", "patectgan", "mst", "aim")
-PRIVATE = ("pgb", "dpgan") + SMARTNOISE
-ORDER = ("real", "pgb", "dpgan", "dpctgan", "patectgan", "mst", "mst-iid", "aim", "aim-iid",
-         "gan", "pgb-nonprivate")
+PRIVATE = ("pgb", "dpgan", "marginals") + SMARTNOISE
+ORDER = ("real", "pgb", "dpgan", "marginals", "dpctgan", "patectgan", "mst", "mst-iid", "aim",
+         "aim-iid", "gan", "pgb-nonprivate", "marginals-nonprivate")
 SOCGAN_FLAGS = ("steps", "batch_size", "hidden", "learning_rate", "snapshots", "candidates",
                 "pgb_rounds", "pgb_share")
 # (metric in the long table, column of the summary, better direction)
 KEY = [("tvd_1way_mean", "TVD 1-way", "min"), ("tvd_2way_mean", "TVD 2-way", "min"),
        ("correlation_difference_mean_abs", "|corr diff|", "min"),
        ("coefficient_rmse", "coef RMSE", "min"), ("ci_overlap_mean", "CI overlap", "max"),
-       ("tstr_accuracy", "TSTR acc", "max"), ("membership_auc", "MIA AUC", None),
+       ("tstr_accuracy", "TSTR acc", "max"), ("tstr_auc", "TSTR AUC", "max"),
+       ("detection_auc", "detection AUC", "min"), ("membership_auc", "MIA AUC", None),
        ("dcr_synthetic_median", "DCR median", None), ("dcr_synthetic_p05", "DCR p05", None),
        ("exact_copies", "exact copies", None)]
 
@@ -140,7 +141,9 @@ def split(d: pd.DataFrame, seed: int, train_share: float = 0.8) -> tuple[pd.Data
 
 def read_table(path: Path) -> pd.DataFrame:
     t = pd.read_csv(path, dtype={c: str for c in COLUMNS if isinstance(BOUNDS[c], list)})
-    t["lwage"] = t["lwage"].astype(float)
+    for c in COLUMNS:  # the non-integer numeric columns (lwage here)
+        if not isinstance(BOUNDS[c], list) and c not in INTEGER:
+            t[c] = t[c].astype(float)
     for c in INTEGER:
         t[c] = t[c].astype("int64")
     return t[COLUMNS]

@@ -17,6 +17,12 @@ these:
    score ``S_j`` changes by at most 1 when a row is added or removed (``_pgb.py``): the
    mechanism is ``eps0``-bounded-range (BR; Durfee & Rogers 2019).
 
+3. **One Gaussian mechanism** (method ``"marginals"``, ``_marginals.py``): every two-way table
+   of cell counts plus ``N(0, (z sqrt(P))^2)`` noise, the P tables' joint L2 sensitivity being
+   sqrt(P) under add/remove, i.e. a Gaussian mechanism of sensitivity 1 and noise multiplier
+   ``z`` (``Events.gaussian_noise``). Its PLD is composed with DP-SGD's where both occur; in the
+   RDP bound it is a ``GaussianDpEvent``.
+
 Composition. The count comes first and sets ``q``, so the later events are chosen from its
 output; it is added by basic composition (Dwork & Roth 2014, Thm 3.16, which allows that):
 ``epsilon = count_epsilon + epsilon_joint``. DP-SGD and the BR rounds are composed jointly, two
@@ -83,6 +89,7 @@ class Events:
     steps: int = 0
     em_epsilon: float = 0.0  # eps0 per round
     em_rounds: int = 0
+    gaussian_noise: float = math.inf  # one Gaussian mechanism (sensitivity 1); inf: none
 
     @property
     def has_sgd(self) -> bool:
@@ -91,6 +98,15 @@ class Events:
     @property
     def has_em(self) -> bool:
         return self.em_rounds > 0 and self.em_epsilon > 0
+
+    @property
+    def has_gaussian(self) -> bool:
+        return math.isfinite(self.gaussian_noise)
+
+    @property
+    def has_pld_part(self) -> bool:
+        """Whether there is a DP-SGD or Gaussian part, composed as a privacy loss distribution."""
+        return self.has_sgd or self.has_gaussian
 
     def dp_events(self) -> list:
         """The events as ``dp_accounting`` DpEvents (BR rounds as zCDP), for the RDP bound."""
@@ -103,6 +119,8 @@ class Events:
         if self.has_em:
             out.append(dp_event.SelfComposedDpEvent(
                 dp_event.ZCDpEvent(rho=self.em_epsilon ** 2 / 8), self.em_rounds))
+        if self.has_gaussian:
+            out.append(dp_event.GaussianDpEvent(self.gaussian_noise))
         return out
 
 
@@ -182,10 +200,22 @@ def _epsilon_from_delta_curve(delta_at, target: float, *, upper: float = 2 * MAX
 # --- the composed bounds ---------------------------------------------------------------------------
 
 def _sgd_pld(events: Events, grid: float, *, connect_dots: bool = True):
-    return pld.from_gaussian_mechanism(
-        events.noise_multiplier, sampling_prob=events.sampling_rate,
-        value_discretization_interval=grid, use_connect_dots=connect_dots,
-    ).self_compose(events.steps)
+    """The PLD of the DP-SGD steps composed with the Gaussian mechanism, whichever there are
+    (``events.has_pld_part`` must hold)."""
+    parts = []
+    if events.has_sgd:
+        parts.append(pld.from_gaussian_mechanism(
+            events.noise_multiplier, sampling_prob=events.sampling_rate,
+            value_discretization_interval=grid, use_connect_dots=connect_dots,
+        ).self_compose(events.steps))
+    if events.has_gaussian:
+        parts.append(pld.from_gaussian_mechanism(
+            events.gaussian_noise, value_discretization_interval=grid,
+            use_connect_dots=connect_dots))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.compose(p)
+    return out
 
 
 def _pmf_arrays(pmf) -> tuple[np.ndarray, np.ndarray, float]:
@@ -197,7 +227,7 @@ def _pmf_arrays(pmf) -> tuple[np.ndarray, np.ndarray, float]:
 def _pld_delta_curve(events: Events, grid: float):
     """``delta(epsilon)`` of DP-SGD composed with the BR rounds, as a function (module doc)."""
     br = bounded_range_worst_case(events.em_epsilon, events.em_rounds) if events.has_em else None
-    if not events.has_sgd:
+    if not events.has_pld_part:
         return (lambda eps: float(br(eps))) if br is not None else (lambda eps: 0.0)
     # Connect-the-dots splits each loss between neighbouring grid points keeping E[exp(-L)]: a
     # mean-preserving spread of exp(-L), so the mean of U_k(eps - L), convex in exp(-L), can only
@@ -218,9 +248,9 @@ def pld_delta(events: Events, epsilon_: float, *, grid: float = FINE_GRID) -> fl
 
 def pld_epsilon(events: Events, delta: float, *, grid: float = FINE_GRID) -> float:
     """Epsilon of DP-SGD (PLD) composed with the BR rounds (exact adaptive worst case)."""
-    if not events.has_sgd and not events.has_em:
+    if not events.has_pld_part and not events.has_em:
         return 0.0
-    if not events.has_em:  # DP-SGD alone: dp-accounting as it is
+    if not events.has_em:  # DP-SGD and/or the Gaussian alone: dp-accounting as it is
         return float(_sgd_pld(events, grid).get_epsilon_for_delta(delta))
     return _epsilon_from_delta_curve(_pld_delta_curve(events, grid), delta)
 
@@ -306,6 +336,19 @@ def calibrate_noise(target: float, delta: float, *, sampling_rate: float, steps:
     if ok(MIN_NOISE_MULTIPLIER):
         return MIN_NOISE_MULTIPLIER
     return _bisect(ok, MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER, decreasing=True)
+
+
+@functools.lru_cache(maxsize=64)
+def calibrate_gaussian(target: float, delta: float) -> float:
+    """Smallest noise multiplier (to 0.1%) of one Gaussian mechanism of sensitivity 1 that
+    spends at most ``target`` at ``delta`` (the ``"marginals"`` release's measurement)."""
+    ok = lambda z: _meets(Events(gaussian_noise=z), target, delta, COARSE_GRID)
+    lo, hi = 1e-3, 1.0
+    while not ok(hi):
+        lo, hi = hi, 2 * hi
+        if hi > 1e6:
+            raise ValueError(f"`epsilon` cannot be met at delta={delta:g} by a Gaussian mechanism.")
+    return _bisect(ok, lo, hi, decreasing=True)
 
 
 def noisy_count(n: int, count_epsilon: float, rng: np.random.Generator) -> int:

@@ -15,6 +15,7 @@ from .._core.torch_state import single_threaded
 from .._params import validate_params
 from . import _accounting as acc
 from . import _bayes_dp
+from . import _marginals
 from ._candidates import public_candidates, split_pool
 from ._dpgan import (LowSignalWarning, load_discriminator, load_generator, low_signal_message,
                      noise_to_signal, train_gan)
@@ -134,8 +135,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                pgb_marginals: int = 0, pgb_bins: int = 10, critic_steps: int = 1,
                discriminator_hidden: int | None = None, saturation_penalty: float = 1.0,
                generator_average: float = 0.0, pgb_public_share: float = 0.0,
-               bayesian_dp: bool = False, progress: bool = True) -> Release:
-    """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting.
+               marginal_bins: int | None = None, bayesian_dp: bool = False,
+               progress: bool = True) -> Release:
+    """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting, or from
+    noisy two-way marginals.
 
     Parameters
     ----------
@@ -147,7 +150,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     delta : float, optional
         Default ``1e-6``, a public constant. Choose it well below 1/n (a warning says so when the
         noisy row count suggests it is not).
-    method : {"pgb", "dpgan", "pgb-nonprivate", "gan"}
+    method : {"pgb", "dpgan", "marginals", "pgb-nonprivate", "gan", "marginals-nonprivate"}
         ``"dpgan"``: GAN whose discriminator is trained with DP-SGD on its real-data term
         (Abadi et al. 2016); the release is drawn from the last generator (post-processing).
         ``"pgb"``: the same training, keeping ``snapshots`` generator/discriminator pairs, then
@@ -156,6 +159,17 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         multiplicative-weights updates over the candidates (Hardt, Ligett & McSherry 2012); the
         release is drawn from the averaged weights. ``"gan"`` and ``"pgb-nonprivate"`` are the
         same without clipping, noise or exponential mechanism, for comparison.
+        ``"marginals"``: no GAN. Every two-way table of the columns' cells (levels; equal-width
+        intervals of a numeric column's public bounds) is measured once with the Gaussian
+        mechanism; a tree of the noisy tables (Chow & Liu 1968, as in MST and PrivBayes) draws
+        candidate rows, which are then raked to *every* noisy table (iterative proportional
+        fitting), and the release is drawn from them (``socgan.synth._marginals``). It keeps
+        one- and two-way relations (correlations, a regression on several covariates as far as
+        pairs describe it) far better than the DP-GAN at small epsilon, in seconds; it cannot
+        keep interactions (three-way relations) and draws numeric values uniformly within their
+        cell. ``"marginals-nonprivate"`` is the same from exact tables. ``steps``,
+        ``batch_size``, ``clip_norm``, ``hidden``, ``learning_rate``, ``snapshots``,
+        ``critic_steps``, the ``pgb_*`` and the GAN's other settings do not apply to it.
     n_rows : int, optional
         Rows to release, a public number. Default: the noisy row count (at least 1; private
         methods, see Notes) or the number of rows (non-private methods).
@@ -201,7 +215,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     snapshots : int
         Generator/discriminator pairs kept along training for PGB.
     candidates : int
-        Size of the candidate set B, drawn equally from the kept generators.
+        Size of the candidate set B, drawn equally from the kept generators. For
+        ``"marginals"``: the least number of candidates drawn from the tree (at least five per
+        released row, up to a million).
     pgb_rounds : int
         T, rounds of PGB.
     pgb_share : float
@@ -220,6 +236,12 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         does, which helps most when the DP-GAN's generators are poor.
     pgb_bins : int
         Equal-width intervals of each numeric column's public bounds for those cells.
+    marginal_bins : int, optional
+        ``"marginals"`` only: equal-width intervals of each numeric column's public bounds (an
+        integer column with at most that many values gets one cell per value). Default: from
+        the noisy row count, the largest number in [4, 32] at which an average cell of a
+        numeric x numeric table holds at least twice the noise's standard deviation (32 for the
+        non-private method).
     critic_steps : int
         Discriminator steps per generator step (Bie et al. 2023: noisy discriminators need more
         steps to keep up). Every discriminator step is one DP-SGD event in ``steps``.
@@ -312,15 +334,20 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         count_share=count_share, pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
-        pgb_public_share=pgb_public_share, bayesian_dp=bayesian_dp, progress=progress)
+        pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, bayesian_dp=bayesian_dp,
+        progress=progress)
     cols = build_schema(data, settings.bounds, out_of_bounds=settings.out_of_bounds)
     x = encode(data, cols)
     rand = _randomness(private=settings.private, seed=settings.seed,
                        insecure_seed=settings.insecure_seed)
-    budget = _spend_budget(len(x), settings, rand, stacklevel=4)  # the user's call, above synthesize's argument checks
-    # The networks are small: one thread avoids thread overhead (restored afterwards).
-    with single_threaded():
-        drawn = _train_and_draw(x, cols, settings, budget, rand)
+    budget = _spend_budget(len(x), settings, rand, stacklevel=4,  # the user's call, above synthesize's argument checks
+                           cols=cols)
+    if settings.marginal:
+        drawn = _measure_and_draw(x, cols, settings, budget, rand)
+    else:
+        # The networks are small: one thread avoids thread overhead (restored afterwards).
+        with single_threaded():
+            drawn = _train_and_draw(x, cols, settings, budget, rand)
     numbers, text = _report(settings, budget, rand, cols, drawn.counts)
     out = decode(drawn.rows, cols, data)
     return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
@@ -343,10 +370,11 @@ class _Budget:
     noise_multiplier: float | None = None
     spent: dict | None = None  # the joint accountant's answer (epsilon, pld, rdp, accountant)
     epsilon: float = math.inf  # the total accounted
+    bins: int | None = None  # marginals: bins per numeric column
 
 
 def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
-                  stacklevel: int) -> _Budget:
+                  stacklevel: int, cols=None) -> _Budget:
     """The noisy count, sampling rate, noise multiplier and accounted epsilon of a release.
 
     For a private release the true row count ``n`` enters only the noisy count (two-sided
@@ -362,6 +390,8 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
                           stacklevel=stacklevel)
     else:
         count_eps, size = None, n
+    if s.marginal:
+        return _spend_marginals(cols, size, count_eps, s, stacklevel=stacklevel + 1)
     batch_size = max(1, min(256, size // 4)) if s.batch_size is None else s.batch_size
     if s.private:
         # A rule on the noisy count is post-processing; capping rather than refusing keeps a
@@ -400,6 +430,42 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
     return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out,
                    count_epsilon=count_eps, em_epsilon=em_eps, noise_multiplier=sigma,
                    spent=spent, epsilon=total)
+
+
+def _spend_marginals(cols, size: int, count_eps: float | None, s: SynthSettings, *,
+                     stacklevel: int) -> _Budget:
+    """The ``"marginals"`` methods' accounting: the Gaussian mechanism's noise multiplier
+    spending what the noisy count left, and the bins (from the noisy count: post-processing)."""
+    n_out = (max(size, 1) if s.private else size) if s.n_rows is None else s.n_rows
+    n_columns = len(cols)
+    if not s.private:
+        bins = _marginals.MAX_BINS if s.marginal_bins is None else s.marginal_bins
+        return _Budget(size=size, batch_size=0, sampling_rate=0.0, n_out=n_out, bins=bins)
+    target = s.epsilon - count_eps
+    z = acc.calibrate_gaussian(target, s.delta)
+    events = acc.Events(gaussian_noise=z)
+    spent = min((acc.epsilon(events, s.delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
+                key=lambda r: r["epsilon"])
+    if spent["epsilon"] > target and acc.pld_delta(events, target, grid=acc.COARSE_GRID) <= s.delta:
+        spent = {**spent, "epsilon": target}  # the search stops within 1e-6 above the bound
+    total = count_eps + spent["epsilon"]
+    if total > s.epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
+        raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {s.epsilon:.4g}")
+    bins = (_marginals.choose_bins(size, z, n_columns) if s.marginal_bins is None
+            else s.marginal_bins)
+    sd = z * math.sqrt(len(_marginals.pairs(n_columns)))
+    ratio = _marginals.noise_to_signal(sd, size, _marginals.cells(cols, bins))
+    if ratio > _marginals.LOW_SIGNAL:
+        warnings.warn(
+            f"At this epsilon and about this many rows (judged from the noisy count) the noise "
+            f"of the two-way tables (sd {sd:.3g} per cell) exceeds an average cell count of the "
+            f"largest table (noise-to-signal {ratio:.2g}): the release will keep little beyond "
+            "the one-way margins, close to independent columns. Use a larger `epsilon`, fewer "
+            "columns, fewer levels, or fewer `marginal_bins`.", LowSignalWarning,
+            stacklevel=stacklevel)
+    return _Budget(size=size, batch_size=0, sampling_rate=0.0, n_out=n_out,
+                   count_epsilon=count_eps, noise_multiplier=z, spent=spent, epsilon=total,
+                   bins=bins)
 
 
 @dataclass(frozen=True)
@@ -464,10 +530,40 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
                               "candidates_public": n_public}, curator)
 
 
+def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
+                      rand: _Randomness) -> _Drawn:
+    """The ``"marginals"`` methods: measure every two-way table (Gaussian noise from
+    ``rand.privacy``; exact for the non-private method), then draw candidates from the tree of
+    the noisy tables, rake them to every table and draw the release (public randomness: this is
+    post-processing of the noisy tables)."""
+    s = settings
+    spec = _marginals.cells(cols, budget.bins)
+    noise_sd = _noise_sd(budget, len(cols))
+    tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec,
+                                                     noise_sd, rand.privacy if s.private else None))
+    public = np.random.default_rng([rand.public_seed, 3])
+    n_out = budget.n_out
+    pool_size = max(s.candidates, min(_marginals.POOL_PER_ROW * n_out, _marginals.MAX_POOL))
+    pool, edges = _marginals.sample_tree(tables, spec, pool_size, public)
+    weights = _marginals.rake(pool, tables, spec, progress=s.progress)
+    chosen = pool[public.choice(pool_size, size=n_out, p=weights)]
+    rows = _marginals.rows_from_codes(chosen, cols, spec, public)
+    return _Drawn(rows, {"candidates": pool_size, "marginal_tables": len(tables),
+                         "marginal_tree": {cols[b].name: cols[a].name for a, b in edges}}, {})
+
+
+def _noise_sd(budget: _Budget, n_columns: int) -> float | None:
+    """The marginals' noise standard deviation per cell (``None``: exact tables)."""
+    if budget.noise_multiplier is None:
+        return None
+    return budget.noise_multiplier * math.sqrt(len(_marginals.pairs(n_columns)))
+
+
 def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
             drawn: dict) -> tuple[ReleaseNumbers, ReleaseText]:
     """The release's report (the reporting step), from the settings, the accounting, the
-    public schema and the counts of PGB's candidates: nothing else reaches it."""
+    public schema and the counts of PGB's candidates (or the marginals' public model summary):
+    nothing else reaches it."""
     s = settings
     public_bounds = {c.name: (list(c.levels) if c.kind == "discrete"
                               else tuple(float(v) for v in s.bounds[c.name])) for c in cols}
@@ -476,18 +572,55 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         pgb_queries = ("discriminators" if s.pgb_marginals == 0 else
                        f"discriminators + {'one' if s.pgb_marginals == 1 else 'one- and two'}-way "
                        f"marginal cells ({s.pgb_bins} equal-width bins of the public bounds)")
-    common = dict(method=s.method, rows_released=budget.n_out, steps=s.steps,
-                  sampling_rate=budget.sampling_rate, expected_batch_size=budget.batch_size,
-                  clip_norm=s.clip_norm, critic_steps=s.critic_steps,
-                  out_of_bounds=s.out_of_bounds, public_bounds=public_bounds, **drawn)
-    seed_controls = ("network initialisation, generator noise, candidate and release draws "
-                     "(post-processing), not the privacy noise" if s.private else "everything")
+    gan = {} if s.marginal else dict(
+        steps=s.steps, sampling_rate=budget.sampling_rate, expected_batch_size=budget.batch_size,
+        clip_norm=s.clip_norm, critic_steps=s.critic_steps)
+    marg = dict(marginal_bins=budget.bins) if s.marginal else {}
+    common = dict(method=s.method, rows_released=budget.n_out, out_of_bounds=s.out_of_bounds,
+                  public_bounds=public_bounds, **gan, **marg, **drawn)
+    marginal_model = (
+        "candidates drawn from a maximum spanning tree of the tables' mutual information "
+        f"(Chow & Liu 1968), raked to every table by iterative proportional fitting "
+        f"({_marginals.RAKING_SWEEPS} sweeps); numeric values uniform within their cell "
+        "(post-processing)") if s.marginal else None
+    seed_controls = (("the tree's candidates and the release draws (post-processing), not the "
+                      "privacy noise" if s.marginal else
+                      "network initialisation, generator noise, candidate and release draws "
+                      "(post-processing), not the privacy noise") if s.private else "everything")
     if not s.private:
         numbers = ReleaseNumbers(epsilon=math.inf, delta=None, rows=budget.size, **common)
         text = ReleaseText(neighbouring=None, privacy_randomness=rand.description,
-                           seed_controls=seed_controls, accountant=None, pgb_queries=pgb_queries)
+                           seed_controls=seed_controls, accountant=None, pgb_queries=pgb_queries,
+                           marginal_model=marginal_model,
+                           sampling=None if s.marginal else "Poisson")
         return numbers, text
     sigma, spent = budget.noise_multiplier, budget.spent
+    common_text = dict(
+        neighbouring="add or remove one row (the row count is private)",
+        count_mechanism="two-sided geometric, sensitivity 1",
+        privacy_randomness=rand.description, seed_controls=seed_controls,
+        delta_rule="given" if s.delta != DEFAULT_DELTA else f"default {DEFAULT_DELTA:g}")
+    common_numbers = dict(
+        epsilon=budget.epsilon, delta=s.delta, rows_noisy_count=budget.size,
+        count_epsilon=budget.count_epsilon, insecure_seed=s.insecure_seed,
+        epsilon_requested=s.epsilon, epsilon_joint=spent["epsilon"], epsilon_pld=spent["pld"],
+        epsilon_rdp=spent["rdp"], noise_multiplier=sigma)
+    if s.marginal:
+        sd = _noise_sd(budget, len(cols))
+        n_tables = drawn["marginal_tables"]
+        numbers = ReleaseNumbers(
+            noise_std=sd, noise_to_signal=_marginals.noise_to_signal(
+                sd, budget.size, _marginals.cells(cols, budget.bins)),
+            **common_numbers, **common)
+        text = ReleaseText(
+            accountant=(f"dp-accounting: noisy count + Gaussian mechanism by "
+                        f"{spent['accountant'].upper()} (basic composition; the smaller of PLD "
+                        "and RDP)"),
+            marginal_event=(f"Gaussian mechanism on all {n_tables} two-way tables of cell counts "
+                            f"at once: L2 sensitivity sqrt({n_tables}) under add/remove one row, "
+                            f"noise sd {sd:.4g} per cell"),
+            marginal_model=marginal_model, sampling=None, **common_text)
+        return numbers, text
     pgb = {}
     if s.boosting:
         pgb = dict(pgb_rounds=s.pgb_rounds, pgb_epsilon_per_round=budget.em_epsilon,
@@ -496,18 +629,12 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
                                                             em_rounds=s.pgb_rounds),
                                                  s.delta)["epsilon"])
     numbers = ReleaseNumbers(
-        epsilon=budget.epsilon, delta=s.delta, rows_noisy_count=budget.size,
-        count_epsilon=budget.count_epsilon, insecure_seed=s.insecure_seed,
-        epsilon_requested=s.epsilon, epsilon_joint=spent["epsilon"], epsilon_pld=spent["pld"],
-        epsilon_rdp=spent["rdp"], noise_multiplier=sigma, noise_std=sigma * s.clip_norm,
+        noise_std=sigma * s.clip_norm,
         epsilon_dpsgd_alone=acc.epsilon(acc.Events(sigma, budget.sampling_rate, s.steps),
                                         s.delta, grid=acc.COARSE_GRID)["epsilon"],
-        noise_to_signal=noise_to_signal(sigma, budget.batch_size), **pgb, **common)
+        noise_to_signal=noise_to_signal(sigma, budget.batch_size), **common_numbers, **pgb,
+        **common)
     text = ReleaseText(
-        neighbouring="add or remove one row (the row count is private)",
-        count_mechanism="two-sided geometric, sensitivity 1",
-        privacy_randomness=rand.description, seed_controls=seed_controls,
-        delta_rule="given" if s.delta != DEFAULT_DELTA else f"default {DEFAULT_DELTA:g}",
         accountant=(f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
                     "(basic composition; joint = smaller of PLD with exact bounded-range "
                     "rounds and RDP)"),
@@ -515,5 +642,5 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         pgb_event=("exponential mechanism, sensitivity 1 (add/remove): eps0-bounded-range, "
                    "composed by its exact adaptive worst case (PLD) or as eps0^2/8-zCDP (RDP)")
         if s.boosting else None,
-        pgb_queries=pgb_queries)
+        pgb_queries=pgb_queries, **common_text)
     return numbers, text

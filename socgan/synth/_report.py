@@ -15,8 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 # Which releases a report key belongs to: every release, the private ones, the non-private
-# ones, private boosting only, or boosting (private or not).
+# ones, private boosting only, boosting (private or not), the GAN methods, the private GAN
+# methods, the marginals methods, the private marginals method, and those with a candidate pool
+# (boosting and marginals).
 _ALWAYS, _PRIVATE, _PUBLIC, _PRIVATE_PGB, _PGB = "always", "private", "public", "private pgb", "pgb"
+_GAN, _PRIVATE_GAN, _MARG, _PRIVATE_MARG, _POOL = ("gan", "private gan", "marginals",
+                                                   "private marginals", "pool")
+#: The methods that measure two-way marginals instead of training a GAN.
+MARGINAL_METHODS = ("marginals", "marginals-nonprivate")
 
 
 def _when(which: str, default=None):
@@ -33,18 +39,23 @@ class ReleaseNumbers:
     (with its two bounds ``epsilon_pld`` and ``epsilon_rdp``), ``epsilon_dpsgd_alone``,
     ``epsilon_pgb_alone``; DP-SGD's ``noise_multiplier``, ``noise_std``, ``sampling_rate`` and
     ``expected_batch_size``; PGB's ``pgb_rounds``, ``pgb_epsilon_per_round``, ``snapshots``,
-    ``candidates`` and ``candidates_public``; the public ``bounds`` used.
+    ``candidates`` and ``candidates_public``; the public ``bounds`` used. For the marginals
+    methods ``noise_multiplier`` is the Gaussian mechanism's (sensitivity 1), ``noise_std`` the
+    noise's standard deviation in each cell of a two-way table, ``noise_to_signal`` that
+    standard deviation over the average cell count of the largest table (from the noisy count),
+    and ``marginal_bins``, ``marginal_tables``, ``marginal_tree`` (each column's parent in the
+    tree, chosen from the noisy tables; the first column is the root) and ``candidates`` describe the model.
     """
 
     method: str = _when(_ALWAYS)
     epsilon: float = _when(_ALWAYS)
     delta: float | None = _when(_ALWAYS)
     rows_released: int = _when(_ALWAYS)
-    steps: int = _when(_ALWAYS)
-    sampling_rate: float = _when(_ALWAYS)
-    expected_batch_size: int = _when(_ALWAYS)
-    clip_norm: float = _when(_ALWAYS)
-    critic_steps: int = _when(_ALWAYS)
+    steps: int | None = _when(_GAN)
+    sampling_rate: float | None = _when(_GAN)
+    expected_batch_size: int | None = _when(_GAN)
+    clip_norm: float | None = _when(_GAN)
+    critic_steps: int | None = _when(_GAN)
     out_of_bounds: str = _when(_ALWAYS)
     public_bounds: dict = _when(_ALWAYS)
     rows: int | None = _when(_PUBLIC)
@@ -57,15 +68,18 @@ class ReleaseNumbers:
     epsilon_rdp: float | None = _when(_PRIVATE)
     noise_multiplier: float | None = _when(_PRIVATE)
     noise_std: float | None = _when(_PRIVATE)
-    epsilon_dpsgd_alone: float | None = _when(_PRIVATE)
+    epsilon_dpsgd_alone: float | None = _when(_PRIVATE_GAN)
     noise_to_signal: float | None = _when(_PRIVATE)
     pgb_rounds: int | None = _when(_PRIVATE_PGB)
     pgb_epsilon_per_round: float | None = _when(_PRIVATE_PGB)
     pgb_share: float | None = _when(_PRIVATE_PGB)
     epsilon_pgb_alone: float | None = _when(_PRIVATE_PGB)
     snapshots: int | None = _when(_PGB)
-    candidates: int | None = _when(_PGB)
+    candidates: int | None = _when(_POOL)
     candidates_public: int | None = _when(_PGB)
+    marginal_bins: int | None = _when(_MARG)
+    marginal_tables: int | None = _when(_MARG)
+    marginal_tree: dict | None = _when(_MARG)
 
     @property
     def private(self) -> bool:
@@ -77,15 +91,17 @@ class ReleaseText:
     """The descriptions in a release's report: what the numbers mean and how they came about."""
 
     neighbouring: str | None = _when(_ALWAYS)
-    sampling: str = _when(_ALWAYS, "Poisson")
+    sampling: str | None = _when(_GAN, "Poisson")
     privacy_randomness: str = _when(_ALWAYS, "")
     seed_controls: str = _when(_ALWAYS, "")
     accountant: str | None = _when(_ALWAYS)
     count_mechanism: str | None = _when(_PRIVATE)
     delta_rule: str | None = _when(_PRIVATE)
-    dpsgd_event: str | None = _when(_PRIVATE)
+    dpsgd_event: str | None = _when(_PRIVATE_GAN)
     pgb_event: str | None = _when(_PRIVATE_PGB)
     pgb_queries: str | None = _when(_PGB)
+    marginal_event: str | None = _when(_PRIVATE_MARG)
+    marginal_model: str | None = _when(_MARG)
 
 
 #: The keys of ``Release.report``, in the order releases have always listed them.
@@ -97,15 +113,19 @@ REPORT_KEYS = (
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std", "dpsgd_event",
     "epsilon_dpsgd_alone", "noise_to_signal", "pgb_rounds", "pgb_epsilon_per_round", "pgb_event",
     "pgb_share", "epsilon_pgb_alone", "pgb_queries", "snapshots", "candidates",
-    "candidates_public",
+    "candidates_public", "marginal_event", "marginal_bins", "marginal_tables", "marginal_model",
+    "marginal_tree",
 )
 
 
 def report_dict(numbers: ReleaseNumbers, text: ReleaseText) -> dict:
     """The two halves as one plain dict, with the keys that apply to the release's method."""
     private, boosting = numbers.private, numbers.snapshots is not None
+    marginal = numbers.method in MARGINAL_METHODS
     applies = {_ALWAYS: True, _PRIVATE: private, _PUBLIC: not private,
-               _PRIVATE_PGB: private and boosting, _PGB: boosting}
+               _PRIVATE_PGB: private and boosting, _PGB: boosting, _GAN: not marginal,
+               _PRIVATE_GAN: private and not marginal, _MARG: marginal,
+               _PRIVATE_MARG: private and marginal, _POOL: boosting or marginal}
     values = {}
     for part in (numbers, text):
         for f in fields(part):
@@ -122,17 +142,29 @@ def summary(numbers: ReleaseNumbers, text: ReleaseText) -> str:
                 f"Neighbouring data sets: {text.neighbouring}.",
                 f"Accountant: {text.accountant}.",
                 f"Noisy row count {numbers.rows_noisy_count} ({text.count_mechanism}, epsilon "
-                f"{numbers.count_epsilon:.4g}); {numbers.rows_released} rows released.",
+                f"{numbers.count_epsilon:.4g}); {numbers.rows_released} rows released."]
+        if numbers.method in MARGINAL_METHODS:
+            head.append(f"Marginals: {text.marginal_event}; noise multiplier "
+                        f"{numbers.noise_multiplier:.4g}, noise-to-signal "
+                        f"{numbers.noise_to_signal:.3g}; "
+                        f"{numbers.marginal_bins} bins per numeric column. Model: "
+                        f"{text.marginal_model}; {numbers.candidates} candidates.")
+        else:
+            head.append(
                 f"DP-SGD: {text.dpsgd_event}; {numbers.steps} steps, sampling rate "
                 f"{numbers.sampling_rate:.4g} (about {numbers.expected_batch_size} rows), "
                 f"noise multiplier {numbers.noise_multiplier:.4g} (sd {numbers.noise_std:.4g}), "
                 f"clip norm {numbers.clip_norm:g}; epsilon {numbers.epsilon_dpsgd_alone:.4g} "
-                "alone."]
+                "alone.")
         if numbers.snapshots is not None:
             head.append(f"Post-GAN Boosting: {numbers.pgb_rounds} rounds at epsilon "
                         f"{numbers.pgb_epsilon_per_round:.4g} each ({text.pgb_event}); "
                         f"{numbers.epsilon_pgb_alone:.4g} alone; queries: {text.pgb_queries}; "
                         f"{numbers.candidates} candidates from {numbers.snapshots} snapshots.")
+    elif numbers.method in MARGINAL_METHODS:
+        head = [f"Non-private release by {numbers.method!r}: {numbers.rows_released} rows from "
+                f"{numbers.rows}; {numbers.marginal_tables} exact two-way tables, "
+                f"{numbers.marginal_bins} bins per numeric column; model: {text.marginal_model}."]
     else:
         head = [f"Non-private release by {numbers.method!r}: {numbers.rows_released} rows from "
                 f"{numbers.rows}; {numbers.steps} steps, sampling rate "

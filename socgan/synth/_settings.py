@@ -22,9 +22,9 @@ from .._params import (NON_NEGATIVE, POSITIVE, PROBABILITY, Count, Flag, Frame, 
 from . import _accounting as acc
 from ._schema import COMPLETE_DATA, bounds_from_data
 
-Method = Literal["pgb", "dpgan", "pgb-nonprivate", "gan"]
-METHODS = ("pgb", "dpgan", "pgb-nonprivate", "gan")
-PRIVATE = ("pgb", "dpgan")
+Method = Literal["pgb", "dpgan", "marginals", "pgb-nonprivate", "gan", "marginals-nonprivate"]
+METHODS = ("pgb", "dpgan", "marginals", "pgb-nonprivate", "gan", "marginals-nonprivate")
+PRIVATE = ("pgb", "dpgan", "marginals")
 #: Default delta of a private release: a public constant (a default read from n would leak n).
 DEFAULT_DELTA = 1e-6
 
@@ -44,7 +44,8 @@ SYNTHESIZE_CONSTRAINTS = {
     "count_share": Real(0.0, 0.5, closed="right"), "pgb_marginals": Count(0, 2),
     "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
     "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
-    "pgb_public_share": Real(0.0, 1.0, closed="both"), "bayesian_dp": Flag(), "progress": Flag(),
+    "pgb_public_share": Real(0.0, 1.0, closed="both"), "marginal_bins": Optional(Count(2)),
+    "bayesian_dp": Flag(), "progress": Flag(),
 }
 
 
@@ -81,6 +82,7 @@ class SynthSettings:
     saturation_penalty: float
     generator_average: float
     pgb_public_share: float
+    marginal_bins: int | None
     bayesian_dp: bool
     progress: bool
 
@@ -93,12 +95,18 @@ class SynthSettings:
         """Whether Post-GAN Boosting (private or not) draws the release."""
         return self.method in ("pgb", "pgb-nonprivate")
 
+    @property
+    def marginal(self) -> bool:
+        """Whether the release comes from two-way marginals (``socgan.synth._marginals``)."""
+        return self.method in ("marginals", "marginals-nonprivate")
+
 
 def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, insecure_seed,
                    bounds, out_of_bounds, steps, batch_size, clip_norm, hidden, learning_rate,
                    snapshots, candidates, pgb_rounds, pgb_share, count_share, pgb_marginals,
                    pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
-                   generator_average, pgb_public_share, bayesian_dp, progress) -> SynthSettings:
+                   generator_average, pgb_public_share, marginal_bins, bayesian_dp,
+                   progress) -> SynthSettings:
     """``synthesize``'s arguments checked and cast by :data:`SYNTHESIZE_CONSTRAINTS` (a no-op
     for values ``synthesize`` has already checked by it), then the rules that tie several of
     them together; ``data`` is checked for what no release can take."""
@@ -110,7 +118,8 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
         count_share=count_share, pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
-        pgb_public_share=pgb_public_share, bayesian_dp=bayesian_dp, progress=progress),
+        pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, bayesian_dp=bayesian_dp,
+        progress=progress),
         where="synthesize")
     method, epsilon, delta, bounds = v["method"], v["epsilon"], v["delta"], v["bounds"]
     private = method in PRIVATE
@@ -129,7 +138,7 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     else:
         if epsilon is not None or delta is not None:
             raise ValueError(f"method {method!r} is not private; pass `epsilon=None` (and no `delta`), "
-                             "or use 'pgb' or 'dpgan'.")
+                             "or use 'pgb', 'dpgan' or 'marginals'.")
         if v["insecure_seed"] is not None:
             raise ValueError(f"`insecure_seed` is for the private methods; method {method!r} is "
                              "not private and `seed` fixes all its randomness.")
@@ -139,6 +148,13 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     if private and method == "pgb" and v["pgb_share"] + v["count_share"] >= 1:
         raise ValueError(f"`pgb_share` + `count_share` must be below 1, got {v['pgb_share']:g} + "
                          f"{v['count_share']:g}.")
+    marginal = method in ("marginals", "marginals-nonprivate")
+    if v["marginal_bins"] is not None and not marginal:
+        raise ValueError(f"`marginal_bins` applies to the methods 'marginals' and "
+                         f"'marginals-nonprivate', not to {method!r}.")
+    if v["bayesian_dp"] and marginal:
+        raise ValueError("`bayesian_dp` estimates the Bayesian DP of DP-SGD steps, which the "
+                         f"method {method!r} does not take; leave it False.")
     v.pop("data")
     v.update(epsilon=epsilon, delta=delta, bounds=bounds, bayesian_dp=bool(v["bayesian_dp"]),
              progress=bool(v["progress"]))

@@ -34,8 +34,21 @@ PUBLIC_KEYS = [
     "method", "neighbouring", "rows", "rows_released", "steps", "sampling", "sampling_rate",
     "expected_batch_size", "clip_norm", "critic_steps", "out_of_bounds", "public_bounds",
     "privacy_randomness", "seed_controls", "epsilon", "delta", "accountant"]
+# The marginals methods (issue 17) have no GAN keys and their own.
+MARGINAL_PRIVATE_KEYS = [
+    "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism",
+    "rows_released", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
+    "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
+    "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std",
+    "noise_to_signal", "candidates", "marginal_event", "marginal_bins", "marginal_tables",
+    "marginal_model", "marginal_tree"]
+MARGINAL_PUBLIC_KEYS = [
+    "method", "neighbouring", "rows", "rows_released", "out_of_bounds", "public_bounds",
+    "privacy_randomness", "seed_controls", "epsilon", "delta", "accountant", "candidates",
+    "marginal_bins", "marginal_tables", "marginal_model", "marginal_tree"]
 KEYS = {"pgb": PRIVATE_KEYS + PGB_KEYS + CANDIDATE_KEYS, "dpgan": PRIVATE_KEYS,
-        "gan": PUBLIC_KEYS, "pgb-nonprivate": PUBLIC_KEYS + CANDIDATE_KEYS}
+        "gan": PUBLIC_KEYS, "pgb-nonprivate": PUBLIC_KEYS + CANDIDATE_KEYS,
+        "marginals": MARGINAL_PRIVATE_KEYS, "marginals-nonprivate": MARGINAL_PUBLIC_KEYS}
 
 
 def frame(n: int = 90) -> pd.DataFrame:
@@ -46,7 +59,7 @@ def frame(n: int = 90) -> pd.DataFrame:
 
 
 def release(method: str, n: int = 90) -> Release:
-    private = method in ("pgb", "dpgan")
+    private = method in ("pgb", "dpgan", "marginals")
     return synthesize(frame(n), epsilon=1.0 if private else None, method=method,
                       bounds=BOUNDS if private else None,
                       insecure_seed=11 if private else None, seed=4, **FAST)
@@ -95,7 +108,7 @@ def test_summary_reads_the_guarantee_and_the_accounting(rel):
         assert text.startswith(f"Non-private release by {rel.method!r}")
 
 
-@pytest.mark.parametrize("method", ["pgb", "dpgan"])
+@pytest.mark.parametrize("method", ["pgb", "dpgan", "marginals"])
 def test_private_numbers_hold_no_row_count(method):
     """The numbers dataclass has a field for the true row count (non-private releases): a
     private release leaves it empty, and none of its numbers is n (here 91)."""
@@ -114,7 +127,7 @@ def test_settings_are_checked_once_into_a_dataclass():
         hidden=16.0, learning_rate=1e-3, snapshots=5, candidates=100, pgb_rounds=10,
         pgb_share=0.2, count_share=0.02, pgb_marginals=1.0, pgb_bins=10, critic_steps=1,
         discriminator_hidden=None, saturation_penalty=1.0, generator_average=0.0,
-        pgb_public_share=0.0, bayesian_dp=False, progress=False)
+        pgb_public_share=0.0, marginal_bins=None, bayesian_dp=False, progress=False)
     assert isinstance(settings, SynthSettings) and settings.private and settings.boosting
     assert (settings.n_rows, settings.steps, settings.hidden, settings.pgb_marginals) == \
         (50, 100, 16, 1)

@@ -88,7 +88,7 @@ def _expected_dtype(s: pd.Series, bound):
 
 @settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(frames(), st.integers(1, 9), st.sampled_from(["pgb", "dpgan"]))
+@given(frames(), st.integers(1, 9), st.sampled_from(["pgb", "dpgan", "marginals"]))
 def test_release_has_the_schema_the_bounds_say(case, n_rows, method):
     df, bounds = case
     before = df.copy(deep=True)

@@ -1,0 +1,194 @@
+"""The ``"marginals"`` release (issue 17, point 3): noisy two-way tables, a tree, raking.
+
+What is checked: the accounting of its one Gaussian mechanism against dp-accounting itself; the
+sensitivity the noise is scaled to; that the pieces do what they say (cells from public bounds
+only, the tree finds the dependent pairs, raking matches consistent tables); and that a release
+keeps the relations two-way tables carry, is never piled on a bound when the noise swamps the
+tables (it warns instead), and leaves the caller's data alone."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from dp_accounting.pld import privacy_loss_distribution as pld
+
+from socgan.synth import LowSignalWarning, evaluate, synthesize
+from socgan.synth import _accounting as acc
+from socgan.synth import _marginals as mg
+from socgan.synth._schema import build_schema, encode
+
+
+def survey(n: int, seed: int) -> pd.DataFrame:
+    """Income rising with age and education; a region that depends on nothing."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 90, n)
+    edu = rng.choice(["low", "mid", "high"], n, p=[0.3, 0.5, 0.2])
+    bump = pd.Series(edu).map({"low": -1.0, "mid": 0.0, "high": 1.5}).to_numpy()
+    income = np.clip(3000 + 40 * (age - 50) + 800 * bump + rng.normal(0, 500, n), 0, 10_000)
+    return pd.DataFrame({"age": age, "income": income.round(2),
+                         "edu": pd.Categorical(edu, categories=["low", "mid", "high"]),
+                         "region": rng.choice(["n", "s"], n)})
+
+
+BOUNDS = {"age": (18, 99), "income": (0, 10_000), "edu": ["low", "mid", "high"],
+          "region": ["n", "s"]}
+
+
+# -- accounting ------------------------------------------------------------------------------
+
+def test_gaussian_event_is_accounted_as_dp_accounting_does():
+    z = acc.calibrate_gaussian(0.7, 1e-6)
+    got = acc.epsilon(acc.Events(gaussian_noise=z), 1e-6)
+    direct = pld.from_gaussian_mechanism(z, value_discretization_interval=1e-4)
+    assert got["epsilon"] <= 0.7 + 1e-6
+    assert got["pld"] == pytest.approx(direct.get_epsilon_for_delta(1e-6), abs=2e-3)
+    assert got["rdp"] >= got["pld"]  # RDP is the looser bound for a Gaussian
+    # calibration is tight: 1% less noise would overspend
+    assert acc.epsilon(acc.Events(gaussian_noise=0.99 * z), 1e-6)["epsilon"] > 0.7
+    # with DP-SGD steps beside it, both enter the composition
+    both = acc.Events(2.0, 0.01, 100, gaussian_noise=z)
+    assert acc.pld_epsilon(both, 1e-6) > max(acc.pld_epsilon(acc.Events(2.0, 0.01, 100), 1e-6),
+                                             got["pld"])
+
+
+def test_release_spends_at_most_epsilon_and_scales_the_noise_to_every_table():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSignalWarning)
+        rel = synthesize(survey(400, 1), epsilon=0.8, method="marginals", bounds=BOUNDS,
+                         insecure_seed=3, progress=False)
+    r = rel.report
+    assert rel.epsilon <= 0.8 and r["epsilon_joint"] + r["count_epsilon"] == pytest.approx(rel.epsilon)
+    assert r["marginal_tables"] == 6  # every pair of 4 columns
+    # the noise per cell is the multiplier times the L2 sensitivity of all tables, sqrt(6)
+    assert r["noise_std"] == pytest.approx(r["noise_multiplier"] * math.sqrt(6))
+    assert r["noise_multiplier"] == pytest.approx(
+        acc.calibrate_gaussian(0.8 - r["count_epsilon"], rel.delta))
+    assert "sensitivity sqrt(6)" in r["marginal_event"]
+    assert set(r["marginal_tree"]) == {"income", "edu", "region"}  # the root, age, has no parent
+    assert "steps" not in r and "dpsgd_event" not in r
+
+
+def test_one_added_row_moves_each_table_by_one_cell():
+    d = survey(50, 2)
+    cols = build_schema(d, BOUNDS)
+    spec = mg.cells(cols, 8)
+    a = mg.measure(mg.codes(encode(d, cols), cols, spec), spec, None, None)
+    b = mg.measure(mg.codes(encode(d.iloc[:-1], cols), cols, spec), spec, None, None)
+    diffs = [np.abs(a[p] - b[p]).sum() for p in a]
+    assert diffs == [1.0] * len(a)  # so the L2 norm over all tables is sqrt(len(a))
+
+
+# -- the pieces ------------------------------------------------------------------------------
+
+def test_cells_come_from_the_public_bounds_only():
+    d = survey(300, 3)
+    cols = build_schema(d, BOUNDS)
+    spec = mg.cells(cols, 10)
+    # age has 82 whole numbers in its bounds: 10 equal intervals; the levels are cells
+    assert spec.sizes == [10, 10, 3, 2] and spec.per_integer == [False] * 4
+    small = build_schema(d.assign(age=d.age % 5), {**BOUNDS, "age": (0, 4)})
+    assert mg.cells(small, 10).sizes[0] == 5 and mg.cells(small, 10).per_integer[0]
+    # the same cells whatever the data: a row's cell depends on its value and the bounds
+    codes = mg.codes(encode(d, cols), cols, spec)
+    expected = np.clip(np.floor((d.age.to_numpy() - 18) / (99 - 18) * 10), 0, 9)
+    assert np.array_equal(codes[:, 0], expected)
+    # drawing rows for cells and reading their cells back gives the same cells
+    rows = mg.rows_from_codes(codes, cols, spec, np.random.default_rng(0))
+    assert np.array_equal(mg.codes(rows, cols, spec), codes)
+
+
+def test_the_tree_joins_the_dependent_columns_and_raking_matches_consistent_tables():
+    d = survey(3000, 4)
+    cols = build_schema(d, BOUNDS)
+    spec = mg.cells(cols, 8)
+    exact = mg.measure(mg.codes(encode(d, cols), cols, spec), spec, None, None)
+    edges = mg.chow_liu_tree(exact, 4)
+    region = 3
+    assert len(edges) == 3 and all(region != p for p, _ in edges)  # region explains nothing
+    # candidates from the tree, raked to the exact tables: every table matched closely
+    pool, _ = mg.sample_tree(exact, spec, 20_000, np.random.default_rng(1))
+    w = mg.rake(pool, exact, spec)
+    assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
+    raked = mg.measure(pool, spec, None, None)  # counts of the unweighted pool ...
+    for p, t in exact.items():
+        shape = t.shape
+        flat = np.ravel_multi_index(tuple(pool[:, j] for j in p), shape)
+        got = np.bincount(flat, weights=w, minlength=t.size).reshape(shape)
+        before = raked[p] / raked[p].sum()
+        # ... are further from the target than the raked weights (age x edu is not a tree edge
+        # of this data when the tree picked another parent for edu)
+        assert 0.5 * np.abs(got - t / t.sum()).sum() < 0.02
+        assert 0.5 * np.abs(got - t / t.sum()).sum() <= 0.5 * np.abs(before - t / t.sum()).sum() + 1e-9
+
+
+# -- releases --------------------------------------------------------------------------------
+
+def test_release_keeps_the_two_way_relations_at_a_small_epsilon():
+    d = survey(5000, 5)
+    before = d.copy(deep=True)
+    rel = synthesize(d, epsilon=1.0, method="marginals", bounds=BOUNDS, insecure_seed=1,
+                     progress=False)
+    pd.testing.assert_frame_equal(d, before)
+    out = rel.data
+    assert list(out.columns) == list(d.columns) and out.dtypes.equals(d.dtypes)
+    assert out["age"].between(18, 99).all() and out["income"].between(0, 10_000).all()
+    real_r = np.corrcoef(d.age, d.income)[0, 1]
+    syn_r = np.corrcoef(out.age, out.income)[0, 1]
+    assert real_r > 0.6 and abs(syn_r - real_r) < 0.12
+    ev = evaluate(d, out, formula="income ~ age + edu", detection=False).set_index("metric")["value"]
+    # income on age *and* education: two tree edges cannot both be income's, raking keeps both
+    assert ev["coefficient_rmse"] < 150  # coefficients of ~40 (age) and ~800-2500 (edu)
+    assert ev["tvd_2way"].mean() < 0.06 and ev["tvd_2way"].max() < 0.15
+
+
+def test_private_noise_does_not_come_from_seed_but_insecure_seed_repeats_it():
+    d = survey(500, 6)
+    kw = dict(epsilon=1.0, method="marginals", bounds=BOUNDS, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSignalWarning)
+        a = synthesize(d, seed=1, **kw).data
+        b = synthesize(d, seed=1, **kw).data
+        c = synthesize(d, insecure_seed=5, **kw).data
+        e = synthesize(d, insecure_seed=5, **kw).data
+    assert not a.equals(b)
+    pd.testing.assert_frame_equal(c, e)
+
+
+def test_swamped_tables_warn_and_spread_rows_instead_of_piling_them_on_a_bound():
+    d = survey(120, 7)
+    with pytest.warns(LowSignalWarning, match="noise-to-signal"):
+        rel = synthesize(d, epsilon=0.5, method="marginals", bounds=BOUNDS, insecure_seed=2,
+                         count_share=0.5, progress=False)
+    assert rel.report["noise_to_signal"] > mg.LOW_SIGNAL
+    for c, (lo, hi) in (("age", (18, 99)), ("income", (0, 10_000))):
+        v = rel.data[c].to_numpy(dtype=float)
+        near = (v - lo < 0.005 * (hi - lo)) | (hi - v < 0.005 * (hi - lo))
+        assert near.mean() < 0.2, c
+
+
+def test_nonprivate_marginals_and_argument_checks():
+    d = survey(2000, 8)
+    rel = synthesize(d, epsilon=None, method="marginals-nonprivate", seed=3, progress=False)
+    assert rel.epsilon == math.inf and rel.report["marginal_bins"] == mg.MAX_BINS
+    ev = evaluate(d, rel.data, detection=False).set_index("metric")["value"]
+    assert ev["tvd_1way"].max() < 0.05
+    with pytest.raises(ValueError, match="`marginal_bins` applies"):
+        synthesize(d, epsilon=1.0, method="pgb", bounds=BOUNDS, marginal_bins=10)
+    with pytest.raises(ValueError, match="`bayesian_dp`"):
+        synthesize(d, epsilon=1.0, method="marginals", bounds=BOUNDS, bayesian_dp=True)
+    with pytest.raises(ValueError, match="`marginal_bins`"):
+        synthesize(d, epsilon=1.0, method="marginals", bounds=BOUNDS, marginal_bins=1)
+    # R's 12 arrives as 12.0
+    rel = synthesize(d, epsilon=2.0, method="marginals", bounds=BOUNDS, marginal_bins=12.0,
+                     seed=1, progress=False)
+    assert rel.report["marginal_bins"] == 12
+
+
+def test_choose_bins_follows_the_noise_and_the_count():
+    assert mg.choose_bins(22_500, 3.8, 7) == 17  # CPS 1988 at epsilon 1
+    assert mg.choose_bins(100, 5.0, 8) == mg.MIN_BINS
+    assert mg.choose_bins(10**7, 0.5, 3) == mg.MAX_BINS
