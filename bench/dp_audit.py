@@ -65,7 +65,13 @@ CONFIGS = {
     # marginal queries, run long enough to fit the one-way margins, and a larger release
     "nonprivate_fit": dict(method="pgb-nonprivate", epsilon=None, delta=None, n_rows=200,
                            extra=dict(pgb_rounds=400)),
+    # issue 17: the marginals method (noisy two-way tables), and its exact-table control
+    "marginals_eps1": dict(method="marginals", epsilon=EPSILON, delta=DELTA, n_rows=None),
+    "marginals_nonprivate": dict(method="marginals-nonprivate", epsilon=None, delta=None,
+                                 n_rows=200),
 }
+#: settings of the GAN methods, which the marginals methods do not take
+_GAN_ONLY = set(SETTINGS)
 #: Pre-registered decision rules (statistic, threshold): guess "target in" when above. Fixed
 #: before any trial ran, so every trial is a test trial; Bonferroni over the rules.
 RULES = [("rows", N0 + 0.5), ("share_z", 0.05), ("share_top", 0.05),
@@ -103,7 +109,10 @@ def run(trials: int, configs: list[str]) -> None:
             data = d1 if b else d0
             start = time.time()
             settings = dict(SETTINGS, **cfg.get("extra", {}))
-            if cfg["epsilon"] is None:  # without privacy n is public: the same rate 0.5
+            if cfg["method"].startswith("marginals"):
+                settings = {k: v for k, v in settings.items() if k not in _GAN_ONLY}
+                settings["progress"] = False
+            elif cfg["epsilon"] is None:  # without privacy n is public: the same rate 0.5
                 settings["batch_size"] = len(data) // 2
             rel = synth.synthesize(data, epsilon=cfg["epsilon"], delta=cfg["delta"],
                                    method=cfg["method"], bounds=BOUNDS,

@@ -91,8 +91,10 @@ def run(name: str, seed: int, options: dict, eps: float) -> dict:
     ev = synth.evaluate(d, s)
     rep = rel.report
     return {"data": name, "seed": seed, "epsilon": eps, "options": options, "seconds": round(secs, 1),
-            "steps": rep["steps"], "noise_multiplier": rep["noise_multiplier"],
-            "noise_to_signal": rep["noise_multiplier"] / rep["expected_batch_size"],
+            "steps": rep.get("steps"), "noise_multiplier": rep["noise_multiplier"],
+            # the report's own figure: DP-SGD's multiplier over the expected batch, or for
+            # method="marginals" the tables' noise sd over the largest table's average cell
+            "noise_to_signal": rep["noise_to_signal"],
             "cor_real": float(d[a].corr(d[b])), "cor_synthetic": float(s[a].corr(s[b])),
             "tvd_1way_mean": float(ev.loc[ev.metric == "tvd_1way", "value"].mean()),
             **pile_up(s, {k: v for k, v in bounds.items()}),
