@@ -122,8 +122,8 @@
 #' }
 #' @export
 dp_synthesize <- function(data, epsilon, delta = NULL,
-                          method = c("pgb", "dpgan", "marginals", "pgb-nonprivate", "gan",
-                                     "marginals-nonprivate"), n_rows = NULL,
+                          method = c("marginals", "pgb", "dpgan", "marginals-nonprivate",
+                                     "pgb-nonprivate", "gan"), n_rows = NULL,
                           seed = NULL, insecure_seed = NULL, bounds = NULL, steps = 2000,
                           progress = NULL, ...) {
   check_data_frame(data)

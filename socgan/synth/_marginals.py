@@ -3,17 +3,26 @@
 Measure, then post-process (issue 17, point 3: a DP marginal-based model whose samples are
 reweighted towards measured queries, every part accounted):
 
-1. **Cells, from the public metadata only.** A discrete column's cells are its levels; a
-   numeric column's are ``bins`` equal-width intervals of its public ``(low, high)``, or one cell
-   per whole number when an integer column has at most ``bins`` of them.
+1. **Cells.** A discrete column's cells are its levels; an integer column with at most ``bins``
+   whole numbers gets one cell per number; any other numeric column gets ``bins`` intervals
+   holding about equal shares of its rows. To place them, each such column's histogram on a fine
+   grid of its public bounds (``FINE_BINS`` equal-width intervals, or one per whole number) is
+   measured by a first Gaussian mechanism, with ``EDGE_SHARE`` of the budget (each row changes
+   each histogram by one in one cell: L2 sensitivity sqrt(columns measured)), and the intervals
+   are cut at the noisy quantiles, on that grid. Equal-width intervals of public bounds that are
+   much wider than the data (a codebook's (-6, 6) for a standard normal) would put nearly all rows
+   in two or three cells and lose every relation of that column.
 2. **One Gaussian measurement of every two-way table** (every pair of columns; a one-column table
    measures its one-way table). Adding or removing a row changes each of the P tables by one in
    one cell, so the vector of all P tables has L2 sensitivity sqrt(P); each cell gets
-   N(0, (z sqrt(P))^2) noise, z the noise multiplier that ``socgan.synth._accounting`` calibrates
-   to the budget (a Gaussian mechanism with sensitivity 1 and noise multiplier z). This is the
-   only step that reads the data.
+   N(0, (z2 sqrt(P))^2) noise. The two Gaussian mechanisms, of noise multipliers
+   z1 = z / sqrt(EDGE_SHARE) and z2 = z / sqrt(1 - EDGE_SHARE) (z2 = z when no column needs
+   intervals), compose, also adaptively, to exactly one Gaussian mechanism of multiplier z
+   (1/z^2 = 1/z1^2 + 1/z2^2; Dong, Roth & Su 2022, Gaussian differential privacy), the z that
+   ``socgan.synth._accounting`` calibrates to the budget. Steps 1 and 2 are the only ones that
+   read the data.
 3. **Post-processing** (Dwork & Roth 2014, Prop. 2.1), from the noisy tables alone:
-   the tables clipped at 0 and normalised; one-way margins as the mean of a column's tables'
+   the tables projected onto non-negative tables with their totals (:func:`projected`); one-way margins as the mean of a column's tables'
    margins; a maximum spanning tree on the tables' mutual information (Chow & Liu 1968), as
    MST (McKenna, Miklau & Sheldon 2021) and PrivBayes (Zhang et al. 2017) use a tree or network
    of noisy marginals; ``pool`` candidate rows drawn from the tree (the root from its margin,
@@ -46,13 +55,20 @@ from ._schema import Column, _numeric_values, _unit
 #: table should hold at least ``_CELL_NOISE`` times the noise's standard deviation (from the noisy
 #: row count), within these limits. Fewer bins blur a relation, more bins drown it in noise; the
 #: factor 4 gives the bins where the simulated survey of the tests (5,000 rows, 11 bins) and
-#: CPS 1988 (22,524 rows, 17) kept their relations best at epsilon 1 (bench/RESULTS.md, issue
-#: 17); a factor of 2, set first, gave 16 and 25 bins and worse coefficients on both.
+#: CPS 1988 (22,524 rows, 17) kept their relations best at epsilon 1 with equal-width cells
+#: (bench/RESULTS.md, issue 17); a factor of 2, set first, gave 16 and 25 bins and worse
+#: coefficients on both. Not re-chosen for the quantile cells that replaced them (on CPS 1988 at
+#: epsilon 3, 17 bins did better than the rule's 28).
 MIN_BINS, MAX_BINS = 4, 32
 _CELL_NOISE = 4.0
 #: Candidates per released row (at least ``candidates``) and raking sweeps over all tables.
 POOL_PER_ROW = 5
 MAX_POOL = 1_000_000
+#: The fine grid of a numeric column's one-way histogram, from which the cells of the two-way
+#: tables are cut at (noisy) quantiles, and the share of the Gaussian mechanisms' budget (in
+#: zero-concentrated DP, rho) that these histograms get.
+FINE_BINS = 100
+EDGE_SHARE = 0.1
 RAKING_SWEEPS = 30
 #: ``noise_to_signal`` above which a release warns that the tables are mostly noise.
 LOW_SIGNAL = 1.0
@@ -60,28 +76,92 @@ LOW_SIGNAL = 1.0
 
 @dataclass(frozen=True)
 class Cells:
-    """Cells of each column: their number, and for a numeric column whether they are whole
-    numbers (one per integer from ``low``) or equal-width intervals of the unit scale."""
+    """Cells of each column: their number; for a numeric column whether they are whole numbers
+    (one per integer from ``low``) or intervals of the unit scale, whose ``edges`` (K + 1 values
+    from 0 to 1) are then given."""
 
     sizes: list[int]
     per_integer: list[bool]
+    edges: list[np.ndarray | None]
+    #: per interval column cut from a histogram: (its fine grid, the histogram as a distribution),
+    #: from which values are drawn within a cell
+    fine: list[tuple[np.ndarray, np.ndarray] | None] | None = None
 
 
-def cells(cols: list[Column], bins: int) -> Cells:
-    sizes, per_integer = [], []
-    for c in cols:
+def _equal_edges(k: int) -> np.ndarray:
+    return np.linspace(0.0, 1.0, k + 1)
+
+
+def cells(cols: list[Column], bins: int, margins: dict[int, np.ndarray] | None = None) -> Cells:
+    """The cells of each column. A numeric column with more whole numbers (or values) than
+    ``bins`` gets ``bins`` intervals: equal-width over its public bounds, or, given its (noisy)
+    histogram on the :func:`fine_cells` grid in ``margins``, intervals of that grid holding about
+    equal shares of it (:func:`quantile_edges`)."""
+    sizes, per_integer, edges, fine = [], [], [], []
+    for k, c in enumerate(cols):
+        fine.append(None)
         if c.kind != "numeric":
             sizes.append(c.width)
             per_integer.append(False)
+            edges.append(None)
             continue
         n_int = int(math.floor(c.high) - math.ceil(c.low)) + 1 if c.integer else None
         if n_int is not None and n_int <= bins:
             sizes.append(n_int)
             per_integer.append(True)
+            edges.append(None)
+            continue
+        if margins is not None and k in margins:
+            grid = fine_edges(c)
+            e = quantile_edges(margins[k], grid, bins)
+            fine[k] = (grid, projected({(0,): np.asarray(margins[k], dtype=float)})[(0,)])
         else:
-            sizes.append(int(bins))
-            per_integer.append(False)
-    return Cells(sizes, per_integer)
+            e = _equal_edges(int(bins))
+        sizes.append(len(e) - 1)
+        per_integer.append(False)
+        edges.append(e)
+    return Cells(sizes, per_integer, edges, fine)
+
+
+def fine_edges(c: Column) -> np.ndarray:
+    """The fine grid of a numeric column's one-way histogram (unit scale): ``FINE_BINS``
+    equal-width intervals, or one interval around each whole number of an integer column that
+    has no more."""
+    if c.integer:
+        lo, hi = math.ceil(c.low), math.floor(c.high)
+        if hi - lo + 1 <= FINE_BINS:
+            mids = np.arange(lo, hi + 2) - 0.5
+            return np.clip(_unit(mids.astype(float), c), 0.0, 1.0)
+    return _equal_edges(FINE_BINS)
+
+
+def fine_cells(cols: list[Column]) -> Cells:
+    """The fine grid of every numeric column (discrete columns keep their levels)."""
+    sizes, per_integer, edges = [], [], []
+    for c in cols:
+        if c.kind != "numeric":
+            sizes.append(c.width)
+            edges.append(None)
+        else:
+            e = fine_edges(c)
+            sizes.append(len(e) - 1)
+            edges.append(e)
+        per_integer.append(False)
+    return Cells(sizes, per_integer, edges)
+
+
+def quantile_edges(hist: np.ndarray, grid: np.ndarray, bins: int) -> np.ndarray:
+    """Edges of at most ``bins`` intervals of ``grid`` (unit-scale edges of the histogram's
+    cells) holding about equal shares of ``hist`` (projected to a distribution first): each cut
+    at the first grid edge where the cumulative share reaches j / bins."""
+    p = projected({(0,): np.asarray(hist, dtype=float)})[(0,)]
+    cum = np.cumsum(p)
+    cuts = np.searchsorted(cum, np.arange(1, bins) / bins - 1e-12, side="left") + 1
+    cuts = np.unique(np.clip(cuts, 1, len(p) - 1))
+    out = np.concatenate([[grid[0]], grid[cuts], [grid[-1]]])
+    out = np.unique(out)
+    out[0], out[-1] = 0.0, 1.0
+    return out
 
 
 def codes(x: np.ndarray, cols: list[Column], spec: Cells) -> np.ndarray:
@@ -95,37 +175,122 @@ def codes(x: np.ndarray, cols: list[Column], spec: Cells) -> np.ndarray:
         if spec.per_integer[k]:
             out[:, k] = np.clip(np.round(v) - math.ceil(c.low), 0, spec.sizes[k] - 1)
         else:
-            out[:, k] = np.clip(np.floor(_unit(v, c) * spec.sizes[k]), 0, spec.sizes[k] - 1)
+            out[:, k] = _interval(_unit(v, c), spec.edges[k])
     return out
+
+
+def _interval(u: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Index of the interval [edges[i], edges[i + 1]) holding each unit value (1 in the last)."""
+    return np.clip(np.searchsorted(edges, u, side="right") - 1, 0, len(edges) - 2)
 
 
 def rows_from_codes(cell: np.ndarray, cols: list[Column], spec: Cells,
                     rng: np.random.Generator) -> np.ndarray:
-    """Encoded rows for cells: a level's one-hot; a numeric value uniform within its interval,
-    or the cell's whole number."""
+    """Encoded rows for cells: a level's one-hot; a numeric value uniform within its interval
+    (a whole number drawn uniformly among those of the interval, for an integer column), or the
+    cell's whole number."""
     x = np.zeros((len(cell), cols[-1].stop), dtype=np.float32)
     for k, c in enumerate(cols):
         if c.kind != "numeric":
             x[np.arange(len(cell)), c.start + cell[:, k]] = 1.0
         elif spec.per_integer[k]:
             x[:, c.start] = _unit(math.ceil(c.low) + cell[:, k].astype(float), c)
-        elif c.integer:  # a whole number drawn uniformly among those of the cell
-            x[:, c.start] = _whole_numbers_in_cells(cell[:, k], c, spec.sizes[k], rng)
         else:
-            x[:, c.start] = (cell[:, k] + rng.random(len(cell))) / spec.sizes[k]
+            e, sub = spec.edges[k], cell[:, k]
+            if spec.fine is not None and spec.fine[k] is not None:
+                # within its cell, a value follows the (noisy) fine histogram: the tails of the
+                # outer cells stay where the data are, not spread to the public bounds
+                e, sub = _fine_bins(sub, spec.edges[k], *spec.fine[k], rng)
+            if c.integer:
+                x[:, c.start] = _whole_numbers_in_cells(sub, c, e, rng)
+            else:
+                lo, hi = e[sub], e[sub + 1]
+                x[:, c.start] = lo + (hi - lo) * rng.random(len(cell))
     return x
 
 
-def _whole_numbers_in_cells(cell: np.ndarray, c: Column, bins: int,
+def _fine_bins(cell: np.ndarray, edges: np.ndarray, grid: np.ndarray, prob: np.ndarray,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """For rows in ``cell`` (intervals ``edges``, cut on ``grid``), a bin of the fine ``grid``
+    within each row's cell drawn in proportion to ``prob`` (uniform where the cell's share is
+    0); returns the grid and the bins."""
+    home = _interval(0.5 * (grid[:-1] + grid[1:]), edges)  # each fine bin's cell
+    out = np.empty(len(cell), dtype=np.int64)
+    for j in np.unique(cell):
+        rows = np.flatnonzero(cell == j)
+        inside = np.flatnonzero(home == j)
+        if len(inside) == 0:  # cannot happen for edges cut on the grid; the nearest bin then
+            inside = np.array([np.abs(0.5 * (grid[:-1] + grid[1:]) - 0.5 * (edges[j] + edges[j + 1])).argmin()])
+        w = prob[inside]
+        w = w / w.sum() if w.sum() > 0 else np.full(len(inside), 1.0 / len(inside))
+        out[rows] = inside[np.minimum(np.searchsorted(np.cumsum(w), rng.random(len(rows))),
+                                      len(inside) - 1)]
+    return grid, out
+
+
+def _whole_numbers_in_cells(cell: np.ndarray, c: Column, edges: np.ndarray,
                             rng: np.random.Generator) -> np.ndarray:
-    """Unit-scale values of whole numbers drawn uniformly among those whose cell is ``cell``
-    (every cell holds one when the column has more whole numbers than cells)."""
+    """Unit-scale values of whole numbers drawn uniformly among those whose interval is
+    ``cell``; an interval that holds none gives the whole number nearest its middle."""
     values = np.arange(math.ceil(c.low), math.floor(c.high) + 1, dtype=float)
-    home = np.clip(np.floor(_unit(values, c) * bins), 0, bins - 1).astype(np.int64)
-    first = np.searchsorted(home, np.arange(bins), side="left")
-    count = np.searchsorted(home, np.arange(bins), side="right") - first
+    home = _interval(_unit(values, c), edges)
+    k = len(edges) - 1
+    first = np.searchsorted(home, np.arange(k), side="left")
+    count = np.searchsorted(home, np.arange(k), side="right") - first
     pick = first[cell] + np.floor(rng.random(len(cell)) * np.maximum(count[cell], 1)).astype(np.int64)
-    return _unit(values[np.minimum(pick, len(values) - 1)], c)
+    pick = np.minimum(pick, len(values) - 1)
+    empty = count[cell] == 0
+    if empty.any():
+        mid = 0.5 * (edges[cell[empty]] + edges[cell[empty] + 1])
+        near = np.abs(_unit(values, c)[None, :] - mid[:, None]).argmin(1)
+        pick[empty] = near
+    return _unit(values[pick], c)
+
+
+def thresholded(hists: dict[int, np.ndarray], noise_sd: float | None,
+                k: float = 2.0) -> dict[int, np.ndarray]:
+    """Noisy histograms with every cell below ``k`` noise standard deviations set to 0
+    (post-processing; a histogram left empty keeps its positive cells). Most cells of a fine
+    grid over wide bounds are empty, and their positive noise would otherwise spread a column's
+    values towards its bounds (a standard normal in (-6, 6) came back with sd 1.27)."""
+    if noise_sd is None:
+        return hists
+    out = {}
+    for j, h in hists.items():
+        kept = np.where(h > k * noise_sd, h, 0.0)
+        out[j] = kept if kept.sum() > 0 else np.clip(h, 0.0, None)
+    return out
+
+
+def fine_columns(cols: list[Column]) -> list[int]:
+    """The numeric columns whose cells may be intervals (all but integer columns with at most
+    ``MIN_BINS`` whole numbers, which always get one cell per number): those whose one-way
+    histogram is measured to place the intervals."""
+    out = []
+    for k, c in enumerate(cols):
+        if c.kind != "numeric":
+            continue
+        if c.integer and int(math.floor(c.high) - math.ceil(c.low)) + 1 <= MIN_BINS:
+            continue
+        out.append(k)
+    return out
+
+
+def measure_fine(x: np.ndarray, cols: list[Column], noise_sd: float | None,
+                 rng: np.random.Generator | None) -> dict[int, np.ndarray]:
+    """The histogram of each of the :func:`fine_columns` on its fine grid, plus
+    N(0, noise_sd^2) per cell (``None``: exact). Adding or removing a row changes each of these
+    histograms by one in one cell: their L2 sensitivity together is sqrt(their number)."""
+    out = {}
+    for k in fine_columns(cols):
+        c = cols[k]
+        e = fine_edges(c)
+        u = _unit(_numeric_values(x[:, c.start], c).astype(float), c)
+        h = np.bincount(_interval(u, e), minlength=len(e) - 1).astype(float)
+        if noise_sd is not None:
+            h = h + rng.normal(0.0, noise_sd, size=h.shape)
+        out[k] = h
+    return out
 
 
 def pairs(n_columns: int) -> list[tuple[int, ...]]:

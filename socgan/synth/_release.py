@@ -126,7 +126,7 @@ def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -
 
 @validate_params(SYNTHESIZE_CONSTRAINTS)
 def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None = None,
-               method: Method = "pgb", n_rows: int | None = None, seed: int | None = None,
+               method: Method = "marginals", n_rows: int | None = None, seed: int | None = None,
                insecure_seed: int | None = None, bounds: dict | None = None,
                out_of_bounds: Literal["raise", "clip"] = "raise", steps: int = 2000,
                batch_size: int | None = None, clip_norm: float = 1.0, hidden: int = 128,
@@ -371,6 +371,8 @@ class _Budget:
     spent: dict | None = None  # the joint accountant's answer (epsilon, pld, rdp, accountant)
     epsilon: float = math.inf  # the total accounted
     bins: int | None = None  # marginals: bins per numeric column
+    pair_noise: float | None = None  # marginals: noise multipliers of the two-way tables and
+    fine_noise: float | None = None  # of the one-way histograms that place the intervals
 
 
 def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
@@ -451,9 +453,14 @@ def _spend_marginals(cols, size: int, count_eps: float | None, s: SynthSettings,
     total = count_eps + spent["epsilon"]
     if total > s.epsilon * (1 + 1e-9):  # cannot happen after calibration; never under-report
         raise RuntimeError(f"accounted epsilon {total:.4g} exceeds the requested {s.epsilon:.4g}")
-    bins = (_marginals.choose_bins(size, z, n_columns) if s.marginal_bins is None
+    # the budget's split between the one-way histograms that place the intervals and the
+    # two-way tables: z1 = z / sqrt(share), z2 = z / sqrt(1 - share) compose to z exactly
+    share = _marginals.EDGE_SHARE if _marginals.fine_columns(cols) else 0.0
+    z_pair = z / math.sqrt(1.0 - share)
+    z_fine = z / math.sqrt(share) if share else None
+    bins = (_marginals.choose_bins(size, z_pair, n_columns) if s.marginal_bins is None
             else s.marginal_bins)
-    sd = z * math.sqrt(len(_marginals.pairs(n_columns)))
+    sd = z_pair * math.sqrt(len(_marginals.pairs(n_columns)))
     ratio = _marginals.noise_to_signal(sd, size, _marginals.cells(cols, bins))
     if ratio > _marginals.LOW_SIGNAL:
         warnings.warn(
@@ -465,7 +472,7 @@ def _spend_marginals(cols, size: int, count_eps: float | None, s: SynthSettings,
             stacklevel=stacklevel)
     return _Budget(size=size, batch_size=0, sampling_rate=0.0, n_out=n_out,
                    count_epsilon=count_eps, noise_multiplier=z, spent=spent, epsilon=total,
-                   bins=bins)
+                   bins=bins, pair_noise=z_pair, fine_noise=z_fine)
 
 
 @dataclass(frozen=True)
@@ -537,10 +544,12 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     the noisy tables, rake them to every table and draw the release (public randomness: this is
     post-processing of the noisy tables)."""
     s = settings
-    spec = _marginals.cells(cols, budget.bins)
-    noise_sd = _noise_sd(budget, len(cols))
+    noise = rand.privacy if s.private else None
+    fine_sd = _fine_sd(budget, cols)
+    fine = _marginals.thresholded(_marginals.measure_fine(x, cols, fine_sd, noise), fine_sd)
+    spec = _marginals.cells(cols, budget.bins, margins=fine)
     tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec,
-                                                     noise_sd, rand.privacy if s.private else None))
+                                                     _noise_sd(budget, len(cols)), noise))
     public = np.random.default_rng([rand.public_seed, 3])
     n_out = budget.n_out
     pool_size = max(s.candidates, min(_marginals.POOL_PER_ROW * n_out, _marginals.MAX_POOL))
@@ -553,10 +562,17 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
 
 
 def _noise_sd(budget: _Budget, n_columns: int) -> float | None:
-    """The marginals' noise standard deviation per cell (``None``: exact tables)."""
-    if budget.noise_multiplier is None:
+    """The two-way tables' noise standard deviation per cell (``None``: exact tables)."""
+    if budget.pair_noise is None:
         return None
-    return budget.noise_multiplier * math.sqrt(len(_marginals.pairs(n_columns)))
+    return budget.pair_noise * math.sqrt(len(_marginals.pairs(n_columns)))
+
+
+def _fine_sd(budget: _Budget, cols) -> float | None:
+    """The one-way histograms' noise standard deviation per cell (``None``: exact)."""
+    if budget.fine_noise is None:
+        return None
+    return budget.fine_noise * math.sqrt(len(_marginals.fine_columns(cols)))
 
 
 def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
@@ -616,9 +632,7 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
             accountant=(f"dp-accounting: noisy count + Gaussian mechanism by "
                         f"{spent['accountant'].upper()} (basic composition; the smaller of PLD "
                         "and RDP)"),
-            marginal_event=(f"Gaussian mechanism on all {n_tables} two-way tables of cell counts "
-                            f"at once: L2 sensitivity sqrt({n_tables}) under add/remove one row, "
-                            f"noise sd {sd:.4g} per cell"),
+            marginal_event=_marginal_event(budget, cols, n_tables, sd),
             marginal_model=marginal_model, sampling=None, **common_text)
         return numbers, text
     pgb = {}
@@ -644,3 +658,16 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         if s.boosting else None,
         pgb_queries=pgb_queries, **common_text)
     return numbers, text
+
+
+def _marginal_event(budget: _Budget, cols, n_tables: int, sd: float) -> str:
+    """The report's description of the marginals' Gaussian mechanisms."""
+    text = (f"Gaussian mechanism on all {n_tables} two-way tables of cell counts at once: L2 "
+            f"sensitivity sqrt({n_tables}) under add/remove one row, noise sd {sd:.4g} per cell")
+    n_fine = len(_marginals.fine_columns(cols))
+    if budget.fine_noise is None or not n_fine:
+        return text
+    return (f"{text}; before it, one on the {n_fine} numeric columns' histograms on a fine grid of "
+            f"their bounds (noise sd {_fine_sd(budget, cols):.4g} per cell, L2 sensitivity "
+            f"sqrt({n_fine})), whose noisy quantiles cut the columns' intervals; the two compose "
+            f"to one Gaussian mechanism of noise multiplier {budget.noise_multiplier:.4g}")

@@ -22,9 +22,9 @@ from .._params import (NON_NEGATIVE, POSITIVE, PROBABILITY, Count, Flag, Frame, 
 from . import _accounting as acc
 from ._schema import COMPLETE_DATA, bounds_from_data
 
-Method = Literal["pgb", "dpgan", "marginals", "pgb-nonprivate", "gan", "marginals-nonprivate"]
-METHODS = ("pgb", "dpgan", "marginals", "pgb-nonprivate", "gan", "marginals-nonprivate")
-PRIVATE = ("pgb", "dpgan", "marginals")
+Method = Literal["marginals", "pgb", "dpgan", "marginals-nonprivate", "pgb-nonprivate", "gan"]
+METHODS = ("marginals", "pgb", "dpgan", "marginals-nonprivate", "pgb-nonprivate", "gan")
+PRIVATE = ("marginals", "pgb", "dpgan")
 #: Default delta of a private release: a public constant (a default read from n would leak n).
 DEFAULT_DELTA = 1e-6
 

@@ -135,9 +135,10 @@ def test_the_check_catches_r_defaults_that_drift(wrapper, path, rd, old, new, fi
 def test_the_check_catches_a_reordered_choice_and_a_dropped_default():
     script = _script()
     text = (ROOT / "r-bridge/R/dp_synthesize.R").read_text()
-    swapped = text.replace('method = c("pgb", "dpgan",', 'method = c("dpgan", "pgb",', 1)
+    swapped = text.replace('method = c("marginals", "pgb",', 'method = c("pgb", "marginals",', 1)
+    assert swapped != text
     assert script.formal_problems("dp_synthesize", swapped) == {
-        "method": 'c("pgb", "dpgan", "pgb-nonprivate", "gan")'}
+        "method": 'c("marginals", "pgb", "dpgan", "marginals-nonprivate", "pgb-nonprivate", "gan")'}
     dropped = text.replace("steps = 2000,", "steps,", 1)
     assert script.formal_problems("dp_synthesize", dropped) == {"steps": "2000"}
 

@@ -189,7 +189,7 @@ def test_quality_score_uses_all_real_rows(monkeypatch):
 
     monkeypatch.setattr(_release, "post_gan_boosting", spy)
     df = survey()
-    synthesize(df, epsilon=1.0, bounds=BOUNDS, seed=1, **FAST)
+    synthesize(df, epsilon=1.0, method="pgb", bounds=BOUNDS, seed=1, **FAST)
     assert seen["n"] == len(df) == 300
     assert seen["real_sums"].shape == (seen["fake"].shape[0],)
     # sums of D in (0, 1) over all 300 rows, not over a batch of about 40
@@ -201,7 +201,7 @@ def test_quality_score_uses_all_real_rows(monkeypatch):
 def test_private_release_columns_dtypes_report_and_untouched_input():
     df = survey()
     before = df.copy()
-    rel = synthesize(df, epsilon=2.0, bounds=BOUNDS, seed=3, n_rows=120.0, **FAST)
+    rel = synthesize(df, epsilon=2.0, method="pgb", bounds=BOUNDS, seed=3, n_rows=120.0, **FAST)
     assert isinstance(rel, Release) and rel.method == "pgb"
     pd.testing.assert_frame_equal(df, before)
     assert list(rel.data.columns) == list(df.columns) and len(rel.data) == 120
@@ -223,7 +223,8 @@ def test_private_release_columns_dtypes_report_and_untouched_input():
 
 def test_default_batch_size_is_capped_at_a_quarter_of_the_noisy_count():
     fast = {k: v for k, v in FAST.items() if k != "batch_size"}
-    small = synthesize(survey(200), epsilon=1.0, bounds=BOUNDS, insecure_seed=1, **fast)
+    small = synthesize(survey(200), epsilon=1.0, method="pgb", bounds=BOUNDS, insecure_seed=1,
+                       **fast)
     m = small.report["rows_noisy_count"]
     assert small.report["expected_batch_size"] == min(256, m // 4)
     assert small.report["sampling_rate"] == pytest.approx(small.report["expected_batch_size"] / m)
@@ -262,17 +263,17 @@ def test_marginal_queries_and_critic_steps_in_a_release(monkeypatch):
         return trained["gan"]
 
     monkeypatch.setattr(_release, "train_gan", spy)
-    a = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, pgb_marginals=2.0, pgb_bins=6,
-                   critic_steps=3, discriminator_hidden=8, **FAST)
+    a = synthesize(df, epsilon=1.0, method="pgb", bounds=BOUNDS, insecure_seed=2,
+                   pgb_marginals=2.0, pgb_bins=6, critic_steps=3, discriminator_hidden=8, **FAST)
     assert len(trained["gan"].d_loss) == 30 and len(trained["gan"].g_loss) == 10
     assert trained["gan"].discriminator[0].out_features == 8
     assert "two-way marginal cells (6 equal-width bins" in a.report["pgb_queries"]
     assert a.report["critic_steps"] == 3 and a.epsilon <= 1.0
-    b = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, pgb_marginals=2, pgb_bins=6,
-                   critic_steps=3, discriminator_hidden=8, **FAST)
+    b = synthesize(df, epsilon=1.0, method="pgb", bounds=BOUNDS, insecure_seed=2,
+                   pgb_marginals=2, pgb_bins=6, critic_steps=3, discriminator_hidden=8, **FAST)
     pd.testing.assert_frame_equal(a.data, b.data)
-    c = synthesize(df, epsilon=1.0, bounds=BOUNDS, insecure_seed=2, critic_steps=3,
-                   discriminator_hidden=8, **FAST)
+    c = synthesize(df, epsilon=1.0, method="pgb", bounds=BOUNDS, insecure_seed=2,
+                   critic_steps=3, discriminator_hidden=8, **FAST)
     assert c.report["pgb_queries"] == "discriminators" and not a.data.equals(c.data)
 
 
@@ -303,12 +304,13 @@ def test_numeric_column_given_levels_is_discrete():
     (dict(epsilon=1.0, method="gan"), "not private"),
     (dict(epsilon=None, method="gan", insecure_seed=1), "`insecure_seed`"),
     (dict(epsilon=1.0, method="magic"), "`method`"),
-    (dict(epsilon=1e-4, steps=5000, batch_size=150), "cannot be met"),
+    (dict(epsilon=1e-4, method="pgb", steps=5000, batch_size=150), "cannot be met"),
     (dict(epsilon=None, method="gan", batch_size=5000), "`batch_size`"),
     (dict(epsilon=1.0, pgb_marginals=3), "`pgb_marginals`"),
     (dict(epsilon=1.0, pgb_bins=1), "`pgb_bins`"),
     (dict(epsilon=1.0, count_share=0.0), "`count_share`"),
-    (dict(epsilon=1.0, pgb_share=0.6, count_share=0.5), "`pgb_share` \\+ `count_share`"),
+    (dict(epsilon=1.0, method="pgb", pgb_share=0.6, count_share=0.5),
+     "`pgb_share` \\+ `count_share`"),
     (dict(epsilon=1.0, critic_steps=0), "`critic_steps`"),
     (dict(epsilon=1.0, discriminator_hidden=2.5), "`discriminator_hidden`"),
     (dict(epsilon=1.0, progress="no"), "`progress`"),
@@ -331,7 +333,9 @@ def test_bad_data():
 
 def test_small_delta_warning_uses_the_noisy_count():
     with pytest.warns(UserWarning, match="not well below 1/n"):
-        synthesize(survey(), epsilon=1.0, delta=1e-3, bounds=BOUNDS, **FAST)
+        synthesize(survey(), epsilon=1.0, delta=1e-3, method="pgb", bounds=BOUNDS, **FAST)
+    with pytest.warns(UserWarning, match="not well below 1/n"):
+        synthesize(survey(), epsilon=1.0, delta=1e-3, bounds=BOUNDS, progress=False)
 
 
 # --- evaluate -----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_public_candidates_are_uniform_over_the_bounds():
 
 def test_pgb_reweights_public_candidates_towards_the_real_margin():
     d, bounds = table()
-    rel = synthesize(d, epsilon=20.0, bounds=bounds, steps=5, batch_size=100, hidden=8,
+    rel = synthesize(d, epsilon=20.0, method="pgb", bounds=bounds, steps=5, batch_size=100, hidden=8,
                      snapshots=2, candidates=2000, pgb_rounds=60, pgb_marginals=1,
                      pgb_public_share=1.0, seed=2, progress=False)
     assert rel.report["candidates_public"] == 2000

@@ -74,7 +74,7 @@ def test_low_signal_warning():
     assert PublicLowSignalWarning is LowSignalWarning
     d, bounds = small_table(80)
     with pytest.warns(LowSignalWarning, match="little to learn"):
-        rel = synthesize(d, epsilon=1.0, bounds=bounds, steps=20, batch_size=20, hidden=8,
+        rel = synthesize(d, epsilon=1.0, method="pgb", bounds=bounds, steps=20, batch_size=20, hidden=8,
                          snapshots=2, candidates=40, pgb_rounds=5, seed=1)
     assert rel.report["noise_to_signal"] > NOISE_TO_SIGNAL_WARN
 
@@ -83,7 +83,7 @@ def test_no_warning_when_the_signal_suffices():
     d, bounds = small_table(400)
     with warnings.catch_warnings():
         warnings.simplefilter("error", LowSignalWarning)
-        rel = synthesize(d, epsilon=50.0, bounds=bounds, steps=5, batch_size=200, hidden=8,
+        rel = synthesize(d, epsilon=50.0, method="pgb", bounds=bounds, steps=5, batch_size=200, hidden=8,
                          snapshots=2, candidates=40, pgb_rounds=5, seed=1)
     assert rel.report["noise_to_signal"] <= NOISE_TO_SIGNAL_WARN
 

@@ -63,8 +63,14 @@ def test_release_spends_at_most_epsilon_and_scales_the_noise_to_every_table():
     r = rel.report
     assert rel.epsilon <= 0.8 and r["epsilon_joint"] + r["count_epsilon"] == pytest.approx(rel.epsilon)
     assert r["marginal_tables"] == 6  # every pair of 4 columns
-    # the noise per cell is the multiplier times the L2 sensitivity of all tables, sqrt(6)
-    assert r["noise_std"] == pytest.approx(r["noise_multiplier"] * math.sqrt(6))
+    # two Gaussian mechanisms, the numeric columns' fine histograms (EDGE_SHARE of the budget)
+    # and the tables, compose to one of the reported multiplier: 1/z^2 = 1/z1^2 + 1/z2^2
+    z = r["noise_multiplier"]
+    z1, z2 = z / math.sqrt(mg.EDGE_SHARE), z / math.sqrt(1 - mg.EDGE_SHARE)
+    assert 1 / z**2 == pytest.approx(1 / z1**2 + 1 / z2**2)
+    # the tables' noise per cell is z2 times their L2 sensitivity, sqrt(6)
+    assert r["noise_std"] == pytest.approx(z2 * math.sqrt(6))
+    assert f"noise sd {z1 * math.sqrt(2):.4g} per cell, L2 sensitivity sqrt(2)" in r["marginal_event"]
     assert r["noise_multiplier"] == pytest.approx(
         acc.calibrate_gaussian(0.8 - r["count_epsilon"], rel.delta))
     assert "sensitivity sqrt(6)" in r["marginal_event"]
@@ -99,6 +105,28 @@ def test_cells_come_from_the_public_bounds_only():
     # drawing rows for cells and reading their cells back gives the same cells
     rows = mg.rows_from_codes(codes, cols, spec, np.random.default_rng(0))
     assert np.array_equal(mg.codes(rows, cols, spec), codes)
+
+
+def test_intervals_follow_the_data_not_the_width_of_the_bounds():
+    """A standard normal inside public bounds of (-6, 6): equal-width cells would put nearly
+    every row in the middle two of eight; cells cut at the (noisy) quantiles of a fine histogram
+    hold about equal shares, and values drawn within a cell follow that histogram."""
+    rng = np.random.default_rng(9)
+    d = pd.DataFrame({"x": rng.normal(0, 1, 4000), "g": rng.choice(["a", "b"], 4000)})
+    cols = build_schema(d, {"x": (-6, 6), "g": ["a", "b"]})
+    x = encode(d, cols)
+    equal = mg.cells(cols, 8)
+    share = np.bincount(mg.codes(x, cols, equal)[:, 0], minlength=8) / len(d)
+    assert share[3] + share[4] > 0.85
+    fine = mg.thresholded(mg.measure_fine(x, cols, 20.0, np.random.default_rng(1)), 20.0)
+    assert list(fine) == [0] and len(fine[0]) == mg.FINE_BINS
+    spec = mg.cells(cols, 8, margins=fine)
+    share = np.bincount(mg.codes(x, cols, spec)[:, 0], minlength=spec.sizes[0]) / len(d)
+    assert spec.sizes[0] >= 6 and share.max() < 0.25
+    back = mg.rows_from_codes(mg.codes(x, cols, spec), cols, spec, np.random.default_rng(2))
+    values = -6 + 12 * back[:, 0]
+    assert np.array_equal(mg.codes(back, cols, spec), mg.codes(x, cols, spec))
+    assert abs(values.std() - 1) < 0.2  # not spread to the bounds
 
 
 def test_the_tree_joins_the_dependent_columns_and_raking_matches_consistent_tables():

@@ -42,7 +42,8 @@ test_that("dp_synthesize() returns R data of the input's types, with the privacy
   expect_true(all(syn$i %in% 1:5))
   expect_true(all(syn$s %in% c("u", "v", "\u00e9", "w")))
 
-  expect_identical(attr(syn, "method"), "pgb")
+  expect_identical(attr(syn, "method"), "marginals")  # the default
+  expect_identical(attr(syn, "privacy_report")$marginal_tables, 15L)  # every pair of 6 columns
   expect_type(attr(syn, "epsilon"), "double")
   expect_true(attr(syn, "epsilon") > 0 && attr(syn, "epsilon") <= 1)
   expect_equal(attr(syn, "delta"), 1e-6)
