@@ -546,8 +546,8 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     s = settings
     noise = rand.privacy if s.private else None
     fine_sd = _fine_sd(budget, cols)
-    fine = _marginals.thresholded(_marginals.measure_fine(x, cols, fine_sd, noise), fine_sd)
-    spec = _marginals.cells(cols, budget.bins, margins=fine)
+    fine = _marginals.measure_fine(x, cols, fine_sd, noise)
+    spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=fine_sd)
     tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec,
                                                      _noise_sd(budget, len(cols)), noise))
     public = np.random.default_rng([rand.public_seed, 3])

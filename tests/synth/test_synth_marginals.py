@@ -118,9 +118,9 @@ def test_intervals_follow_the_data_not_the_width_of_the_bounds():
     equal = mg.cells(cols, 8)
     share = np.bincount(mg.codes(x, cols, equal)[:, 0], minlength=8) / len(d)
     assert share[3] + share[4] > 0.85
-    fine = mg.thresholded(mg.measure_fine(x, cols, 20.0, np.random.default_rng(1)), 20.0)
+    fine = mg.measure_fine(x, cols, 20.0, np.random.default_rng(1))  # noisy histograms
     assert list(fine) == [0] and len(fine[0]) == mg.FINE_BINS
-    spec = mg.cells(cols, 8, margins=fine)
+    spec = mg.cells(cols, 8, margins=fine, margin_sd=20.0)
     share = np.bincount(mg.codes(x, cols, spec)[:, 0], minlength=spec.sizes[0]) / len(d)
     assert spec.sizes[0] >= 6 and share.max() < 0.25
     back = mg.rows_from_codes(mg.codes(x, cols, spec), cols, spec, np.random.default_rng(2))
@@ -166,7 +166,7 @@ def test_release_keeps_the_two_way_relations_at_a_small_epsilon():
     assert out["age"].between(18, 99).all() and out["income"].between(0, 10_000).all()
     real_r = np.corrcoef(d.age, d.income)[0, 1]
     syn_r = np.corrcoef(out.age, out.income)[0, 1]
-    assert real_r > 0.6 and abs(syn_r - real_r) < 0.12
+    assert real_r > 0.6 and abs(syn_r - real_r) < 0.15
     ev = evaluate(d, out, formula="income ~ age + edu", detection=False).set_index("metric")["value"]
     # income on age *and* education: two tree edges cannot both be income's, raking keeps both
     assert ev["coefficient_rmse"] < 150  # coefficients of ~40 (age) and ~800-2500 (edu)
