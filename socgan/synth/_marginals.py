@@ -117,7 +117,7 @@ def cells(cols: list[Column], bins: int, margins: dict[int, np.ndarray] | None =
             grid = fine_edges(c)
             dist = support_trimmed(margins[k], margin_sd)
             e = quantile_edges(dist, grid, bins)
-            fine[k] = (grid, dist)
+            fine[k] = (grid, within_cell_weights(margins[k], dist, margin_sd))
         else:
             e = _equal_edges(int(bins))
         sizes.append(len(e) - 1)
@@ -199,37 +199,36 @@ def rows_from_codes(cell: np.ndarray, cols: list[Column], spec: Cells,
         elif spec.per_integer[k]:
             x[:, c.start] = _unit(math.ceil(c.low) + cell[:, k].astype(float), c)
         else:
-            e = spec.edges[k]
-            starts, stops = e[:-1], e[1:]
+            e, sub = spec.edges[k], cell[:, k]
             if spec.fine is not None and spec.fine[k] is not None:
-                # the outer cells end where the (noisy) data end, not at the public bounds
-                starts, stops = _within_support(e, *spec.fine[k])
+                # within its cell a value follows the fine histogram (smoothed where it is noisy):
+                # the outer cells' values stay where the data are, not spread to the bounds
+                e, sub = _fine_bins(sub, spec.edges[k], *spec.fine[k], rng)
             if c.integer:
-                x[:, c.start] = _whole_numbers_in_cells(cell[:, k], c, starts, stops, rng)
+                x[:, c.start] = _whole_numbers_in_cells(sub, c, e[:-1], e[1:], rng)
             else:
-                lo, hi = starts[cell[:, k]], stops[cell[:, k]]
+                lo, hi = e[sub], e[sub + 1]
                 x[:, c.start] = lo + (hi - lo) * rng.random(len(cell))
     return x
 
 
-def _within_support(edges: np.ndarray, grid: np.ndarray,
-                    dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's interval (starts, stops) clipped to the span of the fine grid's cells where
-    ``dist`` is positive (a cell that would vanish keeps its own interval). Values are drawn
-    uniformly within a cell: the first and last cells of a column whose public bounds are much
-    wider than its data would otherwise spread values to the bounds (a standard normal in (-6, 6)
-    came back with sd 1.27); drawing them from the noisy fine histogram instead made the one-way
-    margins noisy where counts per fine cell are near the noise (2,000 rows of ages 18-90: TVD
-    0.03 -> 0.08)."""
-    starts, stops = edges[:-1].copy(), edges[1:].copy()
-    on = np.flatnonzero(dist > 0)
-    if len(on) == 0:
-        return starts, stops
-    lo, hi = grid[on[0]], grid[on[-1] + 1]
-    a, b = np.clip(starts, lo, hi), np.clip(stops, lo, hi)
-    keep = b > a
-    starts[keep], stops[keep] = a[keep], b[keep]
-    return starts, stops
+def _fine_bins(cell: np.ndarray, edges: np.ndarray, grid: np.ndarray, prob: np.ndarray,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """For rows in ``cell`` (intervals ``edges``, cut on ``grid``), a bin of the fine ``grid``
+    within each row's cell drawn in proportion to ``prob`` (uniform where the cell's share is
+    0); returns the grid and the bins."""
+    home = _interval(0.5 * (grid[:-1] + grid[1:]), edges)  # each fine bin's cell
+    out = np.empty(len(cell), dtype=np.int64)
+    for j in np.unique(cell):
+        rows = np.flatnonzero(cell == j)
+        inside = np.flatnonzero(home == j)
+        if len(inside) == 0:  # cannot happen for edges cut on the grid; the nearest bin then
+            inside = np.array([np.abs(0.5 * (grid[:-1] + grid[1:]) - 0.5 * (edges[j] + edges[j + 1])).argmin()])
+        w = prob[inside]
+        w = w / w.sum() if w.sum() > 0 else np.full(len(inside), 1.0 / len(inside))
+        out[rows] = inside[np.minimum(np.searchsorted(np.cumsum(w), rng.random(len(rows))),
+                                      len(inside) - 1)]
+    return grid, out
 
 
 def _whole_numbers_in_cells(cell: np.ndarray, c: Column, starts: np.ndarray, stops: np.ndarray,
@@ -268,6 +267,24 @@ def support_trimmed(hist: np.ndarray, noise_sd: float | None, k: float = 2.0) ->
     out = np.zeros_like(p)
     out[strong[0]:strong[-1] + 1] = p[strong[0]:strong[-1] + 1]
     return out / out.sum() if out.sum() > 0 else p
+
+
+def within_cell_weights(hist: np.ndarray, dist: np.ndarray, noise_sd: float | None) -> np.ndarray:
+    """Weights of the fine cells for drawing a value within its (coarse) cell: the projected
+    counts plus one noise standard deviation each (additive smoothing: where a fine cell's count
+    is well above the noise the weights follow the histogram, where it is near the noise they
+    are close to uniform), 0 outside the span of :func:`support_trimmed`. Exact histograms
+    (``noise_sd`` None) are followed as they are.
+
+    Uniform draws within every cell blurred a skewed column (CPS 1988's log wage: the
+    non-private wage equation's coefficient RMSE 0.009 -> 0.053); draws from the noisy histogram
+    itself made the one-way margin noisy where counts per fine cell are near the noise (2,000
+    rows of ages 18-90: TVD 0.03 -> 0.08)."""
+    if noise_sd is None:
+        return dist
+    total = max(float(np.clip(hist, 0.0, None).sum()), 1.0)
+    w = np.where(dist > 0, dist * total + noise_sd, 0.0)
+    return w / w.sum() if w.sum() > 0 else dist
 
 
 def fine_columns(cols: list[Column]) -> list[int]:
