@@ -165,19 +165,21 @@ codebook <- list(age = c(18, 90), smoker = c(FALSE, TRUE),
 
 
 ## ----synth--------------------------------------------------------------------
-syn <- dp_synthesize(survey, epsilon = 1, bounds = codebook, n_rows = 300, steps = 300)
+syn <- dp_synthesize(survey, epsilon = 1, bounds = codebook, n_rows = 300)
 str(syn[1:4])
 c(epsilon = attr(syn, "epsilon"), delta = attr(syn, "delta"))
-attr(syn, "privacy_report")[c("accountant", "noise_multiplier", "sampling_rate",
-                              "rows_noisy_count", "privacy_randomness")]
+attr(syn, "privacy_report")[c("accountant", "noise_multiplier", "noise_to_signal",
+                              "marginal_bins", "rows_noisy_count", "privacy_randomness")]
 
 
 ## ----synth-compare------------------------------------------------------------
-plain <- dp_synthesize(survey, method = "pgb-nonprivate", seed = 7, steps = 300)
+plain <- dp_synthesize(survey, method = "marginals-nonprivate", seed = 7)
 rbind(real = prop.table(table(survey$region)),
       private = prop.table(table(syn$region)),
       nonprivate = prop.table(table(plain$region)))
 rbind(real = colMeans(survey[c("age", "income")]),
       private = colMeans(syn[c("age", "income")]),
       nonprivate = colMeans(plain[c("age", "income")]))
+c(real = cor(survey$age, survey$income), private = cor(syn$age, syn$income),
+  nonprivate = cor(plain$age, plain$income))
 
