@@ -3,8 +3,8 @@
 #' Makes a synthetic copy of `data` under \eqn{(\epsilon, \delta)}-differential
 #' privacy with socgan's Python function `socgan.synth.synthesize()`: a GAN
 #' whose discriminator is trained with DP-SGD (`"dpgan"`; Abadi et al. 2016),
-#' optionally improved by Private Post-GAN Boosting (`"pgb"`, the default;
-#' Neunhoeffer, Wu & Dwork 2021); or, without a GAN, every two-way table of
+#' optionally improved by Private Post-GAN Boosting (`"pgb"`; Neunhoeffer, Wu &
+#' Dwork 2021); or, the default, without a GAN: every two-way table of
 #' the columns measured once with Gaussian noise, a tree of those tables
 #' drawing candidate rows that are then raked to every table (`"marginals"`:
 #' in seconds, and it keeps correlations and regression coefficients far better
@@ -27,7 +27,7 @@
 #' choosing. `attr(, "privacy_report")$rows_noisy_count` is the noisy count.
 #'
 #' @section Randomness:
-#' The privacy noise of `"pgb"` and `"dpgan"` always comes from fresh
+#' The privacy noise of the private methods always comes from fresh
 #' operating-system entropy (128 bits): the same `seed` does not repeat a
 #' private release, and nobody can recompute the noise from it. `seed` fixes
 #' only what is public (network initialisation, the generator's input,
@@ -59,8 +59,8 @@
 #'   number. Leave it out (or `NULL`) for the non-private methods.
 #' @param delta `NULL` for the default `1e-6` (a public constant), or a number
 #'   in (0, 1), well below `1 / nrow(data)`.
-#' @param method `"pgb"` (default), `"dpgan"`, `"marginals"`, `"pgb-nonprivate"`,
-#'   `"gan"` or `"marginals-nonprivate"`. `steps` and the GAN's settings in `...`
+#' @param method `"marginals"` (default), `"pgb"`, `"dpgan"`, `"marginals-nonprivate"`,
+#'   `"pgb-nonprivate"` or `"gan"`. `steps` and the GAN's settings in `...`
 #'   do not apply to the marginals methods; `marginal_bins` applies to them only.
 #' @param n_rows Rows to release (a whole number, public); `NULL` for the noisy
 #'   row count (private methods) or `nrow(data)` (non-private methods).
@@ -70,7 +70,7 @@
 #'   privacy noise is derived, making a private release reproducible and not
 #'   private against anyone who knows it.
 #' @param bounds A named list, one entry per column (see "Public bounds").
-#'   Required for `"pgb"` and `"dpgan"`; the non-private methods read them from
+#'   Required for the private methods; the non-private methods read them from
 #'   the data when `NULL`.
 #' @param steps Discriminator training steps (a whole number); each is one
 #'   DP-SGD step.

@@ -1,13 +1,16 @@
-"""Differentially private synthetic data: DP-GAN and Private Post-GAN Boosting, and their evaluation.
+"""Differentially private synthetic data: noisy two-way marginals (the default), DP-GAN and Private
+Post-GAN Boosting, and their evaluation.
 
-- :func:`synthesize` — a synthetic copy of a table under (epsilon, delta)-DP (Neunhoeffer, Wu &
-  Dwork 2021; Abadi et al. 2016), or without privacy for comparison;
+- :func:`synthesize` — a synthetic copy of a table under (epsilon, delta)-DP: from every two-way
+  table measured once with Gaussian noise, a tree and raking (``method="marginals"``), or from a
+  DP-GAN improved by Private Post-GAN Boosting (``"pgb"``; Neunhoeffer, Wu & Dwork 2021; Abadi et
+  al. 2016); or without privacy for comparison;
 - :class:`Release` — its result: ``.data``, ``.epsilon``, ``.delta``, the report's figures
   ``.numbers`` (a dataclass) and descriptions ``.text``, both as one plain dict in
   ``.report``, and ``.summary()`` to read;
 - :func:`evaluate` — utility and privacy checks of synthetic against real data, as a tidy DataFrame;
-- :class:`LowSignalWarning` — raised by ``synthesize`` when the DP-SGD noise leaves the
-  discriminator too little to learn from.
+- :class:`LowSignalWarning` — raised by ``synthesize`` when the privacy noise swamps the signal
+  (the two-way tables' noise against their cell counts; DP-SGD's noise against its batch).
 
 Each is loaded on first use (torch, dp-accounting and statsmodels are heavy to import); inside
 an R process :func:`synthesize` trains in a worker process (see :mod:`socgan._runtime`).

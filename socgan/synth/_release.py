@@ -137,8 +137,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                generator_average: float = 0.0, pgb_public_share: float = 0.0,
                marginal_bins: int | None = None, bayesian_dp: bool = False,
                progress: bool = True) -> Release:
-    """Synthetic data from a DP-GAN, optionally improved by Private Post-GAN Boosting, or from
-    noisy two-way marginals.
+    """Synthetic data from noisy two-way marginals (the default), or from a DP-GAN, optionally
+    improved by Private Post-GAN Boosting.
 
     Parameters
     ----------
@@ -313,16 +313,16 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
 
     Examples
     --------
-    A private release of a small complete table: about 5 s on the project's shared 2-core
-    machine with ``steps=200`` (the default 2,000 steps on 1,500 rows take about 30 s). On so
-    few rows the privacy noise swamps the signal, and ``synthesize`` says so with a
-    ``LowSignalWarning``:
+    A private release of a small complete table with the default ``method="marginals"``: about
+    1 s on the project's shared 2-core machine (``method="pgb"`` with ``steps=200``: about 5 s,
+    and on so few rows the DP-SGD noise swamps the GAN's signal, which it says with a
+    ``LowSignalWarning``):
 
     >>> import socgan
     >>> data = socgan.datasets.seed_experiment(500, seed=1, missing=False)
     >>> bounds = {"Y": (-25, 25), "X": (-6, 6), "Bin": [0, 1], "Bimod": (-6, 6),
     ...           "Categ": ["a", "b", "c", "d"]}   # public metadata, as from a codebook
-    >>> rel = synthesize(data, epsilon=1.0, bounds=bounds, n_rows=200, steps=200, progress=False)
+    >>> rel = synthesize(data, epsilon=1.0, bounds=bounds, n_rows=200, progress=False)
     >>> rel.data.shape, rel.epsilon <= 1.0, sorted(rel.report)[:3]
     ((200, 5), True, [...])
     """
