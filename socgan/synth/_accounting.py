@@ -317,13 +317,16 @@ def calibrate_em_epsilon(target: float, rounds: int, delta: float) -> float:
 
 @functools.lru_cache(maxsize=64)
 def calibrate_noise(target: float, delta: float, *, sampling_rate: float, steps: int,
-                    em_epsilon: float = 0.0, em_rounds: int = 0) -> float:
-    """Smallest noise multiplier (within [0.3, 50], to 0.1%) with joint epsilon <= ``target``.
+                    em_epsilon: float = 0.0, em_rounds: int = 0,
+                    gaussian_noise: float = math.inf) -> float:
+    """Smallest noise multiplier (within [0.3, 50], to 0.1%) with joint epsilon <= ``target``
+    (DP-SGD composed with the BR rounds and, if finite, one Gaussian mechanism of multiplier
+    ``gaussian_noise``).
 
     Raises ``ValueError`` when even the largest noise multiplier spends more than ``target``.
     """
-    ok = lambda sigma: _meets(Events(sigma, sampling_rate, steps, em_epsilon, em_rounds),
-                              target, delta, COARSE_GRID)
+    ok = lambda sigma: _meets(Events(sigma, sampling_rate, steps, em_epsilon, em_rounds,
+                                     gaussian_noise), target, delta, COARSE_GRID)
     if not ok(MAX_NOISE_MULTIPLIER):
         raise ValueError(
             f"`epsilon` cannot be met at delta={delta:g} with {steps} discriminator "

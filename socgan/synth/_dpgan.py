@@ -35,21 +35,30 @@ SATURATION_LIMIT = 4.0
 class Generator(nn.Module):
     """Noise to rows: sigmoid heads for numeric features, hard Gumbel-softmax for discrete blocks."""
 
-    def __init__(self, cols: list[Column], latent: int, hidden: int):
+    def __init__(self, cols: list[Column], latent: int, hidden: int, conditioner=None):
         super().__init__()
         width = cols[-1].stop
         self.cols, self.latent = cols, latent
-        self.net = nn.Sequential(nn.Linear(latent, hidden), nn.LeakyReLU(0.2),
+        # ``socgan.synth._conditional.Conditioner``: conditional vectors beside the noise
+        self.conditioner = conditioner
+        cond = conditioner.width if conditioner is not None else 0
+        self.net = nn.Sequential(nn.Linear(latent + cond, hidden), nn.LeakyReLU(0.2),
                                  nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
                                  nn.Linear(hidden, width))
 
     def forward(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return self.rows_and_logits(n, gen)[0]
+        """``n`` generated rows (given conditional vectors drawn from the blocks' frequencies,
+        for a conditional generator)."""
+        if self.conditioner is None:
+            return self.rows_and_logits(n, gen)[0]
+        return self.rows_and_logits(n, gen, self.conditioner.generated(n, gen)[0])[0]
 
-    def rows_and_logits(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Generated rows and the output layer's pre-activations (for the saturation penalty)."""
+    def rows_and_logits(self, n: int, gen: torch.Generator,
+                        cond: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Generated rows and the output layer's pre-activations (for the saturation penalty);
+        ``cond``: the rows' conditional vectors (a conditional generator)."""
         z = torch.randn(n, self.latent, generator=gen)
-        h = self.net(z)
+        h = self.net(z if cond is None else torch.cat([z, cond], dim=1))
         parts = []
         for c in self.cols:
             block = h[:, c.start:c.stop]
@@ -223,7 +232,8 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
               n_snapshots: int, seed: int, progress: bool, critic_steps: int = 1,
               d_hidden: int | None = None, privacy_rng: np.random.Generator | None = None,
               expected_batch: float | None = None, saturation_penalty: float = 1.0,
-              generator_average: float = 0.0, bayesian: bool = False) -> TrainedGAN:
+              generator_average: float = 0.0, bayesian: bool = False,
+              conditioner=None) -> TrainedGAN:
     """Train a GAN; with ``noise_multiplier`` the discriminator's real-data term uses DP-SGD.
 
     ``noise_multiplier=None`` trains a non-private GAN with the same Poisson batches (no
@@ -240,6 +250,13 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     (post-processing). ``bayesian=True`` keeps, per DP-SGD step, the pairwise gradient distances
     that ``socgan.synth._bayes_dp`` turns into a data-dependent Bayesian-DP estimate
     (``TrainedGAN.pair_distances``).
+
+    ``conditioner`` (``socgan.synth._conditional.Conditioner``) makes the generator conditional
+    (CTGAN's device): generated rows get conditional vectors drawn from the blocks' frequencies
+    (public randomness), real rows the vector of their own level on a block drawn by the privacy
+    generator (so Poisson sampling is untouched); the discriminator sees the vector beside the
+    row, and the generator's loss adds the cross-entropy between its output for the chosen block
+    and the level asked for.
     """
     from tqdm.auto import tqdm
 
@@ -248,8 +265,9 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
     rng = np.random.default_rng(seed) if privacy_rng is None else privacy_rng
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        G = Generator(cols, latent=max(16, width), hidden=hidden)
-        D = make_discriminator(width, d_hidden or hidden)
+        G = Generator(cols, latent=max(16, width), hidden=hidden, conditioner=conditioner)
+        cond_width = conditioner.width if conditioner is not None else 0
+        D = make_discriminator(width + cond_width, d_hidden or hidden)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.9))
     data = torch.from_numpy(x)
@@ -266,7 +284,12 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
         out.real_batch_sizes.append(len(rows))
         opt_d.zero_grad()
         with torch.no_grad():
-            fake = G(m, gen)
+            if conditioner is None:
+                fake = G(m, gen)
+            else:
+                cond = conditioner.generated(m, gen)[0]
+                fake = torch.cat([G.rows_and_logits(m, gen, cond)[0], cond], dim=1)
+                xb = torch.cat([xb, conditioner.own(xb, rng)], dim=1)
         loss_fake = F.softplus(D(fake)).mean()  # -log(1 - D(fake))
         loss_fake.backward()
         if noise_multiplier is None:
@@ -284,9 +307,17 @@ def train_gan(x: np.ndarray, cols: list[Column], *, steps: int, sampling_rate: f
         out.d_loss.append(float(loss_fake.detach()) + float(loss_real.detach()))
         if step % critic_steps == 0:
             opt_g.zero_grad()
-            fake_rows, h = G.rows_and_logits(m, gen)
-            g_loss = F.softplus(-D(fake_rows)).mean()  # non-saturating generator loss
-            (g_loss + saturation_penalty * saturation(h, cols)).backward()
+            if conditioner is None:
+                fake_rows, h = G.rows_and_logits(m, gen)
+                g_loss = F.softplus(-D(fake_rows)).mean()  # non-saturating generator loss
+                extra = 0.0
+            else:
+                cond, target, mask = conditioner.generated(m, gen)
+                fake_rows, h = G.rows_and_logits(m, gen, cond)
+                g_loss = F.softplus(-D(torch.cat([fake_rows, cond], dim=1))).mean()
+                # the output for the chosen block should be the level asked for
+                extra = F.cross_entropy(h.masked_fill(~mask, float("-inf")), target)
+            (g_loss + extra + saturation_penalty * saturation(h, cols)).backward()
             opt_g.step()
             out.g_loss.append(float(g_loss.detach()))
             if G_avg is not None:

@@ -25,6 +25,9 @@ from ._schema import COMPLETE_DATA, bounds_from_data
 Method = Literal["marginals", "pgb", "dpgan", "marginals-nonprivate", "pgb-nonprivate", "gan"]
 METHODS = ("marginals", "pgb", "dpgan", "marginals-nonprivate", "pgb-nonprivate", "gan")
 PRIVATE = ("marginals", "pgb", "dpgan")
+#: Default number of cells ("modes") of a numeric column in the GAN's conditional encoding
+#: (``socgan.synth._conditional``; CTGAN's default mixture has up to 10 modes).
+MODES = 10
 #: Default delta of a private release: a public constant (a default read from n would leak n).
 DEFAULT_DELTA = 1e-6
 
@@ -45,7 +48,7 @@ SYNTHESIZE_CONSTRAINTS = {
     "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
     "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
     "pgb_public_share": Real(0.0, 1.0, closed="both"), "marginal_bins": Optional(Count(2)),
-    "bayesian_dp": Flag(), "progress": Flag(),
+    "conditional": Flag(), "modes": Optional(Count(2, 50)), "bayesian_dp": Flag(), "progress": Flag(),
 }
 
 
@@ -83,6 +86,8 @@ class SynthSettings:
     generator_average: float
     pgb_public_share: float
     marginal_bins: int | None
+    conditional: bool
+    modes: int | None
     bayesian_dp: bool
     progress: bool
 
@@ -105,8 +110,8 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
                    bounds, out_of_bounds, steps, batch_size, clip_norm, hidden, learning_rate,
                    snapshots, candidates, pgb_rounds, pgb_share, count_share, pgb_marginals,
                    pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
-                   generator_average, pgb_public_share, marginal_bins, bayesian_dp,
-                   progress) -> SynthSettings:
+                   generator_average, pgb_public_share, marginal_bins, conditional, modes,
+                   bayesian_dp, progress) -> SynthSettings:
     """``synthesize``'s arguments checked and cast by :data:`SYNTHESIZE_CONSTRAINTS` (a no-op
     for values ``synthesize`` has already checked by it), then the rules that tie several of
     them together; ``data`` is checked for what no release can take."""
@@ -118,8 +123,8 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
         count_share=count_share, pgb_marginals=pgb_marginals, pgb_bins=pgb_bins,
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
-        pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, bayesian_dp=bayesian_dp,
-        progress=progress),
+        pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, conditional=conditional,
+        modes=modes, bayesian_dp=bayesian_dp, progress=progress),
         where="synthesize")
     method, epsilon, delta, bounds = v["method"], v["epsilon"], v["delta"], v["bounds"]
     private = method in PRIVATE
@@ -152,10 +157,16 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     if v["marginal_bins"] is not None and not marginal:
         raise ValueError(f"`marginal_bins` applies to the methods 'marginals' and "
                          f"'marginals-nonprivate', not to {method!r}.")
+    if v["modes"] is not None and (marginal or not v["conditional"]):
+        raise ValueError("`modes` applies to the GAN methods' conditional encoding "
+                         f"(conditional=True), not to method {method!r}"
+                         + ("" if marginal else " with conditional=False") + ".")
     if v["bayesian_dp"] and marginal:
         raise ValueError("`bayesian_dp` estimates the Bayesian DP of DP-SGD steps, which the "
                          f"method {method!r} does not take; leave it False.")
     v.pop("data")
+    conditional = bool(v["conditional"]) and not marginal
+    modes = (v["modes"] if v["modes"] is not None else MODES) if conditional else None
     v.update(epsilon=epsilon, delta=delta, bounds=bounds, bayesian_dp=bool(v["bayesian_dp"]),
-             progress=bool(v["progress"]))
+             conditional=conditional, modes=modes, progress=bool(v["progress"]))
     return SynthSettings(**v)

@@ -127,8 +127,10 @@ def test_settings_are_checked_once_into_a_dataclass():
         hidden=16.0, learning_rate=1e-3, snapshots=5, candidates=100, pgb_rounds=10,
         pgb_share=0.2, count_share=0.02, pgb_marginals=1.0, pgb_bins=10, critic_steps=1,
         discriminator_hidden=None, saturation_penalty=1.0, generator_average=0.0,
-        pgb_public_share=0.0, marginal_bins=None, bayesian_dp=False, progress=False)
+        pgb_public_share=0.0, marginal_bins=None, conditional=True, modes=8.0,
+        bayesian_dp=False, progress=False)
     assert isinstance(settings, SynthSettings) and settings.private and settings.boosting
+    assert settings.conditional is True and type(settings.modes) is int and settings.modes == 8
     assert (settings.n_rows, settings.steps, settings.hidden, settings.pgb_marginals) == \
         (50, 100, 16, 1)
     assert all(type(v) is int for v in (settings.n_rows, settings.seed, settings.steps))
