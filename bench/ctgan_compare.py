@@ -11,8 +11,10 @@ Methods (every one non-private, on the 22,524 training rows, releasing as many r
 
 * ``gan``: ``socgan.synth.synthesize(train, method="gan", bounds=BOUNDS, seed=s)`` (defaults);
 * ``pgb-nonprivate``: the same GAN's snapshots reweighted by post-GAN boosting, no noise;
-* ``gan-conditional``, ``pgb-nonprivate-conditional``: the same with ``conditional=True`` (the
-  conditional generator over cells of ``socgan.synth._conditional``, issue 17 point 1);
+* ``gan-raw``, ``pgb-nonprivate-raw``: the same with ``match_margins=False`` (the generator's
+  numeric values as they come, as before issue 17's point 1);
+* ``gan-conditional``, ``pgb-nonprivate-conditional``: ``conditional=True, match_margins=False``
+  (the conditional generator over cells of ``socgan.synth._conditional``, issue 17 point 1);
 * ``marginals-nonprivate``: the exact two-way tables, a tree of them and raking (the
   ``"marginals"`` method without noise);
 * ``ctgan``: ``ctgan.CTGAN()`` with the library's defaults (300 epochs, batch 500, PAC 10,
@@ -57,10 +59,11 @@ sys.path.insert(0, str(BENCH_DIR))
 from cps1988_dp import (BOUNDS, INTEGER, evaluate_table, fit_socgan, prepare_split,  # noqa: E402
                         read_table)
 
-METHODS = ("gan", "pgb-nonprivate", "gan-conditional", "pgb-nonprivate-conditional",
-           "marginals-nonprivate", "ctgan")
-#: ``-conditional``: socgan's GAN with the conditional encoding (``conditional=True``)
-COND = "-conditional"
+METHODS = ("gan", "pgb-nonprivate", "gan-raw", "pgb-nonprivate-raw", "gan-conditional",
+           "pgb-nonprivate-conditional", "marginals-nonprivate", "ctgan")
+#: socgan variants: the options a suffix adds to ``synthesize``'s defaults
+VARIANTS = {"-raw": {"match_margins": False},
+            "-conditional": {"conditional": True, "match_margins": False}}
 DISCRETE = [c for c, b in BOUNDS.items() if isinstance(b, list)]
 # (metric, column of the summary, better direction)
 KEY = [("tstr_auc", "TSTR AUC", "max"), ("detection_auc", "detection AUC", "min"),
@@ -114,10 +117,12 @@ def main(argv=None) -> None:
             if method == "ctgan":
                 fit_ctgan(seed, train_csv, files, a.ctgan_python, a.ctgan_epochs)
             else:
-                options = {"progress": False}
-                if method.endswith(COND):
-                    options["conditional"] = True
-                fit_socgan(method.removesuffix(COND), float("inf"), seed, train, options, files)
+                options, base = {"progress": False}, method
+                for suffix, extra in VARIANTS.items():
+                    if method.endswith(suffix):
+                        options.update(extra)
+                        base = method.removesuffix(suffix)
+                fit_socgan(base, float("inf"), seed, train, options, files)
     rows = []
     for method in ("real",) + METHODS:
         for seed in ([0] if method == "real" else seeds):

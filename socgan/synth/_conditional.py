@@ -42,7 +42,8 @@ import numpy as np
 import torch
 
 from . import _marginals
-from ._marginals import Cells, _interval, fine_edges, projected, support_trimmed
+from ._marginals import (Cells, _interval, fine_edges, projected, support_trimmed,
+                         within_cell_weights)
 from ._schema import Column, _numeric_values, _unit
 
 #: Share of the private GAN's budget (after the noisy count) that the one-way histograms get: the
@@ -193,3 +194,40 @@ class Conditioner:
             if len(rows):
                 cond[rows, cs:cs + blk.width] = xg[rows, blk.start:blk.stop]
         return cond
+
+
+def match_margins(x: np.ndarray, cols: list[Column], hist: dict[int, np.ndarray],
+                  noise_sd: float | None, rng: np.random.Generator) -> np.ndarray:
+    """Encoded rows whose numeric columns are mapped, each by a monotone map, onto the
+    distributions of the one-way histograms ``hist`` (:func:`one_way`; noise sd ``noise_sd``):
+    the row of rank r among ``len(x)`` gets the value at quantile (r + U) / len(x) of its
+    column's histogram (uniform within a fine cell; ties broken at random by ``rng``).
+
+    Post-processing, of the generated rows and of the measured histograms. The map keeps every
+    column's ranks, so the dependence the generator learned (rank correlations; the order of
+    rows within a column) is untouched, while the margins become the measured ones: a GAN's
+    numeric outputs are rarely spread as the data are (CPS 1988's log wage: a classifier told
+    the plain GAN's values from real ones with AUC 0.95 on that column alone). A noisy histogram
+    is smoothed as the ``"marginals"`` method's within-cell draws are
+    (``_marginals.within_cell_weights``). Discrete columns are left as they are."""
+    out = x.copy()
+    n = len(x)
+    if n == 0:
+        return out
+    for k, c in enumerate(cols):
+        if c.kind != "numeric":
+            continue
+        grid = fine_edges(c)
+        p = within_cell_weights(hist[k], support_trimmed(hist[k], noise_sd), noise_sd)
+        if not p.sum() > 0:
+            continue
+        cum = np.concatenate([[0.0], np.cumsum(p / p.sum())])
+        order = np.lexsort((rng.random(n), x[:, c.start]))
+        r = np.empty(n)
+        r[order] = (np.arange(n) + rng.random(n)) / n
+        j = np.clip(np.searchsorted(cum, r, side="right") - 1, 0, len(p) - 1)
+        # skip empty cells: searchsorted lands on the last cell whose cumulative start <= r
+        frac = np.clip(np.divide(r - cum[j], cum[j + 1] - cum[j], out=np.full(n, 0.5),
+                                 where=cum[j + 1] > cum[j]), 0.0, 1.0)
+        out[:, c.start] = grid[j] + frac * (grid[j + 1] - grid[j])
+    return out

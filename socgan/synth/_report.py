@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 _ALWAYS, _PRIVATE, _PUBLIC, _PRIVATE_PGB, _PGB = "always", "private", "public", "private pgb", "pgb"
 _GAN, _PRIVATE_GAN, _MARG, _PRIVATE_MARG, _POOL = ("gan", "private gan", "marginals",
                                                    "private marginals", "pool")
-_COND, _PRIVATE_COND = "conditional gan", "private conditional gan"
+_COND, _MATCH, _ONE_WAY = "conditional gan", "margins matched", "private one-way histograms"
 #: The methods that measure two-way marginals instead of training a GAN.
 MARGINAL_METHODS = ("marginals", "marginals-nonprivate")
 
@@ -71,8 +71,8 @@ class ReleaseNumbers:
     noise_multiplier: float | None = _when(_PRIVATE)
     noise_std: float | None = _when(_PRIVATE)
     epsilon_dpsgd_alone: float | None = _when(_PRIVATE_GAN)
-    one_way_noise_multiplier: float | None = _when(_PRIVATE_COND)
-    one_way_noise_std: float | None = _when(_PRIVATE_COND)
+    one_way_noise_multiplier: float | None = _when(_ONE_WAY)
+    one_way_noise_std: float | None = _when(_ONE_WAY)
     noise_to_signal: float | None = _when(_PRIVATE)
     pgb_rounds: int | None = _when(_PRIVATE_PGB)
     pgb_epsilon_per_round: float | None = _when(_PRIVATE_PGB)
@@ -103,7 +103,8 @@ class ReleaseText:
     delta_rule: str | None = _when(_PRIVATE)
     dpsgd_event: str | None = _when(_PRIVATE_GAN)
     gan_encoding: str | None = _when(_COND)
-    one_way_event: str | None = _when(_PRIVATE_COND)
+    gan_margins: str | None = _when(_MATCH)
+    one_way_event: str | None = _when(_ONE_WAY)
     pgb_event: str | None = _when(_PRIVATE_PGB)
     pgb_queries: str | None = _when(_PGB)
     marginal_event: str | None = _when(_PRIVATE_MARG)
@@ -114,7 +115,8 @@ class ReleaseText:
 REPORT_KEYS = (
     "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism", "rows",
     "rows_released", "steps", "sampling", "sampling_rate", "expected_batch_size", "clip_norm",
-    "critic_steps", "gan_modes", "gan_encoding", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
+    "critic_steps", "gan_modes", "gan_encoding", "gan_margins",
+    "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std", "dpsgd_event",
     "epsilon_dpsgd_alone", "one_way_event", "one_way_noise_multiplier", "one_way_noise_std",
@@ -129,8 +131,8 @@ def report_dict(numbers: ReleaseNumbers, text: ReleaseText) -> dict:
     """The two halves as one plain dict, with the keys that apply to the release's method."""
     private, boosting = numbers.private, numbers.snapshots is not None
     marginal = numbers.method in MARGINAL_METHODS
-    conditional = numbers.gan_modes is not None
-    applies = {_COND: conditional, _PRIVATE_COND: private and conditional, _ALWAYS: True, _PRIVATE: private, _PUBLIC: not private,
+    applies = {_COND: numbers.gan_modes is not None, _MATCH: text.gan_margins is not None,
+               _ONE_WAY: private and numbers.one_way_noise_multiplier is not None, _ALWAYS: True, _PRIVATE: private, _PUBLIC: not private,
                _PRIVATE_PGB: private and boosting, _PGB: boosting, _GAN: not marginal,
                _PRIVATE_GAN: private and not marginal, _MARG: marginal,
                _PRIVATE_MARG: private and marginal, _POOL: boosting or marginal}

@@ -48,7 +48,7 @@ SYNTHESIZE_CONSTRAINTS = {
     "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
     "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
     "pgb_public_share": Real(0.0, 1.0, closed="both"), "marginal_bins": Optional(Count(2)),
-    "conditional": Flag(), "modes": Optional(Count(2, 50)), "bayesian_dp": Flag(), "progress": Flag(),
+    "conditional": Flag(), "modes": Optional(Count(2, 50)), "match_margins": Flag(), "bayesian_dp": Flag(), "progress": Flag(),
 }
 
 
@@ -88,6 +88,7 @@ class SynthSettings:
     marginal_bins: int | None
     conditional: bool
     modes: int | None
+    match_margins: bool
     bayesian_dp: bool
     progress: bool
 
@@ -101,6 +102,12 @@ class SynthSettings:
         return self.method in ("pgb", "pgb-nonprivate")
 
     @property
+    def one_way(self) -> bool:
+        """Whether a GAN method measures every column's one-way histogram (for the conditional
+        encoding's cells or for matching the release's numeric margins)."""
+        return self.conditional or self.match_margins
+
+    @property
     def marginal(self) -> bool:
         """Whether the release comes from two-way marginals (``socgan.synth._marginals``)."""
         return self.method in ("marginals", "marginals-nonprivate")
@@ -111,7 +118,7 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
                    snapshots, candidates, pgb_rounds, pgb_share, count_share, pgb_marginals,
                    pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
                    generator_average, pgb_public_share, marginal_bins, conditional, modes,
-                   bayesian_dp, progress) -> SynthSettings:
+                   match_margins, bayesian_dp, progress) -> SynthSettings:
     """``synthesize``'s arguments checked and cast by :data:`SYNTHESIZE_CONSTRAINTS` (a no-op
     for values ``synthesize`` has already checked by it), then the rules that tie several of
     them together; ``data`` is checked for what no release can take."""
@@ -124,7 +131,7 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
         pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, conditional=conditional,
-        modes=modes, bayesian_dp=bayesian_dp, progress=progress),
+        modes=modes, match_margins=match_margins, bayesian_dp=bayesian_dp, progress=progress),
         where="synthesize")
     method, epsilon, delta, bounds = v["method"], v["epsilon"], v["delta"], v["bounds"]
     private = method in PRIVATE
@@ -168,5 +175,6 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     conditional = bool(v["conditional"]) and not marginal
     modes = (v["modes"] if v["modes"] is not None else MODES) if conditional else None
     v.update(epsilon=epsilon, delta=delta, bounds=bounds, bayesian_dp=bool(v["bayesian_dp"]),
-             conditional=conditional, modes=modes, progress=bool(v["progress"]))
+             conditional=conditional, modes=modes,
+             match_margins=bool(v["match_margins"]) and not marginal, progress=bool(v["progress"]))
     return SynthSettings(**v)

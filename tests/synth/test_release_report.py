@@ -46,6 +46,18 @@ MARGINAL_PUBLIC_KEYS = [
     "method", "neighbouring", "rows", "rows_released", "out_of_bounds", "public_bounds",
     "privacy_randomness", "seed_controls", "epsilon", "delta", "accountant", "candidates",
     "marginal_bins", "marginal_tables", "marginal_model", "marginal_tree"]
+# Issue 17 (matched margins, on by default) adds keys to the GAN methods' reports, after
+# "critic_steps" and (private) after "epsilon_dpsgd_alone".
+
+
+def _with(keys: list, after: str, new: list) -> list:
+    i = keys.index(after) + 1
+    return keys[:i] + new + keys[i:]
+
+
+PRIVATE_KEYS = _with(_with(PRIVATE_KEYS, "critic_steps", ["gan_margins"]), "epsilon_dpsgd_alone",
+                     ["one_way_event", "one_way_noise_multiplier", "one_way_noise_std"])
+PUBLIC_KEYS = _with(PUBLIC_KEYS, "critic_steps", ["gan_margins"])
 KEYS = {"pgb": PRIVATE_KEYS + PGB_KEYS + CANDIDATE_KEYS, "dpgan": PRIVATE_KEYS,
         "gan": PUBLIC_KEYS, "pgb-nonprivate": PUBLIC_KEYS + CANDIDATE_KEYS,
         "marginals": MARGINAL_PRIVATE_KEYS, "marginals-nonprivate": MARGINAL_PUBLIC_KEYS}
@@ -127,10 +139,11 @@ def test_settings_are_checked_once_into_a_dataclass():
         hidden=16.0, learning_rate=1e-3, snapshots=5, candidates=100, pgb_rounds=10,
         pgb_share=0.2, count_share=0.02, pgb_marginals=1.0, pgb_bins=10, critic_steps=1,
         discriminator_hidden=None, saturation_penalty=1.0, generator_average=0.0,
-        pgb_public_share=0.0, marginal_bins=None, conditional=True, modes=8.0,
+        pgb_public_share=0.0, marginal_bins=None, conditional=True, modes=8.0, match_margins=True,
         bayesian_dp=False, progress=False)
     assert isinstance(settings, SynthSettings) and settings.private and settings.boosting
     assert settings.conditional is True and type(settings.modes) is int and settings.modes == 8
+    assert settings.match_margins is True and settings.one_way
     assert (settings.n_rows, settings.steps, settings.hidden, settings.pgb_marginals) == \
         (50, 100, 16, 1)
     assert all(type(v) is int for v in (settings.n_rows, settings.seed, settings.steps))

@@ -1,4 +1,5 @@
-"""The GAN's conditional encoding (issue 17, point 1; ``socgan.synth._conditional``).
+"""The GAN's conditional encoding and matched margins (issue 17, point 1;
+``socgan.synth._conditional``).
 
 What is checked: rows go to cells and back without leaving their cell; a real row's conditional
 vector is its own level, a generated row's follows the block's frequencies; the one-way
@@ -107,9 +108,15 @@ def test_noisy_histograms_are_accounted_with_dp_sgd():
     # ... and without the histograms DP-SGD alone would have had less noise
     alone = acc.calibrate_noise(2.0 - r["count_epsilon"], rel.delta, sampling_rate=q, steps=50)
     assert sigma > alone
+    # conditional=False (the default) still measures the histograms to match the margins
     plain = synthesize(d, epsilon=2.0, bounds=BOUNDS, method="dpgan", steps=50, progress=False,
-                       seed=1).report  # conditional=False, the default
-    assert "one_way_noise_multiplier" not in plain and "gan_modes" not in plain
+                       seed=1).report
+    assert "gan_modes" not in plain and plain["one_way_noise_multiplier"] == pytest.approx(z1)
+    assert "rank-keeping" in plain["gan_margins"]
+    raw = synthesize(d, epsilon=2.0, bounds=BOUNDS, method="dpgan", steps=50, progress=False,
+                     seed=1, match_margins=False).report
+    assert "one_way_noise_multiplier" not in raw and "gan_margins" not in raw
+    assert raw["noise_multiplier"] < sigma  # nothing else shares the budget
 
 
 def test_trained_generator_gives_the_level_it_is_asked_for():
@@ -166,3 +173,42 @@ def test_modes_and_conditional_are_checked():
     rel = synthesize(d, epsilon=None, method="gan", bounds=BOUNDS, modes=4.0, steps=5,
                      conditional=True, progress=False, seed=1)  # R's 4 is 4.0
     assert rel.report["gan_modes"] == 4
+
+
+def test_matched_margins_keep_every_rank_and_take_the_histograms_distribution():
+    d = survey(4000, 7)
+    cols, x, coding = coding_of(d)
+    hist = cd.one_way(x, cols, None, None)
+    rng = np.random.default_rng(0)
+    # generated rows whose numeric margins are off: squeezed to the middle, and one tie-heavy
+    g = x.copy()
+    g[:, cols[0].start] = 0.4 + 0.2 * rng.random(len(g)) ** 3
+    g[:, cols[1].start] = np.round(0.5 + 0.05 * rng.standard_normal(len(g)), 2)
+    before = g.copy()
+    out = cd.match_margins(g, cols, hist, None, np.random.default_rng(1))
+    assert np.array_equal(g, before)  # not modified in place
+    for c in cols[:2]:
+        a, b = g[:, c.start], out[:, c.start]
+        # ranks kept: a larger input never gets a smaller output
+        o = np.argsort(a, kind="stable")
+        assert (np.diff(b[o])[np.diff(a[o]) > 0] >= 0).all()
+        # the distribution is now the data's (within a fine cell's width)
+        qs = np.linspace(0.05, 0.95, 19)
+        assert np.abs(np.quantile(b, qs) - np.quantile(x[:, c.start], qs)).max() < 0.03
+    # discrete columns untouched
+    assert np.array_equal(out[:, cols[2].start:], g[:, cols[2].start:])
+
+
+def test_release_with_matched_margins_keeps_the_gans_relation():
+    d = survey(3000, 8)
+    kw = dict(epsilon=None, method="gan", bounds=BOUNDS, steps=400, progress=False, seed=3)
+    raw = synthesize(d, match_margins=False, **kw).data
+    rel = synthesize(d, **kw)
+    s = rel.data
+    assert "rank-keeping" in rel.report["gan_margins"]
+    # the same generator and draws: the Spearman correlation is the raw release's
+    rho = lambda t: t.age.rank().corr(t.income.rank())
+    assert rho(s) == pytest.approx(rho(raw), abs=0.02)
+    # and the margins are the data's
+    assert _tvd_deciles(d.income, s.income) < 0.03 < _tvd_deciles(d.income, raw.income)
+    assert _tvd_deciles(d.age, s.age) < 0.03
