@@ -137,7 +137,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
                discriminator_hidden: int | None = None, saturation_penalty: float = 1.0,
                generator_average: float = 0.0, pgb_public_share: float = 0.0,
                marginal_bins: int | None = None, conditional: bool = False, modes: int | None = None,
-               match_margins: bool = True, bayesian_dp: bool = False, progress: bool = True) -> Release:
+               match_margins: bool = True, pgb_tree_share: float = 0.0, bayesian_dp: bool = False, progress: bool = True) -> Release:
     """Synthetic data from noisy two-way marginals (the default), or from a DP-GAN, optionally
     improved by Private Post-GAN Boosting.
 
@@ -278,6 +278,14 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
     modes : int, optional
         Cells per numeric column of the conditional encoding (default 10; an integer column with
         at most that many whole numbers gets one cell per number). Only with ``conditional=True``.
+    pgb_tree_share : float
+        ``"pgb"``/``"pgb-nonprivate"``: if > 0, PGB's pool also holds candidates from the
+        ``"marginals"`` method's model (a Chow-Liu tree of noisy two-way tables, raked to every
+        table), as many as each kept generator gives -- one more generator in the pool (issue 17,
+        point 3). The tables cost this share of ``epsilon`` (a Gaussian mechanism composed with
+        DP-SGD, the one-way histograms and the rounds by the accountant); PGB's discriminators
+        (and ``pgb_marginals`` queries) then weigh GAN and tree candidates alike. 0 (default):
+        the GAN's snapshots only.
     match_margins : bool
         GAN methods (default ``True``): map each numeric column of the release, by a monotone
         map that keeps every row's rank, onto the column's one-way histogram on a fine grid of
@@ -365,7 +373,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
         pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, conditional=conditional,
-        modes=modes, match_margins=match_margins, bayesian_dp=bayesian_dp, progress=progress)
+        modes=modes, match_margins=match_margins, pgb_tree_share=pgb_tree_share,
+        bayesian_dp=bayesian_dp, progress=progress)
     cols = build_schema(data, settings.bounds, out_of_bounds=settings.out_of_bounds)
     x = encode(data, cols)
     rand = _randomness(private=settings.private, seed=settings.seed,
@@ -403,7 +412,8 @@ class _Budget:
     bins: int | None = None  # marginals: bins per numeric column
     pair_noise: float | None = None  # marginals: noise multipliers of the two-way tables and
     fine_noise: float | None = None  # of the one-way histograms that place the intervals
-    one_way_noise: float | None = None  # conditional GAN: the one-way histograms' multiplier
+    one_way_noise: float | None = None  # GAN methods: the one-way histograms' multiplier
+    tree_noise: float | None = None  # PGB's tree candidates: the two-way tables' multiplier
 
 
 def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
@@ -438,7 +448,8 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
         q = batch_size / size
         n_out = size if s.n_rows is None else s.n_rows
     if not s.private:
-        return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out)
+        return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out,
+                       bins=_marginals.MAX_BINS if s.tree else None)
 
     rounds = s.pgb_rounds if s.boosting else 0
     joint_target = s.epsilon - count_eps
@@ -448,12 +459,17 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
     # ONE_WAY_SHARE of the joint budget, composed with DP-SGD and the rounds
     z_one = (acc.calibrate_gaussian(_conditional.ONE_WAY_SHARE * joint_target, s.delta)
              if s.one_way else math.inf)
+    # PGB's tree candidates: every two-way table, a Gaussian mechanism that alone would spend
+    # pgb_tree_share of epsilon; the two Gaussians compose to one (1/z^2 = 1/z1^2 + 1/z2^2)
+    z_tab = acc.calibrate_gaussian(s.pgb_tree_share * s.epsilon, s.delta) if s.tree else math.inf
+    z_gauss = (1.0 / math.sqrt(1.0 / z_one ** 2 + 1.0 / z_tab ** 2)
+               if math.isfinite(min(z_one, z_tab)) else math.inf)
     sigma = acc.calibrate_noise(joint_target, s.delta, sampling_rate=q, steps=s.steps,
-                                em_epsilon=em_eps or 0.0, em_rounds=rounds, gaussian_noise=z_one)
+                                em_epsilon=em_eps or 0.0, em_rounds=rounds, gaussian_noise=z_gauss)
     low_signal = low_signal_message(sigma, batch_size, s.steps)
     if low_signal:
         warnings.warn(low_signal, LowSignalWarning, stacklevel=stacklevel)
-    events = acc.Events(sigma, q, s.steps, em_eps or 0.0, rounds, z_one)
+    events = acc.Events(sigma, q, s.steps, em_eps or 0.0, rounds, z_gauss)
     # two valid upper bounds of the same mechanism (pessimistic PLDs on two grids): the smaller
     spent = min((acc.epsilon(events, s.delta, grid=g) for g in (acc.FINE_GRID, acc.COARSE_GRID)),
                 key=lambda r: r["epsilon"])
@@ -467,7 +483,9 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
     return _Budget(size=size, batch_size=batch_size, sampling_rate=q, n_out=n_out,
                    count_epsilon=count_eps, em_epsilon=em_eps, noise_multiplier=sigma,
                    spent=spent, epsilon=total,
-                   one_way_noise=z_one if math.isfinite(z_one) else None)
+                   one_way_noise=z_one if math.isfinite(z_one) else None,
+                   tree_noise=z_tab if s.tree else None,
+                   bins=(_marginals.choose_bins(size, z_tab, len(cols)) if s.tree else None))
 
 
 def _spend_marginals(cols, size: int, count_eps: float | None, s: SynthSettings, *,
@@ -545,10 +563,14 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     back = ((lambda g: g) if coding is None
             else (lambda g: _conditional.from_gan(g, coding, cells_rng)))
 
+    matched: list = []
+
     def margins(rows):  # the release's numeric margins onto the measured histograms
         if not s.match_margins:
             return rows
-        return _conditional.match_margins(rows, cols, hist, sd, cells_rng)
+        rows, names = _conditional.match_margins(rows, cols, hist, sd, cells_rng)
+        matched.extend(names)
+        return rows
 
     trained = train_gan(xt, tcols, steps=s.steps, sampling_rate=q, noise_multiplier=sigma,
                         clip_norm=s.clip_norm, hidden=s.hidden, lr=s.learning_rate,
@@ -567,9 +589,17 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     n_out = budget.n_out
     with torch.no_grad():
         if not s.boosting:
-            return _Drawn(margins(back(trained.generator.eval()(n_out, gen).numpy())), {}, curator)
-        per, n_public = split_pool(s.candidates, s.pgb_public_share, len(trained.snapshots))
+            rows = margins(back(trained.generator.eval()(n_out, gen).numpy()))
+            return _Drawn(rows, {"margins_matched": _matched(cols, matched)} if s.match_margins
+                          else {}, curator)
+        n_gen = len(trained.snapshots) + (1 if s.tree else 0)  # the tree: one more generator
+        per, n_public = split_pool(s.candidates, s.pgb_public_share, n_gen)
         parts = [load_generator(trained.generator, g)(per, gen).numpy() for g, _ in trained.snapshots]
+        n_tree = per if s.tree else 0
+        if n_tree:
+            extra = _tree_candidates(x, cols, hist, sd, budget, n_tree,
+                                     rand.privacy if s.private else None, public)
+            parts.append(extra if coding is None else _conditional.to_gan(extra, coding))
         if n_public:
             extra = public_candidates(cols, n_public, public)
             parts.append(extra if coding is None else _conditional.to_gan(extra, coding))
@@ -593,8 +623,36 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
                                 em_epsilon=budget.em_epsilon, rng=rand.privacy,
                                 marginals=workload)
         synthetic = margins(pool[public.choice(len(pool), size=n_out, p=res.weights)])
-    return _Drawn(synthetic, {"snapshots": len(discs), "candidates": len(pool),
-                              "candidates_public": n_public}, curator)
+    counts = {"snapshots": len(discs), "candidates": len(pool), "candidates_public": n_public}
+    if s.match_margins:
+        counts["margins_matched"] = _matched(cols, matched)
+    if s.tree:
+        counts["candidates_tree"] = n_tree
+    return _Drawn(synthetic, counts, curator)
+
+
+def _matched(cols, names) -> dict:
+    """Each numeric column: whether its margin was matched to its histogram."""
+    return {c.name: c.name in names for c in cols if c.kind == "numeric"}
+
+
+def _tree_candidates(x, cols, hist, one_way_sd, budget: _Budget, size: int,
+                     noise: np.random.Generator | None, public: np.random.Generator) -> np.ndarray:
+    """``size`` candidate rows for PGB's pool from the ``"marginals"`` method's model: cells cut
+    at the quantiles of the (already measured) one-way histograms, every two-way table measured
+    with Gaussian noise (multiplier ``budget.tree_noise``, sensitivity sqrt(tables); ``None``:
+    exact), a Chow-Liu tree's candidates raked to every table (``socgan.synth._marginals``)."""
+    fine = {k: hist[k] for k in _marginals.fine_columns(cols)}
+    spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=one_way_sd)
+    sd = (None if budget.tree_noise is None
+          else budget.tree_noise * math.sqrt(len(_marginals.pairs(len(cols)))))
+    tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec, sd,
+                                                     noise))
+    pool_size = min(max(_marginals.POOL_PER_ROW * size, size), _marginals.MAX_POOL)
+    pool, _ = _marginals.sample_tree(tables, spec, pool_size, public)
+    weights = _marginals.rake(pool, tables, spec)
+    chosen = pool[public.choice(pool_size, size=size, p=weights)]
+    return _marginals.rows_from_codes(chosen, cols, spec, public)
 
 
 def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
@@ -680,7 +738,9 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
     gan_margins = (
         "numeric columns mapped, each by a monotone (rank-keeping) map, onto their "
         + ("noisy " if s.private else "") + "one-way histograms on a fine grid of the public "
-        "bounds (post-processing)") if s.match_margins else None
+        "bounds (post-processing); a column whose noisy histogram is mostly noise (noise sd "
+        "above its average cell count) is left as generated: `margins_matched` lists those "
+        "matched (True) or not") if s.match_margins else None
     if not s.private:
         numbers = ReleaseNumbers(epsilon=math.inf, delta=None, rows=budget.size, **common)
         text = ReleaseText(neighbouring=None, privacy_randomness=rand.description,
@@ -727,6 +787,8 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
                                         s.delta, grid=acc.COARSE_GRID)["epsilon"],
         noise_to_signal=noise_to_signal(sigma, budget.batch_size),
         one_way_noise_multiplier=budget.one_way_noise, one_way_noise_std=_one_way_sd(budget, cols),
+        pgb_tree_noise_std=(budget.tree_noise * math.sqrt(len(_marginals.pairs(len(cols))))
+                            if budget.tree_noise is not None else None),
         **common_numbers, **pgb, **common)
     text = ReleaseText(
         accountant=(f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
@@ -739,8 +801,12 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         if s.boosting else None,
         pgb_queries=pgb_queries, gan_encoding=gan_encoding, gan_margins=gan_margins,
         one_way_event=(f"Gaussian mechanism on every column's one-way histogram ({len(cols)} "
-                       f"histograms, L2 sensitivity sqrt({len(cols)}) under add/remove one row), "
-                       "composed with DP-SGD and the rounds in the joint accountant")
+                       f"histograms, L2 sensitivity sqrt({len(cols)}) under add/remove one row)"
+                       + (f"; every two-way table of the columns' cells for PGB's tree "
+                          f"candidates (L2 sensitivity sqrt({len(_marginals.pairs(len(cols)))}), "
+                          "noise sd pgb_tree_noise_std per cell); the Gaussians compose to one, "
+                          if s.tree else "; ")
+                       + "composed with DP-SGD and the rounds in the joint accountant")
         if s.one_way else None, **common_text)
     return numbers, text
 

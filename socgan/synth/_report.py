@@ -22,6 +22,7 @@ _ALWAYS, _PRIVATE, _PUBLIC, _PRIVATE_PGB, _PGB = "always", "private", "public", 
 _GAN, _PRIVATE_GAN, _MARG, _PRIVATE_MARG, _POOL = ("gan", "private gan", "marginals",
                                                    "private marginals", "pool")
 _COND, _MATCH, _ONE_WAY = "conditional gan", "margins matched", "private one-way histograms"
+_TREE, _PRIVATE_TREE = "pgb tree candidates", "private pgb tree candidates"
 #: The methods that measure two-way marginals instead of training a GAN.
 MARGINAL_METHODS = ("marginals", "marginals-nonprivate")
 
@@ -58,6 +59,7 @@ class ReleaseNumbers:
     clip_norm: float | None = _when(_GAN)
     critic_steps: int | None = _when(_GAN)
     gan_modes: int | None = _when(_COND)
+    margins_matched: dict | None = _when(_MATCH)
     out_of_bounds: str = _when(_ALWAYS)
     public_bounds: dict = _when(_ALWAYS)
     rows: int | None = _when(_PUBLIC)
@@ -81,6 +83,8 @@ class ReleaseNumbers:
     snapshots: int | None = _when(_PGB)
     candidates: int | None = _when(_POOL)
     candidates_public: int | None = _when(_PGB)
+    candidates_tree: int | None = _when(_TREE)
+    pgb_tree_noise_std: float | None = _when(_PRIVATE_TREE)
     marginal_bins: int | None = _when(_MARG)
     marginal_tables: int | None = _when(_MARG)
     marginal_tree: dict | None = _when(_MARG)
@@ -115,14 +119,14 @@ class ReleaseText:
 REPORT_KEYS = (
     "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism", "rows",
     "rows_released", "steps", "sampling", "sampling_rate", "expected_batch_size", "clip_norm",
-    "critic_steps", "gan_modes", "gan_encoding", "gan_margins",
+    "critic_steps", "gan_modes", "gan_encoding", "gan_margins", "margins_matched",
     "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std", "dpsgd_event",
     "epsilon_dpsgd_alone", "one_way_event", "one_way_noise_multiplier", "one_way_noise_std",
     "noise_to_signal", "pgb_rounds", "pgb_epsilon_per_round", "pgb_event",
     "pgb_share", "epsilon_pgb_alone", "pgb_queries", "snapshots", "candidates",
-    "candidates_public", "marginal_event", "marginal_bins", "marginal_tables", "marginal_model",
+    "candidates_public", "candidates_tree", "pgb_tree_noise_std", "marginal_event", "marginal_bins", "marginal_tables", "marginal_model",
     "marginal_tree",
 )
 
@@ -131,8 +135,10 @@ def report_dict(numbers: ReleaseNumbers, text: ReleaseText) -> dict:
     """The two halves as one plain dict, with the keys that apply to the release's method."""
     private, boosting = numbers.private, numbers.snapshots is not None
     marginal = numbers.method in MARGINAL_METHODS
-    applies = {_COND: numbers.gan_modes is not None, _MATCH: text.gan_margins is not None,
-               _ONE_WAY: private and numbers.one_way_noise_multiplier is not None, _ALWAYS: True, _PRIVATE: private, _PUBLIC: not private,
+    applies = {_COND: numbers.gan_modes is not None, _MATCH: numbers.margins_matched is not None,
+               _ONE_WAY: private and numbers.one_way_noise_multiplier is not None,
+               _TREE: numbers.candidates_tree is not None,
+               _PRIVATE_TREE: private and numbers.candidates_tree is not None, _ALWAYS: True, _PRIVATE: private, _PUBLIC: not private,
                _PRIVATE_PGB: private and boosting, _PGB: boosting, _GAN: not marginal,
                _PRIVATE_GAN: private and not marginal, _MARG: marginal,
                _PRIVATE_MARG: private and marginal, _POOL: boosting or marginal}

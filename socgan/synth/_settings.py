@@ -48,7 +48,8 @@ SYNTHESIZE_CONSTRAINTS = {
     "pgb_bins": Count(2), "critic_steps": Count(1), "discriminator_hidden": Optional(Count(1)),
     "saturation_penalty": NON_NEGATIVE, "generator_average": Real(0.0, 1.0, closed="left"),
     "pgb_public_share": Real(0.0, 1.0, closed="both"), "marginal_bins": Optional(Count(2)),
-    "conditional": Flag(), "modes": Optional(Count(2, 50)), "match_margins": Flag(), "bayesian_dp": Flag(), "progress": Flag(),
+    "conditional": Flag(), "modes": Optional(Count(2, 50)), "match_margins": Flag(),
+    "pgb_tree_share": Real(0.0, 1.0, closed="left"), "bayesian_dp": Flag(), "progress": Flag(),
 }
 
 
@@ -89,6 +90,7 @@ class SynthSettings:
     conditional: bool
     modes: int | None
     match_margins: bool
+    pgb_tree_share: float
     bayesian_dp: bool
     progress: bool
 
@@ -105,7 +107,12 @@ class SynthSettings:
     def one_way(self) -> bool:
         """Whether a GAN method measures every column's one-way histogram (for the conditional
         encoding's cells or for matching the release's numeric margins)."""
-        return self.conditional or self.match_margins
+        return self.conditional or self.match_margins or self.tree
+
+    @property
+    def tree(self) -> bool:
+        """Whether PGB's pool also holds candidates from the marginals' tree model."""
+        return self.boosting and self.pgb_tree_share > 0
 
     @property
     def marginal(self) -> bool:
@@ -118,7 +125,7 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
                    snapshots, candidates, pgb_rounds, pgb_share, count_share, pgb_marginals,
                    pgb_bins, critic_steps, discriminator_hidden, saturation_penalty,
                    generator_average, pgb_public_share, marginal_bins, conditional, modes,
-                   match_margins, bayesian_dp, progress) -> SynthSettings:
+                   match_margins, pgb_tree_share, bayesian_dp, progress) -> SynthSettings:
     """``synthesize``'s arguments checked and cast by :data:`SYNTHESIZE_CONSTRAINTS` (a no-op
     for values ``synthesize`` has already checked by it), then the rules that tie several of
     them together; ``data`` is checked for what no release can take."""
@@ -131,7 +138,8 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
         critic_steps=critic_steps, discriminator_hidden=discriminator_hidden,
         saturation_penalty=saturation_penalty, generator_average=generator_average,
         pgb_public_share=pgb_public_share, marginal_bins=marginal_bins, conditional=conditional,
-        modes=modes, match_margins=match_margins, bayesian_dp=bayesian_dp, progress=progress),
+        modes=modes, match_margins=match_margins, pgb_tree_share=pgb_tree_share,
+        bayesian_dp=bayesian_dp, progress=progress),
         where="synthesize")
     method, epsilon, delta, bounds = v["method"], v["epsilon"], v["delta"], v["bounds"]
     private = method in PRIVATE
@@ -168,6 +176,12 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
         raise ValueError("`modes` applies to the GAN methods' conditional encoding "
                          f"(conditional=True), not to method {method!r}"
                          + ("" if marginal else " with conditional=False") + ".")
+    if v["pgb_tree_share"] and method not in ("pgb", "pgb-nonprivate"):
+        raise ValueError(f"`pgb_tree_share` adds candidates to Post-GAN Boosting's pool; method "
+                         f"{method!r} has none (use 'pgb' or 'pgb-nonprivate').")
+    if private and method == "pgb" and v["pgb_share"] + v["count_share"] + v["pgb_tree_share"] >= 1:
+        raise ValueError(f"`pgb_share` + `count_share` + `pgb_tree_share` must be below 1, got "
+                         f"{v['pgb_share']:g} + {v['count_share']:g} + {v['pgb_tree_share']:g}.")
     if v["bayesian_dp"] and marginal:
         raise ValueError("`bayesian_dp` estimates the Bayesian DP of DP-SGD steps, which the "
                          f"method {method!r} does not take; leave it False.")

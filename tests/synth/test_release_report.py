@@ -55,9 +55,10 @@ def _with(keys: list, after: str, new: list) -> list:
     return keys[:i] + new + keys[i:]
 
 
-PRIVATE_KEYS = _with(_with(PRIVATE_KEYS, "critic_steps", ["gan_margins"]), "epsilon_dpsgd_alone",
+PRIVATE_KEYS = _with(_with(PRIVATE_KEYS, "critic_steps", ["gan_margins", "margins_matched"]),
+                     "epsilon_dpsgd_alone",
                      ["one_way_event", "one_way_noise_multiplier", "one_way_noise_std"])
-PUBLIC_KEYS = _with(PUBLIC_KEYS, "critic_steps", ["gan_margins"])
+PUBLIC_KEYS = _with(PUBLIC_KEYS, "critic_steps", ["gan_margins", "margins_matched"])
 KEYS = {"pgb": PRIVATE_KEYS + PGB_KEYS + CANDIDATE_KEYS, "dpgan": PRIVATE_KEYS,
         "gan": PUBLIC_KEYS, "pgb-nonprivate": PUBLIC_KEYS + CANDIDATE_KEYS,
         "marginals": MARGINAL_PRIVATE_KEYS, "marginals-nonprivate": MARGINAL_PUBLIC_KEYS}
@@ -140,6 +141,7 @@ def test_settings_are_checked_once_into_a_dataclass():
         pgb_share=0.2, count_share=0.02, pgb_marginals=1.0, pgb_bins=10, critic_steps=1,
         discriminator_hidden=None, saturation_penalty=1.0, generator_average=0.0,
         pgb_public_share=0.0, marginal_bins=None, conditional=True, modes=8.0, match_margins=True,
+        pgb_tree_share=0.0,
         bayesian_dp=False, progress=False)
     assert isinstance(settings, SynthSettings) and settings.private and settings.boosting
     assert settings.conditional is True and type(settings.modes) is int and settings.modes == 8

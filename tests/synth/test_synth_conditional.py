@@ -1,4 +1,4 @@
-"""The GAN's conditional encoding and matched margins (issue 17, point 1;
+"""The GAN's conditional encoding, matched margins and PGB's tree candidates (issue 17, points 1, 3;
 ``socgan.synth._conditional``).
 
 What is checked: rows go to cells and back without leaving their cell; a real row's conditional
@@ -95,7 +95,7 @@ def test_noisy_histograms_are_accounted_with_dp_sgd():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowSignalWarning)
         rel = synthesize(d, epsilon=2.0, bounds=BOUNDS, method="dpgan", steps=50,
-                         progress=False, seed=1, conditional=True)
+                         progress=False, insecure_seed=1, conditional=True)
     r = rel.report
     assert rel.epsilon <= 2.0 + 1e-9 and r["gan_modes"] == 10
     z1, sigma = r["one_way_noise_multiplier"], r["noise_multiplier"]
@@ -110,11 +110,12 @@ def test_noisy_histograms_are_accounted_with_dp_sgd():
     assert sigma > alone
     # conditional=False (the default) still measures the histograms to match the margins
     plain = synthesize(d, epsilon=2.0, bounds=BOUNDS, method="dpgan", steps=50, progress=False,
-                       seed=1).report
+                       insecure_seed=1).report  # the same noisy count: the same sampling rate
     assert "gan_modes" not in plain and plain["one_way_noise_multiplier"] == pytest.approx(z1)
     assert "rank-keeping" in plain["gan_margins"]
+    assert plain["margins_matched"] == {"age": True, "income": True}
     raw = synthesize(d, epsilon=2.0, bounds=BOUNDS, method="dpgan", steps=50, progress=False,
-                     seed=1, match_margins=False).report
+                     insecure_seed=1, match_margins=False).report
     assert "one_way_noise_multiplier" not in raw and "gan_margins" not in raw
     assert raw["noise_multiplier"] < sigma  # nothing else shares the budget
 
@@ -185,7 +186,8 @@ def test_matched_margins_keep_every_rank_and_take_the_histograms_distribution():
     g[:, cols[0].start] = 0.4 + 0.2 * rng.random(len(g)) ** 3
     g[:, cols[1].start] = np.round(0.5 + 0.05 * rng.standard_normal(len(g)), 2)
     before = g.copy()
-    out = cd.match_margins(g, cols, hist, None, np.random.default_rng(1))
+    out, matched = cd.match_margins(g, cols, hist, None, np.random.default_rng(1))
+    assert matched == ["age", "income"]
     assert np.array_equal(g, before)  # not modified in place
     for c in cols[:2]:
         a, b = g[:, c.start], out[:, c.start]
@@ -212,3 +214,68 @@ def test_release_with_matched_margins_keeps_the_gans_relation():
     # and the margins are the data's
     assert _tvd_deciles(d.income, s.income) < 0.03 < _tvd_deciles(d.income, raw.income)
     assert _tvd_deciles(d.age, s.age) < 0.03
+
+
+# -- PGB's pool with the marginals' tree as one more generator (issue 17, point 3) ------------
+
+def test_tree_candidates_join_pgbs_pool_and_their_tables_are_accounted():
+    d = survey(3000, 9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSignalWarning)
+        rel = synthesize(d, epsilon=2.0, method="pgb", bounds=BOUNDS, steps=60, snapshots=4,
+                         candidates=2000, pgb_rounds=20, pgb_tree_share=0.3, progress=False,
+                         seed=1)
+    r = rel.report
+    assert rel.epsilon <= 2.0 + 1e-9
+    assert r["candidates_tree"] == 400 and r["candidates"] == 2000  # 5 generators, 400 each
+    z_tab = acc.calibrate_gaussian(0.3 * 2.0, rel.delta)
+    assert r["pgb_tree_noise_std"] == pytest.approx(z_tab * np.sqrt(6))  # 6 two-way tables
+    # the one-way and two-way Gaussians compose to one, accounted jointly with DP-SGD and PGB
+    z1 = r["one_way_noise_multiplier"]
+    z = 1 / np.sqrt(1 / z1 ** 2 + 1 / z_tab ** 2)
+    ev = acc.Events(r["noise_multiplier"], r["sampling_rate"], 60, r["pgb_epsilon_per_round"], 20,
+                    gaussian_noise=z)
+    assert r["count_epsilon"] + acc.epsilon(ev, rel.delta)["epsilon"] <= 2.0 + 1e-9
+    assert "two-way table" in r["one_way_event"]
+
+
+def test_tree_candidates_carry_the_relation_into_pgbs_release():
+    d = survey(3000, 10)
+    kw = dict(epsilon=None, method="pgb-nonprivate", bounds=BOUNDS, steps=30, snapshots=3,
+              candidates=3000, pgb_rounds=30, pgb_marginals=2, progress=False, seed=2)
+    real = np.corrcoef(d.age, d.income)[0, 1]
+    gan_only = synthesize(d, **kw).data
+    with_tree = synthesize(d, pgb_tree_share=0.5, **kw).data
+    # 30 steps leave the GAN near its random start; the tree's candidates know the relation
+    err = lambda s: abs(np.corrcoef(s.age, s.income)[0, 1] - real)
+    assert err(with_tree) < 0.15 < err(gan_only)
+
+
+def test_tree_share_is_checked():
+    d = survey(300, 11)
+    with pytest.raises(ValueError, match="pgb_tree_share"):
+        synthesize(d, epsilon=1.0, method="dpgan", bounds=BOUNDS, pgb_tree_share=0.2)
+    with pytest.raises(ValueError, match="pgb_tree_share"):
+        synthesize(d, epsilon=1.0, method="pgb", bounds=BOUNDS, pgb_share=0.5, pgb_tree_share=0.5)
+    with pytest.raises(ValueError, match="pgb_tree_share"):
+        synthesize(d, epsilon=1.0, method="pgb", bounds=BOUNDS, pgb_tree_share=1.0)
+
+
+def test_a_histogram_of_mostly_noise_is_not_matched():
+    # 223 rows in 25 whole numbers at a noise sd of 40 per cell (mice::boys' tv at epsilon 1):
+    # the cells above the noise are a handful, and matching would pile the rows on them
+    rng = np.random.default_rng(12)
+    d = pd.DataFrame({"tv": rng.integers(1, 26, 223), "g": rng.choice(["a", "b"], 223)})
+    cols = build_schema(d, {"tv": (1, 25), "g": ["a", "b"]})
+    x = encode(d, cols)
+    hist = cd.one_way(x, cols, 40.0, rng)
+    out, matched = cd.match_margins(x, cols, hist, 40.0, rng)
+    assert matched == [] and np.array_equal(out, x)
+    exact = cd.one_way(x, cols, None, None)
+    assert cd.match_margins(x, cols, exact, None, rng)[1] == ["tv"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSignalWarning)
+        rel = synthesize(d, epsilon=1.0, method="dpgan", bounds={"tv": (1, 25), "g": ["a", "b"]},
+                         steps=30, progress=False)
+    assert rel.report["margins_matched"] == {"tv": False}
+    assert rel.data.tv.value_counts(normalize=True).iloc[0] < 0.9
