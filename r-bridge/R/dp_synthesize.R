@@ -88,7 +88,13 @@
 #'   `pgb_share` (default `0.2`), `count_share` (default `0.02`),
 #'   `pgb_marginals` (default `0`), `pgb_bins` (default `10`),
 #'   `critic_steps` (default `1`), `discriminator_hidden` (default `NULL`),
-#'   `marginal_bins` (default `NULL`: from the noisy row count).
+#'   `marginal_bins` (default `NULL`: from the noisy row count),
+#'   `match_margins` (default `TRUE`): the GAN methods map each numeric column, keeping its
+#'   ranks, onto its one-way histogram (measured with a tenth of the budget),
+#'   `conditional` (default `FALSE`): CTGAN's conditional generator over `modes`
+#'   (default `NULL`: 10) quantile cells of each numeric column,
+#'   `pgb_tree_share` (default `0`): share of `epsilon` for the marginals model's
+#'   candidates in PGB's pool.
 #' @return A data.frame of `n_rows` synthetic rows with the columns and column types
 #'   of `data` and automatic row names, with attributes
 #'   * `epsilon`: the epsilon actually spent (at most the one requested; `Inf`
@@ -300,11 +306,11 @@ bounds_to_python <- function(bounds) {
 
 # synthesize() settings that are counts cross as integers, the others as doubles.
 synth_count_options <- c("batch_size", "hidden", "snapshots", "candidates", "pgb_rounds",
-                         "pgb_bins", "critic_steps", "discriminator_hidden")
+                         "pgb_bins", "critic_steps", "discriminator_hidden", "modes")
 check_synth_options <- function(options) {
   check_options(options, counts = synth_count_options,
                 counts_from_zero = "pgb_marginals",
                 reals = list(clip_norm = Inf, learning_rate = Inf, pgb_share = 1,
-                             count_share = 1),
+                             count_share = 1, pgb_tree_share = 1),
                 example = "batch_size = 32", skip_null = FALSE)
 }

@@ -106,6 +106,21 @@ test_that("non-private methods need no epsilon or bounds and say they are not pr
   expect_identical(attr(syn, "method"), "pgb-nonprivate")
 })
 
+test_that("the GAN's margin, conditional and tree settings cross from R", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  syn <- tiny_synth(d, method = "pgb-nonprivate", seed = 2, conditional = TRUE, modes = 4,
+                    pgb_tree_share = 0.3)
+  report <- attr(syn, "privacy_report")
+  expect_identical(report$gan_modes, 4L)
+  expect_true(report$candidates_tree > 0)
+  expect_identical(report$margins_matched, list(x = TRUE, i = TRUE))
+  expect_true(all(syn$x >= 0 & syn$x <= 10))
+  plain <- tiny_synth(d, method = "gan", seed = 2, match_margins = FALSE)
+  expect_null(attr(plain, "privacy_report")$margins_matched)
+  expect_error(tiny_synth(d, method = "gan", modes = 1.5), "modes")
+})
+
 test_that("a list of values makes a number discrete", {
   skip_if_no_socgan()
   d <- data.frame(k = rep(c(0L, 1L), 30), x = seq(0, 1, length.out = 60))
