@@ -793,7 +793,8 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
     text = ReleaseText(
         accountant=(f"dp-accounting: noisy count + joint {spent['accountant'].upper()} "
                     "(basic composition; joint = smaller of PLD"
-                    + (" of DP-SGD and the one-way histograms' Gaussian" if s.one_way else "")
+                    + ((" of DP-SGD and the Gaussian of the one-way histograms"
+                        + (" and two-way tables" if s.tree else "")) if s.one_way else "")
                     + " with exact bounded-range rounds, and RDP)"),
         dpsgd_event="Poisson-subsampled Gaussian, one per discriminator step (real-data term only)",
         pgb_event=("exponential mechanism, sensitivity 1 (add/remove): eps0-bounded-range, "

@@ -188,6 +188,18 @@ def summary(numbers: ReleaseNumbers, text: ReleaseText) -> str:
         if numbers.snapshots is not None:
             head.append(f"Post-GAN Boosting queries: {text.pgb_queries}; {numbers.candidates} "
                         f"candidates from {numbers.snapshots} snapshots.")
+    if text.gan_encoding is not None:
+        head.append(f"Generator: {text.gan_encoding}.")
+    if numbers.margins_matched is not None:
+        matched = [str(k) for k, v in numbers.margins_matched.items() if v]
+        head.append(f"Margins: {text.gan_margins}; matched: {', '.join(matched) or 'none'}"
+                    + (f"; one-way histograms' noise sd {numbers.one_way_noise_std:.4g} per cell"
+                       if numbers.one_way_noise_std is not None else "") + ".")
+    if numbers.candidates_tree is not None:
+        head.append(f"PGB's pool holds {numbers.candidates_tree} candidates from the marginals' "
+                    "tree model"
+                    + (f" (two-way tables' noise sd {numbers.pgb_tree_noise_std:.4g} per cell)"
+                       if numbers.pgb_tree_noise_std is not None else "") + ".")
     head.append(f"Randomness of the privacy noise: {text.privacy_randomness}.")
     head.append(f"`seed` controls: {text.seed_controls}.")
     head.append("Public bounds: " + "; ".join(f"{k}: {v}" for k, v in
