@@ -94,7 +94,10 @@
 #'   intervals carry the calibration. See "Known totals".
 #' @param ... Settings of the method, by name (a setting the method does not
 #'   know is an error). `"gain"`: `census_sample` (census rows in each model
-#'   fit; default as many as survey rows), `epochs`, `max_steps`, `batch_size`,
+#'   fit; default as many as survey rows), `area_effect` (`"random"`: the area
+#'   as a random intercept on the network's logit, pooled as in MRP, the
+#'   default for a binary outcome; `"fixed"`: the area as one of the network's
+#'   inputs, the default and the only choice for a numeric outcome), `epochs`, `max_steps`, `batch_size`,
 #'   `hint_rate`, `alpha`, `hidden`, `learning_rate`, `weight_decay`, `device`
 #'   (`"auto"`, `"cpu"` or `"cuda"`), as in [gain_impute()]. `"amelia"`:
 #'   `census_sample`, `empri` (ridge prior; default 1% of the training rows),

@@ -6,8 +6,9 @@ impute the stacked table m times and average the imputed outcome over each area'
 Two imputers are offered, each proper (every imputation from its own bootstrap fit):
 
 * ``gain``: socgan's GAIN (:mod:`socgan._core.gain`) with the settings of
-  :func:`socgan.impute`, the area as a categorical feature, trained for what stacking asks of
-  it (below, "What the GAIN model is trained on");
+  :func:`socgan.impute`, trained for what stacking asks of it (below, "What the GAIN model is
+  trained on"); for a binary outcome the area enters as a random intercept on the network's
+  logit (below, "The area as a random intercept"), otherwise as a categorical feature;
 * ``amelia``: EM with bootstrapping under a multivariate normal (Honaker, King & Blackwell 2011;
   :mod:`socgan._core.emb`), the area as k − 1 dummies (Amelia's ``noms``), ordered
   covariates on their codes (``ords``), the binary outcome imputed on the continuous scale and
@@ -61,6 +62,39 @@ together took the state estimates' mean error from +0.037 to +0.009 and +0.007 a
 from 0.047 to 0.025 (bench/RESULTS.md, "Issue 18, small-area stacking"); training three times
 longer or shrinking the area's weights did not help further.
 
+The area as a random intercept
+-----------------------------
+With the area as one of the network's inputs, GAIN estimates each area's effect from that
+area's respondents alone: its between-imputation SD per state was about that of the state's
+raw survey mean, where MRP pools small areas toward what their covariates predict, and MRP had
+the lower RMSE in 19 of 20 replications of the turnout simulation (bench/RESULTS.md, "Issue 18,
+small-area stacking"). Shrinking the area's weights did not pool them: it biased the estimates.
+So, for a binary outcome (``options={"area_effect": "random"}``, the default there), the model
+is a mixed-effects network, as mixed-effects random forests (Hajjem, Bellavance & Larocque
+2014; for small areas Krennmair & Schmid 2022) and GPBoost (Sigrist 2022) pair a flexible
+learner with random effects:
+
+    logit P(y = 1 | x, area a) = f(x) + u_a,    u_a ~ N(0, σ²),
+
+* f is the GAIN network, which does not see the area (it sees area-level covariates such as
+  region or previous turnout, and the individual ones), trained on the bootstrap rows of
+  imputation ℓ as before;
+* σ and the intercepts u_a are fitted by :func:`random_intercept` (Laplace maximum likelihood
+  as ``glmer``) with f's logit as an offset, on the survey rows whose covariates are all
+  observed (those the outcome's conditional is learnt from), weighted by the same
+  complete-case weights as in training;
+* imputation ℓ draws every u_a from its posterior given σ, N(ũ_a, 1/h_a) (an area without
+  respondents from N(0, σ²)), and the census rows' outcomes from logit f_ℓ(x) + u_a. The
+  spread of the m imputations thus carries f's uncertainty through the bootstrap and the
+  areas' through the posterior draws; σ's own uncertainty is ignored, as in MRP.
+
+The intercepts are fitted to the whole survey rather than to imputation ℓ's bootstrap: the
+bootstrap of a shrunken estimate has a variance shrunk twice (by the shrinkage factor squared,
+against once for the posterior), and in trials the intervals from bootstrapped intercepts
+covered less (bench/RESULTS.md). A numeric outcome keeps the area as an input
+(``"fixed"``), as does ``options={"area_effect": "fixed"}`` for a binary one: no random
+intercept model for a numeric outcome's residual draws is implemented.
+
 Variance for a census that is the population (Vink & van Buuren 2014)
 -------------------------------------------------------------------
 The target is the finite-population mean of area a, Ȳ_a = (1/N_a) Σ_{i in a} y_i, over the
@@ -84,12 +118,14 @@ applies. Their coverage is checked in ``bench/sae_turnout.py`` (bench/RESULTS.md
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
+from scipy import optimize, stats
+from scipy.special import expit
 from tqdm.auto import tqdm
 
 from .._params import NON_NEGATIVE, POSITIVE, Count, OneOf, Optional, check_params
@@ -102,7 +138,7 @@ from .._core.torch_state import resolve_device, seeded_torch, single_threaded, t
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
 #: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
-GAIN_OPTIONS = {"census_sample": None,
+GAIN_OPTIONS = {"census_sample": None, "area_effect": None,
                 **{k: v for k, v in defaults.gain().items() if k != "adversarial"},
                 "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
@@ -112,6 +148,7 @@ _CENSUS_SAMPLE = Optional(Count(1))
 #: The constraints of the GAIN options (checked by ``estimate`` and here): GAIN's settings are
 #: checked by the table ``impute`` and ``GainImputer`` use (socgan._core.settings).
 GAIN_OPTION_CONSTRAINTS = {"census_sample": _CENSUS_SAMPLE,
+                           "area_effect": Optional(OneOf("random", "fixed")),
                            **{k: v for k, v in GAIN_SETTING_CONSTRAINTS.items()
                               if k != "adversarial"},
                            "device": OneOf("auto", "cpu", "cuda")}
@@ -224,9 +261,10 @@ def _complete_case_weights(x: np.ndarray, mask: np.ndarray, enc: Encoder,
     return weights
 
 
-def stacking_width(enc: Encoder, area: str, settings) -> int:
+def stacking_width(enc: Encoder, area: str | None, settings) -> int:
     """The networks' default hidden width in stacking: :func:`socgan.impute`'s rule, max(128,
-    2 × features) up to ``max_hidden``, with the area's one-hot counted as one feature.
+    2 × features) up to ``max_hidden``, with the area's one-hot (if the network sees the area:
+    ``area`` not None) counted as one feature.
 
     Each area's indicator only shifts its own rows, and the first layer gives it a whole column
     of weights whatever the width, so the width need not grow with the number of areas; counted
@@ -235,7 +273,7 @@ def stacking_width(enc: Encoder, area: str, settings) -> int:
     (51 states, ignorable nonresponse, 20 replications) width 128 instead of 152 gave a state
     RMSE of 0.0265 against 0.0270 (paired difference −0.0005, MCSE 0.0005), coverage 0.918
     against 0.925, in 45 s instead of 55 s (bench/RESULTS.md)."""
-    width = next(c.width for c in enc.columns if c.name == area)
+    width = 1 if area is None else next(c.width for c in enc.columns if c.name == area)
     return int(min(max(128, 2 * (enc.n_features - width + 1)), settings.max_hidden))
 
 
@@ -258,6 +296,120 @@ def _outcome_probability(model, x: np.ndarray, mask: np.ndarray, start: int) -> 
     return torch.cat(out).numpy().astype(float)
 
 
+@dataclasses.dataclass(frozen=True)
+class RandomIntercept:
+    """A random-intercept logistic regression with a fixed offset, fitted by
+    :func:`random_intercept`: ``sd`` the SD σ of the area intercepts, ``modes`` their
+    conditional modes ũ_a, ``post_sd`` the SD of each one's Gaussian (Laplace) posterior given σ
+    (areas without rows: 0 and σ), ``loglik`` the Laplace log-likelihood at σ."""
+
+    sd: float
+    modes: np.ndarray
+    post_sd: np.ndarray
+    loglik: float
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """One draw of every area's intercept from its posterior given σ."""
+        return self.modes + self.post_sd * rng.standard_normal(len(self.modes))
+
+
+_SD_BOUNDS = (1e-4, 10.0)
+
+
+def random_intercept(y: np.ndarray, offset: np.ndarray, area: np.ndarray, n_areas: int,
+                     weights: np.ndarray | None = None) -> RandomIntercept:
+    """Fit logit P(y_i = 1) = offset_i + u_{area_i}, u_a ~ N(0, σ²), by maximum likelihood with
+    the Laplace approximation, as ``lme4::glmer(y ~ 0 + offset(offset) + (1 | area),
+    family = binomial)`` (nAGQ = 1): for given σ the modes ũ_a maximise each area's penalised
+    log-likelihood Σ_i w_i log p(y_i | u_a) − u_a²/(2σ²) (Newton's method, one area at a time,
+    all at once), and the approximate marginal log-likelihood
+
+        Σ_a [ Σ_i w_i log p(y_i | ũ_a) − ũ_a²/(2σ²) − ½ log(σ² h_a) ],
+        h_a = Σ_i w_i p_i (1 − p_i) + 1/σ²,
+
+    is maximised over log σ (bounded, Brent). ``weights`` w_i (default 1) multiply each row's
+    log-likelihood (glmer's prior weights for a 0/1 response). The posterior of u_a given σ is
+    approximated by N(ũ_a, 1/h_a) (what ``arm::sim`` draws from for a glmer fit); σ's own
+    uncertainty is ignored."""
+    y = np.asarray(y, dtype=float)
+    offset = np.asarray(offset, dtype=float)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+
+    def modes(s2: float):
+        u = np.zeros(n_areas)
+        for _ in range(100):
+            p = expit(offset + u[area])
+            grad = np.bincount(area, w * (y - p), n_areas) - u / s2
+            hess = np.bincount(area, w * p * (1 - p), n_areas) + 1 / s2
+            step = np.clip(grad / hess, -5.0, 5.0)  # a concave objective: a bounded Newton step
+            u += step
+            if np.max(np.abs(step)) < 1e-10:
+                break
+        p = expit(offset + u[area])
+        return u, np.bincount(area, w * p * (1 - p), n_areas) + 1 / s2
+
+    def negative_loglik(log_sd: float) -> float:
+        s2 = math.exp(2 * log_sd)
+        u, h = modes(s2)
+        eta = offset + u[area]
+        ll = np.sum(w * (y * eta - np.logaddexp(0.0, eta)))
+        return -(ll - np.sum(u ** 2) / (2 * s2) - 0.5 * np.sum(np.log(s2 * h)))
+
+    lo, hi = np.log(_SD_BOUNDS[0]), np.log(_SD_BOUNDS[1])
+    res = optimize.minimize_scalar(negative_loglik, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": 1e-6})
+    log_sd = float(res.x)
+    if negative_loglik(lo) <= res.fun:  # the boundary: no variation between areas
+        log_sd = lo
+    s2 = math.exp(2 * log_sd)
+    u, h = modes(s2)
+    return RandomIntercept(sd=float(np.sqrt(s2)), modes=u, post_sd=1 / np.sqrt(h),
+                           loglik=-float(negative_loglik(log_sd)))
+
+
+@torch.no_grad()
+def _outcome_logit(model, x: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
+    """The generator's logit of the outcome (column 0, hidden) for the rows of ``x``, in
+    batches, with zero noise in the missing cells (as the draws compute it)."""
+    mask = mask.copy()
+    mask[:, 0] = 0
+    out = []
+    for s in range(0, len(x), _BATCH_ROWS):
+        xb = torch.from_numpy(x[s:s + _BATCH_ROWS]).to(model.device)
+        mb = torch.from_numpy(mask[s:s + _BATCH_ROWS]).to(model.device)
+        out.append(model.generate(xb, mb, torch.zeros_like(xb))[:, start].cpu())
+    return torch.cat(out).numpy().astype(float)
+
+
+def _complete_covariates(model, enc: Encoder, x: np.ndarray, mask: np.ndarray, resid,
+                         rng: np.random.Generator) -> np.ndarray:
+    """``x`` with its missing covariates drawn (as :func:`draw_imputations` draws them, the
+    outcome left out)."""
+    x = x.copy()
+    given = mask.copy()
+    given[:, 0] = 1  # the outcome is not drawn here
+    for j, values in draw_imputations(model, enc, x, given, resid, rng).items():
+        c, rows = enc.columns[j], np.flatnonzero(given[:, j] == 0)
+        if c.is_numeric or c.kind == "binary":
+            x[rows, c.start] = values
+        else:
+            block = np.zeros((len(rows), c.width), dtype=np.float32)
+            block[np.arange(len(rows)), values] = 1.0
+            x[rows, c.start:c.stop] = block
+    return x
+
+
+def area_effect_of(value, binary: bool) -> str:
+    """The ``area_effect`` option resolved: ``None`` is ``"random"`` for a binary outcome and
+    ``"fixed"`` otherwise; ``"random"`` needs a binary outcome."""
+    if value is None:
+        return "random" if binary else "fixed"
+    if value == "random" and not binary:
+        raise ValueError("options['area_effect'] = 'random' needs a binary outcome (the random "
+                         "area intercept is on the logit scale); use 'fixed' for a numeric one.")
+    return value
+
+
 def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                     covariates: list[str], binary: bool, m: int, conf_level: float,
                     seed: int | None, progress: bool, options: dict,
@@ -272,21 +424,29 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     rows with a missing covariate are drawn row by row (covariates first, then the outcome, as
     :func:`socgan._core.gain.draw_imputations` does). A numeric outcome is drawn row by
     row for every census row.
+
+    With ``area_effect="random"`` (module docstring, "The area as a random intercept") the
+    network does not see the area; each imputation's outcome logit is the network's plus the
+    area's intercept drawn from its posterior under :func:`random_intercept`.
     """
     opts = {**GAIN_OPTIONS, **options}
     settings = gain_settings(**{k: opts[k] for k in ("epochs", "max_steps", "batch_size",
                                                      "hint_rate", "alpha", "hidden",
                                                      "learning_rate", "weight_decay")})
     device = resolve_device(opts["device"])
+    random_area = area_effect_of(opts["area_effect"], binary) == "random"
     n_c, n_s = len(census), len(survey)
     census_sample = _census_sample(opts["census_sample"], n_s)
+    # What the network sees: the area too, unless it enters as a random intercept.
+    seen = [c for c in census.columns if not (random_area and c == area)]
     # the encoder is fitted on the whole stacked table (levels, means and SDs as before) and
     # applied to the census cells and the survey rows only
-    enc = Encoder.fit(_stack(survey, census, outcome))
+    enc = Encoder.fit(_stack(survey, census[seen], outcome))
     if settings.hidden is None:
-        settings = dataclasses.replace(settings, hidden=stacking_width(enc, area, settings))
+        settings = dataclasses.replace(settings, hidden=stacking_width(
+            enc, None if random_area else area, settings))
     first, cell_of_row, counts = _census_cells(census)
-    x, mask = enc.transform(_stack(survey, census.iloc[first], outcome))
+    x, mask = enc.transform(_stack(survey, census[seen].iloc[first], outcome))
     n_cells = len(first)
     # row of the (cells, survey) table for each row of the stacked (census, survey) table
     lookup = np.concatenate([cell_of_row, n_cells + np.arange(n_s)])
@@ -308,6 +468,14 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     # is the one trained by itself from children[l] (its batches, validation rows and stopping).
     n_train = len(picks[0][0])
     weights = _complete_case_weights(x, mask, enc, n_cells)
+    if random_area:
+        # the survey rows that inform the intercepts: those with every covariate observed (the
+        # outcome's conditional the census rows are drawn from), weighted as in training
+        s_complete = np.flatnonzero(mask[n_cells:, 1:].all(axis=1) & (mask[n_cells:, 0] > 0))
+        s_rows = n_cells + s_complete
+        s_area = survey[area].cat.codes.to_numpy()[s_complete]
+        s_y = x[s_rows, col.start].astype(float)
+        s_w = None if weights is None else weights[s_rows, 0].astype(float)
     block_rows = np.concatenate([lookup[rows] for rows, _ in picks])
     blocks = [np.arange(ell * n_train, (ell + 1) * n_train) for ell in range(m)]
     with single_threaded():  # small networks: one thread is faster
@@ -329,14 +497,29 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                                                                   replace=False)])]
                 resid = donor_residuals(model, x, mask, held_out, rows)
                 total = np.zeros(n_areas)
+                if random_area:
+                    fit = random_intercept(s_y, _outcome_logit(model, x[s_rows], mask[s_rows],
+                                                               col.start),
+                                           s_area, n_areas, weights=s_w)
+                    shift = fit.draw(rng)
                 if full.size:
-                    p = _outcome_probability(model, x[full], mask[full], col.start)
+                    if random_area:
+                        p = expit(_outcome_logit(model, x[full], mask[full], col.start)
+                                  + shift[cell_area[full]])
+                    else:
+                        p = _outcome_probability(model, x[full], mask[full], col.start)
                     ones = rng.binomial(counts[full].astype(np.int64), p)
                     total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
                 if rows_part.size:
                     cells = cell_of_row[rows_part]
-                    draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
-                    y = draws[0].astype(float)
+                    if random_area:
+                        xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
+                        p = expit(_outcome_logit(model, xc, np.ones_like(mask[cells]), col.start)
+                                  + shift[codes[rows_part]])
+                        y = (rng.random(len(p)) < p).astype(float)
+                    else:
+                        draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
+                        y = draws[0].astype(float)
                     if col.is_numeric:
                         y = np.clip(y * col.scale + col.mean, col.low, col.high)
                     elif binary:

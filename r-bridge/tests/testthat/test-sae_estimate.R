@@ -95,16 +95,24 @@ test_that("GAIN settings given in ... cross with their types", {
   est <- sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state", m = 2,
                       seed = 2, conf_level = 0.8, max_steps = 50, epochs = 2, batch_size = 64,
                       hidden = NULL, learning_rate = 0.01, alpha = 10L, device = "cpu",
-                      covariates = c("age", "educ", "region"))
+                      area_effect = "fixed", covariates = c("age", "educ", "region"))
   expect_identical(attr(est, "method"), "gain")
   expect_identical(attr(est, "conf_level"), 0.8)
   expect_identical(attr(est, "covariates"), c("age", "educ", "region"))
   expect_identical(attr(est, "options"),
                    list(max_steps = 50L, epochs = 2L, batch_size = 64L, hidden = NULL,
-                        learning_rate = 0.01, alpha = 10, device = "cpu"))
+                        learning_rate = 0.01, alpha = 10, device = "cpu",
+                        area_effect = "fixed"))
   expect_identical(nrow(est), 51L)
   expect_true(all(is.finite(est$estimate) & is.finite(est$std_error)))
   expect_true(all(est$conf_low <= est$estimate & est$estimate <= est$conf_high))
+  # the area as a random intercept (the binary outcome's default) differs from the area as an input
+  pooled <- sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state", m = 2,
+                         seed = 2, conf_level = 0.8, max_steps = 50, epochs = 2, batch_size = 64,
+                         device = "cpu", covariates = c("age", "educ", "region"))
+  expect_false(isTRUE(all.equal(pooled$estimate, est$estimate)))
+  expect_error(sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state", m = 2,
+                            max_steps = 5, area_effect = "pooled"), "area_effect")
 })
 
 test_that("character areas come back sorted; a census factor keeps its levels", {
