@@ -26,8 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sae_real  # noqa: E402
 
-COVARIATES = ["lpr", "apr", "ses", "iqv", "sex"]
-
 
 def main() -> None:
     argv = sys.argv[1:]
