@@ -31,7 +31,11 @@
 #' For the stacking methods the census is the whole population, so the
 #' variance is that of Vink & van Buuren (2014), \eqn{T = (1 + 1/m) B} with
 #' \eqn{t_{m-1}} intervals, and not Rubin's, which would add a sampling
-#' variance that a census does not have.
+#' variance that a census does not have. For a binary outcome, GAIN's estimate
+#' is the mean of each imputation's expected area means (the outcome's
+#' probabilities, averaged over the area intercept's posterior), which carries
+#' less Monte Carlo error than the mean of the imputed 0/1 values, and
+#' \eqn{T = B + B_E/m}, with \eqn{B_E} the variance of those expected means.
 #'
 #' @section Known totals:
 #' With `known_totals`, the areas of each group get one common shift of their

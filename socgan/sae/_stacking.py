@@ -113,6 +113,29 @@ the limit of Barnard & Rubin's df when Ū = 0 (λ = 1). These are the rules of V
 Buuren (2014, "Pooling multiple imputations when the sample happens to be the population",
 arXiv:1409.8542), which ``mice::pool(..., custom.t = ".data$b + .data$b / .data$m")`` also
 applies. Their coverage is checked in ``bench/sae_turnout.py`` (bench/RESULTS.md).
+
+The point estimate of a binary outcome (GAIN): each imputation's expected area means
+-----------------------------------------------------------------------------------
+Q̄ is a Monte Carlo estimate of the posterior mean E[Ȳ_a | survey], and the term B/m in T is
+its Monte Carlo error. For a binary outcome most of that error is not needed: given imputation
+ℓ's model (the network f_ℓ, the intercepts' posterior N(ũ_a, 1/h_a), and the covariates drawn
+for rows that miss one), its area mean's conditional expectation
+
+    E_ℓ = (1/N_a) Σ_{i in a} E[logit⁻¹(f_ℓ(x_i) + u_a)],   u_a ~ N(ũ_a, 1/h_a)
+
+(quadrature over u_a; with the area as a network input, the predicted
+probabilities) has the same expectation as Q_ℓ and no more variance (Rao–Blackwell; Gelfand &
+Smith 1990 use it for the same reason in Gibbs sampling). So the estimate is
+Q̄_E = (1/m) Σ E_ℓ, and since the posterior variance of Ȳ_a is still estimated by B (the Q_ℓ
+remain draws of Ȳ_a) while Q̄_E's Monte Carlo error is Var(E_ℓ)/m,
+
+    T = B + B_E/m,   B_E = Σ (E_ℓ − Q̄_E)² / (m − 1),
+
+with the same t(m − 1) reference. MRP forms its estimate the same way (poststratified expected
+probabilities, not drawn outcomes). With known totals each E_ℓ is shifted to them as Q_ℓ is.
+The imputed outcomes themselves are unchanged (the expectations use no random numbers), and so
+is the model. On the turnout simulation and on Contraception (bench/RESULTS.md, "Issue 18: the
+expected area means") this lowered the RMSE at unchanged coverage.
 """
 
 from __future__ import annotations
@@ -157,15 +180,25 @@ AMELIA_OPTION_CONSTRAINTS = {"census_sample": _CENSUS_SAMPLE, "empri": Optional(
                              "tol": POSITIVE, "max_iter": Count(1)}
 
 
-def population_pool(q: np.ndarray, conf_level: float) -> pd.DataFrame:
+def population_pool(q: np.ndarray, conf_level: float,
+                    expected: np.ndarray | None = None) -> pd.DataFrame:
     """Pool an (m, areas) array of per-imputation area means with the finite-population rules
-    (module docstring): estimate, std_error, conf_low, conf_high, and the df (m − 1)."""
+    (module docstring): estimate, std_error, conf_low, conf_high, and the df (m − 1).
+
+    ``expected`` (same shape), if given, holds each imputation's conditional expectation of its
+    area means given that imputation's model (module docstring, "The point estimate"): the
+    estimate is their mean, and T = B + B_E/m, with B the variance of the imputed area means
+    ``q`` and B_E that of ``expected``."""
     m = q.shape[0]
     if m < 2:
         raise ValueError("The population variance needs at least 2 imputations: m >= 2.")
-    qbar = q.mean(0)
     b = q.var(0, ddof=1)
-    se = np.sqrt((1.0 + 1.0 / m) * b)
+    if expected is None:
+        qbar = q.mean(0)
+        se = np.sqrt((1.0 + 1.0 / m) * b)
+    else:
+        qbar = expected.mean(0)
+        se = np.sqrt(b + expected.var(0, ddof=1) / m)
     half = stats.t.ppf((1.0 + conf_level) / 2.0, m - 1) * se
     return pd.DataFrame({"estimate": qbar, "std_error": se, "conf_low": qbar - half,
                          "conf_high": qbar + half})
@@ -367,6 +400,25 @@ def random_intercept(y: np.ndarray, offset: np.ndarray, area: np.ndarray, n_area
                            loglik=-float(negative_loglik(log_sd)))
 
 
+# the standard normal on an evenly spaced grid over ±8 SD: the trapezoidal rule, whose error for
+# a smooth integrand with Gaussian tails falls exponentially with the step (below 1e-9 for
+# E[logit⁻¹(η + u)] with SDs up to 10; Gauss–Hermite with 20 nodes erred by 2e-4 at SD 3)
+_GRID = np.linspace(-8.0, 8.0, 161)
+_GRID_WEIGHTS = np.exp(-_GRID ** 2 / 2) / np.exp(-_GRID ** 2 / 2).sum()
+
+
+def expected_probability(eta: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """E[logit⁻¹(η + u)] for u ~ N(mean, sd²), elementwise, by quadrature on a grid (error
+    below 1e-9 for sd up to 10), in chunks of rows."""
+    loc = np.asarray(eta, dtype=float) + np.asarray(mean, dtype=float)
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), loc.shape)
+    out = np.empty_like(loc)
+    for s in range(0, len(loc), _BATCH_ROWS):
+        z = loc[s:s + _BATCH_ROWS, None] + sd[s:s + _BATCH_ROWS, None] * _GRID
+        out[s:s + _BATCH_ROWS] = expit(z) @ _GRID_WEIGHTS
+    return out
+
+
 @torch.no_grad()
 def _outcome_logit(model, x: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
     """The generator's logit of the outcome (column 0, hidden) for the rows of ``x``, in
@@ -460,6 +512,8 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     # census rows drawn one by one: those of the cells with a missing covariate
     rows_part = np.flatnonzero(~complete[cell_of_row])
     q = np.empty((m, n_areas))
+    # each imputation's area means in expectation given its model (module docstring)
+    expected = np.empty((m, n_areas)) if binary and col.kind == "binary" else None
     children = np.random.SeedSequence(seed).spawn(m)
     rngs = [np.random.default_rng(child) for child in children]
     picks = [_training_rows(rng, n_c, n_s, census_sample) for rng in rngs]
@@ -497,6 +551,7 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                                                                   replace=False)])]
                 resid = donor_residuals(model, x, mask, held_out, rows)
                 total = np.zeros(n_areas)
+                mean_total = np.zeros(n_areas)
                 if random_area:
                     fit = random_intercept(s_y, _outcome_logit(model, x[s_rows], mask[s_rows],
                                                                col.start),
@@ -504,29 +559,46 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                     shift = fit.draw(rng)
                 if full.size:
                     if random_area:
-                        p = expit(_outcome_logit(model, x[full], mask[full], col.start)
-                                  + shift[cell_area[full]])
+                        eta = _outcome_logit(model, x[full], mask[full], col.start)
+                        a = cell_area[full]
+                        p = expit(eta + shift[a])
+                        p_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
                     else:
-                        p = _outcome_probability(model, x[full], mask[full], col.start)
+                        p = p_mean = _outcome_probability(model, x[full], mask[full], col.start)
                     ones = rng.binomial(counts[full].astype(np.int64), p)
                     total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
+                    mean_total += np.bincount(cell_area[full], weights=counts[full] * p_mean,
+                                              minlength=n_areas)
                 if rows_part.size:
                     cells = cell_of_row[rows_part]
                     if random_area:
                         xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
-                        p = expit(_outcome_logit(model, xc, np.ones_like(mask[cells]), col.start)
-                                  + shift[codes[rows_part]])
+                        eta = _outcome_logit(model, xc, np.ones_like(mask[cells]), col.start)
+                        a = codes[rows_part]
+                        p = expit(eta + shift[a])
                         y = (rng.random(len(p)) < p).astype(float)
+                        y_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
                     else:
                         draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
-                        y = draws[0].astype(float)
+                        y, y_mean = draws[0].astype(float), None
                     if col.is_numeric:
                         y = np.clip(y * col.scale + col.mean, col.low, col.high)
                     elif binary:
-                        y = np.asarray(col.levels, dtype=float)[y.astype(int)]
+                        lv = np.asarray(col.levels, dtype=float)
+                        y = lv[y.astype(int)]
+                        if y_mean is not None:  # P(second level) to the outcome's scale
+                            y_mean = lv[0] + (lv[1] - lv[0]) * y_mean
                     total += np.bincount(codes[rows_part], weights=y, minlength=n_areas)
-            q[ell] = total / np.bincount(codes, minlength=n_areas)
-    return population_pool(_calibrated(q, calibration), conf_level)
+                    if expected is not None:
+                        y_mean = y if y_mean is None else y_mean
+                        mean_total += np.bincount(codes[rows_part], weights=y_mean,
+                                                  minlength=n_areas)
+            size = np.bincount(codes, minlength=n_areas)
+            q[ell] = total / size
+            if expected is not None:
+                expected[ell] = mean_total / size
+    return population_pool(_calibrated(q, calibration), conf_level,
+                           None if expected is None else _calibrated(expected, calibration))
 
 
 def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,

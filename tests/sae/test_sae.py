@@ -233,3 +233,41 @@ def test_counts_accept_whole_number_floats(sim):
     est = estimate(sim["survey"], sim["census"], outcome="voted", area="state", method="amelia",
                    m=2.0, seed=3.0, progress=False)
     assert est.settings["m"] == 2
+
+
+def test_population_pool_with_expected_area_means():
+    """With each imputation's expected area means the estimate is their mean and T = B + B_E/m
+    (B from the imputed means, B_E from the expected ones)."""
+    from scipy import stats
+
+    q = np.array([[0.50, 0.61], [0.54, 0.60], [0.52, 0.65], [0.49, 0.62]])
+    e = np.array([[0.51, 0.62], [0.52, 0.61], [0.52, 0.63], [0.50, 0.62]])
+    out = population_pool(q, 0.9, e)
+    m = 4
+    t = q.var(0, ddof=1) + e.var(0, ddof=1) / m
+    np.testing.assert_allclose(out["estimate"], e.mean(0))
+    np.testing.assert_allclose(out["std_error"], np.sqrt(t))
+    np.testing.assert_allclose(out["conf_high"] - out["estimate"],
+                               stats.t.ppf(0.95, m - 1) * np.sqrt(t))
+    # expected means that do not vary between imputations leave T = B: narrower than (1 + 1/m)B
+    flat = population_pool(q, 0.9, np.repeat(e[:1], m, axis=0))
+    np.testing.assert_allclose(flat["std_error"], np.sqrt(q.var(0, ddof=1)))
+
+
+def test_expected_probability_integrates_over_the_intercept():
+    """E[expit(eta + u)], u ~ N(mean, sd²), against adaptive quadrature; sd = 0 is expit."""
+    from scipy import integrate
+    from scipy.special import expit
+
+    from socgan.sae._stacking import expected_probability
+
+    eta = np.array([-3.0, -0.4, 0.0, 1.2, 4.0, 0.3])
+    mean = np.array([0.5, -0.2, 0.0, 0.3, -1.0, 0.0])
+    sd = np.array([0.1, 0.5, 1.0, 3.0, 8.0, 0.0])
+    got = expected_probability(eta, mean, sd)
+    for k in range(5):
+        ref, _ = integrate.quad(lambda z: expit(eta[k] + mean[k] + sd[k] * z)
+                                * np.exp(-z * z / 2) / np.sqrt(2 * np.pi), -12, 12,
+                                epsabs=1e-12, limit=200)
+        assert got[k] == pytest.approx(ref, abs=1e-8)
+    assert got[5] == pytest.approx(expit(0.3), abs=1e-12)
