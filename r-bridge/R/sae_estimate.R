@@ -101,7 +101,11 @@
 #'   fit; default as many as survey rows), `area_effect` (`"random"`: the area
 #'   as a random intercept on the network's logit, pooled as in MRP, the
 #'   default for a binary outcome; `"fixed"`: the area as one of the network's
-#'   inputs, the default and the only choice for a numeric outcome), `epochs`, `max_steps`, `batch_size`,
+#'   inputs, the default and the only choice for a numeric outcome),
+#'   `early_stopping` (default `FALSE`: every model trains to the cap; `TRUE`:
+#'   each model stops once its out-of-bag respondents' loss has not improved
+#'   for a tenth of `epochs` and keeps its best weights, which only a small
+#'   survey's many epochs reach: much faster there, not more accurate), `epochs`, `max_steps`, `batch_size`,
 #'   `hint_rate`, `alpha`, `hidden`, `learning_rate`, `weight_decay`, `device`
 #'   (`"auto"`, `"cpu"` or `"cuda"`), as in [gain_impute()]. `"amelia"`:
 #'   `census_sample`, `empri` (ridge prior; default 1% of the training rows),
@@ -126,7 +130,8 @@
 #'   Attributes record the settings: `method`, `m` (`NULL` for the methods
 #'   that do not impute), `seed`, `conf_level`, `options` (a named list of the
 #'   settings given in `...`), `outcome`, `covariates` (those used) and
-#'   `binary` (whether the outcome was taken as binary).
+#'   `binary` (whether the outcome was taken as binary); for `"gain"` also
+#'   `epochs_trained` (the epochs each of the `m` models trained).
 #' @references
 #' Ghitza, Y. and Gelman, A. (2013). Deep interactions with MRP: election
 #' turnout and voting patterns among small electoral subgroups. *American
@@ -228,6 +233,9 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   attr(out, "covariates") <- as.character(unlist(settings$covariates))
   attr(out, "binary") <- isTRUE(settings$binary)
   attr(out, "known_totals") <- known_totals
+  if (!is.null(settings$epochs_trained)) {
+    attr(out, "epochs_trained") <- as.double(unlist(settings$epochs_trained))
+  }
   out
 }
 

@@ -124,6 +124,7 @@ _EVAL_STEPS = 100
 _VALID_ROWS = 2000
 _MIN_GAIN = 1e-3  # an out-of-bag loss lower than the best by less than this is no improvement
 _SMOOTH = 0.7  # the stopping rule looks at an exponential moving average of the out-of-bag loss
+_VALID_SEED = 0x5EED  # offset of the validation rows' random stream under ``stop_epochs``
 
 @dataclass(frozen=True)
 class GainSettings:
@@ -142,6 +143,9 @@ class GainSettings:
     patience: float = 1.0
     odds_weights: bool = False
     keep_best: bool = False  # True: keep each model's weights of lowest out-of-bag loss
+    # stop a model after this many epochs without out-of-bag improvement; a stopped model keeps
+    # its weights of lowest out-of-bag loss, one that reaches the cap its final weights (stacking)
+    stop_epochs: int | None = None
 
 
 class _Layout:
@@ -344,7 +348,7 @@ class GainModels:
         sd by out-of-bag residuals, so the stopping rule should judge the predicted means and
         not be misled by an sd that shrinks as the network fits its training rows."""
         lay = self.layout
-        losses = []
+        losses, counts = [], []
         if weight is not None:
             target = target * weight
 
@@ -354,6 +358,7 @@ class GainModels:
         if lay.numeric:
             mu, sd = self.numeric_params(out)
             t = target[..., lay.numeric]
+            counts.append(t.sum(-2))
             if validation:
                 losses.append(0.5 * torch.log(mean((x[..., lay.num_feat] - mu) ** 2, t) + 1e-8))
             else:
@@ -363,12 +368,20 @@ class GainModels:
             bce = F.binary_cross_entropy_with_logits(out[..., lay.bin_feat], x[..., lay.bin_feat],
                                                      reduction="none")
             losses.append(mean(bce, target[..., lay.binary]))
+            counts.append(target[..., lay.binary].sum(-2))
         for j in lay.blocks:
             c = lay.cols[j]
             logp = torch.log_softmax(out[..., c.start:c.stop], dim=-1)
             ce = -(logp * x[..., c.start:c.stop]).sum(-1, keepdim=True)
             losses.append(mean(ce, target[..., j:j + 1]))
-        return torch.cat(losses, dim=-1).mean(-1)
+            counts.append(target[..., j:j + 1].sum(-2))
+        loss = torch.cat(losses, dim=-1)
+        if not validation:
+            return loss.mean(-1)
+        # validation: the mean over the columns that have held-out cells (a column without any,
+        # e.g. one never hidden by the census's patterns, would add a constant)
+        has = (torch.cat(counts, dim=-1) > 0).to(loss.dtype)
+        return (loss * has).sum(-1) / has.sum(-1).clamp_min(1.0)
 
 
 class GainModel:
@@ -417,6 +430,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
                  tick=None, device: torch.device = torch.device("cpu"),
                  patterns: tuple[np.ndarray, np.ndarray] | None = None,
                  cell_weights: np.ndarray | None = None,
+                 stop_rows: list[np.ndarray] | None = None,
                  ) -> tuple[GainModels, list[list[tuple]]]:
     """Train k GAIN models together, model ``l`` on the rows ``rows[l]`` of ``x``/``mask``
     (its bootstrap sample), stopped on its reconstruction loss on the rows ``valid[l]`` (its
@@ -436,6 +450,13 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     area stacking: the outcome given the covariates as the census has them).
     ``cell_weights`` (rows of ``x`` by columns) weight each held-out cell's loss (each column's
     loss is the weighted mean over its held-out cells).
+
+    With ``settings.stop_epochs`` (small-area stacking), model ``l`` is instead validated on the
+    rows ``stop_rows[l]`` (default ``valid[l]``), each hiding a pattern of ``patterns`` (if
+    given), drawn from a random stream of their own; it stops after ``stop_epochs`` epochs
+    without improvement and then keeps its weights of lowest loss; a model that reaches the cap
+    keeps its final weights. Until a model stops, its training is exactly that without the
+    rule.
     """
     k = len(rows)
     dev = torch.device(device)
@@ -456,16 +477,25 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     total = training_steps(n_train, settings)
     eval_every = min(steps_per_epoch, _EVAL_STEPS)
     patience = max(5, math.ceil(settings.patience * total / eval_every))
+    if settings.stop_epochs is not None:
+        patience = max(1, math.ceil(settings.stop_epochs * steps_per_epoch / eval_every))
     rows_t = torch.as_tensor(np.stack(rows), dtype=torch.long)
     wt = (torch.from_numpy(missing_odds(x, mask, enc)).to(dev) if settings.odds_weights else None)
     if cell_weights is not None:
         cw = torch.as_tensor(np.asarray(cell_weights, dtype=np.float32), device=dev)
         wt = cw if wt is None else wt * cw
-    vx, _, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
     if patterns is not None:
         pat_mask = torch.as_tensor(np.asarray(patterns[0], dtype=np.float32), device=dev)
         pat_cum = torch.as_tensor(np.cumsum(patterns[1], dtype=np.float64) / np.sum(patterns[1]))
         pat_cum[-1] = 1.0
+    vx, _, vgiven, vheld = _validation_sets(x, mask, rows, valid, gens, dev)
+    if settings.stop_epochs is not None:
+        # validation rows that hide the patterns, from their own random stream (the sets above
+        # are drawn all the same, so that training draws the same numbers as without the rule)
+        vgens = [torch.Generator().manual_seed((int(s) + _VALID_SEED) % 2 ** 63) for s in seeds]
+        vx, _, vgiven, vheld = _validation_sets(
+            x, mask, rows, valid if stop_rows is None else stop_rows, vgens, dev,
+            patterns=None if patterns is None else (pat_mask, pat_cum))
     plateau = _Plateau(k)
     best = [p.detach().clone() for p in models.generator.params]
     history: list[list[tuple]] = [[] for _ in range(k)]
@@ -535,9 +565,12 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
                     tick(total - step - 1)
                 break
     with torch.no_grad():  # the final weights, or (keep_best) those of lowest out-of-bag loss
+        stopped = torch.as_tensor(plateau.done, device=dev)
         for p, b in zip(models.generator.params, best):
             if settings.keep_best:
                 p.copy_(b)
+            elif settings.stop_epochs is not None:  # stopped models: their best weights
+                p[stopped] = b[stopped]
             p.requires_grad_(False)
     return models, history
 
@@ -623,10 +656,11 @@ def _adversarial_step(models, opt_d, xb, given, noise, u, hint_rate):
     return d_loss, g_adv, out
 
 
-def _validation_sets(x, mask, rows, valid, gens, dev):
+def _validation_sets(x, mask, rows, valid, gens, dev, patterns=None):
     """Per model, a fixed validation batch: rows (its out-of-bag rows, else its training
-    rows), with a random share of each row's observed cells held out, drawn once so
-    that the loss is comparable from one evaluation to the next."""
+    rows), with a random share of each row's observed cells held out (with ``patterns``
+    (masks, cumulative weights), the cells missing in a pattern drawn as in training), drawn
+    once so that the loss is comparable from one evaluation to the next."""
     # The size depends on the number of training rows only, so that a model's validation set
     # does not depend on the models trained beside it (out-of-bag rows are ~37% of them).
     size = max(1, min(_VALID_ROWS, int(0.3 * len(rows[0]))))
@@ -638,8 +672,15 @@ def _validation_sets(x, mask, rows, valid, gens, dev):
     idx = np.stack(idx)
     vx = torch.from_numpy(x[idx]).to(dev)
     vm = torch.from_numpy(mask[idx]).to(dev)
-    u = torch.stack([torch.rand(size, 1 + mask.shape[1], generator=g) for g in gens]).to(dev)
-    vgiven = vm * (u[..., 1:] >= u[..., :1]).to(vm.dtype)
+    if patterns is None:
+        u = torch.stack([torch.rand(size, 1 + mask.shape[1], generator=g) for g in gens]).to(dev)
+        vgiven = vm * (u[..., 1:] >= u[..., :1]).to(vm.dtype)
+    else:
+        pat_mask, pat_cum = patterns
+        pick = torch.stack([torch.searchsorted(pat_cum, torch.rand(size, generator=g,
+                                                                   dtype=torch.float64))
+                            for g in gens]).clamp_max(len(pat_cum) - 1).to(dev)
+        vgiven = vm * pat_mask[pick]
     return vx, vm, vgiven, vm - vgiven
 
 

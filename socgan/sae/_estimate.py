@@ -129,7 +129,11 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         ``area_effect`` (``"random"``: the area as a random intercept on the network's logit,
         pooled as in MRP, the default for a binary outcome; ``"fixed"``: the area as one of the
         network's inputs, the default and only choice for a numeric outcome; see
-        :mod:`socgan.sae._stacking`),
+        :mod:`socgan.sae._stacking`), ``early_stopping`` (default False: every model trains to
+        the cap; True: each model stops once its out-of-bag respondents' loss has not improved
+        for a tenth of ``epochs`` and keeps its best weights, which only a small survey's many
+        epochs reach: much faster there, not more accurate; the epochs each model trained are
+        in ``.settings["epochs_trained"]``),
         ``epochs``, ``max_steps``, ``batch_size``, ``hint_rate``, ``alpha``, ``hidden``,
         ``learning_rate``, ``weight_decay``, ``device`` (as :func:`socgan.impute`).
         ``"amelia"``: ``census_sample``, ``empri`` (ridge prior; default 1% of the training
@@ -312,6 +316,7 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
     if method == "gain":
         from ._stacking import gain_area_means
         out = gain_area_means(survey, census, m=m, options=options, **common)
+        trained = out.attrs.get("epochs_trained")
     elif method == "amelia":
         from ._stacking import amelia_area_means
         out = amelia_area_means(survey, census, m=m, options=options, **common)
@@ -335,6 +340,8 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
                 "covariates": list(prepared["covariates"]), "binary": prepared["binary"],
                 "outcome_values": prepared["outcome_values"],
                 "known_totals": None if calibration is None else calibration.describe()}
+    if method == "gain":
+        settings["epochs_trained"] = trained
     return out, settings
 
 

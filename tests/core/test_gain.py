@@ -192,3 +192,39 @@ def test_training_hides_exactly_the_cells_of_the_given_patterns(encoded):
     assert np.all(rec_losses((first_only, np.array([1.0])), weights) == 0)
     # patterns are drawn with their weights: a zero-weight pattern is never used
     assert np.all(rec_losses((np.vstack([np.ones((1, d)), first_only]), np.array([1.0, 0.0]))) == 0)
+
+
+def test_stop_epochs_leaves_training_unchanged_until_a_model_stops(encoded):
+    """``stop_epochs`` (small-area stacking) validates on its own random stream: while no model
+    stops, training is exactly what it is without the rule; a model that stops keeps its
+    weights of lowest out-of-bag loss, and the validation loss then counts only the columns the
+    patterns hide."""
+    x, mask, enc = encoded
+    rng = np.random.default_rng(1)
+    rows = [rng.choice(len(x), len(x)) for _ in range(2)]
+    oob = [np.setdiff1d(np.arange(len(x)), r) for r in rows]
+    d = mask.shape[1]
+    first_only = np.ones((1, d))
+    first_only[0, 0] = 0.0
+    patterns = (first_only, np.array([1.0]))
+    base = GainSettings(epochs=6, batch_size=32)
+    plain, _ = train_models(x, mask, enc, base, rows, [None] * 2, [5, 6], patterns=patterns)
+    never = GainSettings(epochs=6, batch_size=32, stop_epochs=100)
+    ruled, hist = train_models(x, mask, enc, never, rows, [None] * 2, [5, 6], patterns=patterns,
+                               stop_rows=oob)
+    for ell in range(2):
+        for a, b in zip(_weights(plain, ell), _weights(ruled, ell)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+        assert [h[0] for h in hist[ell]] == [1, 2, 3, 4, 5, 6]
+    # a long cap on 120 rows: the out-of-bag loss of the first column stops improving
+    long = GainSettings(epochs=400, batch_size=32, stop_epochs=10)
+    stopped, hist = train_models(x, mask, enc, long, rows, [None] * 2, [5, 6],
+                                 patterns=patterns, stop_rows=oob)
+    for ell in range(2):
+        epochs = [h[0] for h in hist[ell]]
+        assert epochs[-1] < 400
+        valid = np.array([h[4] for h in hist[ell]])
+        # only the first column (Y, numeric) is held out: the validation loss is its
+        # 0.5·log(MSE) (about −0.4 here), not a mean with a constant 0.5·log(1e-8) for the
+        # numeric column X that has no held-out cell and 0 for Bin (about −3.2)
+        assert np.isfinite(valid).all() and valid.min() > -2

@@ -80,3 +80,23 @@ def test_area_effect_option_contract():
     assert not np.allclose(a.table["estimate"], c.table["estimate"])
     assert a.table["estimate"].between(0, 1).all()
     assert (a.table["conf_low"] <= a.table["estimate"]).all()
+
+
+def test_early_stopping_option():
+    """With ``early_stopping=True`` GAIN stacking's models stop on their out-of-bag
+    respondents' loss (a small survey runs hundreds of epochs to the cap); by default every
+    model trains to the cap; ``.settings["epochs_trained"]`` says how long each trained."""
+    sim = socgan.datasets.turnout(n_census=6_000, n_survey=600, seed=5)
+    common = dict(outcome="voted", area="state", m=2, seed=1, progress=False)
+    est = socgan.sae.estimate(sim["survey"], sim["census"], **common,
+                              options={"early_stopping": True})
+    trained = est.settings["epochs_trained"]
+    assert len(trained) == 2 and all(0 < e < 300 for e in trained)   # the cap: ~440 epochs
+    assert est.table["estimate"].between(0, 1).all()
+    capped = socgan.sae.estimate(sim["survey"], sim["census"], **common,
+                                 options={"max_steps": 60})
+    steps_per_epoch = (600 + 600) // 128
+    assert capped.settings["epochs_trained"] == [pytest.approx(60 / steps_per_epoch, abs=1e-3)] * 2
+    with pytest.raises(TypeError, match="early_stopping"):
+        socgan.sae.estimate(sim["survey"], sim["census"], **common,
+                            options={"early_stopping": "yes"})

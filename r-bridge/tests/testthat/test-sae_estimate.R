@@ -104,6 +104,7 @@ test_that("GAIN settings given in ... cross with their types", {
                         learning_rate = 0.01, alpha = 10, device = "cpu",
                         area_effect = "fixed"))
   expect_identical(nrow(est), 51L)
+  expect_length(attr(est, "epochs_trained"), 2L)
   expect_true(all(is.finite(est$estimate) & is.finite(est$std_error)))
   expect_true(all(est$conf_low <= est$estimate & est$estimate <= est$conf_high))
   # the area as a random intercept (the binary outcome's default) differs from the area as an input
@@ -111,6 +112,15 @@ test_that("GAIN settings given in ... cross with their types", {
                          seed = 2, conf_level = 0.8, max_steps = 50, epochs = 2, batch_size = 64,
                          device = "cpu", covariates = c("age", "educ", "region"))
   expect_false(isTRUE(all.equal(pooled$estimate, est$estimate)))
+  # early stopping crosses as a logical; a cap of 50 steps is reached before any stop
+  capped <- sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state", m = 2,
+                         seed = 2, max_steps = 50, early_stopping = TRUE, device = "cpu",
+                         covariates = c("age", "educ", "region"))
+  expect_identical(attr(capped, "options")$early_stopping, TRUE)
+  trained <- attr(capped, "epochs_trained")
+  expect_length(trained, 2L)
+  expect_identical(trained[1], trained[2])   # both models reach the same cap
+  expect_true(trained[1] > 0)
   expect_error(sae_estimate(sim$survey, sim$census, outcome = "voted", area = "state", m = 2,
                             max_steps = 5, area_effect = "pooled"), "area_effect")
 })
