@@ -18,6 +18,7 @@ own m draws, see ``_rubin_interval``).
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -53,14 +54,19 @@ def main() -> None:
     ap.add_argument("--n-census", type=int, default=20_000)
     ap.add_argument("--n-survey", type=int, default=1_000)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--options", default=None,
+                    help='JSON of the method\'s options, e.g. \'{"area_effect": "fixed"}\'')
+    ap.add_argument("--rep-start", type=int, default=0)
     a = ap.parse_args()
+    options = json.loads(a.options) if a.options else None
     rows = []
     start = time.time()
-    for r in range(a.reps):
+    for r in range(a.rep_start, a.rep_start + a.reps):
         rng = np.random.default_rng(20_000 + r)
         survey, census, truth, u = world(rng, a.n_census, a.n_survey)
         est = socgan.sae.estimate(survey, census, outcome="y", area="area", method=a.method,
-                                  m=a.m, seed=r, progress=False, conf_level=0.9)
+                                  m=a.m, seed=r, progress=False, conf_level=0.9,
+                                  options=options)
         t = truth.to_numpy()
         se = est.table["std_error"].to_numpy()
         q = est.table["estimate"].to_numpy()
@@ -80,7 +86,7 @@ def main() -> None:
             "width": est.table["conf_high"].to_numpy() - est.table["conf_low"].to_numpy(),
             "covered_rubin": np.abs(q - t) <= half_r, "width_rubin": 2 * half_r,
             "n_survey": est.table["n_survey"].to_numpy()}))
-        if (r + 1) % 10 == 0:
+        if len(rows) % 10 == 0:
             d = pd.concat(rows)
             print(f"{r + 1} reps, {time.time() - start:.0f} s: coverage {d.covered.mean():.3f} "
                   f"(Rubin {d.covered_rubin.mean():.3f})", flush=True)

@@ -98,10 +98,10 @@
 #'   intervals carry the calibration. See "Known totals".
 #' @param ... Settings of the method, by name (a setting the method does not
 #'   know is an error). `"gain"`: `census_sample` (census rows in each model
-#'   fit; default as many as survey rows), `area_effect` (`"random"`: the area
-#'   as a random intercept on the network's logit, pooled as in MRP, the
-#'   default for a binary outcome; `"fixed"`: the area as one of the network's
-#'   inputs, the default and the only choice for a numeric outcome),
+#'   fit; default as many as survey rows), `area_effect` (`"random"`, the
+#'   default: the area as a random intercept on the network's logit (a binary
+#'   outcome) or mean (a numeric one), pooled as in MRP; `"fixed"`: the area as
+#'   one of the network's inputs),
 #'   `early_stopping` (default `FALSE`: every model trains to the cap; `TRUE`:
 #'   each model stops once its out-of-bag respondents' loss has not improved
 #'   for a tenth of `epochs` and keeps its best weights, which only a small

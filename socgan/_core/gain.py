@@ -880,23 +880,39 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
 
 
 def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: np.random.Generator,
-                   tries: int = 20) -> np.ndarray:
+                   tries: int = 20, reps: int | None = None) -> np.ndarray:
     """mean + sd · r, with r the standardised residual of a donor drawn at random among the
     ``_DONORS`` donors nearest in predicted (mean, log sd), as predictive mean matching picks
     donors: the shape of the residual distribution may change with the prediction (a bimodal
     variable whose modes' weights depend on another variable), and a pooled residual draw
     would blur it. Values outside the observed range are redrawn (up to ``tries`` times),
-    then clipped."""
+    then clipped. With ``reps``, that many independent draws (rows of the result) from one
+    search for the nearest donors."""
     low = (c.low - c.mean) / c.scale
     high = (c.high - c.mean) / c.scale
+    if reps is not None:
+        if len(donors) == 0:
+            return np.clip(mu + sd * rng.standard_normal((reps, len(mu))), low, high)
+        near = _nearest_donors(mu, sd, donors)
+        return np.stack([_pick_residuals(mu, sd, donors, near, low, high, rng, tries)
+                         for _ in range(reps)])
     if len(donors) == 0:
         return np.clip(mu + sd * rng.standard_normal(len(mu)), low, high)
+    return _pick_residuals(mu, sd, donors, _nearest_donors(mu, sd, donors), low, high, rng, tries)
+
+
+def _nearest_donors(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray) -> np.ndarray:
+    """For each cell, the ``_DONORS`` donors nearest in predicted (mean, log sd) (scaled)."""
     feats = donors[:, 1:]
     scale = feats.std(axis=0)
     scale[scale == 0] = 1.0
     k = min(_DONORS, len(donors))
     _, near = cKDTree(feats / scale).query(np.column_stack([mu, np.log(sd)]) / scale, k=k)
-    near = np.asarray(near).reshape(len(mu), k)
+    return np.asarray(near).reshape(len(mu), k)
+
+
+def _pick_residuals(mu, sd, donors, near, low, high, rng, tries) -> np.ndarray:
+    k = near.shape[1]
     values = np.empty(len(mu))
     todo = np.arange(len(mu))
     for _ in range(tries + 1):

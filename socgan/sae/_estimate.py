@@ -126,9 +126,9 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     options
         Method-specific settings, by name; an unknown name is an error. ``"gain"``:
         ``census_sample`` (census rows in each model fit; default the number of survey rows),
-        ``area_effect`` (``"random"``: the area as a random intercept on the network's logit,
-        pooled as in MRP, the default for a binary outcome; ``"fixed"``: the area as one of the
-        network's inputs, the default and only choice for a numeric outcome; see
+        ``area_effect`` (``"random"``, the default: the area as a random intercept on the
+        network's logit (a binary outcome) or mean (a numeric one), pooled as in MRP;
+        ``"fixed"``: the area as one of the network's inputs; see
         :mod:`socgan.sae._stacking`), ``early_stopping`` (default False: every model trains to
         the cap; True: each model stops once its out-of-bag respondents' loss has not improved
         for a tenth of ``epochs`` and keeps its best weights, which only a small survey's many

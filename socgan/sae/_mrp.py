@@ -323,7 +323,9 @@ class _Design:
         """Grouping factors as integer codes (−1 missing) and standardised slopes (NaN missing)."""
         cols = {f"g{k}": frame[g].cat.codes.to_numpy(np.int64) for k, g in enumerate(self.groups)}
         for j, s in enumerate(self.slopes):
-            cols[f"x{j}"] = (frame[s].astype(float).to_numpy() - self.center[j]) / self.scale[j]
+            values = frame[s].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):  # missing values stay NaN
+                cols[f"x{j}"] = (values - self.center[j]) / self.scale[j]
         return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
 
     def _complete(self, codes: pd.DataFrame) -> np.ndarray:

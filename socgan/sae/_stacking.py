@@ -7,8 +7,8 @@ Two imputers are offered, each proper (every imputation from its own bootstrap f
 
 * ``gain``: socgan's GAIN (:mod:`socgan._core.gain`) with the settings of
   :func:`socgan.impute`, trained for what stacking asks of it (below, "What the GAIN model is
-  trained on"); for a binary outcome the area enters as a random intercept on the network's
-  logit (below, "The area as a random intercept"), otherwise as a categorical feature;
+  trained on"); the area enters as a random intercept on the network's logit (a binary
+  outcome) or mean (a numeric one; below, "The area as a random intercept");
 * ``amelia``: EM with bootstrapping under a multivariate normal (Honaker, King & Blackwell 2011;
   :mod:`socgan._core.emb`), the area as k − 1 dummies (Amelia's ``noms``), ordered
   covariates on their codes (``ords``), the binary outcome imputed on the continuous scale and
@@ -86,7 +86,7 @@ area's respondents alone: its between-imputation SD per state was about that of 
 raw survey mean, where MRP pools small areas toward what their covariates predict, and MRP had
 the lower RMSE in 19 of 20 replications of the turnout simulation (bench/RESULTS.md, "Issue 18,
 small-area stacking"). Shrinking the area's weights did not pool them: it biased the estimates.
-So, for a binary outcome (``options={"area_effect": "random"}``, the default there), the model
+So (``options={"area_effect": "random"}``, the default), for a binary outcome the model
 is a mixed-effects network, as mixed-effects random forests (Hajjem, Bellavance & Larocque
 2014; for small areas Krennmair & Schmid 2022) and GPBoost (Sigrist 2022) pair a flexible
 learner with random effects:
@@ -108,9 +108,18 @@ learner with random effects:
 The intercepts are fitted to the whole survey rather than to imputation ℓ's bootstrap: the
 bootstrap of a shrunken estimate has a variance shrunk twice (by the shrinkage factor squared,
 against once for the posterior), and in trials the intervals from bootstrapped intercepts
-covered less (bench/RESULTS.md). A numeric outcome keeps the area as an input
-(``"fixed"``), as does ``options={"area_effect": "fixed"}`` for a binary one: no random
-intercept model for a numeric outcome's residual draws is implemented.
+covered less (bench/RESULTS.md). ``options={"area_effect": "fixed"}`` makes the area a
+network input instead.
+
+A numeric outcome gets the Gaussian version: y = f(x) + u_a + e, with f the network's
+predicted mean (standardised scale), σ and the residual SD τ fitted by maximum likelihood as
+``lmer(r ~ 0 + (1 | area), REML = FALSE)`` on the residuals r = y − f(x) of the same survey
+rows with the same weights (:func:`gaussian_intercept`), u_a drawn from its posterior
+N(n_a σ² r̄_a/(τ² + n_a σ²), σ²τ²/(τ² + n_a σ²)), and each census row's outcome drawn as
+f(x) + u_a + the network's sd times a donor residual, as :func:`socgan.impute` draws (the
+10 donors nearest in predicted mean and sd). The outcome's donors are the imputation's
+out-of-bag respondents (all respondents if fewer than 30), their residuals taken net of their
+area's intercept ũ_a, which the draw adds back as its own u_a.
 
 Variance for a census that is the population (Vink & van Buuren 2014)
 -------------------------------------------------------------------
@@ -150,8 +159,12 @@ remain draws of Ȳ_a) while Q̄_E's Monte Carlo error is Var(E_ℓ)/m,
 
 with the same t(m − 1) reference. MRP forms its estimate the same way (poststratified expected
 probabilities, not drawn outcomes). With known totals each E_ℓ is shifted to them as Q_ℓ is.
-The imputed outcomes themselves are unchanged (the expectations use no random numbers), and so
-is the model. On the turnout simulation and on Contraception (bench/RESULTS.md, "Issue 18: the
+The imputed outcomes themselves are unchanged (the expectations use no random numbers of the
+imputations), and so is the model. For a numeric outcome (with the random intercept) E_ℓ is
+the mean of 20 further draws of each census row's outcome from the same model (donor residual
+and u_a from its posterior), from a random stream of their own: an average of draws with the
+conditional distribution, so it has Q_ℓ's expectation and a fraction of its Monte Carlo error
+(the individual residuals of a small area's few census rows, the largest part of B there). On the turnout simulation and on Contraception (bench/RESULTS.md, "Issue 18: the
 expected area means") this lowered the RMSE at unchanged coverage.
 """
 
@@ -172,7 +185,8 @@ from .._params import NON_NEGATIVE, POSITIVE, Count, Flag, OneOf, Optional, chec
 from .._core import defaults
 from .._core.emb import Design, draw, em
 from .._core.encoding import Encoder
-from .._core.gain import _BATCH_ROWS, _ridge_logit, donor_residuals, draw_imputations, train_models, training_steps
+from .._core.gain import (_BATCH_ROWS, _residual_draw, _ridge_logit, donor_residuals,
+                          draw_imputations, train_models, training_steps)
 from .._core.settings import GAIN_SETTING_CONSTRAINTS, gain_settings
 from .._core.torch_state import resolve_device, seeded_torch, single_threaded, torch_seed
 
@@ -278,6 +292,9 @@ def _census_cells(census: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 _MAX_WEIGHT = 20.0
+_MIN_DONORS = 30  # fewer out-of-bag respondents than this: the outcome's donors are all of them
+_INNER_DRAWS = 20  # draws averaged for a numeric outcome's expected value in each imputation
+_INNER_STREAM = 0x52B  # spawn key of their random stream
 
 
 def _complete_case_weights(x: np.ndarray, mask: np.ndarray, enc: Encoder,
@@ -437,6 +454,59 @@ def expected_probability(eta: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> n
     return out
 
 
+def gaussian_intercept(r: np.ndarray, area: np.ndarray, n_areas: int,
+                       weights: np.ndarray | None = None) -> RandomIntercept:
+    """Fit r_i = u_{area_i} + e_i, u_a ~ N(0, σ²), e_i ~ N(0, τ²), by maximum likelihood, as
+    ``lme4::lmer(r ~ 0 + (1 | area), REML = FALSE)``: the residuals ``r`` of a numeric outcome
+    from the network's prediction (an offset). ``weights`` (default 1) count each row as that
+    many rows. With n_a = Σ w_i, r̄_a and S_a = Σ w_i (r_i − r̄_a)² per area, the
+    log-likelihood is −½ Σ_a [(n_a − 1) log τ² + log(τ² + n_a σ²) + S_a/τ² + n_a r̄_a²/(τ² +
+    n_a σ²)] (up to a constant), maximised over (log σ, log τ) (bounded, L-BFGS-B); u_a's
+    posterior given them is N(n_a σ² r̄_a/(τ² + n_a σ²), σ²τ²/(τ² + n_a σ²)) (an area without
+    rows: N(0, σ²)). Returns a :class:`RandomIntercept` (``sd`` = σ)."""
+    r = np.asarray(r, dtype=float)
+    w = np.ones_like(r) if weights is None else np.asarray(weights, dtype=float)
+    n = np.bincount(area, w, n_areas)
+    has = n > 0
+    rbar = np.where(has, np.bincount(area, w * r, n_areas) / np.where(has, n, 1.0), 0.0)
+    within = np.bincount(area, w * r * r, n_areas) - n * rbar ** 2
+    n, rbar, within = n[has], rbar[has], np.maximum(within[has], 0.0)
+
+    def negative_loglik(theta):
+        s2, t2 = np.exp(2 * theta)
+        v = t2 + n * s2
+        return 0.5 * np.sum((n - 1) * np.log(t2) + np.log(v) + within / t2 + n * rbar ** 2 / v)
+
+    t2 = max(within.sum() / max(n.sum() - len(n), 1.0), 1e-6)
+    s2 = max(np.mean(rbar ** 2) - t2 / np.mean(n), 1e-4)
+    lo, hi = np.log(_SD_BOUNDS[0]), np.log(_SD_BOUNDS[1])
+    res = optimize.minimize(negative_loglik, 0.5 * np.log([s2, t2]), method="L-BFGS-B",
+                            bounds=[(lo, hi), (lo, hi)])
+    s2, t2 = np.exp(2 * res.x)
+    size = np.bincount(area, w, n_areas)
+    rb = np.where(size > 0, np.bincount(area, w * r, n_areas) / np.where(size > 0, size, 1.0), 0.0)
+    v = t2 + size * s2
+    return RandomIntercept(sd=float(np.sqrt(s2)), modes=size * s2 * rb / v,
+                           post_sd=np.sqrt(s2 * t2 / v),
+                           loglik=-float(res.fun) - 0.5 * float(n.sum()) * math.log(2 * math.pi))
+
+
+@torch.no_grad()
+def _outcome_mean(model, x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The generator's predicted mean and SD of a numeric outcome (column 0, hidden; the first
+    numeric column) for the rows of ``x``, in batches, as the draws compute them."""
+    mask = mask.copy()
+    mask[:, 0] = 0
+    mus, sds = [], []
+    for s in range(0, len(x), _BATCH_ROWS):
+        xb = torch.from_numpy(x[s:s + _BATCH_ROWS]).to(model.device)
+        mb = torch.from_numpy(mask[s:s + _BATCH_ROWS]).to(model.device)
+        mu, sd = model.numeric_params(model.generate(xb, mb, torch.zeros_like(xb)))
+        mus.append(mu[:, 0].cpu())
+        sds.append(sd[:, 0].cpu())
+    return torch.cat(mus).numpy().astype(float), torch.cat(sds).numpy().astype(float)
+
+
 @torch.no_grad()
 def _outcome_logit(model, x: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
     """The generator's logit of the outcome (column 0, hidden) for the rows of ``x``, in
@@ -477,14 +547,9 @@ def _stop_epochs(settings) -> int:
 
 
 def area_effect_of(value, binary: bool) -> str:
-    """The ``area_effect`` option resolved: ``None`` is ``"random"`` for a binary outcome and
-    ``"fixed"`` otherwise; ``"random"`` needs a binary outcome."""
-    if value is None:
-        return "random" if binary else "fixed"
-    if value == "random" and not binary:
-        raise ValueError("options['area_effect'] = 'random' needs a binary outcome (the random "
-                         "area intercept is on the logit scale); use 'fixed' for a numeric one.")
-    return value
+    """The ``area_effect`` option resolved: ``None`` is ``"random"`` (for a binary outcome on
+    the logit scale, for a numeric one on the outcome's)."""
+    return "random" if value is None else value
 
 
 def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
@@ -538,7 +603,8 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     rows_part = np.flatnonzero(~complete[cell_of_row])
     q = np.empty((m, n_areas))
     # each imputation's area means in expectation given its model (module docstring)
-    expected = np.empty((m, n_areas)) if binary and col.kind == "binary" else None
+    expected = (np.empty((m, n_areas)) if (binary and col.kind == "binary")
+                or (random_area and col.is_numeric) else None)
     children = np.random.SeedSequence(seed).spawn(m)
     rngs = [np.random.default_rng(child) for child in children]
     picks = [_training_rows(rng, n_c, n_s, census_sample) for rng in rngs]
@@ -587,11 +653,22 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                 resid = donor_residuals(model, x, mask, held_out, rows)
                 total = np.zeros(n_areas)
                 mean_total = np.zeros(n_areas)
-                if random_area:
+                if random_area and not col.is_numeric:
                     fit = random_intercept(s_y, _outcome_logit(model, x[s_rows], mask[s_rows],
                                                                col.start),
                                            s_area, n_areas, weights=s_w)
                     shift = fit.draw(rng)
+                elif random_area:  # numeric: a Gaussian intercept on the standardised scale
+                    mu, sd = _outcome_mean(model, x[s_rows], mask[s_rows])
+                    fit = gaussian_intercept(s_y - mu, s_area, n_areas, weights=s_w)
+                    shift = fit.draw(rng)
+                    # the outcome's donors: its out-of-bag respondents' residuals net of their
+                    # area's intercept (the draws add an intercept of their own)
+                    own = np.isin(s_rows, lookup[oob])
+                    if own.sum() < _MIN_DONORS:
+                        own[:] = True
+                    r = (s_y - mu - fit.modes[s_area]) / sd
+                    resid = {**resid, 0: np.column_stack([r, mu, np.log(sd)])[own]}
                 if full.size:
                     if random_area:
                         eta = _outcome_logit(model, x[full], mask[full], col.start)
@@ -606,7 +683,20 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                                               minlength=n_areas)
                 if rows_part.size:
                     cells = cell_of_row[rows_part]
-                    if random_area:
+                    if random_area and col.is_numeric:
+                        xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
+                        mu, sd = _outcome_mean(model, xc, np.ones_like(mask[cells]))
+                        a = codes[rows_part]
+                        y = _residual_draw(mu, sd, resid[0], col, rng) + shift[a]
+                        # the expected outcome given this imputation's model and covariates:
+                        # the mean of _INNER_DRAWS draws from a stream of their own
+                        inner = np.random.default_rng(np.random.SeedSequence(
+                            child.entropy, spawn_key=(*child.spawn_key, _INNER_STREAM)))
+                        more = (_residual_draw(mu, sd, resid[0], col, inner, reps=_INNER_DRAWS)
+                                + fit.modes[a] + fit.post_sd[a]
+                                * inner.standard_normal((_INNER_DRAWS, len(a))))
+                        y_mean = np.clip(more * col.scale + col.mean, col.low, col.high).mean(0)
+                    elif random_area:
                         xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
                         eta = _outcome_logit(model, xc, np.ones_like(mask[cells]), col.start)
                         a = codes[rows_part]

@@ -63,10 +63,17 @@ def test_area_effect_option_contract():
     sim = socgan.datasets.turnout(n_census=6_000, n_survey=600, seed=4)
     survey = sim["survey"].assign(score=lambda d: d["voted"] + np.random.default_rng(0)
                                   .normal(0, 1, len(d)))
-    with pytest.raises(ValueError, match="area_effect"):
-        socgan.sae.estimate(survey.drop(columns="voted"), sim["census"], outcome="score",
-                            area="state", m=2, seed=1, progress=False,
-                            options={"area_effect": "random", "max_steps": 5})
+    # a numeric outcome: the Gaussian random intercept is its default too
+    num = dict(outcome="score", area="state", m=2, seed=1, progress=False)
+    nr = socgan.sae.estimate(survey.drop(columns="voted"), sim["census"], **num,
+                             options={"area_effect": "random", "max_steps": 30})
+    nd = socgan.sae.estimate(survey.drop(columns="voted"), sim["census"], **num,
+                             options={"max_steps": 30})
+    pd.testing.assert_frame_equal(nr.table, nd.table)
+    nf = socgan.sae.estimate(survey.drop(columns="voted"), sim["census"], **num,
+                             options={"area_effect": "fixed", "max_steps": 30})
+    assert np.isfinite(nr.table["estimate"]).all() and (nr.table["std_error"] > 0).all()
+    assert not np.allclose(nr.table["estimate"], nf.table["estimate"])
     with pytest.raises(ValueError, match="area_effect"):
         socgan.sae.estimate(sim["survey"], sim["census"], outcome="voted", area="state", m=2,
                             seed=1, progress=False, options={"area_effect": "pooled"})
@@ -100,3 +107,31 @@ def test_early_stopping_option():
     with pytest.raises(TypeError, match="early_stopping"):
         socgan.sae.estimate(sim["survey"], sim["census"], **common,
                             options={"early_stopping": "yes"})
+
+
+@pytest.mark.against_r
+def test_gaussian_intercept_agrees_with_lmer():
+    """A numeric outcome's area intercept (on the network's residuals) is lmer's ML fit."""
+    require_r_packages("lme4")
+    from socgan.sae._stacking import gaussian_intercept
+
+    rng = np.random.default_rng(0)
+    n_areas, n = 30, 1_500
+    area = rng.integers(0, n_areas, n)
+    area[:n_areas] = np.arange(n_areas)
+    r = rng.normal(0, 0.4, n_areas)[area] + rng.normal(0, 1.0, n)
+    ref = r_eval(
+        "a <- factor(sprintf('A%03d', a)); fit <- lme4::lmer(r ~ 0 + (1 | a), REML = FALSE); "
+        "list(sd = as.numeric(attr(lme4::VarCorr(fit)$a, 'stddev')), "
+        "     modes = lme4::ranef(fit)$a[[1]], loglik = as.numeric(logLik(fit)))", r=r, a=area)
+    fit = gaussian_intercept(r, area, n_areas)
+    assert fit.loglik == pytest.approx(ref["loglik"], abs=1e-4)
+    assert fit.sd == pytest.approx(ref["sd"], abs=1e-4)
+    np.testing.assert_allclose(fit.modes, ref["modes"], atol=1e-5)
+    # an area without rows: mode 0, the prior's SD; weights of 2 are two copies of each row
+    empty = gaussian_intercept(r, area, n_areas + 1)
+    assert empty.modes[-1] == 0.0 and empty.post_sd[-1] == pytest.approx(empty.sd)
+    w = gaussian_intercept(r, area, n_areas, weights=np.full(n, 2.0))
+    twice = gaussian_intercept(np.tile(r, 2), np.tile(area, 2), n_areas)
+    assert w.sd == pytest.approx(twice.sd, rel=1e-4)
+    np.testing.assert_allclose(w.modes, twice.modes, atol=1e-5)
