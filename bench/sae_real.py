@@ -44,7 +44,9 @@ import pandas as pd
 import socgan
 
 
-def _brandsma() -> pd.DataFrame:
+def _brandsma_pupils(outcome: str, y) -> pd.DataFrame:
+    """mice::brandsma's pupils with ``outcome`` observed: ``y(values)`` as the outcome, the
+    school as the area, and the covariates."""
     import rpy2.robjects as ro
     from rpy2.robjects import pandas2ri
     from rpy2.robjects.conversion import localconverter
@@ -52,31 +54,23 @@ def _brandsma() -> pd.DataFrame:
     ro.r("suppressPackageStartupMessages(library(mice))")
     with localconverter(ro.default_converter + pandas2ri.converter):
         b = ro.conversion.rpy2py(ro.r("as.data.frame(lapply(mice::brandsma, as.numeric))"))
-    b = b[b["rpg"].notna()].reset_index(drop=True)
+    b = b[b[outcome].notna()].reset_index(drop=True)
     return pd.DataFrame({
-        "y": (b["rpg"] > 0).astype(np.int64),
+        "y": y(b[outcome]),
         "area": pd.Categorical(b["sch"].astype(int)),
         "lpr": b["lpr"], "apr": b["apr"], "ses": b["ses"], "iqv": b["iqv"],
         "sex": pd.Categorical(b["sex"].map({0.0: "boy", 1.0: "girl"})),
     })
+
+
+def _brandsma() -> pd.DataFrame:
+    """Repeated a grade (a binary outcome) by school."""
+    return _brandsma_pupils("rpg", lambda v: (v > 0).astype(np.int64))
 
 
 def _brandsma_language() -> pd.DataFrame:
-    """mice::brandsma's language post-test (a numeric outcome) by school."""
-    import rpy2.robjects as ro
-    from rpy2.robjects import pandas2ri
-    from rpy2.robjects.conversion import localconverter
-
-    ro.r("suppressPackageStartupMessages(library(mice))")
-    with localconverter(ro.default_converter + pandas2ri.converter):
-        b = ro.conversion.rpy2py(ro.r("as.data.frame(lapply(mice::brandsma, as.numeric))"))
-    b = b[b["lpo"].notna()].reset_index(drop=True)
-    return pd.DataFrame({
-        "y": b["lpo"].astype(float),
-        "area": pd.Categorical(b["sch"].astype(int)),
-        "lpr": b["lpr"], "apr": b["apr"], "ses": b["ses"], "iqv": b["iqv"],
-        "sex": pd.Categorical(b["sex"].map({0.0: "boy", 1.0: "girl"})),
-    })
+    """The language post-test (a numeric outcome) by school."""
+    return _brandsma_pupils("lpo", lambda v: v.astype(float))
 
 
 def _mlmrev(name: str) -> pd.DataFrame:
