@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import socgan
 from socgan.datasets import seed_experiment
@@ -228,3 +230,35 @@ def test_stop_epochs_leaves_training_unchanged_until_a_model_stops(encoded):
         # 0.5·log(MSE) (about −0.4 here), not a mean with a constant 0.5·log(1e-8) for the
         # numeric column X that has no held-out cell and 0 for Bin (about −3.2)
         assert np.isfinite(valid).all() and valid.min() > -2
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_donors=st.integers(1, 400), n_cells=st.integers(0, 300), seed=st.integers(0, 2**32 - 1),
+       ties=st.booleans())
+def test_z_ordered_donor_search_finds_the_plain_search_neighbours_in_the_same_order(n_donors, n_cells,
+                                                                                    seed, ties):
+    """Issue 19: the donors' k-d tree is queried in Z order for speed; each cell must get exactly
+    the neighbours (and their order) of the plain query, also with tied and repeated points."""
+    from scipy.spatial import cKDTree
+
+    from socgan._core.gain import _DONORS, _nearest_donors
+
+    rng = np.random.default_rng(seed)
+    donors = rng.normal(size=(n_donors, 3))
+    donors[:, 2] = rng.normal(-1, 0.3, n_donors)  # log sd
+    mu, sd = rng.normal(size=n_cells) * 2, np.exp(rng.normal(-1, 0.5, n_cells))
+    if ties:  # repeated donors and cells sitting on donors: many equal distances
+        donors = np.round(donors, 1)
+        if n_cells:
+            donors[: n_donors // 2] = donors[0]
+            pick = rng.integers(0, n_donors, n_cells)
+            mu, sd = donors[pick, 1].copy(), np.exp(donors[pick, 2])
+    near = _nearest_donors(mu, sd, donors)
+    feats = donors[:, 1:]
+    scale = feats.std(axis=0)
+    scale[scale == 0] = 1.0
+    k = min(_DONORS, n_donors)
+    plain = np.asarray(cKDTree(feats / scale).query(np.column_stack([mu, np.log(sd)]) / scale,
+                                                    k=k)[1]).reshape(n_cells, k)
+    assert near.shape == (n_cells, k)
+    np.testing.assert_array_equal(near, plain)
