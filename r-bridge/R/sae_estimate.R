@@ -36,6 +36,8 @@
 #' probabilities, averaged over the area intercept's posterior), which carries
 #' less Monte Carlo error than the mean of the imputed 0/1 values, and
 #' \eqn{T = B + B_E/m}, with \eqn{B_E} the variance of those expected means.
+#' A numeric outcome's expected area means are the means of 20 further draws
+#' per imputation.
 #'
 #' @section Known totals:
 #' With `known_totals`, the areas of each group get one common shift of their
