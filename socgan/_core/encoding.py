@@ -7,13 +7,19 @@ kind           which columns                              network representation
 ============== ========================================== =======================================
 continuous     float columns                              standardised value; Gaussian head
 integer        integer columns, or floats that are all     standardised value; draws are rounded
-               whole numbers (more than two values)
+               whole numbers (more than two values)       to the nearest observed value
 binary         bool/boolean, numbers with two values      one 0/1 feature; Bernoulli head
 categorical    unordered categoricals and strings         one-hot block; softmax head
 ordered        ordered categoricals                       one-hot block; softmax head
 ============== ========================================== =======================================
 
 Only *observed* levels enter a one-hot block, so a level that never occurs is never imputed.
+An integer column keeps its observed values (up to ``_MAX_SUPPORT`` of them) as ``levels``: a
+draw is rounded to the nearest of them, so codes such as 1/5/9 or income brackets are imputed as
+codes and brackets (as predictive mean matching imputes observed values), and a draw counts for
+the lowest (highest) value within half the gap to its neighbour below (above) it as well as
+above (below), so the end values are as likely as the model says and not half as likely (a
+1-6 item's 1s were imputed half as often as they occur when draws were confined to [1, 6]).
 Ordered categoricals keep their order in the output dtype; the network treats their levels as a
 multinomial (no proportional-odds restriction), which costs a few parameters and assumes nothing.
 
@@ -43,7 +49,8 @@ class ColumnSpec:
     scale: float = 1.0
     low: float = -np.inf  # observed range (continuous/integer): imputations stay inside it
     high: float = np.inf
-    levels: list = field(default_factory=list)  # observed levels (binary: the two values)
+    # observed levels (binary: the two values; integer: its observed values, if few enough)
+    levels: list = field(default_factory=list)
 
     @property
     def stop(self) -> int:
@@ -53,9 +60,30 @@ class ColumnSpec:
     def is_numeric(self) -> bool:
         return self.kind in ("continuous", "integer")
 
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        """Drawn values (data scale) of an integer column as the values it can hold: the
+        nearest observed value (or whole number, without a known support), within the range."""
+        out = _nearest(values, self.levels) if self.levels else np.round(values)
+        return np.clip(out, self.low, self.high)
+
+    def draw_range(self) -> tuple[float, float]:
+        """The range (data scale) within which a drawn value is accepted: the observed range,
+        widened for an integer column by half the gap from its lowest (highest) observed value
+        to the next (1 without a known support), the draws that decoding turns into the end
+        values."""
+        if self.kind != "integer":
+            return self.low, self.high
+        support = np.asarray(self.levels, dtype=float)
+        below = support[1] - support[0] if len(support) > 1 else 1.0
+        above = support[-1] - support[-2] if len(support) > 1 else 1.0
+        return self.low - below / 2, self.high + above / 2
+
 
 # Integers above this are not all representable as float64 (2**53 + 1 is not).
 _EXACT_INTEGERS = 2.0 ** 53
+# An integer column with at most this many distinct observed values keeps them (its ``levels``),
+# and imputations take the nearest of them; beyond it, draws are rounded to whole numbers.
+_MAX_SUPPORT = 1000
 
 
 def _location_scale(values: np.ndarray) -> tuple[float, float]:
@@ -141,6 +169,53 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
     )
 
 
+def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
+    """The encoding of column ``name`` (values ``s``), its features from ``start``; a column
+    that cannot be imputed is a TypeError or ValueError naming it."""
+    if s.notna().sum() == 0:
+        raise ValueError(
+            f"Column {name!r} has every value missing; there is nothing to learn its "
+            "distribution from. Drop it before imputing."
+        )
+    kind, levels = _column_kind(name, s)
+    if kind in ("categorical", "ordered") and len(levels) < 2:
+        raise ValueError(
+            f"Column {name!r} has only one observed level ({_describe(levels)}); a "
+            "categorical needs at least two to be imputed. Drop or recode it."
+        )
+    if kind == "binary" and s.dropna().nunique() < 2:
+        raise ValueError(
+            f"Column {name!r} has only one observed value ({_plain(s.dropna().iloc[0])!r}); "
+            "there is no variation to model. Drop it or fill it before imputing."
+        )
+    spec = ColumnSpec(name=name, kind=kind, dtype=s.dtype, start=start, width=1,
+                      levels=list(levels))
+    if kind in ("categorical", "ordered"):
+        spec.width = len(levels)
+    elif kind in ("continuous", "integer"):
+        values = s.dropna().to_numpy(dtype=float)
+        with np.errstate(over="ignore"):  # ±1.8e308: the range overflows, to inf
+            spread = np.ptp(values)
+        if spread == 0 and s.nunique(dropna=True) > 1:
+            raise ValueError(
+                f"Column {name!r} has {s.nunique(dropna=True)} distinct values that are "
+                "all the same floating-point number (they differ only beyond 16 "
+                "significant digits), so there is no variation to model; rescale or "
+                "drop it before imputing."
+            )
+        if spread == 0:
+            raise ValueError(
+                f"Column {name!r} has only one observed value ({_plain(values[0])!r}); there is "
+                "no variation to model. Drop it or fill it before imputing."
+            )
+        spec.mean, spec.scale = _location_scale(values)
+        spec.low, spec.high = float(values.min()), float(values.max())
+        if kind == "integer":
+            support = np.unique(values)
+            spec.levels = support.tolist() if len(support) <= _MAX_SUPPORT else []
+    return spec
+
+
 @dataclass
 class Encoder:
     """Encoding of a DataFrame's columns to a float matrix for the networks (fitted once)."""
@@ -152,48 +227,21 @@ class Encoder:
     def fit(cls, data: pd.DataFrame) -> "Encoder":
         specs: list[ColumnSpec] = []
         start = 0
+        problems: list[Exception] = []
         for name in data.columns:
-            s = data[name]
-            if s.notna().sum() == 0:
-                raise ValueError(
-                    f"Column {name!r} has every value missing; there is nothing to learn its "
-                    "distribution from. Drop it before imputing."
-                )
-            kind, levels = _column_kind(name, s)
-            if kind in ("categorical", "ordered") and len(levels) < 2:
-                raise ValueError(
-                    f"Column {name!r} has only one observed level ({_describe(levels)}); a "
-                    "categorical needs at least two to be imputed. Drop or recode it."
-                )
-            if kind == "binary" and s.dropna().nunique() < 2:
-                raise ValueError(
-                    f"Column {name!r} has only one observed value ({_plain(s.dropna().iloc[0])!r}); "
-                    "there is no variation to model. Drop it or fill it before imputing."
-                )
-            spec = ColumnSpec(name=name, kind=kind, dtype=s.dtype, start=start, width=1,
-                              levels=list(levels))
-            if kind in ("categorical", "ordered"):
-                spec.width = len(levels)
-            elif kind in ("continuous", "integer"):
-                values = s.dropna().to_numpy(dtype=float)
-                with np.errstate(over="ignore"):  # ±1.8e308: the range overflows, to inf
-                    spread = np.ptp(values)
-                if spread == 0 and s.nunique(dropna=True) > 1:
-                    raise ValueError(
-                        f"Column {name!r} has {s.nunique(dropna=True)} distinct values that are "
-                        "all the same floating-point number (they differ only beyond 16 "
-                        "significant digits), so there is no variation to model; rescale or "
-                        "drop it before imputing."
-                    )
-                if spread == 0:
-                    raise ValueError(
-                        f"Column {name!r} has only one observed value ({_plain(values[0])!r}); there is "
-                        "no variation to model. Drop it or fill it before imputing."
-                    )
-                spec.mean, spec.scale = _location_scale(values)
-                spec.low, spec.high = float(values.min()), float(values.max())
+            try:
+                spec = _column_spec(name, data[name], start)
+            except (TypeError, ValueError) as exc:  # every column's problem, in one error
+                problems.append(exc)
+                continue
             specs.append(spec)
             start += spec.width
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            kind = TypeError if all(isinstance(e, TypeError) for e in problems) else ValueError
+            raise kind(f"{len(problems)} columns cannot be imputed as they are:\n" +
+                       "\n".join(f"  - {e}" for e in problems))
         return cls(columns=specs, n_features=start)
 
     @property
@@ -235,9 +283,7 @@ class Encoder:
         if c.is_numeric:
             with np.errstate(over="ignore"):  # an overflow to ±inf is clipped to the range below
                 out = values * c.scale + c.mean
-            if c.kind == "integer":
-                out = np.round(out)
-            out = np.clip(out, c.low, c.high)
+            out = c.snap(out) if c.kind == "integer" else np.clip(out, c.low, c.high)
         elif c.kind == "binary":
             out = np.asarray(c.levels)[np.asarray(values).astype(int)]
             if pdt.is_integer_dtype(c.dtype):
@@ -245,3 +291,17 @@ class Encoder:
         else:
             out = np.asarray(c.levels, dtype=object)[np.asarray(values, dtype=int)]
         return pd.Series(out, index=like.index)
+
+
+def _nearest(values: np.ndarray, support: list) -> np.ndarray:
+    """Each of ``values`` replaced by the nearest value of the sorted ``support`` (a tie goes to
+    the lower one; NaN stays NaN)."""
+    grid = np.asarray(support, dtype=float)
+    values = np.asarray(values, dtype=float)
+    right = np.clip(np.searchsorted(grid, values), 1, len(grid) - 1) if len(grid) > 1 else \
+        np.zeros(values.shape, dtype=np.intp)
+    if len(grid) == 1:
+        return np.where(np.isnan(values), np.nan, grid[0])
+    left = right - 1
+    pick = np.where(values - grid[left] <= grid[right] - values, left, right)
+    return np.where(np.isnan(values), np.nan, grid[pick])

@@ -857,7 +857,10 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
             mu, sd = _in_batches(model, x, mask, rows,
                                  lambda out, _, k=k: tuple(t[:, k] for t in model.numeric_params(out)))
             mu, sd = mu.numpy(), sd.numpy()
-            values = _residual_draw(mu.astype(float), sd.astype(float), residuals[j], c, rng)
+            values = _residual_draw(mu.astype(float), sd.astype(float), residuals[j], c, rng,
+                                    bounds=c.draw_range())
+            if c.kind == "integer":  # later columns condition on the value the data will hold
+                values = (c.snap(values * c.scale + c.mean) - c.mean) / c.scale
             x[rows, c.start] = values
         elif c.kind == "binary":
             p = _in_batches(model, x, mask, rows,
@@ -880,16 +883,19 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
 
 
 def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: np.random.Generator,
-                   tries: int = 20, reps: int | None = None) -> np.ndarray:
+                   tries: int = 20, reps: int | None = None,
+                   bounds: tuple[float, float] | None = None) -> np.ndarray:
     """mean + sd · r, with r the standardised residual of a donor drawn at random among the
     ``_DONORS`` donors nearest in predicted (mean, log sd), as predictive mean matching picks
     donors: the shape of the residual distribution may change with the prediction (a bimodal
     variable whose modes' weights depend on another variable), and a pooled residual draw
     would blur it. Values outside the observed range are redrawn (up to ``tries`` times),
     then clipped. With ``reps``, that many independent draws (rows of the result) from one
-    search for the nearest donors."""
-    low = (c.low - c.mean) / c.scale
-    high = (c.high - c.mean) / c.scale
+    search for the nearest donors. ``bounds`` (data scale) replaces the observed range (the
+    imputations of an integer column: :meth:`ColumnSpec.draw_range`)."""
+    low, high = (c.low, c.high) if bounds is None else bounds
+    low = (low - c.mean) / c.scale
+    high = (high - c.mean) / c.scale
     if reps is not None:
         if len(donors) == 0:
             return np.clip(mu + sd * rng.standard_normal((reps, len(mu))), low, high)
@@ -901,19 +907,59 @@ def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: n
     return _pick_residuals(mu, sd, donors, _nearest_donors(mu, sd, donors), low, high, rng, tries)
 
 
-def _nearest_donors(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray) -> np.ndarray:
-    """For each cell, the ``_DONORS`` donors nearest in predicted (mean, log sd) (scaled)."""
+class _Matches:
+    """The donors each imputed cell may draw from, and the draw: among the ``_DONORS`` donors
+    nearest in predicted (mean, log sd) (scaled), each equally likely.
+
+    Donors with the same prediction are equally near, so a cell whose nearest donors sit in
+    a group of equal predictions draws from the whole group (ties included at the boundary),
+    not from whichever members the tree lists first: a network that predicts one value for
+    many rows (categorical covariates only; a column unrelated to the others, where trained
+    networks may be constant) would otherwise give every cell the same ten residuals, and the
+    imputations of a column ten values."""
+
+    def __init__(self, near=None, groups=None, cum=None, members=None, start=None):
+        self.near = near  # (cells, k) donor rows, when no two donors share a prediction
+        self.groups, self.cum = groups, cum  # else: nearest groups and their cumulative sizes
+        self.members, self.start = members, start  # donor rows ordered by group; group offsets
+
+    def pick(self, todo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One donor row for each cell in ``todo``, drawn from ``rng``."""
+        if self.near is not None:
+            return self.near[todo, rng.integers(0, self.near.shape[1], size=len(todo))]
+        cum = self.cum[todo]
+        r = rng.integers(0, cum[:, -1])  # a uniform position among the cell's donors
+        pos = (cum <= r[:, None]).sum(1)
+        rows = np.arange(len(todo))
+        before = np.where(pos > 0, cum[rows, np.maximum(pos - 1, 0)], 0)
+        return self.members[self.start[self.groups[todo, pos]] + (r - before)]
+
+
+def _nearest_donors(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray) -> _Matches:
+    """For each cell, the ``_DONORS`` donors nearest in predicted (mean, log sd) (scaled), with
+    ties of equal predictions kept whole (:class:`_Matches`)."""
     feats = donors[:, 1:]
     scale = feats.std(axis=0)
     scale[scale == 0] = 1.0
-    k = min(_DONORS, len(donors))
     queries = np.column_stack([mu, np.log(sd)]) / scale
     # Queried in Z order (neighbouring cells one after another, so the tree's nodes stay in
     # cache): the same neighbours in the same order, in about half the time for 10^5 cells.
     order = _z_order(queries)
+    uniq, inverse, counts = np.unique(feats, axis=0, return_inverse=True, return_counts=True)
+    points = feats if len(uniq) == len(feats) else uniq
+    k = min(_DONORS, len(points))
     near = np.empty((len(mu), k), dtype=np.intp)
-    near[order] = np.asarray(cKDTree(feats / scale).query(queries[order], k=k)[1]).reshape(len(mu), k)
-    return near
+    near[order] = np.asarray(cKDTree(points / scale).query(queries[order], k=k)[1]).reshape(len(mu), k)
+    if len(uniq) == len(feats):
+        return _Matches(near=near)
+    # groups of donors with one prediction: the nearest groups until they hold _DONORS donors
+    cum = np.cumsum(counts[near], axis=1)
+    need = min(_DONORS, len(feats))
+    last = np.argmax(cum >= need, axis=1)
+    cum = np.where(np.arange(k) <= last[:, None], cum, cum[np.arange(len(mu)), last][:, None])
+    members = np.argsort(inverse.ravel(), kind="stable")
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return _Matches(groups=near, cum=cum, members=members, start=start)
 
 
 def _z_order(points: np.ndarray, bits: int = 16) -> np.ndarray:
@@ -935,12 +981,11 @@ def _z_order(points: np.ndarray, bits: int = 16) -> np.ndarray:
     return np.argsort(spread(grid[:, 0]) | (spread(grid[:, 1]) << np.uint64(1)), kind="stable")
 
 
-def _pick_residuals(mu, sd, donors, near, low, high, rng, tries) -> np.ndarray:
-    k = near.shape[1]
+def _pick_residuals(mu, sd, donors, near: _Matches, low, high, rng, tries) -> np.ndarray:
     values = np.empty(len(mu))
     todo = np.arange(len(mu))
     for _ in range(tries + 1):
-        pick = near[todo, rng.integers(0, k, size=len(todo))]
+        pick = near.pick(todo, rng)
         values[todo] = mu[todo] + sd[todo] * donors[pick, 0]
         todo = todo[(values[todo] < low) | (values[todo] > high)]
         if len(todo) == 0:

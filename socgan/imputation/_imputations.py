@@ -82,6 +82,36 @@ def _unused_categories(datasets: list[pd.DataFrame]) -> dict:
     return out
 
 
+def _binary_outcome(formula: str, df: pd.DataFrame) -> tuple[str, list] | None:
+    """For a logit or binomial GLM: the outcome column named bare on the formula's left (or as
+    ``Q("name")``) and its two levels, when it is a two-level categorical, string or boolean
+    column (R's ``glm`` takes a factor outcome, its first level as 0 and the other as 1);
+    ``None`` for any other outcome. A categorical, string or boolean outcome with more or
+    fewer than two levels is an error naming it."""
+    import re
+
+    lhs = formula.split("~", 1)[0].strip()
+    quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
+    name = quoted.group(2) if quoted else lhs
+    if name not in df.columns:
+        return None
+    col = df[name]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        levels = [lv for lv in col.cat.categories if (col == lv).any()]
+    elif pd.api.types.is_bool_dtype(col.dtype):
+        levels = [False, True]
+    elif pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+        levels = sorted(col.dropna().unique().tolist(), key=str)
+    else:
+        return None
+    if len(levels) != 2 and not pd.api.types.is_bool_dtype(col.dtype):
+        raise ValueError(
+            f"The outcome {name!r} of a logit must have two levels; it has {len(levels)} "
+            f"({', '.join(repr(v) for v in levels[:6])}{', ...' if len(levels) > 6 else ''}). "
+            f"Model one level against the rest, e.g. 'I(({name} == {levels[-1]!r}) * 1) ~ ...'.")
+    return name, levels
+
+
 _UNSET = object()
 
 
@@ -243,8 +273,12 @@ class Imputations:
         -----
         Categories that occur in no completed dataset are dropped before fitting, as R's
         ``lm`` drops unused factor levels, so they do not become terms that cannot be
-        estimated. A design that is singular in some imputation (collinear terms, perfect
-        separation in a logit) is an error naming the imputation.
+        estimated. The outcome of a logit (or a binomial GLM) may be a two-level categorical,
+        string or boolean column, named bare on the formula's left: as in R's ``glm``, its
+        first level (categories in order; strings sorted) is 0 and the other 1. A design that
+        is singular in some imputation (collinear terms), and a logit or GLM whose fit does
+        not converge in some imputation (typically perfect or quasi-complete separation: a
+        term that predicts the outcome), is an error naming the imputation.
         """
         import statsmodels.formula.api as smf
 
@@ -271,19 +305,50 @@ class Imputations:
         if model == "logit":
             opts.setdefault("disp", 0)
         unused = _unused_categories(self.datasets)
+        binomial = model == "logit" or (
+            model == "glm" and type(kwargs.get("family")).__name__ == "Binomial")
+        outcome = _binary_outcome(formula, self.datasets[0]) if binomial and self.datasets else None
+        count = iter(range(1, len(self.datasets) + 1))
 
         def one(df: pd.DataFrame):
+            ell = next(count)
             for col, levels in unused.items():
                 df[col] = df[col].cat.remove_categories(levels)
+            if outcome is not None:  # R's glm: the first level is 0, the other 1
+                name, levels = outcome
+                df[name] = (df[name] == levels[1]).astype(float)
             kw = {k: (df[v] if isinstance(v, str) and v in df.columns else v)
                   for k, v in kwargs.items()}
-            try:
-                return constructor(formula, data=df, **kw).fit(**opts)
-            except np.linalg.LinAlgError as exc:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    res = constructor(formula, data=df, **kw).fit(**opts)
+                except np.linalg.LinAlgError as exc:
+                    raise ValueError(
+                        f"The {model} model {formula!r} cannot be fitted to imputed dataset {ell}: "
+                        f"its design is singular ({exc}). Look for collinear or constant terms, or "
+                        "(for a logit) a term that predicts the outcome perfectly.") from None
+                except ValueError as exc:
+                    if "multiple columns" not in str(exc):
+                        raise
+                    raise ValueError(
+                        f"The left side of {formula!r} evaluates to several columns (a "
+                        "categorical or boolean expression, which patsy turns into one column per "
+                        "level). Name a two-level column bare on the left ('vote ~ x'), or make "
+                        "it a number: 'I((vote == \"yes\") * 1) ~ x'.") from None
+            converged = (res.mle_retvals.get("converged", True) if model == "logit"
+                         else getattr(res, "converged", True) if model == "glm" else True)
+            if not converged:
                 raise ValueError(
-                    f"The {model} model {formula!r} cannot be fitted to an imputed dataset: its "
-                    f"design is singular ({exc}). Look for collinear or constant terms, or (for "
-                    "a logit) a term that predicts the outcome perfectly.") from None
+                    f"The {model} model {formula!r} did not converge on imputed dataset {ell} "
+                    f"(largest |coefficient| {float(np.max(np.abs(res.params))):.3g}): most often "
+                    "perfect or quasi-complete separation, a term that predicts the outcome "
+                    "(almost) perfectly, whose coefficient and standard error are then not "
+                    "estimable. Drop or merge that term, or give the optimiser more iterations "
+                    "(options={'maxiter': ...}) if the data are not separated.")
+            for w in caught:  # a converged fit: its warnings reach the caller as they were
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            return res
 
         return self.analyze(one, conf_level=conf_level)
 

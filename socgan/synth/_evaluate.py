@@ -141,24 +141,45 @@ def _correlations(real, synth) -> list[tuple]:
     return rows
 
 
+def _estimable(fit) -> pd.Series:
+    """Whether each coefficient of an OLS fit is estimable: its unit vector lies in the row
+    space of the design (a level absent from the data, or collinear terms, make a coefficient
+    that statsmodels' pseudo-inverse reports as a number, typically ~0 with a ~0 standard
+    error, but that the data do not determine)."""
+    x = np.asarray(fit.model.exog, dtype=float)
+    if x.size == 0:
+        return pd.Series(False, index=fit.params.index)
+    _, sv, vt = np.linalg.svd(x, full_matrices=False)
+    rank = int((sv > sv[0] * max(x.shape) * np.finfo(float).eps).sum()) if sv.size else 0
+    inside = (vt[:rank] ** 2).sum(0)
+    return pd.Series(np.abs(inside - 1) < 1e-6, index=fit.params.index)
+
+
 def _regression(real, synth, formula: str) -> list[tuple]:
-    fr = smf.ols(formula, data=real).fit()
-    fs = smf.ols(formula, data=synth).fit()
+    with warnings.catch_warnings():  # a rank-deficient design: reported term by term below
+        warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")
+        fr = smf.ols(formula, data=real).fit()
+        fs = smf.ols(formula, data=synth).fit()
     ci_r, ci_s = fr.conf_int(), fs.conf_int()
+    ok_r, ok_s = _estimable(fr), _estimable(fs)
     rows, diffs, overlaps = [], [], []
     for term in fr.params.index:
-        br = float(fr.params[term])
-        bs = float(fs.params.get(term, np.nan))
+        br = float(fr.params[term]) if ok_r[term] else np.nan
+        bs = float(fs.params.get(term, np.nan)) if ok_s.get(term, False) else np.nan
         lr, ur = ci_r.loc[term]
-        if term in ci_s.index and np.isfinite(bs):
+        if term in ci_s.index and np.isfinite(bs) and np.isfinite(br):
             ls, us = ci_s.loc[term]
             lo, hi = max(lr, ls), min(ur, us)
-            j = (hi - lo) / (2 * (ur - lr)) + (hi - lo) / (2 * (us - ls))
+            j = ((hi - lo) / (2 * (ur - lr)) + (hi - lo) / (2 * (us - ls))
+                 if ur > lr and us > ls else np.nan)
         else:
             j = np.nan
         significant = lr > 0 or ur < 0
-        if not np.isfinite(bs):
-            note = "not estimable from the synthetic data"
+        if not np.isfinite(br):
+            note = "not estimable from the real data"
+        elif not np.isfinite(bs):
+            note = ("not estimable from the synthetic data (a level it lacks, or terms that are "
+                    "collinear there)")
         elif significant and bs * br < 0:
             note = f"sign reversed: the real estimate {br:.3g} is significant, the synthetic one is {bs:.3g}"
         else:

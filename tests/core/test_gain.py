@@ -235,10 +235,11 @@ def test_stop_epochs_leaves_training_unchanged_until_a_model_stops(encoded):
 @settings(max_examples=60, deadline=None)
 @given(n_donors=st.integers(1, 400), n_cells=st.integers(0, 300), seed=st.integers(0, 2**32 - 1),
        ties=st.booleans())
-def test_z_ordered_donor_search_finds_the_plain_search_neighbours_in_the_same_order(n_donors, n_cells,
-                                                                                    seed, ties):
-    """Issue 19: the donors' k-d tree is queried in Z order for speed; each cell must get exactly
-    the neighbours (and their order) of the plain query, also with tied and repeated points."""
+def test_donor_search_finds_the_nearest_donors_with_ties_kept_whole(n_donors, n_cells, seed, ties):
+    """Issue 19 / a user's trial: the donors' k-d tree is queried in Z order for speed, and
+    donors with equal predictions are equally near. Without ties each cell gets exactly the
+    neighbours (in order) of the plain query; with ties, its candidates are the donors nearer
+    than its _DONORS-th nearest, plus some or all of those as near as it."""
     from scipy.spatial import cKDTree
 
     from socgan._core.gain import _DONORS, _nearest_donors
@@ -253,12 +254,40 @@ def test_z_ordered_donor_search_finds_the_plain_search_neighbours_in_the_same_or
             donors[: n_donors // 2] = donors[0]
             pick = rng.integers(0, n_donors, n_cells)
             mu, sd = donors[pick, 1].copy(), np.exp(donors[pick, 2])
-    near = _nearest_donors(mu, sd, donors)
+    matches = _nearest_donors(mu, sd, donors)
     feats = donors[:, 1:]
     scale = feats.std(axis=0)
     scale[scale == 0] = 1.0
     k = min(_DONORS, n_donors)
-    plain = np.asarray(cKDTree(feats / scale).query(np.column_stack([mu, np.log(sd)]) / scale,
-                                                    k=k)[1]).reshape(n_cells, k)
-    assert near.shape == (n_cells, k)
-    np.testing.assert_array_equal(near, plain)
+    queries = np.column_stack([mu, np.log(sd)]) / scale
+    dist, plain = cKDTree(feats / scale).query(queries, k=k)
+    dist, plain = np.asarray(dist).reshape(n_cells, k), np.asarray(plain).reshape(n_cells, k)
+    if len(np.unique(feats, axis=0)) == n_donors:
+        np.testing.assert_array_equal(matches.near, plain)
+        return
+    for i in range(n_cells):
+        last = np.argmax(matches.cum[i] >= k)
+        cand = np.concatenate([matches.members[matches.start[g]:matches.start[g] + n]
+                               for g, n in zip(matches.groups[i, :last + 1],
+                                               np.diff(np.r_[0, matches.cum[i, :last + 1]]))])
+        assert len(cand) == len(set(cand)) >= k
+        d_all = np.linalg.norm(feats / scale - queries[i], axis=1)
+        assert set(np.flatnonzero(d_all < dist[i, -1] - 1e-9)) <= set(cand)
+        assert set(cand) <= set(np.flatnonzero(d_all <= dist[i, -1] + 1e-9))
+
+
+def test_cells_whose_nearest_donors_are_tied_draw_from_the_whole_tie():
+    """Every donor with the same prediction (a network constant over the rows, or categorical
+    covariates only): the cells' residuals come from all of them, not from the first ten the
+    tree lists (which gave a user's unrelated 1-6 item ten distinct imputed values)."""
+    from socgan._core.encoding import ColumnSpec
+    from socgan._core.gain import _residual_draw
+
+    rng = np.random.default_rng(0)
+    resid = rng.normal(size=500)
+    donors = np.column_stack([resid, np.zeros(500), np.zeros(500)])
+    donors[400:, 1] = 1.0  # a second group, farther from the cells
+    col = ColumnSpec(name="y", kind="continuous", dtype=float, start=0, width=1, low=-10, high=10)
+    out = _residual_draw(np.zeros(4000), np.ones(4000), donors, col, np.random.default_rng(1))
+    assert len(np.unique(out)) > 300  # the 400 donors of the nearer group, not 10
+    assert np.isin(out, resid[:400]).all()

@@ -556,3 +556,52 @@ def test_fit_errors_name_the_problem(seed_imp):
 def test_analyze_refuses_mismatched_estimates_and_variances(seed_imp):
     with pytest.raises(ValueError, match="2 estimate.*3 variance.*imputation 1"):
         seed_imp.analyze(lambda d: (pd.Series([1.0, 2.0]), np.eye(3)))
+
+
+def _with_datasets(imp, datasets):
+    return socgan.Imputations(data=imp.data, diagnostics=imp.diagnostics, datasets=datasets)
+
+
+def test_logit_takes_a_two_level_outcome_as_r_glm_does(seed_imp):
+    """A two-level categorical (or string, or boolean) outcome: its first level is 0, the other
+    1, as R's glm(binomial) codes a factor; the fit equals the one on the 0/1 column."""
+    import statsmodels.api as sm
+
+    ref = seed_imp.fit("Bin ~ Y + X", method="logit").table
+    as_factor = _with_datasets(seed_imp, [d.assign(Bin=pd.Categorical(
+        np.where(d["Bin"] == 1, "yes", "no"), categories=["no", "yes"])) for d in seed_imp.datasets])
+    for frame in (as_factor.fit("Bin ~ Y + X", method="logit").table,
+                  as_factor.fit("Q('Bin') ~ Y + X", method="logit").table,
+                  as_factor.fit("Bin ~ Y + X", method="glm",
+                                options={"family": sm.families.Binomial()}).table):
+        np.testing.assert_allclose(frame["estimate"], ref["estimate"], rtol=1e-5)
+    as_text = _with_datasets(seed_imp, [d.assign(Bin=np.where(d["Bin"] == 1, "yes", "no").astype(object))
+                                        for d in seed_imp.datasets])
+    np.testing.assert_allclose(as_text.fit("Bin ~ Y + X", method="logit").table["estimate"],
+                               ref["estimate"], rtol=1e-5)
+    with pytest.raises(ValueError, match="outcome 'Categ' of a logit must have two levels; it has 4"):
+        seed_imp.fit("Categ ~ Y", method="logit")
+    with pytest.raises(ValueError, match="evaluates to several columns"):
+        as_factor.fit("I(Bin == 'yes') ~ Y", method="logit")
+
+
+def test_logit_that_does_not_converge_is_an_error_naming_the_imputation(seed_imp):
+    """Perfect separation: statsmodels returns huge coefficients with only a ConvergenceWarning;
+    socgan refuses to pool them (the docstring's promise), naming the imputation."""
+    separated = _with_datasets(seed_imp, [d.assign(S=(d["Y"] > d["Y"].median()).astype(int))
+                                          for d in seed_imp.datasets])
+    with pytest.raises(ValueError, match=r"did not converge on imputed dataset 1 .*separation"):
+        separated.fit("S ~ Y", method="logit")
+
+
+def test_every_column_that_cannot_be_imputed_is_named_in_one_error():
+    """A user fixing a wide file should not need one failed call per bad column."""
+    df = pd.DataFrame({"ok": [1.0, np.nan, 3.0, 4.0], "empty": [np.nan] * 4,
+                       "const": [7.0, np.nan, 7.0, 7.0], "mixed": ["a", 1, None, "b"]})
+    with pytest.raises(ValueError, match="3 columns cannot be imputed") as err:
+        socgan.impute(df, m=2, seed=1, progress=False)
+    for name in ("'empty'", "'const'", "'mixed'"):
+        assert name in str(err.value)
+    assert "'ok'" not in str(err.value)
+    with pytest.raises(ValueError, match="^Column 'empty' has every value missing"):
+        socgan.impute(df[["ok", "empty"]], m=2, seed=1, progress=False)

@@ -104,6 +104,25 @@ def test_evaluate_explains_a_reversed_correlation_and_apart_intervals():
     assert ev["reading"].notna().all() and same["reading"].notna().all()
 
 
+def test_evaluate_reports_coefficients_a_release_cannot_estimate_instead_of_failing():
+    """A small private release may lack a level: the synthetic regression is rank-deficient.
+    Its unidentified coefficients are 'not estimable' (NaN), not ~0 read as a good overlap,
+    and evaluate() does not divide by their zero-width intervals (a user's ZeroDivisionError)."""
+    rng = np.random.default_rng(4)
+    n = 300
+    real = pd.DataFrame({"g": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+                         "x": rng.normal(size=n)})
+    real["y"] = real["x"] + (real["g"] == "b") * 0.6 + rng.normal(size=n)
+    synthetic = real.assign(g=pd.Categorical(np.where(real["g"] == "b", "a", real["g"]),
+                                             categories=["a", "b", "c"]))
+    ev = evaluate(real, synthetic, formula="y ~ g + x", detection=False).set_index(["metric", "variable"])
+    assert np.isnan(ev.loc[("coefficient_synthetic", "g[T.b]"), "value"])
+    assert "not estimable" in ev.loc[("coefficient_synthetic", "g[T.b]"), "reading"]
+    assert np.isnan(ev.loc[("ci_overlap", "g[T.b]"), "value"])
+    assert np.isfinite(ev.loc[("ci_overlap", "x"), "value"])
+    assert np.isfinite(ev.loc[("coefficient_rmse", "y ~ g + x"), "value"])
+
+
 def test_evaluate_auc_beside_accuracy():
     rng = np.random.default_rng(1)
     n = 800
