@@ -92,8 +92,9 @@
 #' @param known_totals `NULL` (default), or known totals of the outcome to
 #'   calibrate the estimates to (e.g. the official number of votes cast), by
 #'   the logit shift of Ghitza & Gelman (2013): a single number, the total of
-#'   the outcome over the whole census (for a binary outcome, its number of
-#'   1s); or a data.frame with two columns, a census column that forms groups
+#'   the outcome over the whole census (for a two-valued outcome, the number
+#'   of rows with its larger value: the 1s of a 0/1 outcome, the 2s of a 1/2
+#'   one); or a data.frame with two columns, a census column that forms groups
 #'   of whole areas (e.g. `region`, or the area column itself) and `total`,
 #'   one row per group (groups without a row are not calibrated). Every
 #'   posterior draw (MRP, BART) or imputation (stacking) is shifted, so the

@@ -192,7 +192,8 @@ def check_known_totals(known_totals, raw_census: pd.DataFrame, census: pd.DataFr
         if binary and not 0 < total < n:
             where = "the whole census" if by is None else f"group {label!r} of {by!r}"
             raise ValueError(f"`known_totals` for {where} is {total:g}; with a binary outcome it "
-                             f"counts the census rows with outcome 1, so it must lie strictly "
+                             f"counts the census rows with the outcome's larger value (the 1s of a "
+                             f"0/1 outcome, the 2s of a 1/2 one), so it must lie strictly "
                              f"between 0 and that group's {int(n)} census rows.")
     return Calibration(group_of_area, totals, labels, by, size, binary)
 

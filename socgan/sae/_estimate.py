@@ -8,6 +8,7 @@ the area means; the counts of survey and census rows are added here.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -34,6 +35,7 @@ METHODS = ("gain", "mrp", "amelia", "bart")
 #: MRP while survey item nonresponse depends on voting, missing-as-category in BART).
 #: :func:`compare` returns it beside its own figures.
 MEASURED_COVERAGE = {"gain": 0.902, "mrp": 0.829, "amelia": 0.893, "bart": 0.706}
+MEASURED_REPLICATIONS = {"gain": 20, "mrp": 20, "amelia": 20, "bart": 10}
 
 RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_survey",
                   "n_census"]
@@ -42,7 +44,9 @@ RESULT_COLUMNS = ["area", "estimate", "std_error", "conf_low", "conf_high", "n_s
 def _methods(value, name: str) -> list[str]:
     methods = [value] if isinstance(value, str) else list(value)
     unknown = [x for x in methods if x not in METHODS]
-    if not methods or unknown:
+    if not methods:
+        raise ValueError(f"`{name}` must name at least one of {list(METHODS)}; it is empty.")
+    if unknown:
         raise ValueError(f"`{name}` must be a non-empty selection of {list(METHODS)}; "
                          f"unknown: {unknown}.")
     return methods
@@ -118,7 +122,8 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         variance is here the whole variance of the area estimates, and Honaker & Plutzer
         (2016) overimpute 10 times.
     seed
-        Seed; the same seed gives the same table.
+        Seed; the same seed gives the same table. ``None``: fresh entropy, recorded in
+        ``.settings["seed"]`` (give it back as ``seed`` to repeat the run).
     conf_level
         Level of the intervals, in (0, 1). Default 0.9, as in the small-area literature.
     progress
@@ -143,7 +148,8 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     known_totals
         Known totals of the outcome to calibrate the estimates to (e.g. the official number of
         votes cast), by the logit shift of Ghitza & Gelman (2013): a number, the total of the
-        outcome over the whole census (for a binary outcome, its number of 1s); or, per group
+        outcome over the whole census (for a two-valued outcome, the number of rows with its
+        larger value: the 1s of a 0/1 outcome, the 2s of a 1/2 one); or, per group
         of areas, a DataFrame with a census column that forms the groups (e.g. ``"region"``, or
         the area column itself) and a ``"total"`` column, or a Series of totals indexed by the
         group with its index named after that column. Groups must be sets of whole areas;
@@ -197,6 +203,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     ('mrp', 0.9)
     """
     options = _check_options(options, method)
+    seed = _fresh_seed() if seed is None else seed
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
     calibration = check_known_totals(known_totals, census, prepared["census"],
                                      area=prepared["area"], binary=prepared["binary"])
@@ -260,6 +267,7 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     if stray:
         raise ValueError(f"`options` has settings for methods not run: {stray}.")
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
+    seed = _fresh_seed() if seed is None else seed
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
     calibration = check_known_totals(known_totals, census, prepared["census"],
                                      area=prepared["area"], binary=prepared["binary"])
@@ -271,6 +279,16 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
             raise ValueError(f"`truth` has no value for any area of the census (its areas: "
                              f"{_shown(true.index)}; the census's: {_shown(areas)}); check that "
                              "both use the same area labels.")
+        extra = true.index.difference(pd.Index(areas, dtype=object))
+        if not matched.all() or len(extra):
+            warnings.warn(
+                f"`truth` has values for {int(matched.sum())} of the census's {len(areas)} areas"
+                + (f" (none for {_shown(pd.Index(areas)[~matched.to_numpy()])})"
+                   if not matched.all() else "")
+                + (f", and for {len(extra)} area(s) the census does not have ({_shown(extra)})"
+                   if len(extra) else "")
+                + "; every score uses the areas with a true value (`areas_scored`).",
+                UserWarning, stacklevel=3)
     rows, results = [], {}
     for meth in methods:
         start = time.perf_counter()
@@ -285,19 +303,21 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
             err = est["estimate"].to_numpy()[ok] - t[ok]
             inside = (est["conf_low"].to_numpy()[ok] <= t[ok]) & (t[ok] <= est["conf_high"]
                                                                      .to_numpy()[ok])
+            width = (est["conf_high"] - est["conf_low"]).to_numpy()[ok]
             row.update(rmse=float(np.sqrt(np.mean(err ** 2))), mae=float(np.mean(np.abs(err))),
                        correlation=float(np.corrcoef(est["estimate"].to_numpy()[ok], t[ok])[0, 1]),
-                       coverage=float(inside.mean()),
-                       mean_width=float(np.mean(est["conf_high"] - est["conf_low"])))
+                       coverage=float(inside.mean()), mean_width=float(np.mean(width)),
+                       areas_scored=int(ok.sum()))
         rows.append(row)
     table = pd.DataFrame(rows)
     if true is not None:
         table = table[["method", "rmse", "mae", "correlation", "coverage", "mean_width",
-                       "seconds"]]
+                       "areas_scored", "seconds"]]
     measured = pd.DataFrame({"method": methods, "nominal": 0.9,
                              "measured": [MEASURED_COVERAGE[x] for x in methods],
-                             "where": "turnout simulation, ignorable nonresponse, 10 replications "
-                                      "(bench/RESULTS.md)"})
+                             "where": [f"turnout simulation, ignorable nonresponse, "
+                                       f"{MEASURED_REPLICATIONS[x]} replications (bench/RESULTS.md)"
+                                       for x in methods]})
     shared = {k: v for k, v in settings.items() if k not in ("method", "m", "options")}
     shared.update(methods=list(methods), m=m, options={x: dict(checked[x]) for x in methods},
                   truth_given=true is not None)
@@ -305,6 +325,13 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
 
 
 # -- running a method ---------------------------------------------------------------------------
+
+def _fresh_seed() -> int:
+    """``seed=None``: a fresh seed from the system's entropy, recorded in the result's
+    settings so that the run can be repeated (as ``impute`` records its entropy); below 2**31,
+    so that R receives it as an integer."""
+    return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
+
 
 def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progress: bool,
          options: dict, calibration=None) -> pd.DataFrame:
@@ -327,6 +354,9 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
         from ._trees import tree_area_means
         out = tree_area_means(with_outcome, census, **common, **options)
     out = out[["estimate", "std_error", "conf_low", "conf_high"]].reset_index(drop=True)
+    if prepared["binary"]:  # a share: estimates and intervals within [0, 1]
+        out[["estimate", "conf_low", "conf_high"]] = out[["estimate", "conf_low",
+                                                          "conf_high"]].clip(0.0, 1.0)
     out = _on_outcome_scale(out, prepared["outcome_values"])
     areas = census[prepared["area"]].cat.categories
     out.insert(0, "area", pd.Categorical(areas, categories=areas))
@@ -376,7 +406,7 @@ def _check_options(options, method: str) -> dict:
 # -- checking and harmonising the input ---------------------------------------------------------
 
 def _shown(values, k: int = 6) -> str:
-    values = list(values)
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
     return ", ".join(repr(v) for v in values[:k]) + (", ..." if len(values) > k else "")
 
 
@@ -464,7 +494,7 @@ def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None]:
     distinct = np.unique(finite)
     if len(distinct) < 2:
         raise ValueError(f"The outcome column {name!r} has a single observed value "
-                         f"({distinct[0]!r}); there is nothing to estimate.")
+                         f"({distinct[0].item()!r}); there is nothing to estimate.")
     if len(distinct) == 2 and set(distinct.tolist()) != {0.0, 1.0}:
         # Two values are binary for every method (the imputers' encoder makes them so too).
         coded = np.where(np.isnan(values), np.nan, (values == distinct[1]).astype(float))
@@ -526,8 +556,14 @@ def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Ser
             if not pdt.is_numeric_dtype(x.dtype):
                 raise TypeError(f"Covariate {name!r} in `{frame}` has dtype {x.dtype}; use "
                                 "numbers or categories.")
-        return (pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index),
-                pd.Series(c.to_numpy(dtype=float, na_value=np.nan), index=c.index))
+        out = (pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index),
+               pd.Series(c.to_numpy(dtype=float, na_value=np.nan), index=c.index))
+        for x, frame in zip(out, ("survey", "census")):
+            bad = int(np.isinf(x.to_numpy()).sum())
+            if bad:
+                raise ValueError(f"Covariate {name!r} in `{frame}` has {bad} infinite value(s); "
+                                 "replace them with NaN (missing) or a finite value.")
+        return out
     obs_s, obs_c = set(s.dropna().unique()), set(c.dropna().unique())
     only_s, only_c = sorted(obs_s - obs_c, key=str), sorted(obs_c - obs_s, key=str)
     if only_s or only_c:

@@ -131,7 +131,9 @@ class Comparison:
     table : pandas.DataFrame
         One row per method with ``seconds`` (wall time) and, when ``truth`` was given,
         ``rmse``, ``mae``, ``correlation`` (Pearson, estimates against truth), ``coverage``
-        (share of areas whose interval holds the truth) and ``mean_width``.
+        (share of areas whose interval holds the truth), ``mean_width`` and ``areas_scored``
+        (the areas with a true value, on which every score is computed; a ``truth`` that covers
+        only some areas is scored on those, with a warning).
     estimates : pandas.DataFrame
         The methods' area tables stacked, with a ``method`` column first (and ``truth``
         when given).

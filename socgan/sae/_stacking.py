@@ -763,4 +763,6 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
         z = draw(design.z[:n_c], fit, rng)
         y = z[:, k] * design.scale[k] + design.center[k]
         q[ell] = _area_means(y, codes, n_areas)
+    if binary:  # EMB imputes a 0/1 outcome on the continuous scale: a share stays in [0, 1]
+        q = np.clip(q, 0.0, 1.0)
     return population_pool(_calibrated(q, calibration), conf_level)

@@ -111,7 +111,8 @@ def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -
     if seed is None and private and insecure_seed is not None:  # reproduce the whole release
         seed = int(np.random.SeedSequence([insecure_seed, 4]).generate_state(1, np.uint32)[0])
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        # fresh, and below 2**31, so that R users read it (report["seed"]) as an integer
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint32)[0] >> np.uint32(1))
     if not private:
         return _Randomness(np.random.default_rng([seed, 1]), seed, "`seed` (not private)")
     if insecure_seed is not None:
@@ -180,7 +181,8 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None
         the candidate and release draws. For the private methods the privacy noise, Poisson
         sampling and exponential-mechanism choices always come from 128 bits of fresh
         operating-system entropy, so the same ``seed`` does not give the same release. For the
-        non-private methods ``seed`` fixes everything.
+        non-private methods ``seed`` fixes everything. ``None``: a fresh public seed, recorded
+        (as the given one is) in ``report["seed"]``.
     insecure_seed : int, optional
         **Insecure, for tests only**: derive the privacy noise from this number (and the
         public randomness too, unless ``seed`` is given), making a private release
@@ -718,7 +720,7 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         clip_norm=s.clip_norm, critic_steps=s.critic_steps, gan_modes=s.modes)
     marg = dict(marginal_bins=budget.bins) if s.marginal else {}
     common = dict(method=s.method, rows_released=budget.n_out, out_of_bounds=s.out_of_bounds,
-                  public_bounds=public_bounds, **gan, **marg, **drawn)
+                  public_bounds=public_bounds, seed=rand.public_seed, **gan, **marg, **drawn)
     marginal_model = (
         "candidates drawn from a maximum spanning tree of the tables' mutual information "
         f"(Chow & Liu 1968), raked to every table by iterative proportional fitting "

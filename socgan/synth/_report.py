@@ -65,6 +65,7 @@ class ReleaseNumbers:
     rows: int | None = _when(_PUBLIC)
     rows_noisy_count: int | None = _when(_PRIVATE)
     count_epsilon: float | None = _when(_PRIVATE)
+    seed: int | None = _when(_ALWAYS)  # the public seed used (given, or drawn and recorded)
     insecure_seed: int | None = _when(_PRIVATE)
     epsilon_requested: float | None = _when(_PRIVATE)
     epsilon_joint: float | None = _when(_PRIVATE)
@@ -120,7 +121,7 @@ REPORT_KEYS = (
     "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism", "rows",
     "rows_released", "steps", "sampling", "sampling_rate", "expected_batch_size", "clip_norm",
     "critic_steps", "gan_modes", "gan_encoding", "gan_margins", "margins_matched",
-    "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
+    "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls", "seed",
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std", "dpsgd_event",
     "epsilon_dpsgd_alone", "one_way_event", "one_way_noise_multiplier", "one_way_noise_std",

@@ -154,7 +154,11 @@ def build_schema(data: pd.DataFrame, bounds, *, out_of_bounds: str = "raise") ->
                                  f"of column {name!r} are not among the levels given.{hint}")
             dtype = s.dtype
             if isinstance(dtype, pd.CategoricalDtype):  # the public levels, not the dtype's
-                dtype = pd.CategoricalDtype(levels, ordered=dtype.ordered)
+                try:  # ... stored as the input's categories are (object stays object)
+                    cats = pd.Index(levels, dtype=dtype.categories.dtype)
+                except (TypeError, ValueError):
+                    cats = pd.Index(levels)
+                dtype = pd.CategoricalDtype(cats, ordered=dtype.ordered)
             cols.append(Column(name, "discrete", dtype, start, len(levels), levels=levels))
             start += len(levels)
         else:

@@ -82,7 +82,7 @@ def test_compare_returns_a_comparison(sim, tmp_path):
                              options={"mrp": {"n_draws": 200}})
     assert isinstance(res, Comparison)
     assert list(res.table.columns) == ["method", "rmse", "mae", "correlation", "coverage",
-                                       "mean_width", "seconds"]
+                                       "mean_width", "areas_scored", "seconds"]
     assert list(res.estimates.columns) == ["method"] + COLUMNS + ["truth"]
     assert list(res.measured_coverage["method"]) == ["mrp"]
     assert isinstance(res.results["mrp"], AreaEstimates)

@@ -121,7 +121,8 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
                   options={"gain": FAST_GAIN})
     table = res.table
     assert list(table.columns) == ["method", "rmse", "mae", "correlation", "coverage",
-                                   "mean_width", "seconds"]
+                                   "mean_width", "areas_scored", "seconds"]
+    assert (table["areas_scored"] == 51).all()
     assert list(table["method"]) == ["amelia", "gain"]
     est = res.estimates
     amelia = est[est["method"] == "amelia"]
@@ -135,6 +136,8 @@ def test_compare_scores_against_truth_and_plots(sim, tmp_path):
     got = measured.set_index("method")["measured"]
     assert 0 < got["amelia"] < 1 and 0 < got["gain"] < 1  # bench/RESULTS.md, the 20-replication run
     assert (measured["nominal"] == 0.9).all()
+    assert measured.set_index("method").loc["gain", "where"].startswith(
+        "turnout simulation, ignorable nonresponse, 20 replications")
     fig = plot(est, path=tmp_path / "areas.png")
     assert len(fig.axes) == 2 and (tmp_path / "areas.png").stat().st_size > 0
     fig = plot(estimate(sim["survey"], sim["census"], outcome="voted", area="state",
@@ -271,3 +274,42 @@ def test_expected_probability_integrates_over_the_intercept():
                                 epsabs=1e-12, limit=200)
         assert got[k] == pytest.approx(ref, abs=1e-8)
     assert got[5] == pytest.approx(expit(0.3), abs=1e-12)
+
+
+def test_shares_stay_in_the_unit_interval_and_a_fresh_seed_is_recorded(sim):
+    """A user's trial: Amelia-style area means of a 0/1 outcome came out negative and GAIN's
+    intervals ran past 0 and 1; seed=None left no seed to repeat the run with."""
+    small = sim["survey"].groupby("state", observed=True).head(4)  # a few respondents per state
+    est = estimate(small, sim["census"], outcome="voted", area="state", method="amelia", m=2,
+                   progress=False)
+    for col in ("estimate", "conf_low", "conf_high"):
+        assert est.table[col].between(0, 1).all(), col
+    seed = est.settings["seed"]
+    assert isinstance(seed, int)
+    again = estimate(small, sim["census"], outcome="voted", area="state", method="amelia", m=2,
+                     progress=False, seed=seed)
+    pd.testing.assert_frame_equal(est.table, again.table)
+
+
+def test_partial_truth_is_said_and_scores_use_the_areas_it_covers(sim):
+    half = sim["truth"].iloc[::2]
+    with pytest.warns(UserWarning, match="`truth` has values for 26 of the census's 51 areas"):
+        res = compare(sim["survey"], sim["census"], outcome="voted", area="state", truth=half,
+                      methods=["mrp"], seed=1, progress=False)
+    assert res.table.loc[0, "areas_scored"] == 26
+    est = res.results["mrp"].table
+    scored = est[est["area"].isin(half["state"])]
+    assert res.table.loc[0, "mean_width"] == pytest.approx(
+        (scored["conf_high"] - scored["conf_low"]).mean())
+    with pytest.raises(ValueError, match="`methods` must name at least one"):
+        compare(sim["survey"], sim["census"], outcome="voted", area="state", methods=[],
+                progress=False)
+
+
+def test_infinite_covariates_are_refused_for_every_method(sim):
+    s = sim["survey"].assign(prev_turnout=sim["survey"]["prev_turnout"].astype(float))
+    s.loc[s.index[3], "prev_turnout"] = np.inf
+    for method in ("mrp", "bart", "amelia", "gain"):
+        with pytest.raises(ValueError, match="Covariate 'prev_turnout' in `survey` has 1 infinite"):
+            estimate(s, sim["census"], outcome="voted", area="state", method=method, m=2,
+                     progress=False)

