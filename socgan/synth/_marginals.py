@@ -370,6 +370,62 @@ def projected(tables: dict[tuple, np.ndarray]) -> dict[tuple, np.ndarray]:
     return out
 
 
+def consensus_margins(noisy: dict[tuple, np.ndarray], n_columns: int) -> list[np.ndarray]:
+    """Each column's one-way distribution from every noisy two-way table that holds it: the
+    tables' sums over the other column (unbiased counts, the noise of a sum over c cells having
+    variance c times a cell's), averaged with inverse-variance weights, negative counts set
+    to 0 and normalised (not projected: the margins only give back what a table emptied, and
+    the projection's common threshold would empty a rare level here too). Post-processing of
+    the noisy tables."""
+    acc = [[] for _ in range(n_columns)]
+    for p, t in noisy.items():
+        if len(p) == 1:
+            acc[p[0]].append((t, 1.0))
+        else:
+            acc[p[0]].append((t.sum(1), 1.0 / t.shape[1]))
+            acc[p[1]].append((t.sum(0), 1.0 / t.shape[0]))
+    out = []
+    for parts in acc:
+        w = np.array([wt for _, wt in parts])
+        mean = sum(v * wt for v, wt in parts) / w.sum()
+        out.append(_normalised(mean))
+    return out
+
+
+def filled(tables: dict[tuple, np.ndarray], noisy: dict[tuple, np.ndarray],
+           n_columns: int) -> dict[tuple, np.ndarray]:
+    """The projected ``tables`` with every level (or cell) that one table emptied but the
+    columns' consensus margins (:func:`consensus_margins`, from all the ``noisy`` tables) keep
+    given back to that table, as the consensus share times the table's distribution of the
+    other column, and the table renormalised. Raking to every table multiplies their zeros: a
+    level emptied by any one of a column's tables vanished from the release, so that at high
+    noise a column could come out as a single level (a user's trial: a 168-row survey at
+    epsilon 1 released every smoker as "Never"). Tables that empty no level the consensus keeps
+    are unchanged. Post-processing of the noisy tables."""
+    consensus = consensus_margins(noisy, n_columns)
+    out = {}
+    for p, t in tables.items():
+        if len(p) != 2:
+            out[p] = t
+            continue
+        t = t.copy()
+        changed = False
+        for axis, j in ((1, p[0]), (0, p[1])):  # axis summed over: rows of p[0], columns of p[1]
+            mass = t.sum(axis)
+            empty = (mass <= 0) & (consensus[j] > 0)
+            if not empty.any():
+                continue
+            other = _normalised(t.sum(1 - axis))
+            fill = np.outer(consensus[j][empty], other)
+            if axis == 1:
+                t[empty, :] = fill
+            else:
+                t[:, empty] = fill.T
+            changed = True
+        out[p] = t / t.sum() if changed else t
+    return out
+
+
 def _normalised(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, None)
     s = t.sum()

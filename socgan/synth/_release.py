@@ -648,8 +648,8 @@ def _tree_candidates(x, cols, hist, one_way_sd, budget: _Budget, size: int,
     spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=one_way_sd)
     sd = (None if budget.tree_noise is None
           else budget.tree_noise * math.sqrt(len(_marginals.pairs(len(cols)))))
-    tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec, sd,
-                                                     noise))
+    noisy = _marginals.measure(_marginals.codes(x, cols, spec), spec, sd, noise)
+    tables = _marginals.filled(_marginals.projected(noisy), noisy, len(cols))
     pool_size = min(max(_marginals.POOL_PER_ROW * size, size), _marginals.MAX_POOL)
     pool, _ = _marginals.sample_tree(tables, spec, pool_size, public)
     weights = _marginals.rake(pool, tables, spec)
@@ -668,8 +668,9 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     fine_sd = _fine_sd(budget, cols)
     fine = _marginals.measure_fine(x, cols, fine_sd, noise)
     spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=fine_sd)
-    tables = _marginals.projected(_marginals.measure(_marginals.codes(x, cols, spec), spec,
-                                                     _noise_sd(budget, len(cols)), noise))
+    noisy = _marginals.measure(_marginals.codes(x, cols, spec), spec,
+                               _noise_sd(budget, len(cols)), noise)
+    tables = _marginals.filled(_marginals.projected(noisy), noisy, len(cols))
     public = np.random.default_rng([rand.public_seed, 3])
     n_out = budget.n_out
     pool_size = max(s.candidates, min(_marginals.POOL_PER_ROW * n_out, _marginals.MAX_POOL))
