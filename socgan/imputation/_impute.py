@@ -313,6 +313,14 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
     default width is capped. Many features usually come from identifiers or free-text columns
     (one feature per distinct value), so the message names the widest columns."""
     hidden = network_width(enc, settings)
+    ids = [c.name for c in enc.columns
+           if c.kind == "categorical" and c.width >= max(20, n_rows // 2)]
+    if ids:
+        warnings.warn(
+            f"Column(s) {', '.join(repr(v) for v in ids)} have a level for every other row or "
+            "more: they look like identifiers or free text, which give the networks one feature "
+            "per value and nothing to learn from. Drop them before imputing (and join them back "
+            "afterwards) unless they are meant to be imputed.", UserWarning, stacklevel=stacklevel)
     widest = sorted(enc.columns, key=lambda c: -c.width)[:3]
     shown = ", ".join(f"{c.name!r} ({c.width} levels)" for c in widest if c.width > 1)
     if settings.hidden is None and 2 * enc.n_features > settings.max_hidden:

@@ -94,7 +94,8 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         missing values), and no outcome (a column named ``outcome`` must be entirely missing).
     outcome
         The survey column to estimate: binary (0/1 numbers, bool, or a factor with two levels,
-        the second counting as 1, as in R's ``glm``) or numeric. Any two numbers (e.g. 1 = no,
+        the second counting as 1, as in R's ``glm``; strings: the later in sorted order; the
+        level whose share is estimated is ``.settings["outcome_level"]``) or numeric. Any two numbers (e.g. 1 = no,
         2 = yes) are modelled as binary too, and the estimates are means on their scale
         (1 + the share of 2s); ``.settings["outcome_values"]`` then records the two values.
     area
@@ -369,6 +370,7 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
                 "outcome": prepared["outcome"], "area": prepared["area"],
                 "covariates": list(prepared["covariates"]), "binary": prepared["binary"],
                 "outcome_values": prepared["outcome_values"],
+                "outcome_level": prepared["outcome_level"],
                 "known_totals": None if calibration is None else calibration.describe()}
     if method == "gain":
         settings["epochs_trained"] = trained
@@ -453,27 +455,28 @@ def _prepare(survey, census, *, outcome, area, covariates) -> dict:
 
     s = survey[[outcome, area, *covariates]].copy()
     c = census[[area, *covariates]].copy()
-    y, binary, coding = _outcome(s[outcome], outcome)
+    y, binary, coding, level = _outcome(s[outcome], outcome)
     s[outcome] = y
     s[area], c[area] = _areas(s[area], c[area], area)
     for col in covariates:
         s[col], c[col] = _covariate(s[col], c[col], col)
     return {"survey": s.reset_index(drop=True), "census": c.reset_index(drop=True),
             "outcome": outcome, "area": area, "covariates": covariates, "binary": binary,
-            "outcome_values": coding}
+            "outcome_values": coding, "outcome_level": level}
 
 
-def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None]:
+def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None, object]:
     """The outcome as floats, whether it is binary, and, for two numbers other than 0 and 1
     (e.g. 1 = no, 2 = yes), those two values ``(a, b)``: such an outcome is modelled as the
     0/1 indicator of ``b`` and its estimates are put back on its scale by
-    :func:`_on_outcome_scale` (mean = a + (b − a) · share of b)."""
+    :func:`_on_outcome_scale` (mean = a + (b − a) · share of b). Last, for a two-level factor
+    or string outcome, the level whose share is estimated (else ``None``)."""
     observed = y.dropna()
     if observed.empty:
         raise ValueError(f"The outcome column {name!r} has no observed values in `survey`.")
     if pdt.is_bool_dtype(y.dtype) or (y.dtype == object and observed.map(
             lambda v: isinstance(v, (bool, np.bool_))).all()):
-        return y.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(float), True, None
+        return y.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(float), True, None, None
     if isinstance(y.dtype, pd.CategoricalDtype) or pdt.is_object_dtype(y.dtype) \
             or pdt.is_string_dtype(y.dtype):
         levels = (list(y.cat.categories[y.cat.categories.isin(observed.unique())])
@@ -482,8 +485,9 @@ def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None]:
         if len(levels) != 2:
             raise ValueError(f"The outcome column {name!r} must be binary or numeric; it has "
                              f"{len(levels)} observed level(s): {_shown(levels)}.")
+        level = levels[1].item() if isinstance(levels[1], np.generic) else levels[1]
         return (y.map(lambda v: np.nan if pd.isna(v) else float(v == levels[1])).astype(float),
-                True, None)
+                True, None, level)
     if not pdt.is_numeric_dtype(y.dtype):
         raise ValueError(f"The outcome column {name!r} must be binary or numeric, got dtype "
                          f"{y.dtype}.")
@@ -499,9 +503,9 @@ def _outcome(y: pd.Series, name: str) -> tuple[pd.Series, bool, tuple | None]:
         # Two values are binary for every method (the imputers' encoder makes them so too).
         coded = np.where(np.isnan(values), np.nan, (values == distinct[1]).astype(float))
         return (pd.Series(coded, index=y.index, name=y.name), True,
-                (float(distinct[0]), float(distinct[1])))
+                (float(distinct[0]), float(distinct[1])), None)
     binary = bool(set(distinct.tolist()) <= {0.0, 1.0})
-    return pd.Series(values, index=y.index, name=y.name), binary, None
+    return pd.Series(values, index=y.index, name=y.name), binary, None, None
 
 
 def _on_outcome_scale(out: pd.DataFrame, coding: tuple | None) -> pd.DataFrame:

@@ -44,7 +44,8 @@ class AreaEstimates:
         impute), ``seed``, ``conf_level``, ``options`` (the method's settings as given),
         ``outcome``, ``area``, ``covariates`` (those used), ``binary`` (whether the outcome was
         taken as binary), ``outcome_values`` (the two values of a two-valued outcome other
-        than 0/1, else ``None``) and ``known_totals`` (the calibration, described, or
+        than 0/1, else ``None``), ``outcome_level`` (for a factor or string outcome, the level
+        whose share is estimated, else ``None``) and ``known_totals`` (the calibration, described, or
         ``None``). A copy on every access.
     method, conf_level
         Shortcuts for ``settings["method"]`` and ``settings["conf_level"]``.

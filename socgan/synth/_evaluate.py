@@ -200,6 +200,13 @@ def _regression(real, synth, formula: str) -> list[tuple]:
     return rows
 
 
+def _shared_rows(real: pd.DataFrame, holdout: pd.DataFrame) -> int:
+    """How many rows of ``holdout`` equal a row of ``real`` (all columns)."""
+    key = pd.util.hash_pandas_object(real.astype(object), index=False)
+    other = pd.util.hash_pandas_object(holdout.astype(object), index=False)
+    return int(other.isin(set(key.to_numpy())).sum())
+
+
 def _overlap_reading(j: float) -> str:
     if not np.isfinite(j):
         return "undefined"
@@ -324,8 +331,10 @@ def _detection(real, synth) -> list[tuple]:
     p = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")[:, 1]
     auc = float(mannwhitneyu(p[:n], p[n:]).statistic / (n * n))
     fooled = float(np.mean(p[n:] >= 0.5))
-    verdict = ("hard to tell apart" if auc < 0.6 else "told apart often" if auc < 0.8
-               else "told apart easily")
+    verdict = ("below chance: the detector does worse than guessing, which happens when synthetic "
+               "rows repeat real ones (see the copies and distances with a holdout)"
+               if auc < 0.4 else "hard to tell apart" if auc < 0.6 else
+               "told apart often" if auc < 0.8 else "told apart easily")
     return [("detection_auc", "all", auc,
              f"{verdict}: how well a classifier (gradient-boosted trees, 5-fold out-of-fold scores on "
              f"{n} rows of each table) tells synthetic rows from real ones; 0.5 = not at all, "
@@ -436,6 +445,13 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
     if holdout is not None:
         check_frame(holdout, "holdout", columns=real.columns, like="real", complete=_COMPLETE)
         holdout = holdout[list(real.columns)]
+        shared = _shared_rows(real, holdout)
+        if shared:
+            warnings.warn(
+                f"{shared} of the {len(holdout)} holdout rows are also rows of `real`; the "
+                "holdout must be real rows the synthesizer did not see, or the test-on-holdout "
+                "and privacy readings (distances, copies, membership) are not what they say.",
+                UserWarning, stacklevel=2)
     if target is not None:
         rows += _prediction(real, synth, real if holdout is None else holdout, target)
     if detection:

@@ -605,3 +605,17 @@ def test_every_column_that_cannot_be_imputed_is_named_in_one_error():
     assert "'ok'" not in str(err.value)
     with pytest.raises(ValueError, match="^Column 'empty' has every value missing"):
         socgan.impute(df[["ok", "empty"]], m=2, seed=1, progress=False)
+
+
+def test_a_column_of_identifiers_is_named_in_a_warning():
+    """A user's trial: a unique string id per row was one-hot encoded without a word."""
+    rng = np.random.default_rng(0)
+    n = 60
+    df = pd.DataFrame({"track": [f"song {i}" for i in range(n)], "x": rng.normal(size=n),
+                       "y": rng.normal(size=n)})
+    df.loc[rng.random(n) < 0.2, "x"] = np.nan
+    with pytest.warns(UserWarning, match="'track'.*look like identifiers"):
+        socgan.impute(df, m=2, seed=1, epochs=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        socgan.impute(df.drop(columns="track"), m=2, seed=1, epochs=1, progress=False)

@@ -37,7 +37,7 @@ def test_estimate_returns_area_estimates_with_table_and_settings(est, sim):
     assert s == {"method": "mrp", "m": None, "seed": 2, "conf_level": 0.9,
                  "options": {"n_draws": 200}, "outcome": "voted", "area": "state",
                  "covariates": ["age", "educ"], "binary": True, "outcome_values": None,
-                 "known_totals": None}
+                 "outcome_level": None, "known_totals": None}
     assert est.method == "mrp" and est.conf_level == 0.9
     # views are copies: the result cannot be changed through them
     tab.loc[0, "estimate"] = -1.0

@@ -108,8 +108,10 @@ def test_numeric_outcome_and_two_level_factor_outcome(sim):
     assert res.table["estimate"].between(-1, 3).all()
     survey["said"] = pd.Categorical(np.where(survey["voted"] == 1, "yes", "no"),
                                     categories=["no", "yes"])
-    a = estimate(survey.drop(columns=["voted", "score"]), sim["census"], outcome="said",
-                 area="state", method="amelia", m=2, seed=1, progress=False).table
+    said = estimate(survey.drop(columns=["voted", "score"]), sim["census"], outcome="said",
+                    area="state", method="amelia", m=2, seed=1, progress=False)
+    assert said.settings["outcome_level"] == "yes"  # the level whose share is estimated
+    a = said.table
     b = estimate(survey.drop(columns=["said", "score"]), sim["census"], outcome="voted",
                  area="state", method="amelia", m=2, seed=1, progress=False).table
     np.testing.assert_allclose(a["estimate"], b["estimate"])

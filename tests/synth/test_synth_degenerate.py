@@ -141,3 +141,18 @@ def test_evaluate_auc_beside_accuracy():
     real3 = real.assign(y=np.select([x < -0.5, x < 0.5], ["a", "b"], "c"))
     ev3 = evaluate(real3, real3.copy(), target="y").set_index("metric")["value"]
     assert 0.8 < ev3["tstr_auc"] <= 1.0
+
+
+def test_evaluate_warns_when_the_holdout_shares_rows_with_real_and_reads_auc_below_chance():
+    """A user's trial: an overlapping holdout gave distance 0 and 'exact copies 0.729' without a
+    word; a detection AUC of 0.04 (synthetic = real) was read as 'hard to tell apart'."""
+    d, _ = small_table(300)
+    with pytest.warns(UserWarning, match="100 of the 100 holdout rows are also rows of `real`"):
+        evaluate(d, d.sample(200, random_state=1), holdout=d.iloc[:100], detection=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        evaluate(d.iloc[:200], d.iloc[:200].sample(150, random_state=2), holdout=d.iloc[200:],
+                 detection=False)
+    ev = evaluate(d, d.copy()).set_index(["metric", "variable"])
+    auc = ev.loc[("detection_auc", "all")]
+    assert auc["value"] < 0.4 and auc["reading"].startswith("below chance")
