@@ -158,8 +158,16 @@ def _estimable(fit) -> pd.Series:
 def _regression(real, synth, formula: str) -> list[tuple]:
     with warnings.catch_warnings():  # a rank-deficient design: reported term by term below
         warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")
-        fr = smf.ols(formula, data=real).fit()
-        fs = smf.ols(formula, data=synth).fit()
+        try:
+            fr = smf.ols(formula, data=real).fit()
+            fs = smf.ols(formula, data=synth).fit()
+        except ValueError as exc:
+            if "multiple columns" not in str(exc):
+                raise
+            raise ValueError(
+                f"The left side of `formula` {formula!r} is categorical (patsy makes one column "
+                "per level); evaluate() fits the formula by OLS, so give it a number, e.g. "
+                "'I((smoke == \"yes\") * 1) ~ ...' for the share of one level.") from None
     ci_r, ci_s = fr.conf_int(), fs.conf_int()
     ok_r, ok_s = _estimable(fr), _estimable(fs)
     rows, diffs, overlaps = [], [], []

@@ -121,6 +121,8 @@ def test_evaluate_reports_coefficients_a_release_cannot_estimate_instead_of_fail
     assert np.isnan(ev.loc[("ci_overlap", "g[T.b]"), "value"])
     assert np.isfinite(ev.loc[("ci_overlap", "x"), "value"])
     assert np.isfinite(ev.loc[("coefficient_rmse", "y ~ g + x"), "value"])
+    with pytest.raises(ValueError, match="left side of `formula` 'g ~ x' is categorical"):
+        evaluate(real, synthetic, formula="g ~ x", detection=False)
 
 
 def test_evaluate_auc_beside_accuracy():
