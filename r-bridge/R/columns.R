@@ -86,3 +86,18 @@ restore_columns <- function(completed, original) {
   }
   completed
 }
+
+# Data an imputer cannot learn from, named before anything else (mice's set-up would otherwise
+# fail first, with a message about sampling).
+check_imputable <- function(data, name = "data") {
+  if (nrow(data) == 0L) {
+    stop("`", name, "` has no rows; there is nothing to impute.", call. = FALSE)
+  }
+  empty <- names(data)[vapply(data, function(x) all(is.na(x)), logical(1))]
+  if (length(empty)) {
+    stop("Column(s) ", paste0("`", empty, "`", collapse = ", "), " of `", name, "` have every ",
+         "value missing; there is nothing to learn their distribution from. Drop them before ",
+         "imputing (e.g. data[, colSums(!is.na(data)) > 0]).", call. = FALSE)
+  }
+  invisible(data)
+}

@@ -181,6 +181,15 @@ dp_synthesize <- function(data, epsilon, delta = NULL,
                                             seed = seed, insecure_seed = insecure_seed,
                                             steps = steps), options))))
   out <- frame_from_python(release$data)
+  for (v in names(data)) {
+    # a factor keeps its own level order (the reference category of every model fitted to the
+    # release); public levels in `bounds` that the factor lacks come after its own
+    if (is.factor(data[[v]]) && is.factor(out[[v]]) &&
+        !identical(levels(out[[v]]), levels(data[[v]]))) {
+      lv <- c(levels(data[[v]]), setdiff(levels(out[[v]]), levels(data[[v]])))
+      out[[v]] <- factor(as.character(out[[v]]), levels = lv, ordered = is.ordered(data[[v]]))
+    }
+  }
   report <- reticulate::py_to_r(release$report)
   if (is.list(report$public_bounds)) {
     # (low, high) tuples arrive as lists of two numbers: give them back as R gave them.

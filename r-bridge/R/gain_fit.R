@@ -42,7 +42,8 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., progress = NULL) {
   progress <- resolve_progress(progress)
   given <- list(...)
   socgan <- socgan_python()
-  options <- check_gain_options(given)
+  options <- check_gain_options(given, "gain_fit()")
+  check_imputable(data, "data")
   prepared <- prepare_columns(data, "data", "gain_fit()")
   values <- c(list(m = m, seed = seed, progress = progress), given)
   imputer <- do.call(call_python, c(
@@ -75,7 +76,9 @@ gain_model_load <- function(path) {
 }
 
 gain_model <- function(imputer) {
-  columns <- reticulate::py_to_r(reticulate::py_get_attr(imputer, "feature_names_in_"))
+  # a NumPy object array, which reticulate leaves unconverted: as a Python list
+  names_in <- reticulate::py_get_attr(imputer, "feature_names_in_")
+  columns <- reticulate::py_to_r(reticulate::py_call(reticulate::py_get_attr(names_in, "tolist")))
   structure(list(m = as.integer(reticulate::py_to_r(reticulate::py_get_attr(imputer, "m_"))),
                  columns = as.character(unlist(columns)), python = imputer),
             class = "gain_model")

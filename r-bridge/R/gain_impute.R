@@ -128,6 +128,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"
   progress <- resolve_progress(progress)
   socgan <- socgan_python()
   options <- check_gain_options(given)
+  if (is.null(model)) check_imputable(data, "data")  # a fitted model imputes an item not asked
   prepared <- prepare_columns(data, "data", "gain_impute()")
   # everything mice needs is checked before training, not after it
   skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)
@@ -162,8 +163,8 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"
 # come from Python's socgan.impute(), so a setting added there is usable at once.
 gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
-check_gain_options <- function(options) {
+check_gain_options <- function(options, what = "gain_impute()") {
   check_settings(options, python_parameters("impute"),
                  taken = c("data", "m", "seed", "progress"), counts = gain_count_options,
-                 what = "gain_impute()")
+                 what = what)
 }

@@ -49,6 +49,15 @@ mids_skeleton <- function(data, m) {
 
 # Fill the skeleton with the completed data.frames and describe how they were made.
 fill_mids <- function(ini, completed, call, seed, gain) {
+  for (v in names(ini$data)) {
+    # a factor of new rows that lacks a level the fitted model imputes gets it (as in the
+    # completed data), or mice::complete() would turn those imputations into NA
+    if (is.factor(ini$data[[v]]) && is.factor(completed[[1]][[v]]) &&
+        !identical(levels(ini$data[[v]]), levels(completed[[1]][[v]]))) {
+      ini$data[[v]] <- factor(as.character(ini$data[[v]]), levels = levels(completed[[1]][[v]]),
+                              ordered = is.ordered(ini$data[[v]]))
+    }
+  }
   data <- ini$data
   where <- ini$where
   m <- length(completed)

@@ -231,15 +231,39 @@ def _filled(col: pd.Series, missing: np.ndarray, enc: Encoder, j: int,
     filled = enc.decode_column(j, values, col.iloc[rows])
     # A sparse column cannot be written into; it is filled dense and made sparse again.
     new = col.sparse.to_dense() if isinstance(col.dtype, pd.SparseDtype) else col.copy()
+    target = col.dtype
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        # New rows (GainImputer.impute) whose categories lack a level the fitted model draws
+        # (a wave's factor with fewer levels): the level is added, in the fitted order, not
+        # turned into a missing value.
+        # (every level the model can draw, drawn here or not: all m imputations get one dtype)
+        extra = [v for v in enc.columns[j].levels if v not in set(col.dtype.categories)]
+        if extra and len(rows):
+            fitted = list(getattr(enc.columns[j].dtype, "categories", enc.columns[j].levels))
+            keep = set(col.dtype.categories) | set(extra)
+            merged = [v for v in fitted if v in keep] + [v for v in col.dtype.categories
+                                                        if v not in set(fitted)]
+            warnings.warn(
+                f"Column {col.name!r}: the imputer can impute level(s) "
+                f"{', '.join(repr(v) for v in extra)}, which the column's categories lack (it was "
+                "fitted on data that have them); they were added to its categories.",
+                UserWarning, stacklevel=5)
+            target = pd.CategoricalDtype(merged, ordered=col.dtype.ordered)
+            new = new.astype(target)
     try:
         # Cast first: pandas refuses to write float64 values into a float32 column.
         new.iloc[rows] = filled.astype(new.dtype).array
-        if new.dtype != col.dtype:
-            new = new.astype(col.dtype)
+        if new.dtype != target:
+            new = new.astype(target)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"Column {col.name!r} (dtype {col.dtype}) cannot hold its imputed values "
                         f"({exc}); convert it to a float, integer, category or string dtype "
                         "before imputing.") from exc
+    lost = int(new.iloc[rows].isna().sum())
+    if lost:  # never hand back a "completed" cell that is still missing
+        raise ValueError(f"Column {col.name!r} (dtype {col.dtype}) could not hold {lost} of its "
+                         "imputed values (they became missing); give it the dtype (and "
+                         "categories) of the data the imputer was fitted on.")
     if enc.columns[j].is_numeric:
         bad = int((~np.isfinite(new.iloc[rows].to_numpy(dtype=float, na_value=np.nan))).sum())
         if bad:

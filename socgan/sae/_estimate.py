@@ -525,9 +525,13 @@ def _areas(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]
     for x, frame in ((s, "survey"), (c, "census")):
         missing = x.isna().to_numpy()
         if missing.any():
+            pos = int(np.flatnonzero(missing)[0])
+            label = x.index[pos]
+            label = label.item() if isinstance(label, np.generic) else label
             raise ValueError(f"The area column {name!r} has {int(missing.sum())} missing "
-                             f"value(s) in `{frame}` (first at row {int(np.flatnonzero(missing)[0])}); "
-                             "every row needs an area: drop or fix those rows.")
+                             f"value(s) in `{frame}` (the first in row {pos + 1}, counting from "
+                             f"1, index label {label!r}); every row needs an area: drop or fix "
+                             "those rows.")
     present = set(c.unique())
     if isinstance(c.dtype, pd.CategoricalDtype):
         levels = [v for v in c.cat.categories if v in present]

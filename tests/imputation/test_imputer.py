@@ -218,3 +218,29 @@ def test_a_warning_of_fit_points_at_the_callers_line():
     with pytest.warns(UserWarning, match="every value missing") as caught:
         socgan.GainImputer(m=2, seed=1, **CHEAP).fit_impute(data)
     assert {w.filename for w in caught if "every value" in str(w.message)} == {__file__}
+
+
+def test_new_rows_whose_factor_lacks_a_fitted_level_get_it_added_not_left_missing():
+    """A user's trial from R: a new wave's factor with fewer levels than at fit time came back
+    'completed' with missing values. The fitted levels are added (in the fitted order, ordered
+    factors too), with a warning, and every imputation has the same dtype."""
+    rng = np.random.default_rng(0)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n),
+                       "hyp": pd.Categorical(rng.choice(["no", "yes"], n), categories=["no", "yes"]),
+                       "lv": pd.Categorical(rng.choice(["lo", "mid", "hi"], n),
+                                            categories=["lo", "mid", "hi"], ordered=True)})
+    df.loc[rng.random(n) < 0.3, "hyp"] = np.nan
+    df.loc[rng.random(n) < 0.3, "lv"] = np.nan
+    imputer = socgan.GainImputer(m=2, seed=1, epochs=5, progress=False).fit(df)
+    new = df.assign(hyp=df["hyp"].cat.remove_categories(["yes"]),
+                    lv=df["lv"].cat.remove_categories(["hi"]))
+    with pytest.warns(UserWarning, match="'hyp': the imputer can impute level\\(s\\) 'yes'"):
+        imp = imputer.impute(new, seed=2)
+    for d in imp.datasets:
+        assert not d.isna().any().any()
+        assert list(d["hyp"].cat.categories) == ["no", "yes"]
+        assert list(d["lv"].cat.categories) == ["lo", "mid", "hi"] and d["lv"].cat.ordered
+        obs = new["hyp"].notna()
+        assert (d.loc[obs, "hyp"].astype(str) == new.loc[obs, "hyp"].astype(str)).all()
+    assert imp.datasets[0].dtypes.equals(imp.datasets[1].dtypes)

@@ -182,7 +182,7 @@ def test_area_with_missing_values(sim):
     census = sim["census"].copy()
     census.loc[census.index[7], "state"] = np.nan
     with pytest.raises(ValueError, match=r"area column 'state' has 1 missing value\(s\) in "
-                                         r"`census` \(first at row 7\)"):
+                                         r"`census` \(the first in row 8, counting from 1, index label 7\)"):
         estimate(sim["survey"], census, **_kw())
 
 

@@ -204,3 +204,16 @@ test_that("bounds cross as (low, high) ranges and lists of levels", {
   expect_identical(b$f, list(kind = "levels", value = list("c", "a", "b")))
   expect_identical(b$s$value, list("u", "v", 1))
 })
+
+test_that("a factor keeps its level order whatever order bounds list its levels in", {
+  skip_if_no_socgan()
+  d <- synth_data()
+  b <- synth_bounds(d)
+  b$f <- c("a", "b", "c", "z")  # another order, and a public level the data lack
+  b$o <- c("hi", "lo", "mid")
+  syn <- dp_synthesize(d, epsilon = 2, bounds = b, insecure_seed = 3)
+  expect_identical(levels(syn$f), c("c", "a", "b", "z"))
+  expect_identical(levels(syn$o), c("lo", "mid", "hi"))
+  expect_true(is.ordered(syn$o))
+  expect_true(is.numeric(attr(syn, "privacy_report")$seed))
+})

@@ -18,6 +18,7 @@ test_that("a fitted model imputes new rows, and a saved one imputes exactly as i
   fit <- gain_fit(d[1:40, ], m = 3, seed = 1, epochs = 2, progress = FALSE)
   expect_s3_class(fit, "gain_model")
   expect_identical(fit$m, 3L)
+  expect_identical(fit$columns, c("y", "age", "region"))  # a character vector, not one string
   new <- d[41:60, ]
   imp <- gain_impute(new, model = fit, seed = 2, output = "list", progress = FALSE)
   expect_length(imp, 3L)
@@ -50,4 +51,36 @@ test_that("gain_impute(model = ) refuses settings, too many imputations and unse
                class = "socgan_error")
   expect_error(gain_impute(new, model = list()), "gain_fit")
   expect_error(gain_model_load(tempfile()), "No saved imputer", class = "socgan_error")
+})
+
+test_that("a new wave whose factor lacks a fitted level is completed, the level added", {
+  skip_if_no_socgan()
+  d <- wave_data()
+  fit <- gain_fit(d[1:40, ], m = 2, seed = 1, epochs = 2, progress = FALSE)
+  new <- d[41:60, ]
+  new$region <- factor(as.character(new$region), levels = c("north", "south"))
+  expect_warning(imp <- gain_impute(new, model = fit, seed = 2, output = "list",
+                                    progress = FALSE), "categories lack")
+  for (x in imp) {
+    expect_false(anyNA(x))
+    expect_true(all(c("north", "south") %in% levels(x$region)))
+  }
+  expect_warning(mids <- gain_impute(new, model = fit, seed = 2, progress = FALSE),
+                 "categories lack")
+  expect_false(anyNA(mice::complete(mids, "long")$region))
+})
+
+test_that("an all-NA column or no rows are named before mice's set-up fails on them", {
+  skip_if_no_socgan()
+  d <- wave_data()
+  d$never <- factor(NA, levels = c("a", "b"))
+  expect_error(gain_impute(d, m = 2, epochs = 1, progress = FALSE),
+               "Column\\(s\\) `never` of `data` have every value missing")
+  expect_error(gain_fit(d, m = 2, epochs = 1, progress = FALSE), "`never`")
+  expect_error(gain_impute(d[0, ], m = 2, epochs = 1, progress = FALSE), "no rows")
+})
+
+test_that("gain_fit()'s argument errors name gain_fit()", {
+  skip_if_no_socgan()
+  expect_error(gain_fit(wave_data(), m = 2, maxit = 5, progress = FALSE), "not of gain_fit\\(\\)")
 })
