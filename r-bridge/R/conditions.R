@@ -54,6 +54,11 @@ r_wording <- function(message, values = list()) {
     }
   }
   text <- gsub("([Cc])olumn '([^']*)'", "\\1olumn `\\2`", text)
+  # Python's subscripts, keyword arguments and tuples as R's: bounds['age'] -> bounds[["age"]],
+  # out_of_bounds='clip' -> out_of_bounds = "clip", a tuple (low, high) -> c(low, high)
+  text <- gsub("([A-Za-z0-9_])\\['([^']*)'\\]", "\\1[[\"\\2\"]]", text)
+  text <- gsub("\\b([a-z_]+)='([^']*)'", "\\1 = \"\\2\"", text)
+  text <- gsub("(a )?tuple \\(low, high\\)", "c(low, high)", text)
   lists <- gregexpr("\\['[^']*'(, '[^']*')*\\]", text)
   regmatches(text, lists) <- lapply(regmatches(text, lists), function(found) {
     vapply(found, function(l) {

@@ -15,6 +15,9 @@ test_that("Python's wording is translated to R's", {
   expect_identical(w("unknown columns ['a', 'b c']; None, True or False"),
                    "unknown columns c(\"a\", \"b c\"); NULL, TRUE or FALSE")
   expect_identical(w("`data` must be a pandas DataFrame"), "`data` must be a data.frame")
+  # subscripts, keyword arguments and tuples (an R user's trial saw `boundsc("age")`)
+  expect_identical(w("`bounds['age']` = (20, 60); pass out_of_bounds='clip' or give a tuple (low, high)."),
+                   "`bounds[[\"age\"]]` = (20, 60); pass out_of_bounds = \"clip\" or give c(low, high).")
   # a message about an argument the caller did not give keeps Python's value
   expect_identical(w("`m` must be at least 1, got 0.", list()), "`m` must be at least 1, got 0.")
 })
