@@ -51,6 +51,10 @@ class ColumnSpec:
     high: float = np.inf
     # observed levels (binary: the two values; integer: its observed values, if few enough)
     levels: list = field(default_factory=list)
+    # point masses of a numeric column without a kept support (continuous, or integer with too
+    # many values): observed values that many cells share (the zeros of earnings, hours or
+    # amounts spent; a top code); imputations reproduce them exactly (``_point_masses``)
+    masses: list = field(default_factory=list)
 
     @property
     def stop(self) -> int:
@@ -78,12 +82,34 @@ class ColumnSpec:
         above = support[-1] - support[-2] if len(support) > 1 else 1.0
         return self.low - below / 2, self.high + above / 2
 
+    def on_masses(self, values: np.ndarray) -> np.ndarray:
+        """Decoded values (data scale) that lie within a rounding error of a point mass, as
+        that value: a draw at a mass is the mass standardised and back, which need not give
+        the same floating-point number (0 can come back as 1e-16)."""
+        out = np.asarray(values, dtype=float)
+        for v in self.masses:
+            out = np.where(np.abs(out - v) <= 1e-9 * self.scale, v, out)
+        return out
+
 
 # Integers above this are not all representable as float64 (2**53 + 1 is not).
 _EXACT_INTEGERS = 2.0 ** 53
 # An integer column with at most this many distinct observed values keeps them (its ``levels``),
 # and imputations take the nearest of them; beyond it, draws are rounded to whole numbers.
 _MAX_SUPPORT = 1000
+# A value shared by at least this share of a numeric column's observed cells, and by at least
+# _MASS_CELLS of them, is a point mass (when the column keeps no support, above): a spike of
+# zeros (earnings, hours, amounts spent), a top or bottom code, a heap of reported round
+# numbers. A continuous distribution puts such a share on one value with probability zero.
+_MASS_SHARE = 0.05
+_MASS_CELLS = 5
+
+
+def _point_masses(values: np.ndarray) -> list[float]:
+    """The point masses (sorted) among the observed ``values`` of a numeric column."""
+    uniq, counts = np.unique(values, return_counts=True)
+    keep = (counts >= _MASS_CELLS) & (counts >= _MASS_SHARE * len(values))
+    return uniq[keep].tolist()
 
 
 def _location_scale(values: np.ndarray) -> tuple[float, float]:
@@ -109,10 +135,39 @@ def _describe(values: list, k: int = 5) -> str:
     return shown + (", ..." if len(values) > k else "")
 
 
+def is_time(dtype) -> bool:
+    """Whether ``dtype`` holds dates and times (datetime64, with or without a time zone) or
+    durations (timedelta64)."""
+    return pdt.is_datetime64_any_dtype(dtype) or pdt.is_timedelta64_dtype(dtype)
+
+
+def time_as_days(s: pd.Series) -> np.ndarray:
+    """A date/time column as days since 1970-01-01 (UTC; durations: as days), NaT as NaN: the
+    number the networks see, as R's ``as.numeric()`` of a Date does (the R package sends
+    complete dates as these days)."""
+    if pdt.is_timedelta64_dtype(s.dtype):
+        return (s / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    if getattr(s.dtype, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ((s - pd.Timestamp(0)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _refuse_missing_times(name, s: pd.Series) -> None:
+    missing = int(s.isna().sum())
+    if missing:
+        raise ValueError(
+            f"Column {name!r} holds dates/times ({s.dtype}) with {missing} missing value(s); "
+            "socgan does not impute dates and times. Convert it to a number first (e.g. days "
+            "since a date, and back after imputing) or leave it out. Complete date/time columns "
+            "are fine: they inform the model and come back unchanged.")
+
+
 def _column_kind(name, s: pd.Series) -> tuple[str, list]:
     """Decide the kind of column ``s`` and, for discrete kinds, its observed levels."""
     obs = s.dropna()
     dtype = s.dtype
+    if is_time(dtype):  # complete (checked by the caller): a number of days, never imputed
+        return "continuous", []
     if isinstance(dtype, pd.CategoricalDtype):
         present = np.zeros(len(dtype.categories), dtype=bool)
         present[np.unique(obs.cat.codes.to_numpy())] = True
@@ -165,7 +220,8 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
         return "categorical", sorted(set(obs))
     raise TypeError(
         f"Column {name!r} has dtype {dtype}, which socgan cannot impute; supported are "
-        "numbers, booleans, categoricals and strings (convert dates to numbers first)."
+        "numbers, booleans, categoricals and strings (and complete dates/times, which "
+        "inform the model and are not imputed)."
     )
 
 
@@ -177,6 +233,8 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
             f"Column {name!r} has every value missing; there is nothing to learn its "
             "distribution from. Drop it before imputing."
         )
+    if is_time(s.dtype):
+        _refuse_missing_times(name, s)
     kind, levels = _column_kind(name, s)
     if kind in ("categorical", "ordered") and len(levels) < 2:
         raise ValueError(
@@ -193,7 +251,7 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
     if kind in ("categorical", "ordered"):
         spec.width = len(levels)
     elif kind in ("continuous", "integer"):
-        values = s.dropna().to_numpy(dtype=float)
+        values = time_as_days(s) if is_time(s.dtype) else s.dropna().to_numpy(dtype=float)
         with np.errstate(over="ignore"):  # ±1.8e308: the range overflows, to inf
             spread = np.ptp(values)
         if spread == 0 and s.nunique(dropna=True) > 1:
@@ -213,6 +271,8 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
         if kind == "integer":
             support = np.unique(values)
             spec.levels = support.tolist() if len(support) <= _MAX_SUPPORT else []
+        if not spec.levels:
+            spec.masses = _point_masses(values)
     return spec
 
 
@@ -262,7 +322,10 @@ class Encoder:
             obs = s.notna().to_numpy()
             mask[:, j] = obs
             if c.is_numeric:
-                v = s.to_numpy(dtype=float, na_value=np.nan)[obs]
+                if is_time(s.dtype):  # complete when fitted; new data must be complete too
+                    _refuse_missing_times(c.name, s)
+                v = (time_as_days(s) if is_time(s.dtype)
+                     else s.to_numpy(dtype=float, na_value=np.nan))[obs]
                 with np.errstate(over="ignore", invalid="ignore"):
                     z = (v - c.mean) / c.scale
                 if not np.isfinite(z).all():  # near ±1.8e308 the difference itself overflows
@@ -283,7 +346,7 @@ class Encoder:
         if c.is_numeric:
             with np.errstate(over="ignore"):  # an overflow to ±inf is clipped to the range below
                 out = values * c.scale + c.mean
-            out = c.snap(out) if c.kind == "integer" else np.clip(out, c.low, c.high)
+            out = c.snap(out) if c.kind == "integer" else c.on_masses(np.clip(out, c.low, c.high))
         elif c.kind == "binary":
             out = np.asarray(c.levels)[np.asarray(values).astype(int)]
             if pdt.is_integer_dtype(c.dtype):

@@ -85,7 +85,9 @@ Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
         of Efron 1983). The donor is drawn among the 10 nearest in
         predicted (mean, log sd), as in predictive mean matching, so that non-normal shapes
         (e.g. a bimodal variable whose modes depend on other variables) survive; draws stay
-        within the observed range;
+        within the observed range; a donor at a point mass of the column (a value many cells
+        share: zero earnings, a top code; :attr:`ColumnSpec.masses`) gives that value exactly,
+        as predictive mean matching does for semicontinuous variables (Vink et al. 2014);
       - binary and categorical: sampled from the predicted probabilities.
     Cells missing in the same row are drawn one column at a time, each given the row's
     observed values and the values already drawn, so the joint distribution of the missing
@@ -730,21 +732,29 @@ def training_epochs(n_rows: int, settings: GainSettings) -> int:
 def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
                            rows: np.ndarray) -> dict[int, np.ndarray]:
     """Donor pool of each numeric column from its observed cells in ``rows``: an array with
-    columns (standardised residual (x − mean)/sd, mean, log sd), each cell predicted with its
-    column hidden and the row's other observed values given."""
+    columns (standardised residual (x − mean)/sd, mean, log sd, mass), each cell predicted with
+    its column hidden and the row's other observed values given; "mass" is the index of the
+    column's point mass (:attr:`ColumnSpec.masses`) that the observed value is, or −1."""
     lay = model.layout
     out: dict[int, np.ndarray] = {}
     for k, j in enumerate(lay.numeric):
         obs = rows[mask[rows, j] > 0]
         if len(obs) == 0:
-            out[j] = np.zeros((0, 3))
+            out[j] = np.zeros((0, 4))
             continue
+        c = lay.cols[j]
+        # the masses as the encoder stores them (float32 of the standardised value)
+        at = torch.tensor([(v - c.mean) / c.scale for v in c.masses], dtype=torch.float32,
+                          device=model.device)
 
-        def donors(g, xb, k=k, start=lay.cols[j].start):
+        def donors(g, xb, k=k, start=c.start, at=at):
             mu, sd = model.numeric_params(g)
             mu, sd = mu[:, k].double(), sd[:, k].double()
             r = (xb[:, start].double() - mu) / sd
-            return (torch.stack([r, mu, sd.log()], dim=1),)
+            mass = torch.full_like(r, -1.0)
+            for i in range(len(at)):
+                mass = torch.where(xb[:, start] == at[i], float(i), mass)
+            return (torch.stack([r, mu, sd.log(), mass], dim=1),)
 
         out[j] = _in_batches(model, x, mask, obs, donors, hide=j)[0].numpy()
     return out
@@ -884,7 +894,7 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
 
 def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: np.random.Generator,
                    tries: int = 20, reps: int | None = None,
-                   bounds: tuple[float, float] | None = None) -> np.ndarray:
+                   bounds: tuple[float, float] | None = None, masses: bool = True) -> np.ndarray:
     """mean + sd · r, with r the standardised residual of a donor drawn at random among the
     ``_DONORS`` donors nearest in predicted (mean, log sd), as predictive mean matching picks
     donors: the shape of the residual distribution may change with the prediction (a bimodal
@@ -892,19 +902,31 @@ def _residual_draw(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray, c, rng: n
     would blur it. Values outside the observed range are redrawn (up to ``tries`` times),
     then clipped. With ``reps``, that many independent draws (rows of the result) from one
     search for the nearest donors. ``bounds`` (data scale) replaces the observed range (the
-    imputations of an integer column: :meth:`ColumnSpec.draw_range`)."""
+    imputations of an integer column: :meth:`ColumnSpec.draw_range`).
+
+    Point masses (``masses``, the default; :attr:`ColumnSpec.masses`): a donor whose observed
+    value is a mass of the column (a zero of earnings) gives the cell that value, not mean +
+    sd · its residual, as predictive mean matching gives the donor's value (Vink et al. 2014,
+    "Predictive mean matching imputation of semicontinuous variables", Statistica Neerlandica
+    68(1)): among the donors nearest in prediction, the share at the mass estimates the
+    chance that a cell like this one is at it. Mean + sd · residual would put such a cell
+    *near* the mass (a wage of 0.03 for someone who does not work), almost never on it."""
     low, high = (c.low, c.high) if bounds is None else bounds
     low = (low - c.mean) / c.scale
     high = (high - c.mean) / c.scale
+    spikes = None
+    if masses and getattr(c, "masses", None) and donors.shape[1] > 3:
+        spikes = (np.asarray(c.masses, dtype=float) - c.mean) / c.scale
     if reps is not None:
         if len(donors) == 0:
             return np.clip(mu + sd * rng.standard_normal((reps, len(mu))), low, high)
         near = _nearest_donors(mu, sd, donors)
-        return np.stack([_pick_residuals(mu, sd, donors, near, low, high, rng, tries)
+        return np.stack([_pick_residuals(mu, sd, donors, near, low, high, rng, tries, spikes)
                          for _ in range(reps)])
     if len(donors) == 0:
         return np.clip(mu + sd * rng.standard_normal(len(mu)), low, high)
-    return _pick_residuals(mu, sd, donors, _nearest_donors(mu, sd, donors), low, high, rng, tries)
+    return _pick_residuals(mu, sd, donors, _nearest_donors(mu, sd, donors), low, high, rng, tries,
+                           spikes)
 
 
 class _Matches:
@@ -938,7 +960,7 @@ class _Matches:
 def _nearest_donors(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray) -> _Matches:
     """For each cell, the ``_DONORS`` donors nearest in predicted (mean, log sd) (scaled), with
     ties of equal predictions kept whole (:class:`_Matches`)."""
-    feats = donors[:, 1:]
+    feats = donors[:, 1:3]
     scale = feats.std(axis=0)
     scale[scale == 0] = 1.0
     queries = np.column_stack([mu, np.log(sd)]) / scale
@@ -981,12 +1003,19 @@ def _z_order(points: np.ndarray, bits: int = 16) -> np.ndarray:
     return np.argsort(spread(grid[:, 0]) | (spread(grid[:, 1]) << np.uint64(1)), kind="stable")
 
 
-def _pick_residuals(mu, sd, donors, near: _Matches, low, high, rng, tries) -> np.ndarray:
+def _pick_residuals(mu, sd, donors, near: _Matches, low, high, rng, tries,
+                    spikes: np.ndarray | None = None) -> np.ndarray:
+    """One draw per cell (see :func:`_residual_draw`); ``spikes``: the column's point masses
+    (standardised), which a donor at one of them passes on exactly."""
     values = np.empty(len(mu))
     todo = np.arange(len(mu))
     for _ in range(tries + 1):
         pick = near.pick(todo, rng)
         values[todo] = mu[todo] + sd[todo] * donors[pick, 0]
+        if spikes is not None:
+            at = donors[pick, 3].astype(np.intp)
+            hit = at >= 0
+            values[todo[hit]] = spikes[at[hit]]
         todo = todo[(values[todo] < low) | (values[todo] > high)]
         if len(todo) == 0:
             break

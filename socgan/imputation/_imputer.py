@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from .._params import (Count, FilePath, Frame, OneOf, Optional, Seed, Unchecked, check_frame,
                        check_params, validate_params)
 from .._core.torch_state import Device
-from .._core.encoding import ColumnSpec, Encoder
+from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
 from . import _impute
 from ._fit import FittedGain, draw_gain
 from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
@@ -60,6 +60,10 @@ def _family(dtype) -> str:
         return "category"
     if pdt.is_bool_dtype(dtype):
         return "bool"
+    if pdt.is_datetime64_any_dtype(dtype):  # any unit or time zone: read as days since 1970
+        return "datetime"
+    if pdt.is_timedelta64_dtype(dtype):
+        return "timedelta"
     if pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype):
         return "number"
     if pdt.is_object_dtype(dtype) or pdt.is_string_dtype(dtype):
@@ -505,7 +509,8 @@ def _socgan_version() -> str:
 def _spec_json(c: ColumnSpec) -> dict:
     return {"name": _plain(c.name), "kind": c.kind, "integer_dtype": bool(pdt.is_integer_dtype(c.dtype)),
             "start": c.start, "width": c.width, "mean": c.mean, "scale": c.scale,
-            "low": c.low, "high": c.high, "levels": [_plain(v) for v in c.levels]}
+            "low": c.low, "high": c.high, "levels": [_plain(v) for v in c.levels],
+            "masses": [float(v) for v in c.masses]}
 
 
 def _spec_from_json(s: dict) -> ColumnSpec:
@@ -516,14 +521,16 @@ def _spec_from_json(s: dict) -> ColumnSpec:
     dtype = np.dtype(np.int64) if s["integer_dtype"] else np.dtype(object)
     return ColumnSpec(name=s["name"], kind=s["kind"], dtype=dtype, start=int(s["start"]),
                       width=int(s["width"]), mean=float(s["mean"]), scale=float(s["scale"]),
-                      low=float(s["low"]), high=float(s["high"]), levels=list(s["levels"]))
+                      low=float(s["low"]), high=float(s["high"]), levels=list(s["levels"]),
+                      # files written before point masses were kept have none
+                      masses=[float(v) for v in s.get("masses", [])])
 
 
 def _check_values(col: pd.Series, c: ColumnSpec) -> None:
     """Observed values of a new column that the fitted encoding cannot represent, by name."""
     obs = col.dropna()
     if c.is_numeric:
-        values = obs.to_numpy(dtype=float)
+        values = time_as_days(obs) if is_time(obs.dtype) else obs.to_numpy(dtype=float)
         if not np.isfinite(values).all():
             raise ValueError(f"Column {c.name!r} contains {int((~np.isfinite(values)).sum())} "
                              "infinite value(s); replace them with NaN (missing) or a finite "

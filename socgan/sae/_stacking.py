@@ -687,12 +687,13 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
                         mu, sd = _outcome_mean(model, xc, np.ones_like(mask[cells]))
                         a = codes[rows_part]
-                        y = _residual_draw(mu, sd, resid[0], col, rng) + shift[a]
+                        y = _residual_draw(mu, sd, resid[0], col, rng, masses=False) + shift[a]
                         # the expected outcome given this imputation's model and covariates:
                         # the mean of _INNER_DRAWS draws from a stream of their own
                         inner = np.random.default_rng(np.random.SeedSequence(
                             child.entropy, spawn_key=(*child.spawn_key, _INNER_STREAM)))
-                        more = (_residual_draw(mu, sd, resid[0], col, inner, reps=_INNER_DRAWS)
+                        more = (_residual_draw(mu, sd, resid[0], col, inner, reps=_INNER_DRAWS,
+                                               masses=False)
                                 + fit.modes[a] + fit.post_sd[a]
                                 * inner.standard_normal((_INNER_DRAWS, len(a))))
                         y_mean = np.clip(more * col.scale + col.mean, col.low, col.high).mean(0)

@@ -318,9 +318,39 @@ def test_duplicate_column_names(seed_data):
 
 
 def test_unsupported_dtype(seed_data):
-    df = seed_data.assign(when=pd.date_range("2020-01-01", periods=300))
+    df = seed_data.assign(when=pd.period_range("2020-01", periods=300, freq="M"))
     with pytest.raises(TypeError, match="'when' has dtype"):
         socgan.impute(df, **FAST)
+
+
+def test_complete_dates_inform_the_model_and_come_back_unchanged(seed_data):
+    """As the R package does with Date/POSIXct columns: a complete date, time (with a time zone)
+    or duration is a number of days for the networks and is returned as it was."""
+    n = len(seed_data)
+    df = seed_data.assign(when=pd.date_range("2020-01-01", periods=n, freq="D"),
+                          stamp=pd.date_range("2021-03-01", periods=n, freq="h", tz="Europe/Berlin"),
+                          took=pd.to_timedelta(np.arange(n), unit="min"))
+    imp = socgan.impute(df, m=2, seed=1, **FAST)
+    for d in imp.datasets:
+        pd.testing.assert_series_equal(d["when"], df["when"])
+        pd.testing.assert_series_equal(d["stamp"], df["stamp"])
+        pd.testing.assert_series_equal(d["took"], df["took"])
+        assert not d.isna().any().any()
+    # the days the networks see: as R's as.numeric() of a Date (days since 1970-01-01, UTC)
+    from socgan._core.encoding import time_as_days
+    assert time_as_days(df["when"])[0] == 18262.0
+    assert time_as_days(df["stamp"])[0] == pytest.approx(18687.0 - 1 / 24)
+    assert time_as_days(df["took"])[60] == pytest.approx(1 / 24)
+
+
+def test_dates_with_missing_values_are_refused_by_name(seed_data):
+    df = seed_data.assign(when=pd.date_range("2020-01-01", periods=len(seed_data)))
+    df.loc[df.index[4], "when"] = pd.NaT
+    with pytest.raises(ValueError, match=r"'when' holds dates/times .* 1 missing value"):
+        socgan.impute(df, **FAST)
+    fitted = socgan.GainImputer(m=2, seed=1, **FAST).fit(df.dropna(subset=["when"]))
+    with pytest.raises(ValueError, match=r"'when' holds dates/times"):
+        fitted.impute(df)
 
 
 def test_no_torch_traceback_for_tiny_data():
