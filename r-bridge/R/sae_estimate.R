@@ -205,7 +205,13 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
     stop("`method` must be one of ", paste0("\"", allowed, "\"", collapse = ", "), ", not \"",
          method, "\".", call. = FALSE)
   }
-  result <- call_python(
+  # the method's settings come through `...`, which Python receives as `options`
+  in_dots <- function(e) {
+    e$message <- sub("^`options` for method", "The settings given in `...` for method",
+                     conditionMessage(e))
+    stop(e)
+  }
+  result <- tryCatch(call_python(
     sae$estimate,
     frame_to_python(prepare_columns(survey[used$survey], "survey", "sae_estimate()")$python),
     frame_to_python(prepare_columns(census[used$census], "census", "sae_estimate()")$python),
@@ -216,7 +222,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
     values = c(list(m = m, seed = seed, conf_level = conf_level), options),
     known_totals = if (is.data.frame(known_totals)) frame_to_python(known_totals)
                    else known_totals
-  )
+  ), socgan_error = in_dots)
   out <- frame_from_python(reticulate::py_get_attr(result, "table"))
   if (is.factor(census[[area]])) {
     out$area <- factor(as.character(out$area), levels = levels(census[[area]]))

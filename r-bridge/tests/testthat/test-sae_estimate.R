@@ -155,6 +155,9 @@ test_that("errors raised by Python reach the R user with the column at fault", {
                  m = 2, ...)
   }
   expect_error(run(no_such_setting = 1), "unknown setting.*no_such_setting")
+  # named as the R user gave them: in `...` (R's sae_estimate has no `options` argument)
+  expect_error(run(no_such_setting = 1), "^The settings given in `...` for method 'amelia'",
+               class = "socgan_value_error")
   expect_error(run(n_draws = 10), "unknown setting.*n_draws")
   recoded <- d$survey
   recoded$sex <- factor(ifelse(recoded$sex == "f", "female", "male"))
