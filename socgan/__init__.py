@@ -6,7 +6,8 @@ The public surface:
 - :class:`GainImputer` — the same, fitted once: impute new waves, ``transform``, save/load;
 - :class:`Imputations` — its result: ``.datasets``, ``.long()``, ``.fit()``, ``.analyze()``, ``.plot()``;
 - :func:`pool`, :func:`pool_scalar` — Rubin's rules exactly as R's ``mice::pool``, giving a
-  :class:`Pooled` (``.table``, ``.summary()`` with mice's column names);
+  :class:`Pooled` (``.table``, ``.summary()`` with mice's column names); :func:`pool_wald`
+  (``mice::D1``/``D2``, a :class:`WaldTest`) and :func:`pool_r_squared` (``pool.r.squared``);
 - :mod:`datasets` — simulated data that ship with the package;
 - :mod:`baselines` — comparison imputers (``emb_impute``: Amelia's EM with bootstrapping);
 - :mod:`sae` — small-area estimation (stacking by multiple imputation, MRP, trees);
@@ -25,10 +26,12 @@ __version__ = "0.1.0"
 
 # public name -> the subpackage that defines it
 _FROM = {"impute": "imputation", "GainImputer": "imputation", "Imputations": "imputation", "pool": "pooling",
-         "pool_scalar": "pooling", "Pooled": "pooling"}
+         "pool_scalar": "pooling", "Pooled": "pooling", "pool_wald": "pooling",
+         "pool_r_squared": "pooling", "WaldTest": "pooling"}
 _SUBPACKAGES = ("baselines", "datasets", "imputation", "io", "pooling", "r", "sae", "synth")
 
-__all__ = ["impute", "GainImputer", "Imputations", "pool", "pool_scalar", "Pooled", "datasets", "sae", "synth", "baselines"]
+__all__ = ["impute", "GainImputer", "Imputations", "pool", "pool_scalar", "pool_wald", "pool_r_squared",
+           "Pooled", "WaldTest", "datasets", "sae", "synth", "baselines"]
 
 
 def __getattr__(name: str):

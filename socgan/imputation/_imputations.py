@@ -280,9 +280,6 @@ class Imputations:
         not converge in some imputation (typically perfect or quasi-complete separation: a
         term that predicts the outcome), is an error naming the imputation.
         """
-        import statsmodels.formula.api as smf
-
-        model = method
         given = dict(options or {})
         if kwargs:
             warnings.warn(f"Give the model's settings {sorted(kwargs)} to Imputations.fit() in "
@@ -290,6 +287,14 @@ class Imputations:
                           "as keywords they are deprecated and will stop working.",
                           FutureWarning, stacklevel=3)
             given = {**kwargs, **given}
+        return self.analyze(self._fitter(formula, method, given), conf_level=conf_level)
+
+    def _fitter(self, formula: str, model: str, given: dict) -> Callable:
+        """The function that fits ``formula`` (statsmodels ``model`` with the settings
+        ``given``) to one completed dataset, imputation after imputation (it counts them for its
+        messages): :meth:`fit`'s work, shared with :meth:`wald_test` and :meth:`r_squared`."""
+        import statsmodels.formula.api as smf
+
         # .fit() takes the names it uses; the constructor the rest (as statsmodels splits them)
         opts = {k: v for k, v in given.items() if k in _FIT_OPTIONS[model]}
         kwargs = {k: v for k, v in given.items() if k not in _FIT_OPTIONS[model]}
@@ -350,7 +355,76 @@ class Imputations:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             return res
 
-        return self.analyze(one, conf_level=conf_level)
+        return one
+
+    @validate_params({"formula": Text("a string such as 'y ~ x1 + x2'"),
+                      "null": Optional(Text("a string such as 'y ~ x1'")),
+                      "test": OneOf("D1", "D2"), "method": OneOf(*_MODELS),
+                      "options": Optional(Instance(Mapping, what="a dict of the model's settings "
+                                                                 "by name"))})
+    def wald_test(self, formula: str, null: str | None = None, *, test: str = "D1",
+                  method: str = "ols", options: dict | None = None):
+        """Test a model against a smaller one nested in it, pooling over the imputations:
+        mice's ``D1(fit1, fit0)`` (or ``D2``), i.e. ``anova(fit1, fit0)`` on ``mira`` objects.
+
+        Both formulas are fitted (as :meth:`fit` fits them) to every completed dataset; the
+        parameters of ``formula`` that ``null`` lacks are tested jointly against 0 with the
+        multivariate Wald test D1 of Li, Raghunathan & Rubin (1991), with the small-sample
+        degrees of freedom of Reiter (2007) from the fits' residual degrees of freedom, as
+        ``mice::D1`` computes them (through ``mitml::testModels``); ``test="D2"`` combines the
+        imputations' Wald chi-squares instead (Li, Meng, Raghunathan & Rubin 1991). The typical
+        use: does a categorical predictor with several levels matter,
+        ``imp.wald_test("income ~ age + region", "income ~ age")``. ``null=None`` tests every
+        parameter of ``formula`` against 0 (as ``D1(fit1)``).
+
+        Returns a :class:`socgan.pooling.WaldTest` (``.statistic``, ``.df1``, ``.df2``,
+        ``.p_value``, ``.riv``; ``.table`` as ``summary(D1(fit1, fit0))$comparisons``).
+        Pooled tests lean on the tested parameters' fractions of missing information being
+        alike, and B is noisy with few imputations: use m >= 20 when the p-value matters.
+        """
+        from ..pooling import pool_wald
+
+        given = dict(options or {})
+        one = self._fitter(formula, method, given)
+        fits = [one(df.copy()) for df in self.datasets]
+        names = list(pd.Series(fits[0].params).index)
+        terms = names
+        if null is not None:
+            zero = self._fitter(null, method, given)
+            smaller = [one_fit for one_fit in (zero(df.copy()) for df in self.datasets)]
+            kept = set(pd.Series(smaller[0].params).index)
+            if not kept <= set(names):
+                raise ValueError(f"The null model {null!r} has terms that {formula!r} lacks "
+                                 f"({sorted(map(str, kept - set(names)))[:5]}); the null model "
+                                 "must be nested in the model (a subset of its terms).")
+            terms = [n for n in names if n not in kept]
+            if not terms:
+                raise ValueError(f"{formula!r} and {null!r} have the same terms; there is "
+                                 "nothing to test.")
+        dfcom = getattr(fits[0], "df_resid", None) if test == "D1" else None
+        return pool_wald([pd.Series(f.params) for f in fits],
+                         [pd.DataFrame(f.cov_params()) for f in fits], terms=terms,
+                         dfcom=None if dfcom is None else max(float(dfcom), 1.0), method=test)
+
+    @validate_params({"formula": Text("a string such as 'y ~ x1 + x2'"), "adjusted": Flag(),
+                      "options": Optional(Instance(Mapping, what="a dict of the model's settings "
+                                                                 "by name"))})
+    def r_squared(self, formula: str, *, adjusted: bool = False, options: dict | None = None):
+        """The pooled R² (or adjusted R²) of a linear regression: ``mice::pool.r.squared``.
+
+        ``formula`` is fitted by OLS to every completed dataset; each √R² is Fisher-transformed,
+        pooled by Rubin's rules and transformed back (Harel 2009). Returns a one-row DataFrame
+        with mice's columns ``est``, ``lo 95``, ``hi 95``, ``fmi`` (the interval is mice's:
+        ``tanh(z̄ ± 1.96 √T)²``).
+        """
+        from ..pooling import pool_r_squared
+
+        one = self._fitter(formula, "ols", dict(options or {}))
+        fits = [one(df.copy()) for df in self.datasets]
+        r2 = [f.rsquared_adj if adjusted else f.rsquared for f in fits]
+        out = pool_r_squared(r2, [f.nobs for f in fits])
+        out.index = ["adj R^2" if adjusted else "R^2"]
+        return out
 
     @validate_params({"func": Rule(_function, "a function of one completed dataset"),
                       "conf_level": PROBABILITY,

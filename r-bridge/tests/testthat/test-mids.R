@@ -70,6 +70,34 @@ test_that("complete(), with(), pool() and mice's plots work on it", {
   expect_s3_class(mice::stripplot(imp), "trellis")
 })
 
+test_that("mice's D1 and pool.r.squared on it agree with Python's wald_test and r_squared", {
+  skip_if_no_socgan()
+  skip_if_not_installed("mitml")
+  d <- mice::nhanes2
+  imp <- gain_impute(d, m = 6, seed = 2, epochs = 3, progress = FALSE)
+  fit1 <- with(imp, lm(chl ~ age + bmi))
+  fit0 <- with(imp, lm(chl ~ bmi))
+  r <- summary(mice::D1(fit1, fit0))$comparisons
+  # the same completed datasets in Python (age: a 3-level factor, 2 parameters tested)
+  py <- reticulate::import("socgan")
+  frames <- lapply(seq_len(6), function(i) {
+    x <- mice::complete(imp, i)
+    x$age <- as.character(x$age)
+    x$hyp <- as.character(x$hyp)
+    reticulate::r_to_py(x)
+  })
+  ours <- py$Imputations(reticulate::r_to_py(d[0, ]), frames)
+  test <- ours$wald_test("chl ~ age + bmi", "chl ~ bmi")
+  expect_equal(test$statistic, r$statistic, tolerance = 1e-6)
+  expect_equal(test$df2, r$df2, tolerance = 1e-6)
+  expect_equal(test$p_value, r$p.value, tolerance = 1e-6)
+  expect_identical(as.integer(test$df1), 2L)
+  r2 <- mice::pool.r.squared(fit1)
+  ours_r2 <- ours$r_squared("chl ~ age + bmi")$to_dict("records")[[1]]
+  expect_equal(ours_r2$est, unname(r2[1, "est"]), tolerance = 1e-6)
+  expect_equal(ours_r2$fmi, unname(r2[1, "fmi"]), tolerance = 1e-6)
+})
+
 test_that("plot(imp) shows the training losses; the chain holds the imputed means", {
   skip_if_no_socgan()
   imp <- gain_mids()$imp
