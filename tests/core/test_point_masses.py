@@ -44,8 +44,13 @@ def test_masses_are_found_where_a_value_holds_many_cells_and_only_there():
     assert spec["topcoded"].masses == [1.0]  # about 16% of the cells are at the top code
     assert spec["income"].kind == "integer" and spec["income"].levels == []
     assert spec["income"].masses == [0.0]
-    # a column that keeps its support takes values on it already: no masses
+    # a column that keeps its support takes values on it already: only spikes are masses
     assert spec["item"].levels == [1.0, 2.0, 3.0, 4.0, 5.0] and spec["item"].masses == []
+    hours = np.where(rng.random(n) < 0.4, 0, rng.integers(10, 600, n)).astype(float)
+    skewed = rng.choice([1, 2, 3, 4, 5, 6], n, p=[0.5, 0.2, 0.1, 0.1, 0.05, 0.05]).astype(float)
+    enc2 = Encoder.fit(pd.DataFrame({"hours": hours, "skewed": skewed}))
+    assert enc2.columns[0].levels and enc2.columns[0].masses == [0.0]  # 0 beside ~0.1% at 10
+    assert enc2.columns[1].masses == []  # 50% beside 20%: an ordinary level, not a spike
     # too few cells for a mass: fewer than 5, or under 5% of the observed
     small = Encoder.fit(pd.DataFrame({"v": [0.0, 0.0, 0.0, 0.0, 1.5, 2.5, 3.5, np.nan]}))
     assert small.columns[0].masses == []
