@@ -64,6 +64,11 @@ imp_mice <- mice(nhanes2, m = 5, seed = 2024, printFlag = FALSE)
 summary(pool(with(imp_mice, lm(chl ~ age + bmi))), conf.int = TRUE)
 
 
+## ----d1, eval = requireNamespace("mitml", quietly = TRUE)---------------------
+D1(fit, with(imp, lm(chl ~ bmi)))
+pool.r.squared(fit)
+
+
 ## ----habits-------------------------------------------------------------------
 tryCatch(gain_impute(nhanes2, maxit = 20), error = conditionMessage)
 tryCatch(gain_impute(nhanes2, printFlag = FALSE), error = conditionMessage)
