@@ -28,6 +28,7 @@ All input problems are raised here, before torch sees the data, with the column 
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,21 +148,40 @@ def _describe(values: list, k: int = 5) -> str:
     return shown + (", ..." if len(values) > k else "")
 
 
-def is_time(dtype) -> bool:
-    """Whether ``dtype`` holds dates and times (datetime64, with or without a time zone) or
-    durations (timedelta64)."""
-    return pdt.is_datetime64_any_dtype(dtype) or pdt.is_timedelta64_dtype(dtype)
+def _python_dates(s: pd.Series) -> bool:
+    """An object column of ``datetime.date``/``datetime`` values (what pandas makes of a
+    Parquet ``date32``, the type R's arrow writes for a ``Date``)."""
+    if not pdt.is_object_dtype(s.dtype):
+        return False
+    kinds = {type(v) for v in s.dropna()}
+    return bool(kinds) and all(issubclass(k, _dt.date) for k in kinds)
+
+
+def is_time(s) -> bool:
+    """Whether a column (or a dtype) holds dates and times (datetime64, with or without a time
+    zone; an object column of ``datetime.date`` values) or durations (timedelta64)."""
+    dtype = s.dtype if isinstance(s, pd.Series) else s
+    return (pdt.is_datetime64_any_dtype(dtype) or pdt.is_timedelta64_dtype(dtype)
+            or (isinstance(s, pd.Series) and _python_dates(s)))
 
 
 def time_as_days(s: pd.Series) -> np.ndarray:
     """A date/time column as days since 1970-01-01 (UTC; durations: as days), NaT as NaN: the
     number the networks see, as R's ``as.numeric()`` of a Date does (the R package sends
-    complete dates as these days)."""
-    if pdt.is_timedelta64_dtype(s.dtype):
-        return (s / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
-    if getattr(s.dtype, "tz", None) is not None:
+    complete dates as these days). Computed in the column's own unit, so dates that
+    nanoseconds cannot hold (before 1677 or after 2262, in seconds or days) work too."""
+    if _python_dates(s):
+        s = pd.Series(np.array([np.datetime64(v, "s") if v is not None else np.datetime64("NaT")
+                                for v in s.astype(object).where(s.notna(), None)],
+                               dtype="datetime64[s]"), index=s.index)
+    elif pdt.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is not None:
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    return ((s - pd.Timestamp(0)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    arr = s.to_numpy()
+    unit, count = np.datetime_data(arr.dtype)
+    per_day = np.timedelta64(1, "D") / np.timedelta64(count, unit)
+    out = arr.view("int64").astype(float) / per_day
+    out[np.isnat(arr)] = np.nan
+    return out
 
 
 def _refuse_missing_times(name, s: pd.Series) -> None:
@@ -178,7 +198,7 @@ def _column_kind(name, s: pd.Series) -> tuple[str, list]:
     """Decide the kind of column ``s`` and, for discrete kinds, its observed levels."""
     obs = s.dropna()
     dtype = s.dtype
-    if is_time(dtype):  # complete (checked by the caller): a number of days, never imputed
+    if is_time(s):  # complete (checked by the caller): a number of days, never imputed
         return "continuous", []
     if isinstance(dtype, pd.CategoricalDtype):
         present = np.zeros(len(dtype.categories), dtype=bool)
@@ -245,7 +265,7 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
             f"Column {name!r} has every value missing; there is nothing to learn its "
             "distribution from. Drop it before imputing."
         )
-    if is_time(s.dtype):
+    if is_time(s):
         _refuse_missing_times(name, s)
     kind, levels = _column_kind(name, s)
     if kind in ("categorical", "ordered") and len(levels) < 2:
@@ -263,7 +283,7 @@ def _column_spec(name, s: pd.Series, start: int) -> ColumnSpec:
     if kind in ("categorical", "ordered"):
         spec.width = len(levels)
     elif kind in ("continuous", "integer"):
-        values = time_as_days(s) if is_time(s.dtype) else s.dropna().to_numpy(dtype=float)
+        values = time_as_days(s) if is_time(s) else s.dropna().to_numpy(dtype=float)
         with np.errstate(over="ignore"):  # ±1.8e308: the range overflows, to inf
             spread = np.ptp(values)
         if spread == 0 and s.nunique(dropna=True) > 1:
@@ -333,9 +353,9 @@ class Encoder:
             obs = s.notna().to_numpy()
             mask[:, j] = obs
             if c.is_numeric:
-                if is_time(s.dtype):  # complete when fitted; new data must be complete too
+                if is_time(s):  # complete when fitted; new data must be complete too
                     _refuse_missing_times(c.name, s)
-                v = (time_as_days(s) if is_time(s.dtype)
+                v = (time_as_days(s) if is_time(s)
                      else s.to_numpy(dtype=float, na_value=np.nan))[obs]
                 with np.errstate(over="ignore", invalid="ignore"):
                     z = (v - c.mean) / c.scale

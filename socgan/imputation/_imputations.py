@@ -341,6 +341,15 @@ class Imputations:
                         "categorical or boolean expression, which patsy turns into one column per "
                         "level). Name a two-level column bare on the left ('vote ~ x'), or make "
                         "it a number: 'I((vote == \"yes\") * 1) ~ x'.") from None
+            exog = np.asarray(res.model.exog, dtype=float)
+            if exog.shape[1] and np.linalg.matrix_rank(exog) < exog.shape[1]:
+                # statsmodels' OLS/WLS/GLM solve a rank-deficient design by a pseudo-inverse:
+                # coefficients and standard errors of no meaning, with a warning at most
+                raise ValueError(
+                    f"The {model} model {formula!r} cannot be fitted to imputed dataset {ell}: "
+                    f"its design is singular (rank {np.linalg.matrix_rank(exog)} for "
+                    f"{exog.shape[1]} terms). Look for collinear or constant terms (R's lm "
+                    "would report NA for the aliased ones).")
             converged = (res.mle_retvals.get("converged", True) if model == "logit"
                          else getattr(res, "converged", True) if model == "glm" else True)
             if not converged:
@@ -375,7 +384,9 @@ class Imputations:
         imputations' Wald chi-squares instead (Li, Meng, Raghunathan & Rubin 1991). The typical
         use: does a categorical predictor with several levels matter,
         ``imp.wald_test("income ~ age + region", "income ~ age")``. ``null=None`` tests every
-        parameter of ``formula`` against 0 (as ``D1(fit1)``).
+        parameter of ``formula`` but the intercept against 0, i.e. against the intercept-only
+        model (as ``D1(fit1)``). Both formulas must model the same outcome; a term that cannot
+        be estimated in some imputation (collinear terms) is an error naming the imputation.
 
         Returns a :class:`socgan.pooling.WaldTest` (``.statistic``, ``.df1``, ``.df2``,
         ``.p_value``, ``.riv``; ``.table`` as ``summary(D1(fit1, fit0))$comparisons``).
@@ -388,8 +399,16 @@ class Imputations:
         one = self._fitter(formula, method, given)
         fits = [one(df.copy()) for df in self.datasets]
         names = list(pd.Series(fits[0].params).index)
-        terms = names
+        terms = [n for n in names if n != "Intercept"]  # null=None: the intercept-only model
+        if not terms:
+            raise ValueError(f"{formula!r} has no term besides the intercept; there is nothing "
+                             "to test.")
         if null is not None:
+            lhs = [f.split("~")[0].replace(" ", "") for f in (formula, null)]
+            if lhs[0] != lhs[1]:
+                raise ValueError(f"The null model {null!r} models another outcome than "
+                                 f"{formula!r} ({lhs[1]!r}, not {lhs[0]!r}); a test compares "
+                                 "two models of the same outcome.")
             zero = self._fitter(null, method, given)
             smaller = [one_fit for one_fit in (zero(df.copy()) for df in self.datasets)]
             kept = set(pd.Series(smaller[0].params).index)
@@ -412,16 +431,25 @@ class Imputations:
     def r_squared(self, formula: str, *, adjusted: bool = False, options: dict | None = None):
         """The pooled R² (or adjusted R²) of a linear regression: ``mice::pool.r.squared``.
 
-        ``formula`` is fitted by OLS to every completed dataset; each √R² is Fisher-transformed,
+        ``formula`` is fitted by OLS (WLS with ``options={"weights": ...}``, as a weighted
+        ``lm``) to every completed dataset; each √R² is Fisher-transformed,
         pooled by Rubin's rules and transformed back (Harel 2009). Returns a one-row DataFrame
         with mice's columns ``est``, ``lo 95``, ``hi 95``, ``fmi`` (the interval is mice's:
         ``tanh(z̄ ± 1.96 √T)²``).
         """
         from ..pooling import pool_r_squared
 
-        one = self._fitter(formula, "ols", dict(options or {}))
+        given = dict(options or {})
+        one = self._fitter(formula, "wls" if "weights" in given else "ols", given)
         fits = [one(df.copy()) for df in self.datasets]
-        r2 = [f.rsquared_adj if adjusted else f.rsquared for f in fits]
+        r2 = []
+        for f in fits:
+            if "Intercept" in pd.Series(f.params).index:
+                r2.append(f.rsquared_adj if adjusted else f.rsquared)
+            else:  # R's summary.lm: without an intercept, R² is uncentred (statsmodels would
+                # centre it when the terms span a constant, e.g. all levels of a factor)
+                value = 1 - f.ssr / f.uncentered_tss
+                r2.append(1 - (1 - value) * f.nobs / f.df_resid if adjusted else value)
         out = pool_r_squared(r2, [f.nobs for f in fits])
         out.index = ["adj R^2" if adjusted else "R^2"]
         return out

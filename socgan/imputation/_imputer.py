@@ -530,7 +530,7 @@ def _check_values(col: pd.Series, c: ColumnSpec) -> None:
     """Observed values of a new column that the fitted encoding cannot represent, by name."""
     obs = col.dropna()
     if c.is_numeric:
-        values = time_as_days(obs) if is_time(obs.dtype) else obs.to_numpy(dtype=float)
+        values = time_as_days(obs) if is_time(obs) else obs.to_numpy(dtype=float)
         if not np.isfinite(values).all():
             raise ValueError(f"Column {c.name!r} contains {int((~np.isfinite(values)).sum())} "
                              "infinite value(s); replace them with NaN (missing) or a finite "

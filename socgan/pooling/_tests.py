@@ -89,10 +89,12 @@ def _d1(q: np.ndarray, u: np.ndarray, dfcom: float) -> tuple[float, float, float
     qbar = q.mean(axis=1)
     ubar = u.mean(axis=2)
     b = np.atleast_2d(np.cov(q))  # denominator m - 1, as R's cov
-    r = (1 + 1 / m) * np.trace(b @ np.linalg.inv(ubar)) / k
+    r = float((1 + 1 / m) * np.trace(b @ np.linalg.inv(ubar)) / k)
     stat = float(qbar @ np.linalg.solve((1 + r) * ubar, qbar) / k)
     t = k * (m - 1)
-    if np.isfinite(dfcom):
+    if np.isfinite(dfcom) and t == 4:
+        v = 4.0  # mitml: c0 = 1/(t - 4) is infinite, so z is and v = 4 + 1/z = 4
+    elif np.isfinite(dfcom):
         a = r * t / (t - 2)
         vstar = (dfcom + 1) / (dfcom + 3) * dfcom
         c0 = 1 / (t - 4)
@@ -103,6 +105,8 @@ def _d1(q: np.ndarray, u: np.ndarray, dfcom: float) -> tuple[float, float, float
              + c0 * (4 * a ** 2 / (c2 * c1) + 16 * a ** 2 * c1 / c2 ** 3)
              + c0 * (8 * a ** 2 / c2 ** 2))
         v = 4 + 1 / z
+    elif r == 0:
+        v = np.inf  # identical imputations: the complete-data test
     elif t > 4:
         v = 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2
     else:
@@ -114,9 +118,9 @@ def _d2(q: np.ndarray, u: np.ndarray) -> tuple[float, float, float]:
     """``mitml:::.D2`` from the m Wald chi-squares."""
     k, m = q.shape
     d = np.array([q[:, i] @ np.linalg.solve(u[:, :, i], q[:, i]) for i in range(m)])
-    r = (1 + 1 / m) * np.var(np.sqrt(d), ddof=1)
+    r = float((1 + 1 / m) * np.var(np.sqrt(d), ddof=1))
     stat = (d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r)
-    v = k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2
+    v = np.inf if r == 0 else k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2
     return float(stat), float(v), float(r)
 
 
@@ -215,9 +219,18 @@ def pool_wald(estimates, covariances, *, terms=None, null=None, dfcom=None,
     k = len(tested)
     q0 = np.zeros(k)
     if null is not None:
-        q0 = np.broadcast_to(np.asarray(
-            null.reindex(tested).to_numpy() if isinstance(null, pd.Series) else null,
-            dtype=float), (k,)).copy()
+        if isinstance(null, (pd.Series, dict)):
+            values = pd.Series(null, dtype=float) if isinstance(null, dict) else null
+            lacking = [t for t in tested if t not in values.index]
+            if lacking:
+                raise ValueError(f"`null` gives no value for the tested term(s) {lacking[:5]}.")
+            q0 = values.reindex(tested).to_numpy(dtype=float)
+        else:
+            given = np.ravel(np.asarray(null, dtype=float))
+            if given.size not in (1, k):
+                raise ValueError(f"`null` has {given.size} values for {k} tested terms; give "
+                                 "one number for all, one per term, or a dict by term.")
+            q0 = np.broadcast_to(given, (k,)).copy()
         if not np.isfinite(q0).all():
             raise ValueError("`null` must hold finite numbers (one per tested term, or one).")
     q = np.column_stack([e[tested].to_numpy() for e in ests]) - q0[:, None]
@@ -231,15 +244,20 @@ def pool_wald(estimates, covariances, *, terms=None, null=None, dfcom=None,
         if not dfc > 0:
             raise ValueError(f"`dfcom` must be a positive number, got {dfcom!r}.")
         dfc = max(dfc, 1.0)
-    if method == "D1" and np.isfinite(dfc) and k * (m - 1) <= 4:
-        raise ValueError(f"The small-sample df of D1 (Reiter 2007) needs k(m - 1) > 4; here "
-                         f"k = {k}, m = {m}. Use more imputations, or dfcom=None.")
+    if method == "D1" and np.isfinite(dfc) and k * (m - 1) < 4:
+        raise ValueError(f"The small-sample df of D1 (Reiter 2007) needs k(m - 1) >= 4 (at 4 "
+                         f"it is 4, as mitml gives; below, its formula has no meaning); here "
+                         f"k = {k} tested parameter(s) and m = {m} imputations. Use more "
+                         "imputations (m >= 5 for one parameter), or the large-sample df "
+                         "(pool_wald's dfcom=None).")
     try:
         stat, df2, r = _d1(q, u, dfc) if method == "D1" else _d2(q, u)
     except np.linalg.LinAlgError:
         raise ValueError("The covariance matrix of the tested terms is singular (a term that "
                          "cannot be estimated, or a term named twice); test other terms.") from None
-    p = float(stats.f.sf(stat, k, df2))
+    # no between-imputation variance (no imputed variable in the model): df2 is infinite, and
+    # F(k, inf) is chi-square(k) / k, as R's pf() takes it (scipy gives NaN there)
+    p = float(stats.chi2.sf(stat * k, k) if np.isinf(df2) else stats.f.sf(stat, k, df2))
     test = f"{method}: {', '.join(map(str, tested))}"
     return WaldTest(statistic=stat, df1=k, df2=df2, p_value=p, riv=r, dfcom=dfc, m=m,
                     method=method, terms=tested, test=test)
@@ -249,16 +267,24 @@ def pool_r_squared(r_squared, n_obs) -> pd.DataFrame:
     """The pooled R² of a linear regression: ``mice::pool.r.squared`` (Harel 2009).
 
     ``r_squared``: one R² per imputation (or adjusted R², for ``pool.r.squared(adjusted =
-    TRUE)``); ``n_obs``: the number of observations (one, or one per imputation). Returns a
-    one-row DataFrame with mice's columns ``est``, ``lo 95``, ``hi 95``, ``fmi``.
+    TRUE)``; a negative one makes the result NaN, with a warning, as in R); ``n_obs``: the
+    number of observations (one, or one per imputation). Returns a one-row DataFrame with
+    mice's columns ``est``, ``lo 95``, ``hi 95``, ``fmi``.
     """
     from ._rubin import pool_scalar
 
     r2 = np.ravel(np.asarray(r_squared, dtype=float))
     if len(r2) < 2:
         raise ValueError("At least two imputations are needed for pooling.")
-    if not ((r2 >= 0) & (r2 < 1)).all():
-        raise ValueError("Each R² must lie in [0, 1).")
+    if not (r2 < 1).all() or np.isnan(r2).any():
+        raise ValueError("Each R² must be a number below 1.")
+    if (r2 < 0).any():  # an adjusted R² can be negative: √ is NaN, so is the result (as in R)
+        import warnings
+
+        warnings.warn(f"{int((r2 < 0).sum())} of the R² values are negative (an adjusted R² "
+                      "below 0: the model explains less than its terms cost); the pooled R² is "
+                      "NaN, as mice::pool.r.squared gives.", RuntimeWarning, stacklevel=2)
+        return pd.DataFrame([{"est": np.nan, "lo 95": np.nan, "hi 95": np.nan, "fmi": np.nan}])
     n = np.broadcast_to(np.asarray(n_obs, dtype=float), r2.shape)
     if not (n > 3).all():
         raise ValueError("`n_obs` must exceed 3 (the Fisher transform's variance is 1/(n - 3)).")

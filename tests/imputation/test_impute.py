@@ -343,6 +343,30 @@ def test_complete_dates_inform_the_model_and_come_back_unchanged(seed_data):
     assert time_as_days(df["took"])[60] == pytest.approx(1 / 24)
 
 
+def test_dates_beyond_nanoseconds_and_python_dates_are_complete_dates_too(seed_data):
+    """Dates in seconds or days that nanoseconds cannot hold (before 1677), and an object column
+    of datetime.date values (pandas' reading of a Parquet date32, which R's arrow writes for a
+    Date), are dates as well."""
+    import datetime
+
+    from socgan._core.encoding import time_as_days
+    n = len(seed_data)
+    old = pd.Series(np.arange(n).astype("datetime64[D]") - np.timedelta64(200_000, "D"),
+                    dtype="datetime64[s]")
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=int(i)) for i in range(n)]
+    df = seed_data.assign(old=old.to_numpy(), day=pd.Series(days, dtype=object))
+    imp = socgan.impute(df, m=2, seed=1, **FAST)
+    for d in imp.datasets:
+        pd.testing.assert_series_equal(d["old"], df["old"])
+        pd.testing.assert_series_equal(d["day"], df["day"])
+    assert time_as_days(df["old"])[0] == -200_000.0
+    assert time_as_days(df["day"])[0] == 18262.0
+    missing = df.copy()
+    missing.loc[missing.index[2], "day"] = None
+    with pytest.raises(ValueError, match=r"'day' holds dates/times"):
+        socgan.impute(missing, **FAST)
+
+
 def test_dates_with_missing_values_are_refused_by_name(seed_data):
     df = seed_data.assign(when=pd.date_range("2020-01-01", periods=len(seed_data)))
     df.loc[df.index[4], "when"] = pd.NaT

@@ -38,25 +38,69 @@ def _r_datasets(imp):
 
 
 @pytest.mark.against_r
-@pytest.mark.parametrize("test", ["D1", "D2"])
-def test_wald_test_matches_mice(imputed, test):
+@pytest.mark.parametrize("test, null, m, terms", [
+    ("D1", "y ~ x", 8, ["region[T.south]", "region[T.west]"]),
+    ("D2", "y ~ x", 8, ["region[T.south]", "region[T.west]"]),
+    # D1(fit1): every term but the intercept
+    ("D1", None, 8, ["region[T.south]", "region[T.west]", "x"]),
+    ("D2", None, 8, ["region[T.south]", "region[T.west]", "x"]),
+    # one parameter, m = 5: k(m - 1) = 4, where mitml's small-sample df is 4
+    ("D1", "y ~ region", 5, ["x"]),
+])
+def test_wald_test_matches_mice(imputed, test, null, m, terms):
     from _r import r_eval, require_r_packages
 
     require_r_packages("mice", "mitml")
-    ours = imputed.wald_test("y ~ x + region", "y ~ x", test=test)
+    sub = socgan.Imputations(imputed.datasets[0], imputed.datasets[:m])
+    ours = sub.wald_test("y ~ x + region", null, test=test)
+    r_null = "NULL" if null is None else \
+        f"mice::as.mira(lapply(dats, function(d) lm({null}, data = d)))"
     r = r_eval(f"""
-        dats <- mget(sprintf("d%d", 0:7))
+        dats <- mget(sprintf("d%d", 0:{m - 1}))
         dats <- lapply(dats, function(d) {{ d$region <- factor(d$region); d }})
         fit1 <- mice::as.mira(lapply(dats, function(d) lm(y ~ x + region, data = d)))
-        fit0 <- mice::as.mira(lapply(dats, function(d) lm(y ~ x, data = d)))
-        out <- summary(mice::{test}(fit1, fit0))$comparisons
+        out <- summary(mice::{test}(fit1, {r_null}))$comparisons
         unlist(out[, c("statistic", "df1", "df2", "p.value", "riv")])
-    """, **_r_datasets(imputed))
-    assert ours.terms == ["region[T.south]", "region[T.west]"]
+    """, **_r_datasets(sub))
+    assert ours.terms == terms
     for name, theirs in zip(["statistic", "df1", "df2", "p_value", "riv"], r):
         _close(getattr(ours, name), theirs, f"{test} {name}")
     assert ours.table.columns.tolist() == ["test", "statistic", "df1", "df2", "dfcom",
                                            "p.value", "riv"]
+
+
+@pytest.mark.against_r
+def test_identical_fits_give_rs_chi_square_limit():
+    """No imputed variable in the model: B = 0 and df2 is infinite; R's pf() then gives the
+    chi-square limit (scipy's F gives NaN)."""
+    from _r import r_eval, require_r_packages
+
+    require_r_packages("stats")
+    est = [pd.Series([0.2, 0.1], index=["a", "b"])] * 5
+    cov = [np.eye(2) * 0.01] * 5
+    for method in ("D1", "D2"):
+        res = pool_wald(est, cov, method=method)
+        assert np.isinf(res.df2) and res.riv == 0
+        _close(res.p_value, r_eval("pf(F, 2, Inf, lower.tail = FALSE)", F=res.statistic),
+               f"{method} p")
+
+
+@pytest.mark.against_r
+def test_r_squared_without_intercept_is_uncentred_as_in_r(imputed):
+    """statsmodels centres R² when the terms span a constant (all levels of a factor); R's
+    summary.lm does not without an intercept."""
+    from _r import r_eval, require_r_packages
+
+    require_r_packages("mice")
+    for adjusted in (False, True):
+        ours = imputed.r_squared("y ~ 0 + x + region", adjusted=adjusted)
+        r = r_eval(f"""
+            dats <- mget(sprintf("d%d", 0:7))
+            fit <- mice::as.mira(lapply(dats, function(d) lm(y ~ 0 + x + factor(region), data = d)))
+            as.numeric(mice::pool.r.squared(fit, adjusted = {str(adjusted).upper()}))
+        """, **_r_datasets(imputed))
+        for name, theirs in zip(["est", "lo 95", "hi 95", "fmi"], r):
+            _close(float(ours[name].iloc[0]), theirs, f"R^2 {name}")
 
 
 @pytest.mark.against_r
@@ -114,8 +158,15 @@ def test_null_values_shift_the_hypothesis():
 def test_small_sample_df_needs_enough_imputations_and_errors_name_the_argument():
     est = [pd.Series([0.1, 0.2], index=["a", "b"])] * 3
     cov = [np.eye(2)] * 3
-    with pytest.raises(ValueError, match=r"k\(m - 1\) > 4"):
+    with pytest.raises(ValueError, match=r"k\(m - 1\) >= 4.*k = 1.*m = 3"):
         pool_wald([e + i * 0.01 for i, e in enumerate(est)], cov, terms=["a"], dfcom=50)
+    with pytest.raises(ValueError, match=r"`null` has 3 values for 2 tested terms"):
+        pool_wald(est, cov, null=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"`null` gives no value for the tested term\(s\) \['b'\]"):
+        pool_wald(est, cov, null={"a": 0.0})
+    varied = [e + i * 0.01 for i, e in enumerate(est)]
+    assert pool_wald(varied, cov, null={"a": 0.1, "b": 0.2}).statistic == pytest.approx(
+        pool_wald(varied, cov, null=[0.1, 0.2]).statistic)
     with pytest.raises(ValueError, match="at least 2 imputations"):
         pool_wald(est[:1], cov[:1])
     with pytest.raises(ValueError, match="`covariances` 2"):
@@ -131,13 +182,26 @@ def test_wald_test_refuses_models_that_are_not_nested(imputed):
         imputed.wald_test("y ~ x", "y ~ region")
     with pytest.raises(ValueError, match="nothing to test"):
         imputed.wald_test("y ~ x", "y ~ x")
+    with pytest.raises(ValueError, match="models another outcome"):
+        imputed.wald_test("y ~ x + region", "x ~ region")
+
+
+def test_collinear_terms_are_an_error_naming_the_imputation(imputed):
+    """statsmodels solves a rank-deficient design by a pseudo-inverse, with a warning at most;
+    R's lm reports NA for the aliased term and mitml refuses the singular matrix."""
+    with pytest.raises(ValueError, match=r"imputed dataset 1: its design is singular \(rank 4 for 5"):
+        imputed.wald_test("y ~ x + I(2 * x) + region", "y ~ region")
+    with pytest.raises(ValueError, match="imputed dataset 1: its design is singular"):
+        imputed.fit("y ~ x + I(2 * x)")
 
 
 def test_r_squared_input_checks():
     with pytest.raises(ValueError, match="At least two"):
         pool_r_squared([0.3], 100)
-    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+    with pytest.raises(ValueError, match="below 1"):
         pool_r_squared([0.3, 1.2], 100)
+    with pytest.warns(RuntimeWarning, match="negative"):  # an adjusted R² below 0: NaN, as R
+        assert pool_r_squared([0.01, -0.002], 100).isna().all(axis=None)
     out = pool_r_squared([0.3, 0.3, 0.3], 1000)
     assert out.loc[0, "est"] == pytest.approx(0.3)
     assert out.loc[0, "lo 95"] < 0.3 < out.loc[0, "hi 95"]
