@@ -324,6 +324,14 @@ class Imputations:
                 df[name] = (df[name] == levels[1]).astype(float)
             kw = {k: (df[v] if isinstance(v, str) and v in df.columns else v)
                   for k, v in kwargs.items()}
+            if model == "wls" and kw.get("weights") is not None:
+                w = np.asarray(kw["weights"], dtype=float)
+                if w.shape == (len(df),) and (w == 0).any():
+                    # R's lm leaves rows of weight 0 out of the residual df (and so of sigma);
+                    # statsmodels counts them: fitted without them, the two agree
+                    keep = w != 0
+                    df = df.loc[keep]
+                    kw["weights"] = w[keep]
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:

@@ -216,3 +216,34 @@ def test_pool_is_unchanged_by_the_refactoring(imputed):
     expected = pool([f.params for f in fits], [np.diag(f.cov_params()) for f in fits],
                     dfcom=min(f.df_resid for f in fits)).table
     pd.testing.assert_frame_equal(imputed.fit("y ~ x + region").table, expected)
+
+
+@pytest.mark.against_r
+def test_weighted_fit_with_zero_weights_pools_as_r():
+    """R's lm leaves rows of weight 0 out of the residual df (and sigma); statsmodels' WLS
+    counted them, so standard errors, df and D1's dfcom differed from mice's."""
+    from _r import r_eval, require_r_packages
+
+    require_r_packages("mice", "mitml")
+    rng = np.random.default_rng(1)
+    n = 120
+    dats = []
+    for _ in range(6):
+        d = pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n),
+                          "z": rng.normal(size=n),
+                          "w": np.where(rng.random(n) < 0.2, 0.0, rng.random(n) + 0.5)})
+        d["y"] += 0.5 * d["x"]
+        dats.append(d)
+    imp = socgan.Imputations(dats[0], dats)
+    ours = imp.fit("y ~ x + z", method="wls", options={"weights": "w"}).table
+    test = imp.wald_test("y ~ x + z", "y ~ x", method="wls", options={"weights": "w"})
+    r = r_eval("""
+        fits <- function(f) mice::as.mira(lapply(list(d0, d1, d2, d3, d4, d5),
+                                                 function(d) lm(f, data = d, weights = w)))
+        s <- summary(mice::pool(fits(y ~ x + z)))
+        t <- summary(mice::D1(fits(y ~ x + z), fits(y ~ x)))$comparisons
+        c(s$std.error, s$df, t$statistic, t$df2, t$dfcom)
+    """, **{f"d{k}": d for k, d in enumerate(dats)})
+    for ours_value, theirs in zip([*ours["std.error"], *ours["df"], test.statistic, test.df2,
+                                   test.dfcom], r):
+        _close(float(ours_value), theirs, "weighted")
