@@ -227,11 +227,11 @@ def test_weighted_fit_with_zero_weights_pools_as_r():
     require_r_packages("mice", "mitml")
     rng = np.random.default_rng(1)
     n = 120
+    w = np.where(rng.random(n) < 0.2, 0.0, rng.random(n) + 0.5)  # observed: the same in each
     dats = []
     for _ in range(6):
         d = pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n),
-                          "z": rng.normal(size=n),
-                          "w": np.where(rng.random(n) < 0.2, 0.0, rng.random(n) + 0.5)})
+                          "z": rng.normal(size=n), "w": w})
         d["y"] += 0.5 * d["x"]
         dats.append(d)
     imp = socgan.Imputations(dats[0], dats)
