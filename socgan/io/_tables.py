@@ -281,6 +281,12 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
             formats[name] = "F8.0"
         elif pdt.is_numeric_dtype(s.dtype):
             out[name] = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        elif pdt.is_datetime64_any_dtype(s.dtype):
+            # pyreadstat writes datetime64[ns] as a date-time variable (Stata %tc, SPSS
+            # DATETIME); Timestamps as objects became strings. A time zone: the UTC time.
+            if getattr(s.dtype, "tz", None) is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[name] = s.astype("datetime64[ns]")
         else:
             out[name] = s.astype(object).where(s.notna(), None)
     if ext == ".dta":

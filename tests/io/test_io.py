@@ -72,6 +72,24 @@ def test_categories_come_back_as_categories_in_level_order(tmp_path, ext):
     assert back["educ"].cat.ordered == (ext == ".parquet")  # Stata and SPSS have no ordered labels
 
 
+@pytest.mark.parametrize("ext", [".parquet", ".dta", ".sav"])
+def test_dates_are_written_as_dates(tmp_path, ext):
+    """Stata and SPSS files got a date column as text ('2021-04-18 00:00:00'); a time zone's
+    times are written as UTC there (the formats have no zones)."""
+    df = pd.DataFrame({"when": pd.date_range("2021-04-18", periods=3, freq="D"),
+                       "stamp": pd.date_range("2021-04-18 12:00", periods=3, freq="h",
+                                              tz="Europe/Berlin"),
+                       "x": [1.5, np.nan, 2.0]})
+    sio.write_table(df, tmp_path / f"d{ext}")
+    back = sio.read_table(tmp_path / f"d{ext}")
+    assert pd.api.types.is_datetime64_any_dtype(back["when"].dtype)
+    assert (back["when"].dt.tz_localize(None) if back["when"].dt.tz else back["when"]).tolist() \
+        == df["when"].tolist()
+    utc = back["stamp"].dt.tz_convert("UTC") if back["stamp"].dt.tz else \
+        back["stamp"].dt.tz_localize("UTC")
+    assert utc.tolist() == df["stamp"].dt.tz_convert("UTC").tolist()
+
+
 @pytest.mark.parametrize("ext", [".dta", ".sav"])
 def test_categories_are_written_as_value_labels(tmp_path, ext):
     sio.write_table(survey(), tmp_path / f"d{ext}")
