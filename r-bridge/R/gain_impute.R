@@ -72,7 +72,8 @@
 #'     (proper multiple imputation); `FALSE` understates the
 #'     between-imputation variance and exists only to show that;
 #'   * `n_jobs` (default `1`): imputation models trained at once, in worker
-#'     processes (`-1`: every core); results are identical to `n_jobs = 1`;
+#'     processes (`-1`: every core); results equal those of `n_jobs = 1` (to
+#'     rounding in R, about 1e-6: the workers' matrix products are not R's);
 #'   * `backend` (default `NULL`): `NULL` or `"loky"` for worker processes on
 #'     this machine, `"dask"` for a running dask cluster;
 #'   * `device` (default `"auto"`): `"cuda"`, `"cpu"`, or `"auto"` for the GPU
