@@ -138,6 +138,9 @@ def _check_csv_dialect(sep: str, decimal: str) -> None:
                          "ones (e.g. --sep ';' --decimal ',').")
 
 
+# ISO 8601 dates and date-times, as R's write.csv and pandas' to_csv write them: "2021-04-18",
+# "2021-04-18 12:30:00", "2021-04-18T12:30:00+02:00".
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 # Numbers written with a decimal comma (or commas between thousands): "3,14", "-1.234,5".
 _COMMA_NUMBER = re.compile(r"\s*[-+]?\d[\d. ]*(,\d+)?\s*")
 
@@ -161,6 +164,16 @@ def _read_csv(path: Path, *, sep: str, decimal: str, encoding: str) -> pd.DataFr
                     f"{other!r}" + (" --decimal ','" if other == ";" else "") + ".")
     data = pd.read_csv(path, sep=sep, decimal=decimal, encoding=encoding,
                        dtype_backend="numpy_nullable")
+    for col in data.columns:  # ISO dates as dates (a CSV has no types), not as text levels
+        s = data[col]
+        if pdt.is_object_dtype(s.dtype) or pdt.is_string_dtype(s.dtype):
+            obs = s.dropna().astype(str)
+            if len(obs) and obs.str.fullmatch(_ISO_DATE).all():
+                try:
+                    data[col] = pd.to_datetime(s.astype(object).where(s.notna(), None),
+                                               format="ISO8601")
+                except (ValueError, TypeError):  # not real dates (2021-13-45): left as text
+                    pass
     if decimal != ",":
         for col in data.columns:
             s = data[col]

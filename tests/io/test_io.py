@@ -72,6 +72,25 @@ def test_categories_come_back_as_categories_in_level_order(tmp_path, ext):
     assert back["educ"].cat.ordered == (ext == ".parquet")  # Stata and SPSS have no ordered labels
 
 
+def test_csv_iso_dates_are_read_as_dates(tmp_path):
+    """A CSV has no types: ISO dates were read as text, and `socgan impute` filled a missing date
+    with a random observed date string. Now they are dates (a missing one is refused by name by
+    the imputation); text that only looks like dates stays text."""
+    import socgan
+
+    path = tmp_path / "d.csv"
+    path.write_text("when,x,y,odd\n2021-04-18,1.5,1,2021-13-45\n2021-04-19,,2,2021-01-01\n"
+                    "2021-04-20,2.0,3,x\n2021-04-21,2.5,4,y\n")
+    data = sio.read_table(path)
+    assert pd.api.types.is_datetime64_any_dtype(data["when"].dtype)
+    assert not pd.api.types.is_datetime64_any_dtype(data["odd"].dtype)
+    sio.write_table(data, tmp_path / "back.csv")
+    assert (tmp_path / "back.csv").read_text().splitlines()[1].startswith("2021-04-18,1.5")
+    data.loc[2, "when"] = pd.NaT
+    with pytest.raises(ValueError, match="'when' holds dates/times"):
+        socgan.impute(data[["when", "x", "y"]], m=2, epochs=2, progress=False)
+
+
 @pytest.mark.parametrize("ext", [".parquet", ".dta", ".sav"])
 def test_dates_are_written_as_dates(tmp_path, ext):
     """Stata and SPSS files got a date column as text ('2021-04-18 00:00:00'); a time zone's
