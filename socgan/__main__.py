@@ -265,5 +265,22 @@ def _main(argv: list[str] | None) -> int:
         return 1
 
 
+def _exit(code: int) -> None:
+    """End ``python -m socgan`` with ``code``.
+
+    130 (interrupted) ends the process at once: CPython's ``-m`` start-up turns a clean exit into
+    death by SIGINT when the Ctrl-C was raised inside code that a compiled module ran with
+    ``PyRun_String`` (torch's import does) even though main caught it, so the status would
+    depend on where the signal landed. Output is flushed first; output files are already
+    cleaned up by then.
+    """
+    if code == 130:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -359,6 +359,35 @@ def test_a_real_sigint_during_start_up_gives_status_130(folder):
     assert not (folder / "o.csv").exists()
 
 
+# A Ctrl-C raised inside code that a compiled module runs with PyRun_String (as torch's import
+# does) leaves a flag in CPython that turns `python -m`'s clean exit into death by SIGINT.
+_SITECUSTOMIZE_INTERRUPT_IN_PYRUN_STRING = """
+import ctypes, sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            run = ctypes.pythonapi.PyRun_String
+            run.restype = ctypes.py_object
+            run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]
+            run(b"raise KeyboardInterrupt", 257, {}, {})
+sys.meta_path.insert(0, Interrupt())
+"""
+
+
+def test_ctrl_c_inside_compiled_start_up_code_still_gives_status_130(folder):
+    sio.write_table(survey(), folder / "in.csv")
+    (folder / "site").mkdir()
+    (folder / "site" / "sitecustomize.py").write_text(_SITECUSTOMIZE_INTERRUPT_IN_PYRUN_STRING)
+    env = {**_ENV, "PYTHONPATH": os.pathsep.join([str(folder / "site"), _ENV["PYTHONPATH"]])}
+    result = subprocess.run([sys.executable, "-m", "socgan", "impute", str(folder / "in.csv"),
+                             "--out", str(folder / "o.csv")], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "socgan: interrupted (no partly written output file is left)."]
+    assert not (folder / "o.csv").exists()
+
+
 def test_dialect_options_apply_to_the_csv_side_only(folder, capsys):
     sio.write_table(survey(), folder / "in.sav")
     code, _, err = run(["impute", folder / "in.sav", "--out", folder / "o.csv", "--sep", ";",
