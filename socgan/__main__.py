@@ -125,6 +125,9 @@ def _impute(args: argparse.Namespace) -> int:
     # the data's columns and the size of the networks in socgan.impute before it trains.
     in_ext = format_of(args.input)
     out = Path(args.out)
+    if out.is_dir():
+        raise IsADirectoryError(f"--out {os.fspath(out)!r} is a folder; name a file to write the "
+                                "imputations to (e.g. imputed.csv).")
     out_ext = format_of(out)
     # --sep/--decimal concern whichever side is CSV; --encoding a CSV, Stata or SPSS input and
     # a CSV output.
@@ -135,6 +138,9 @@ def _impute(args: argparse.Namespace) -> int:
                          "Parquet files are always UTF-8.")
     if args.m < 1:
         raise ValueError(f"`m` must be at least 1, got {args.m}.")
+    named = [column for column, _ in args.bounds]
+    if len(set(named)) < len(named):
+        raise ValueError("--bounds names a column twice.")
     targets = imputation_paths(out, m=args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
@@ -156,7 +162,7 @@ def _impute(args: argparse.Namespace) -> int:
             backend, n_jobs = "dask", (-1 if n_jobs == 1 else n_jobs)
         imp = socgan.impute(data, m=args.m, seed=args.seed, epochs=args.epochs,
                             progress=not args.quiet, n_jobs=n_jobs, backend=backend,
-                            device=args.device)
+                            device=args.device, bounds=dict(args.bounds) or None)
     written = write_imputations(imp, out, split=args.split, **csv)
     if not args.quiet:
         layout = "one file per imputation" if args.split else "long format: .imp 0 = the input, 1..m"
@@ -167,6 +173,30 @@ def _impute(args: argparse.Namespace) -> int:
             print(f"socgan: no --seed given; --seed {imp.options['entropy']} repeats this run.",
                   file=sys.stderr)
     return 0
+
+
+def _count(text: str) -> int:
+    """A whole number on the command line; ``5.0`` is 5 (as ``m=5.0`` in Python and R)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(value)
+
+
+def _bound(text: str) -> tuple[str, tuple[float | None, float | None]]:
+    """``COLUMN=LOW:HIGH`` (either side may be empty: no bound) as (column, (low, high))."""
+    column, eq, span = text.rpartition("=")
+    low, colon, high = span.partition(":")
+    if not eq or not column or not colon:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not COLUMN=LOW:HIGH (e.g. income=0: for no upper bound)")
+    try:
+        return column, tuple(float(v) if v.strip() else None for v in (low, high))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the bounds must be numbers (or empty)") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -207,15 +237,19 @@ def _main(argv: list[str] | None) -> int:
     imp.add_argument("--out", required=True,
                      help="output file; by default mice's long format (.imp 0 = the input, 1..m "
                           "the imputations; .id = row number), named Imputation_ and id_ in .dta/.sav")
-    imp.add_argument("--m", type=int, default=5, help="imputations (default 5)")
-    imp.add_argument("--seed", type=int, default=None, help="seed; the same seed repeats the result")
+    imp.add_argument("--m", type=_count, default=5, help="imputations (default 5)")
+    imp.add_argument("--seed", type=_count, default=None, help="seed; the same seed repeats the result")
     # GAIN's default, read without importing torch (socgan._core.defaults)
-    imp.add_argument("--epochs", type=int, default=gain_defaults()["epochs"],
+    imp.add_argument("--epochs", type=_count, default=gain_defaults()["epochs"],
                      help="at most this many passes over the rows per model (default %(default)s; "
                           "at most 4,000 gradient steps in all)")
     imp.add_argument("--split", action="store_true",
                      help="one file per imputation instead: OUT_1.ext .. OUT_m.ext")
-    imp.add_argument("--n-jobs", type=int, default=1, dest="n_jobs",
+    imp.add_argument("--bounds", type=_bound, action="append", default=[], metavar="COL=LOW:HIGH",
+                     help="the range of a numeric column's imputations (default: its observed "
+                          "range; income=0: imputes income from 0 up without an upper bound); "
+                          "once per column")
+    imp.add_argument("--n-jobs", type=_count, default=1, dest="n_jobs",
                      help="models trained at once (default 1; -1 = every core or cluster thread)")
     imp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run the models on this dask.distributed scheduler (e.g. tcp://host:8786)")
@@ -234,10 +268,10 @@ def _main(argv: list[str] | None) -> int:
     demo = sub.add_parser("demo", help="why impute: complete cases, socgan and mice on the seed "
                           "experiment under strong MAR, pooled table and plots")
     # --n-rows as n_rows in the Python API; --n, its old name, still works
-    demo.add_argument("--n-rows", "--n", type=int, default=1000, dest="n_rows",
+    demo.add_argument("--n-rows", "--n", type=_count, default=1000, dest="n_rows",
                       help="rows (default 1000)")
-    demo.add_argument("--m", type=int, default=5, help="imputations (default 5)")
-    demo.add_argument("--seed", type=int, default=2020, help="seed (default 2020)")
+    demo.add_argument("--m", type=_count, default=5, help="imputations (default 5)")
+    demo.add_argument("--seed", type=_count, default=2020, help="seed (default 2020)")
     demo.add_argument("--out", default="socgan-demo-output", help="folder for plots and the table")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument("--no-r", action="store_true", dest="no_r",

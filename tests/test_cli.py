@@ -398,3 +398,60 @@ def test_dialect_options_apply_to_the_csv_side_only(folder, capsys):
                         *FAST], capsys)
     assert_one_line_error(code, err)
     assert "neither the input nor --out is one" in err
+
+
+def test_bounds_widen_the_range_of_imputations(folder, capsys):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=200)
+    df = pd.DataFrame({"x": x, "y": x + 0.2 * rng.normal(size=200)})
+    df.loc[(x > 1.0) & (rng.random(200) < 0.9), "y"] = np.nan
+    sio.write_table(df, folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", "--quiet",
+                        "--bounds", "y=:", "--m", "3.0", "--seed", "1", "--epochs", "40"], capsys)
+    assert code == 0, err
+    out = sio.read_table(folder / "o.csv")
+    assert (out.loc[out[".imp"] > 0, "y"] > df["y"].max()).any()
+    for args, words in [(["--bounds", "y=0:1"], "column 'y' has observed values outside [0, 1]"),
+                        (["--bounds", "y=:", "--bounds", "y=0:"], "--bounds names a column twice"),
+                        (["--bounds", "nope=0:"], "`data` has no column 'nope'")]:
+        code, _, err = run(["impute", folder / "in.csv", "--out", folder / "p.csv", *FAST, *args],
+                           capsys)
+        assert_one_line_error(code, err)
+        assert words in err and not (folder / "p.csv").exists()
+    for bad, words in [("y=0", "is not COLUMN=LOW:HIGH"), ("y=a:b", "the bounds must be numbers")]:
+        with pytest.raises(SystemExit) as stop:
+            main(["impute", str(folder / "in.csv"), "--out", str(folder / "p.csv"), *FAST,
+                  "--bounds", bad])
+        err = capsys.readouterr().err
+        assert_one_line_error(stop.value.code, err, expected_code=2)
+        assert words in err
+
+
+def test_counts_take_whole_number_floats_only(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    with pytest.raises(SystemExit) as stop:
+        main(["impute", str(folder / "in.csv"), "--out", str(folder / "o.csv"), "--m", "2.5"])
+    err = capsys.readouterr().err
+    assert_one_line_error(stop.value.code, err, expected_code=2)
+    assert "argument --m: not a whole number: '2.5'" in err
+
+
+def test_out_that_is_a_folder_is_named_as_one(folder, capsys):
+    sio.write_table(survey(), folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder, *FAST], capsys)
+    assert_one_line_error(code, err)
+    assert "is a folder; name a file" in err
+
+
+def test_stata_output_whose_labelled_column_is_missing_in_the_first_rows(folder, capsys):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60),
+                       "g": pd.Categorical(rng.choice(["no", "yes"], 60))})
+    df.loc[:9, "g"] = np.nan
+    sio.write_table(df, folder / "in.parquet")
+    code, _, err = run(["impute", folder / "in.parquet", "--out", folder / "o.dta", "--quiet",
+                        *FAST], capsys)
+    assert code == 0, err
+    back = sio.read_table(folder / "o.dta")
+    imputed = back[back["Imputation_"] > 0]
+    assert imputed["g"].notna().all() and set(imputed["g"]) <= {"no", "yes"}

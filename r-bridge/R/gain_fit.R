@@ -19,6 +19,8 @@
 #' @param m Number of models to fit (the most imputations the model gives).
 #' @param seed `NULL` for fresh randomness, or a whole number.
 #' @param ... GAIN settings by name, as in [gain_impute()].
+#' @param bounds Ranges of numeric columns' imputations, as in [gain_impute()]; the
+#'   model keeps them (also when saved).
 #' @param progress Show a progress bar while training (as in [gain_impute()]).
 #' @param model A fitted model from `gain_fit()` or `gain_model_load()`.
 #' @param path File to write or read (e.g. `"wave1.safetensors"`).
@@ -35,7 +37,7 @@
 #' same <- gain_model_load("nhanes.safetensors")
 #' }
 #' @export
-gain_fit <- function(data, m = 5, seed = NULL, ..., progress = NULL) {
+gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, progress = NULL) {
   check_data_frame(data)
   m <- check_count(m, "m")
   seed <- check_seed(seed)
@@ -43,12 +45,13 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., progress = NULL) {
   given <- list(...)
   socgan <- socgan_python()
   options <- check_gain_options(given, "gain_fit()")
+  bounds <- bounds_to_python(bounds)
   check_imputable(data, "data")
   prepared <- prepare_columns(data, "data", "gain_fit()")
   values <- c(list(m = m, seed = seed, progress = progress), given)
   imputer <- do.call(call_python, c(
     list(reticulate::py_get_attr(socgan, "GainImputer"), m = m, seed = seed,
-         progress = progress),
+         progress = progress, bounds = bounds),
     options, list(values = values)))
   call_python(reticulate::py_get_attr(imputer, "fit"), frame_to_python(prepared$python),
               values = values)

@@ -78,6 +78,15 @@
 #'     this machine, `"dask"` for a running dask cluster;
 #'   * `device` (default `"auto"`): `"cuda"`, `"cpu"`, or `"auto"` for the GPU
 #'     when torch finds one.
+#' @param bounds `NULL` (default), or a named list of `c(low, high)` per
+#'   numeric column: the range within which its imputations are drawn (`-Inf`
+#'   or `Inf`: no bound on that side), as Amelia's `bounds`. By default each
+#'   numeric column's imputations stay within its observed range (as
+#'   predictive mean matching's do), which imputes a skewed variable whose
+#'   largest values are more often missing (earnings) too low: give it its
+#'   natural bounds, e.g. `list(income = c(0, Inf))`. Bounds may only widen
+#'   the observed range. An integer column with at most 1,000 distinct values
+#'   is imputed with its observed values, which bounds do not widen.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
@@ -109,8 +118,8 @@
 #' plot(imp)
 #' }
 #' @export
-gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"),
-                        progress = NULL, model = NULL) {
+gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
+                        output = c("mids", "list"), progress = NULL, model = NULL) {
   call <- match.call()
   check_data_frame(data)
   if (!is.null(model)) {
@@ -121,11 +130,13 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"
   seed <- check_seed(seed)
   output <- match.arg(output)
   given <- list(...)
-  if (!is.null(model) && length(given)) {
-    stop("GAIN settings (", paste0("`", names(given), "`", collapse = ", "), ") belong to ",
+  if (!is.null(model) && (length(given) || !is.null(bounds))) {
+    stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds"), "`",
+                                   collapse = ", "), ") belong to ",
          "gain_fit(); with `model`, gain_impute() only draws from the fitted models.",
          call. = FALSE)
   }
+  bounds <- bounds_to_python(bounds)
   progress <- resolve_progress(progress)
   socgan <- socgan_python()
   options <- check_gain_options(given)
@@ -137,7 +148,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., output = c("mids", "list"
   imputations <- if (is.null(model)) {
     do.call(call_python, c(
       list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
-           progress = progress),
+           progress = progress, bounds = bounds),
       options,
       list(values = c(list(m = m, seed = seed, progress = progress), given))
     ))
@@ -166,6 +177,28 @@ gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
 check_gain_options <- function(options, what = "gain_impute()") {
   check_settings(options, python_parameters("impute"),
-                 taken = c("data", "m", "seed", "progress"), counts = gain_count_options,
-                 what = what)
+                 taken = c("data", "m", "seed", "progress", "bounds"),
+                 counts = gain_count_options, what = what)
+}
+
+# list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and
+# values (an NA bound crosses as NaN, which its message names).
+bounds_to_python <- function(bounds) {
+  if (is.null(bounds)) return(NULL)
+  nms <- names(bounds)
+  if (!is.list(bounds) || is.data.frame(bounds) || is.null(nms) || any(!nzchar(nms))) {
+    stop("`bounds` must be a named list of c(low, high) per numeric column, such as ",
+         "list(income = c(0, Inf)); got ", deparse_short(bounds), ".", call. = FALSE)
+  }
+  if (anyDuplicated(nms)) {
+    stop("`bounds` names column `", nms[duplicated(nms)][1L], "` twice.", call. = FALSE)
+  }
+  for (nm in nms) {
+    b <- bounds[[nm]]
+    if (!is.numeric(b) || length(b) != 2L) {
+      stop("`bounds$", nm, "` must be c(low, high), numbers (-Inf or Inf for no bound); got ",
+           deparse_short(b), ".", call. = FALSE)
+    }
+  }
+  stats::setNames(lapply(bounds, function(b) as.list(as.double(b))), nms)
 }

@@ -69,19 +69,32 @@ class ColumnSpec:
         """Drawn values (data scale) of an integer column as the values it can hold: the
         nearest observed value (or whole number, without a known support), within the range."""
         out = _nearest(values, self.levels) if self.levels else np.round(values)
+        if self.levels:  # beyond half a gap past the observed ends (bounds wider than the
+            # observed range, ``impute(bounds=)``): whole numbers, not the end values
+            lo, hi = self._support_ends()
+            out = np.where((values > hi) | (values < lo), np.round(values), out)
         return np.clip(out, self.low, self.high)
 
     def draw_range(self) -> tuple[float, float]:
-        """The range (data scale) within which a drawn value is accepted: the observed range,
-        widened for an integer column by half the gap from its lowest (highest) observed value
-        to the next (1 without a known support), the draws that decoding turns into the end
-        values."""
+        """The range (data scale) within which a drawn value is accepted: the observed range
+        (or the bounds given), widened for an integer column by half the gap from its lowest
+        (highest) observed value to the next (1 without a known support), the draws that
+        decoding turns into the end values."""
         if self.kind != "integer":
             return self.low, self.high
+        if not self.levels:
+            return self.low - 0.5, self.high + 0.5
+        lo, hi = self._support_ends()
+        return (lo if self.low >= self.levels[0] else self.low,
+                hi if self.high <= self.levels[-1] else self.high)
+
+    def _support_ends(self) -> tuple[float, float]:
+        """Half a gap below the lowest observed value and above the highest (integer column
+        with a kept support)."""
         support = np.asarray(self.levels, dtype=float)
         below = support[1] - support[0] if len(support) > 1 else 1.0
         above = support[-1] - support[-2] if len(support) > 1 else 1.0
-        return self.low - below / 2, self.high + above / 2
+        return support[0] - below / 2, support[-1] + above / 2
 
     def on_masses(self, values: np.ndarray) -> np.ndarray:
         """Decoded values (data scale) that lie within a rounding error of a point mass, as

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 import torch
 
 from .._params import Count, Flag, Frame, OneOf, Optional, Rule, Seed, validate_params
-from .._core.encoding import Encoder
+from .._core.encoding import Encoder, is_time
 from .._core.gain import GainSettings
 from .._core.settings import GAIN_SETTING_CONSTRAINTS
 from .._core.settings import gain_settings  # looked up here by GainImputer (bench patches it)
@@ -32,6 +34,64 @@ def _n_jobs(value, name: str) -> int:
     return _check_n_jobs(value)
 
 
+def _check_bounds(value, name: str) -> dict:
+    """``bounds`` as ``{column: (low, high)}`` with floats (no bound: ±inf). The columns are
+    checked against the data when fitting (:func:`apply_bounds`)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"`{name}` must be a dict {{column: (low, high)}} (R: a named list such "
+                        f"as list(income = c(0, Inf))), got {type(value).__name__}.")
+    out = {}
+    for col, pair in value.items():
+        where = f"`{name}[{col!r}]`"
+        if isinstance(pair, (str, bytes, Mapping)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(f"{where} must be a pair (low, high), e.g. (0, None) for no upper "
+                             f"bound; got {pair!r}.")
+        sides = []
+        for side, v, none in (("low", pair[0], -np.inf), ("high", pair[1], np.inf)):
+            v = v.item() if isinstance(v, np.generic) else v
+            if v is None:
+                v = none
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{where}: the {side} bound must be a number or None, got {v!r}.")
+            if np.isnan(v):
+                raise ValueError(f"{where}: the {side} bound is missing (NaN / NA); for no bound "
+                                 "use None (R: -Inf or Inf).")
+            sides.append(float(v))
+        if not sides[0] < sides[1]:
+            raise ValueError(f"{where}: the low bound must be below the high bound, got {pair!r}.")
+        out[col] = tuple(sides)
+    return out
+
+
+def apply_bounds(enc: Encoder, bounds: dict | None, data: pd.DataFrame,
+                 positions: list[int]) -> None:
+    """Replace the observed range of the columns named in ``bounds`` (the range within which
+    their imputations are drawn) by the given bounds, after checking that each names a numeric
+    column of ``data`` whose observed values lie within them."""
+    for col, (low, high) in (bounds or {}).items():
+        where = f"`bounds[{col!r}]`"
+        hits = [j for j, name in enumerate(data.columns) if name == col]
+        if not hits:
+            raise ValueError(f"{where}: `data` has no column {col!r}.")
+        if len(hits) > 1:
+            raise ValueError(f"{where}: `data` has {len(hits)} columns named {col!r}.")
+        if is_time(data.iloc[:, hits[0]]):
+            raise ValueError(f"{where}: column {col!r} holds dates or times, which are never "
+                             "imputed; bounds apply to numeric columns.")
+        if hits[0] not in positions:  # complete and constant: nothing is drawn for it
+            continue
+        spec = enc.columns[positions.index(hits[0])]
+        if not spec.is_numeric:
+            raise ValueError(f"{where}: column {col!r} is {spec.kind}; bounds apply to numeric "
+                             "columns (the levels bound the others).")
+        if spec.low < low or spec.high > high:
+            raise ValueError(
+                f"{where}: column {col!r} has observed values outside [{low:g}, {high:g}] (it "
+                f"ranges from {spec.low:g} to {spec.high:g}); bounds may only widen the observed "
+                "range, within which imputations stay by default.")
+        spec.low, spec.high = low, high
+
+
 # The declared arguments of GainImputer (and so of socgan.impute): checked in one place,
 # socgan._params.check_params, when the imputer is fitted. The GAIN settings' constraints are
 # those of socgan._core.settings, which sae.estimate(method="gain") checks its options by.
@@ -41,6 +101,7 @@ GAIN_CONSTRAINTS = {
     "n_jobs": Rule(_n_jobs, "a whole number >= 1, or -1 for every core"),
     # a dask backend also needs n_jobs > 1 and a running Client: checked with n_jobs, on use
     "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),
+    "bounds": Optional(Rule(_check_bounds, "a dict {column: (low, high)}")),
 }
 
 
@@ -51,7 +112,8 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
            alpha: float = _GAIN.alpha, hidden: int | None = _GAIN.hidden,
            learning_rate: float = _GAIN.learning_rate, weight_decay: float = _GAIN.weight_decay,
            adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
-           backend: Backend | None = None, device: Device = "auto") -> Imputations:
+           backend: Backend | None = None, device: Device = "auto",
+           bounds: Mapping | None = None) -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a
@@ -126,6 +188,18 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         ``"cuda"`` trains and draws on the GPU, ``"cpu"`` on the CPU, ``"auto"`` (default) on the
         GPU when torch finds one. Values are drawn with the same numpy generator on every
         device; results on the CPU do not depend on this option. Recorded in ``.options``.
+    bounds
+        ``{column: (low, high)}``: the range within which a numeric column's imputations are
+        drawn (``None`` or ±inf: no bound on that side; R: ``list(income = c(0, Inf))``). By
+        default each numeric column's imputations stay within its observed range, as
+        predictive mean matching's do: draws outside it are redrawn (up to 20 times), then
+        clipped. That keeps a bounded variable (a share, a score) inside its bounds, but a
+        skewed one whose largest values are more often missing (earnings, wealth) is then
+        imputed too low: give it its natural bounds, e.g. ``{"income": (0, None)}``, as
+        Amelia's ``bounds`` does. Bounds may only widen the observed range (observed values
+        outside them are an error). An integer column with few distinct values (at most
+        ``_MAX_SUPPORT`` of :mod:`socgan._core.encoding`) is imputed with its observed values,
+        so bounds do not widen it. Recorded in ``.options``.
 
     Returns
     -------
@@ -158,7 +232,7 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
                           batch_size=batch_size, hint_rate=hint_rate, alpha=alpha, hidden=hidden,
                           learning_rate=learning_rate, weight_decay=weight_decay,
                           adversarial=adversarial, bootstrap=bootstrap, n_jobs=n_jobs,
-                          backend=backend, device=device)
+                          backend=backend, device=device, bounds=bounds)
     if data.isna().to_numpy().any():
         return imputer._fit_impute(data, stacklevel=5)  # the user's call: impute, its checks
 
@@ -166,10 +240,11 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
     m, seed, settings, _, _, device = imputer._settings()
     original = data.copy(deep=True)
     positions = [j for j in range(original.shape[1]) if original.iloc[:, j].nunique() > 1]
-    Encoder.fit(original.iloc[:, positions])
+    bounds = imputer._bounds()
+    apply_bounds(Encoder.fit(original.iloc[:, positions]), bounds, original, positions)
     options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
                "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
-               "device": device.type}
+               "device": device.type, "bounds": bounds}
     warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                   stacklevel=3)
     return Imputations(data=original, datasets=[original.copy() for _ in range(m)],

@@ -42,7 +42,7 @@ FORMAT_VERSION = 1
 
 _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_rate", "alpha",
            "hidden", "learning_rate", "weight_decay", "adversarial", "bootstrap", "n_jobs",
-           "backend", "device")
+           "backend", "device", "bounds")
 
 
 # GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
@@ -100,7 +100,7 @@ class GainImputer:
     Parameters
     ----------
     m, seed, progress, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-    weight_decay, adversarial, bootstrap, n_jobs, backend, device
+    weight_decay, adversarial, bootstrap, n_jobs, backend, device, bounds
         As in :func:`socgan.impute`; ``m`` is the number of models fitted.
 
     Attributes
@@ -121,7 +121,7 @@ class GainImputer:
     ``impute(new_data, seed=t)`` draws with streams from ``t``, so on the training data it
     gives other (equally valid) imputations. Values of new data outside the fitted range stay
     as observed and the networks see them standardised with the fitted mean and sd; imputed
-    values stay inside the fitted range. Levels not seen in fitting are refused.
+    values stay inside the fitted range (or ``bounds``). Levels not seen in fitting are refused.
 
     scikit-learn's ``check_estimator`` is not run as a whole: its checks feed numpy arrays
     without missing values and compare numeric outputs, while this imputer takes and returns
@@ -153,7 +153,7 @@ class GainImputer:
                  learning_rate: float = _GAIN.learning_rate,
                  weight_decay: float = _GAIN.weight_decay,
                  adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
-                 backend: str | None = None, device: str = "auto"):
+                 backend: str | None = None, device: str = "auto", bounds: dict | None = None):
         self.m = m
         self.seed = seed
         self.progress = progress
@@ -170,6 +170,7 @@ class GainImputer:
         self.n_jobs = n_jobs
         self.backend = backend
         self.device = device
+        self.bounds = bounds
 
     # -- scikit-learn's parameter protocol ------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
@@ -211,6 +212,11 @@ class GainImputer:
         backend = _check_backend(p["backend"], p["n_jobs"])
         return p["m"], p["seed"], settings, p["n_jobs"], backend, resolve_device(p["device"])
 
+    def _bounds(self) -> dict:
+        """``bounds`` checked (``{column: (low, high)}``, no bound as ±inf; {} for none)."""
+        return check_params({"bounds": self._parameter_constraints["bounds"]},
+                            {"bounds": self.bounds})["bounds"] or {}
+
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
         ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
@@ -223,10 +229,13 @@ class GainImputer:
         positions = [j for j in range(original.shape[1])
                      if where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1]
         enc = Encoder.fit(original.iloc[:, positions])
+        bounds = self._bounds()
+        _impute.apply_bounds(enc, bounds, original, positions)
         x, mask = enc.transform(original.iloc[:, positions])
         seeds = np.random.SeedSequence(seed)
         options = {"method": "gain", "bootstrap": bool(self.bootstrap), "seed": seed,
-                   "entropy": seeds.entropy, **settings.__dict__, "device": device.type}
+                   "entropy": seeds.entropy, **settings.__dict__, "device": device.type,
+                   "bounds": bounds}
         if where.to_numpy().any():
             _check_completion(original, where, enc, positions)
         _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend),
@@ -412,7 +421,9 @@ class GainImputer:
             self.loss_history_[_LOSS_COLUMNS].to_numpy(dtype=np.float64).copy())
         params = self.get_params()
         for name, value in params.items():
-            if value is not None:
+            if name == "bounds":  # JSON keys are text: kept as [column, low, high] rows
+                params[name] = _bounds_rows(self._bounds()) if value is not None else None
+            elif value is not None:
                 params[name] = _plain(value)
         schema = {
             "format": FORMAT, "version": FORMAT_VERSION,
@@ -425,7 +436,8 @@ class GainImputer:
             "n_features": self.encoder_.n_features,
             "m": self.m_, "entropy": str(self.entropy_),
             "loss_dtypes": [str(t) for t in self.loss_history_[_LOSS_COLUMNS].dtypes],
-            "options": {k: (str(v) if k == "entropy" else v) for k, v in self.options_.items()},
+            "options": {k: (str(v) if k == "entropy" else _bounds_rows(v) if k == "bounds" else v)
+                        for k, v in self.options_.items()},
         }
         save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
 
@@ -459,6 +471,8 @@ class GainImputer:
                              f"socgan ({_socgan_version()}) reads version {FORMAT_VERSION} only. "
                              "Load it with the socgan that wrote it, or refit.")
         params = schema["params"]
+        if params.get("bounds") is not None:
+            params["bounds"] = _bounds_dict(params["bounds"])
         if device is not None:
             params["device"] = device
         self = cls(**params)
@@ -496,6 +510,8 @@ class GainImputer:
         options = dict(schema["options"])
         options["entropy"] = int(options["entropy"])
         options["device"] = dev.type
+        # files written before bounds existed: none were given
+        options["bounds"] = _bounds_dict(options.get("bounds", []))
         self.options_ = options
         self.loss_history_ = loss
         return self
@@ -504,6 +520,16 @@ class GainImputer:
 def _socgan_version() -> str:
     from .. import __version__
     return __version__
+
+
+def _bounds_rows(bounds: dict) -> list:
+    """``{column: (low, high)}`` as JSON rows ``[column, low, high]`` (column names need not be
+    text; ±inf is written as JSON's Infinity)."""
+    return [[_plain(col), float(low), float(high)] for col, (low, high) in bounds.items()]
+
+
+def _bounds_dict(rows: list) -> dict:
+    return {col: (float(low), float(high)) for col, low, high in rows}
 
 
 def _spec_json(c: ColumnSpec) -> dict:

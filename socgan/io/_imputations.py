@@ -77,7 +77,12 @@ def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool =
             raise FileNotFoundError(f"{os.fspath(target)!r}: the folder "
                                     f"{os.fspath(real.parent)!r} does not exist.")
     real = Path(os.path.realpath(targets[0]))
-    head = data.head(5).reset_index(drop=True)
+    # The first rows, and each column's first observed value (a column missing in the first
+    # rows is written with values once imputed: a value-labelled Stata column of only missing
+    # values fails where one with values does not, and the other way round).
+    seen = data.notna().to_numpy()
+    rows = np.unique(np.concatenate([np.arange(min(5, len(data))), seen.argmax(0)[seen.any(0)]]))
+    head = data.iloc[rows].reset_index(drop=True)
     if not split:
         clash = [c for c in (".imp", ".id") if c in head.columns]
         if clash:

@@ -108,6 +108,10 @@ def imputations_for_r(imputations) -> dict:
 def _plain(value):
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, dict):  # bounds: {column: (low, high)} -> list(column = c(low, high))
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
     if isinstance(value, (np.bool_,)):
         return bool(value)
     if isinstance(value, numbers.Integral):

@@ -84,3 +84,27 @@ test_that("gain_fit()'s argument errors name gain_fit()", {
   skip_if_no_socgan()
   expect_error(gain_fit(wave_data(), m = 2, maxit = 5, progress = FALSE), "not of gain_fit\\(\\)")
 })
+
+test_that("bounds widen the range of imputations, are kept by a fitted model and are checked", {
+  skip_if_no_socgan()
+  set.seed(5)
+  x <- rnorm(200)
+  d <- data.frame(x = x, y = x + 0.2 * rnorm(200))
+  d$y[x > 1 & runif(200) < 0.9] <- NA
+  miss <- is.na(d$y)
+  wide <- gain_impute(d, m = 2, seed = 1, epochs = 40, bounds = list(y = c(-Inf, Inf)),
+                      output = "list")
+  expect_true(any(vapply(wide, function(k) any(k$y[miss] > max(d$y, na.rm = TRUE)), NA)))
+  expect_equal(attr(wide, "gain")$settings$bounds$y, c(-Inf, Inf))
+  plain <- gain_impute(d, m = 2, seed = 1, epochs = 40, output = "list")
+  for (k in plain) expect_lte(max(k$y), max(d$y, na.rm = TRUE))
+  fit <- gain_fit(d, m = 2, seed = 1, epochs = 40, bounds = list(y = c(-Inf, Inf)))
+  again <- gain_impute(d, model = fit, seed = 3, output = "list")
+  expect_true(any(vapply(again, function(k) any(k$y[miss] > max(d$y, na.rm = TRUE)), NA)))
+  expect_error(gain_impute(d, m = 2, bounds = list(y = c(0, 1))),
+               "column .y. has observed values outside \\[0, 1\\]", class = "socgan_error")
+  expect_error(gain_impute(d, m = 2, bounds = list(y = c(0, NA))), "bound is missing")
+  expect_error(gain_impute(d, m = 2, bounds = list(y = 0)), "must be c\\(low, high\\)")
+  expect_error(gain_impute(d, m = 2, bounds = c(y = 0)), "must be a named list")
+  expect_error(gain_impute(d, model = fit, bounds = list(y = c(0, 1))), "belong to gain_fit")
+})
