@@ -250,8 +250,10 @@ class Imputations:
         method
             ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; give ``weights`` in ``options``,
             as a column name or array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``;
-            give ``family`` in ``options`` and, for survey weights, ``freq_weights`` or
-            ``var_weights``). Formerly ``model=`` (deprecated).
+            give ``family`` in ``options`` and, for survey weights, ``var_weights``, which
+            is R's ``glm(weights = )``; ``freq_weights`` are counts of identical rows, whose
+            scale changes the standard errors and degrees of freedom, so weights that are not
+            whole numbers there get a warning). Formerly ``model=`` (deprecated).
         conf_level
             Level of the pooled confidence intervals.
         options
@@ -324,6 +326,15 @@ class Imputations:
                 df[name] = (df[name] == levels[1]).astype(float)
             kw = {k: (df[v] if isinstance(v, str) and v in df.columns else v)
                   for k, v in kwargs.items()}
+            if ell == 1 and kw.get("freq_weights") is not None:
+                fw = np.asarray(kw["freq_weights"], dtype=float)
+                if np.any(fw != np.round(fw)):
+                    warnings.warn(
+                        "`freq_weights` that are not whole numbers: statsmodels counts each row "
+                        "as that many identical rows, so the standard errors and the complete-"
+                        "data df depend on the weights' scale (weights summing to the population "
+                        "give intervals of almost no width). Survey weights are `var_weights` "
+                        "(R's glm(weights = )) or method='wls'.", UserWarning, stacklevel=6)
             if model == "wls" and kw.get("weights") is not None:
                 w = np.asarray(kw["weights"], dtype=float)
                 if w.shape == (len(df),) and (w == 0).any():

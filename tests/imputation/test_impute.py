@@ -470,6 +470,30 @@ def test_wls_with_a_weight_column_and_ols_weights_refused(seed_imp):
         seed_imp.fit("Y ~ X", options={"weights": "w"})
 
 
+def test_survey_weights_given_as_freq_weights_are_warned_about(seed_imp):
+    import statsmodels.api as sm
+
+    w = np.linspace(0.5, 3, 300)
+    weighted = socgan.Imputations(data=seed_imp.data.assign(w=w, n=np.arange(300) % 3 + 1),
+                                  datasets=[d.assign(w=w, n=np.arange(300) % 3 + 1)
+                                            for d in seed_imp.datasets],
+                                  diagnostics=seed_imp.diagnostics)
+    gaussian = sm.families.Gaussian()
+    with pytest.warns(UserWarning, match="Survey weights are `var_weights`") as caught:
+        weighted.fit("Y ~ X", method="glm", options={"family": gaussian, "freq_weights": "w"})
+    assert caught[0].filename == __file__  # points at the user's call
+    # scaled survey weights: var_weights give the same intervals (as R's glm(weights =))
+    a = weighted.fit("Y ~ X", method="glm", options={"family": gaussian, "var_weights": "w"})
+    scaled = socgan.Imputations(data=weighted.data.assign(w=1000 * w),
+                                datasets=[d.assign(w=1000 * w) for d in weighted.datasets],
+                                diagnostics=seed_imp.diagnostics)
+    b = scaled.fit("Y ~ X", method="glm", options={"family": gaussian, "var_weights": "w"})
+    np.testing.assert_allclose(a.table["std.error"], b.table["std.error"], rtol=1e-8)
+    with warnings.catch_warnings():  # whole-number counts are what freq_weights are for
+        warnings.simplefilter("error")
+        weighted.fit("Y ~ X", method="glm", options={"family": gaussian, "freq_weights": "n"})
+
+
 def test_max_steps_caps_training_and_progress(seed_data, capsys):
     # 300 rows, batch 128: 2 steps per epoch; 5 steps = 2.5 epochs, evaluated after 2, 4 and 5 steps.
     imp = socgan.impute(seed_data, m=1, seed=1, epochs=10, max_steps=5, progress=True)
