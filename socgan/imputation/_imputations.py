@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import (PROBABILITY, FilePath, Flag, Instance, OneOf, Optional, Rule, Text,
-                       Unchecked, validate_params)
+                       Unchecked, as_count, validate_params)
 
 _MODELS = ("ols", "wls", "logit", "glm")
 
@@ -231,6 +231,29 @@ class Imputations:
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
 
+    @validate_params({"action": Unchecked("a whole number 0..m, 'long' or 'all'"),
+                      "include": Flag()})
+    def complete(self, action=1, *, include: bool = False):
+        """mice's ``complete(imp, action, include)``.
+
+        ``action`` k = 1..m: the k-th completed dataset (a copy; R's ``1`` and Python's ``1``
+        both work); 0: the data with their missing values. ``"long"``: the datasets stacked in
+        mice's long format (:meth:`long`; as in mice, only ``.imp`` 1..m unless ``include``).
+        ``"all"``: the list of the m completed datasets (``include``: the data first).
+        """
+        if isinstance(action, str):
+            if action == "long":
+                return self.long(include=include)
+            if action == "all":
+                return [d.copy() for d in ([self.data] if include else []) + list(self.datasets)]
+            raise ValueError(f"`action` must be a whole number 0..{self.m}, 'long' or 'all', "
+                             f"got {action!r}.")
+        k = as_count(action, "action", minimum=0)
+        if k > self.m:
+            raise ValueError(f"`action` must be at most m = {self.m} (or 'long' / 'all'), got "
+                             f"{k}.")
+        return (self.data if k == 0 else self.datasets[k - 1]).copy()
+
     # -- analysis -----------------------------------------------------------------------------
     @validate_params({"formula": Text("a string such as 'y ~ x1 + x2'"),
                       "method": OneOf(*_MODELS), "conf_level": PROBABILITY,
@@ -389,9 +412,10 @@ class Imputations:
                       "null": Optional(Text("a string such as 'y ~ x1'")),
                       "test": OneOf("D1", "D2"), "method": OneOf(*_MODELS),
                       "options": Optional(Instance(Mapping, what="a dict of the model's settings "
-                                                                 "by name"))})
+                                                                 "by name")),
+                      "dfcom": Unchecked("None or a positive number (inf: large-sample df)")})
     def wald_test(self, formula: str, null: str | None = None, *, test: str = "D1",
-                  method: str = "ols", options: dict | None = None):
+                  method: str = "ols", options: dict | None = None, dfcom: float | None = None):
         """Test a model against a smaller one nested in it, pooling over the imputations:
         mice's ``D1(fit1, fit0)`` (or ``D2``), i.e. ``anova(fit1, fit0)`` on ``mira`` objects.
 
@@ -411,6 +435,11 @@ class Imputations:
         ``.p_value``, ``.riv``; ``.table`` as ``summary(D1(fit1, fit0))$comparisons``).
         Pooled tests lean on the tested parameters' fractions of missing information being
         alike, and B is noisy with few imputations: use m >= 20 when the p-value matters.
+
+        ``dfcom``: the complete-data degrees of freedom of D1's small-sample df (mice's
+        ``D1(dfcom = )``); ``None`` (default) takes the fits' residual df, as mice does;
+        ``inf`` uses the large-sample df of Li, Raghunathan & Rubin (1991), which also works
+        where the small-sample formula has no meaning (fewer than 4 = k(m - 1)).
         """
         from ..pooling import pool_wald
 
@@ -439,10 +468,15 @@ class Imputations:
             if not terms:
                 raise ValueError(f"{formula!r} and {null!r} have the same terms; there is "
                                  "nothing to test.")
-        dfcom = getattr(fits[0], "df_resid", None) if test == "D1" else None
+        if dfcom is None:
+            dfcom = getattr(fits[0], "df_resid", None) if test == "D1" else None
+            dfcom = None if dfcom is None else max(float(dfcom), 1.0)
+        elif isinstance(dfcom, (int, float, np.integer, np.floating)) and not isinstance(dfcom, bool) \
+                and dfcom == np.inf:
+            dfcom = None  # pool_wald's large-sample df
         return pool_wald([pd.Series(f.params) for f in fits],
                          [pd.DataFrame(f.cov_params()) for f in fits], terms=terms,
-                         dfcom=None if dfcom is None else max(float(dfcom), 1.0), method=test)
+                         dfcom=dfcom, method=test)
 
     @validate_params({"formula": Text("a string such as 'y ~ x1 + x2'"), "adjusted": Flag(),
                       "options": Optional(Instance(Mapping, what="a dict of the model's settings "

@@ -249,7 +249,7 @@ def pool_wald(estimates, covariances, *, terms=None, null=None, dfcom=None,
                          f"it is 4, as mitml gives; below, its formula has no meaning); here "
                          f"k = {k} tested parameter(s) and m = {m} imputations. Use more "
                          "imputations (m >= 5 for one parameter), or the large-sample df "
-                         "(pool_wald's dfcom=None).")
+                         "(Imputations.wald_test's dfcom=inf, pool_wald's dfcom=None).")
     try:
         stat, df2, r = _d1(q, u, dfc) if method == "D1" else _d2(q, u)
     except np.linalg.LinAlgError:

@@ -100,6 +100,24 @@ def test_long_format_is_mice_long(seed_data, seed_imp):
     assert len(seed_imp.long(include=False)) == 3 * len(seed_data)
 
 
+def test_complete_is_mices_complete(seed_data, seed_imp):
+    pd.testing.assert_frame_equal(seed_imp.complete(), seed_imp.datasets[0])
+    pd.testing.assert_frame_equal(seed_imp.complete(2.0), seed_imp.datasets[1])  # R's 2
+    pd.testing.assert_frame_equal(seed_imp.complete(0), seed_data)
+    first = seed_imp.complete(1)
+    first.iloc[0, 0] = 1e9  # a copy: the Imputations are not changed through it
+    assert seed_imp.datasets[0].iloc[0, 0] != 1e9
+    long = seed_imp.complete("long")
+    assert sorted(long[".imp"].unique()) == list(range(1, seed_imp.m + 1))  # mice: include=FALSE
+    pd.testing.assert_frame_equal(seed_imp.complete("long", include=True), seed_imp.long())
+    every = seed_imp.complete("all", include=True)
+    assert len(every) == seed_imp.m + 1 and every[0].isna().any().any()
+    for bad, words in [(seed_imp.m + 1, "at most m"), (-1, "at least 0"), (1.5, "whole number"),
+                       ("broad", "'long' or 'all'"), (True, "whole number")]:
+        with pytest.raises((ValueError, TypeError), match=words):
+            seed_imp.complete(bad)
+
+
 def test_long_format_id_is_the_label_of_a_labelled_index(seed_imp):
     """Only pandas' default positions 0..n-1 become R's 1..n; labels (respondent ids, the rows
     of a subset) stay, as R keeps a data.frame's row names."""

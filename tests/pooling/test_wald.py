@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.formula.api as smf
 from scipy import stats
 
 import socgan
@@ -175,6 +176,22 @@ def test_small_sample_df_needs_enough_imputations_and_errors_name_the_argument()
         pool_wald(est, cov, terms=["z"])
     with pytest.raises(ValueError, match="`method` must be one of"):
         pool_wald(est, cov, method="D3")
+
+
+def test_wald_test_dfcom_gives_the_large_sample_df_where_the_small_sample_one_fails(imputed):
+    few = socgan.Imputations(data=imputed.data, datasets=imputed.datasets[:3],
+                             diagnostics=imputed.diagnostics)
+    with pytest.raises(ValueError, match=r"k = 1.*m = 3.*wald_test's dfcom=inf"):
+        few.wald_test("y ~ x + region", "y ~ region")
+    large = few.wald_test("y ~ x + region", "y ~ region", dfcom=np.inf)
+    fits = [smf.ols("y ~ x + region", d).fit() for d in few.datasets]
+    expected = pool_wald([f.params for f in fits], [f.cov_params() for f in fits], terms=["x"])
+    assert large.df2 == pytest.approx(expected.df2) and np.isfinite(large.p_value)
+    given = imputed.wald_test("y ~ x + region", "y ~ region", dfcom=40)
+    fits = [smf.ols("y ~ x + region", d).fit() for d in imputed.datasets]
+    assert given.df2 == pytest.approx(pool_wald([f.params for f in fits],
+                                                [f.cov_params() for f in fits], terms=["x"],
+                                                dfcom=40).df2)
 
 
 def test_wald_test_refuses_models_that_are_not_nested(imputed):
