@@ -200,15 +200,28 @@ def _submit(func, *args):
             return _executor.submit(func, *args)
 
 
-def shutdown() -> None:
+def shutdown(kill: bool = True) -> None:
     """Stop the worker process now (it also stops with this process; the R package calls this
-    when R exits, since R does not finalise Python)."""
+    when R exits, since R does not finalise Python). ``kill=False`` lets an idle worker end
+    as a Python process ends, running its exit handlers."""
     global _executor
     with _lock:
         executor, _executor = _executor, None
     if executor is not None:
         # wait: the worker is stopped by loky's manager thread, which must run before R exits
-        executor.shutdown(wait=True, kill_workers=True)
+        executor.shutdown(wait=True, kill_workers=kill)
+
+
+def at_exit() -> None:
+    """What a Python that ends normally does at exit, for a Python that never ends normally
+    (R's, through reticulate): stop the worker process, then run the exit handlers
+    (``atexit``: multiprocessing's and loky's), which stop their helper threads and remove the
+    semaphores this process made (tqdm's lock, joblib's queues). Without them Python's and
+    loky's resource trackers warn of "leaked semaphore objects" when R exits."""
+    import atexit
+
+    shutdown(kill=False)  # idle at exit: it ends as Python does, removing its semaphores
+    atexit._run_exitfuncs()
 
 
 def run_in_worker(func, args=(), kwargs=None):

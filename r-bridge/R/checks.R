@@ -3,13 +3,13 @@
 
 check_count <- function(x, name, minimum = 1L) {
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || !is.finite(x) || x != round(x)) {
-    stop("`", name, "` must be one whole number, not ", deparse_short(x), ".", call. = FALSE)
+    socgan_stop("`", name, "` must be one whole number, not ", deparse_short(x), ".", call. = FALSE)
   }
   if (x < minimum) {
-    stop("`", name, "` must be at least ", minimum, ", not ", x, ".", call. = FALSE)
+    socgan_stop("`", name, "` must be at least ", minimum, ", not ", x, ".", call. = FALSE)
   }
   if (abs(x) > .Machine$integer.max) {
-    stop("`", name, "` is too large: ", x, ".", call. = FALSE)
+    socgan_stop("`", name, "` is too large: ", x, ".", call. = FALSE)
   }
   as.integer(x)
 }
@@ -21,21 +21,21 @@ check_seed <- function(x, name = "seed") {
 
 check_flag <- function(x, name) {
   if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    stop("`", name, "` must be TRUE or FALSE, not ", deparse_short(x), ".", call. = FALSE)
+    socgan_stop("`", name, "` must be TRUE or FALSE, not ", deparse_short(x), ".", call. = FALSE)
   }
   x
 }
 
 check_string <- function(x, name) {
   if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
-    stop("`", name, "` must be one non-empty string, not ", deparse_short(x), ".", call. = FALSE)
+    socgan_stop("`", name, "` must be one non-empty string, not ", deparse_short(x), ".", call. = FALSE)
   }
   x
 }
 
 check_number <- function(x, name, lower = -Inf, upper = Inf) {
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= lower || x >= upper) {
-    stop("`", name, "` must be one number in (", lower, ", ", upper, "), not ",
+    socgan_stop("`", name, "` must be one number in (", lower, ", ", upper, "), not ",
          deparse_short(x), ".", call. = FALSE)
   }
   as.double(x)
@@ -43,15 +43,15 @@ check_number <- function(x, name, lower = -Inf, upper = Inf) {
 
 check_data_frame <- function(data, name = "data") {
   if (!is.data.frame(data)) {
-    stop("`", name, "` must be a data.frame, not ", class(data)[1L], ".", call. = FALSE)
+    socgan_stop("`", name, "` must be a data.frame, not ", class(data)[1L], ".", call. = FALSE)
   }
   nms <- names(data)
-  if (ncol(data) == 0L) stop("`", name, "` has no columns.", call. = FALSE)
+  if (ncol(data) == 0L) socgan_stop("`", name, "` has no columns.", call. = FALSE)
   if (anyNA(nms) || any(!nzchar(nms))) {
-    stop("Every column of `", name, "` needs a name.", call. = FALSE)
+    socgan_stop("Every column of `", name, "` needs a name.", call. = FALSE)
   }
   if (anyDuplicated(nms)) {
-    stop("`", name, "` has duplicate column names: ",
+    socgan_stop("`", name, "` has duplicate column names: ",
          paste(unique(nms[duplicated(nms)]), collapse = ", "), ".", call. = FALSE)
   }
   invisible(data)
@@ -71,10 +71,10 @@ check_options <- function(options, counts, reals = list(), example, skip_null,
   if (!length(options)) return(list())
   nms <- names(options)
   if (is.null(nms) || any(!nzchar(nms))) {
-    stop("Settings in `...` must be named, e.g. ", example, ".", call. = FALSE)
+    socgan_stop("Settings in `...` must be named, e.g. ", example, ".", call. = FALSE)
   }
   if (anyDuplicated(nms)) {
-    stop("A setting is given twice in `...`: ", paste(nms[duplicated(nms)], collapse = ", "),
+    socgan_stop("A setting is given twice in `...`: ", paste(nms[duplicated(nms)], collapse = ", "),
          ".", call. = FALSE)
   }
   for (nm in nms) {
@@ -87,7 +87,7 @@ check_options <- function(options, counts, reals = list(), example, skip_null,
     } else if (nm %in% names(reals)) {
       options[[nm]] <- check_number(value, nm, 0, reals[[nm]])
     } else if (!is.null(value) && (!is.atomic(value) || length(value) != 1L || is.na(value))) {
-      stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
+      socgan_stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
            call. = FALSE)
     }
   }

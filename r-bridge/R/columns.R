@@ -17,12 +17,12 @@ prepare_columns <- function(data, name = "data", what) {
     if (inherits(x, "haven_labelled")) {
       r[[col]] <- labelled_as_factor(x, col)
     } else if (inherits(x, c("Date", "POSIXt")) && anyNA(x)) {
-      stop("Column `", col, "` of `", name, "` is a date with ", sum(is.na(x)), " missing ",
+      socgan_stop("Column `", col, "` of `", name, "` is a date with ", sum(is.na(x)), " missing ",
            "value(s); ", what, " cannot impute dates. Convert it to a number first ",
            "(as.numeric(), and back with as.Date() afterwards) or leave it out. Complete date ",
            "columns are used by the model and returned unchanged.", call. = FALSE)
     } else if (is.double(x) && !is.object(x) && any(is.infinite(x))) {
-      stop("Column `", col, "` of `", name, "` has ", sum(is.infinite(x)), " infinite ",
+      socgan_stop("Column `", col, "` of `", name, "` has ", sum(is.infinite(x)), " infinite ",
            "value(s) (Inf or -Inf); replace them with NA to have them imputed, or with finite ",
            "numbers.", call. = FALSE)
     }
@@ -46,17 +46,17 @@ labelled_as_factor <- function(x, col) {
   na_range <- attr(x, "na_range", exact = TRUE)
   if (length(observed) && (any(observed %in% user_missing) ||
       (length(na_range) == 2L && any(observed >= na_range[1L] & observed <= na_range[2L])))) {
-    stop("Column `", col, "` has SPSS user-defined missing values (haven_labelled_spss); ",
+    socgan_stop("Column `", col, "` has SPSS user-defined missing values (haven_labelled_spss); ",
          "say whether they are missing: haven::zap_missing() makes them NA (to be imputed), ",
          "haven::as_factor() keeps them as categories.", call. = FALSE)
   }
   if (is.null(labels) || !length(labels)) {
-    stop("Column `", col, "` is a haven_labelled column without value labels.", advice,
+    socgan_stop("Column `", col, "` is a haven_labelled column without value labels.", advice,
          call. = FALSE)
   }
   unlabelled <- unique(observed[!observed %in% labels])
   if (length(unlabelled)) {
-    stop("Column `", col, "` has value labels for some of its values only (",
+    socgan_stop("Column `", col, "` has value labels for some of its values only (",
          length(unlabelled), " value(s) without a label, e.g. ", deparse_short(unlabelled[1L]),
          "), so it is not clear whether it is a number or a set of categories.", advice,
          call. = FALSE)
@@ -91,11 +91,11 @@ restore_columns <- function(completed, original) {
 # fail first, with a message about sampling).
 check_imputable <- function(data, name = "data") {
   if (nrow(data) == 0L) {
-    stop("`", name, "` has no rows; there is nothing to impute.", call. = FALSE)
+    socgan_stop("`", name, "` has no rows; there is nothing to impute.", call. = FALSE)
   }
   empty <- names(data)[vapply(data, function(x) all(is.na(x)), logical(1))]
   if (length(empty)) {
-    stop("Column(s) ", paste0("`", empty, "`", collapse = ", "), " of `", name, "` have every ",
+    socgan_stop("Column(s) ", paste0("`", empty, "`", collapse = ", "), " of `", name, "` have every ",
          "value missing; there is nothing to learn their distribution from. Drop them before ",
          "imputing (e.g. data[, colSums(!is.na(data)) > 0]).", call. = FALSE)
   }

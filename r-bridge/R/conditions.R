@@ -25,6 +25,14 @@ call_python <- function(fun, ..., values = list()) {
   reticulate::py_get_item(outcome, "value")
 }
 
+# R's own checks fail with the classes of Python's errors (socgan_error, error), so that
+# tryCatch(socgan_error = ) catches every error of socgan's; a condition is signalled as it is.
+socgan_stop <- function(..., call. = FALSE) {
+  args <- list(...)
+  if (length(args) == 1L && inherits(args[[1L]], "condition")) stop(args[[1L]])
+  stop(socgan_condition(paste0(...), c("socgan_error", "error")))
+}
+
 socgan_condition <- function(message, class, python_class = NULL, call = NULL) {
   structure(class = c(class, "condition"),
             list(message = message, call = call, python_class = python_class))

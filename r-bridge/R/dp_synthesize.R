@@ -138,25 +138,25 @@ dp_synthesize <- function(data, epsilon, delta = NULL,
   check_synth_data(data, private)
   if (private) {
     if (missing(epsilon) || is.null(epsilon)) {
-      stop("`epsilon` is required for method \"", method, "\": one positive, finite number.",
+      socgan_stop("`epsilon` is required for method \"", method, "\": one positive, finite number.",
            call. = FALSE)
     }
     epsilon <- check_number(epsilon, "epsilon", 0, Inf)
     if (!is.null(delta)) delta <- check_number(delta, "delta", 0, 1)
     if (is.null(bounds)) {
-      stop("`bounds` is required for a private release: give each numeric column's ",
+      socgan_stop("`bounds` is required for a private release: give each numeric column's ",
            "c(low, high) and each discrete column's levels, as public metadata (e.g. from the ",
            "codebook). Reading them from the data would leak them outside the privacy budget.",
            call. = FALSE)
     }
   } else {
     if (!missing(epsilon) && !is.null(epsilon) || !is.null(delta)) {
-      stop("Method \"", method, "\" is not private: leave out `epsilon` and `delta`, ",
+      socgan_stop("Method \"", method, "\" is not private: leave out `epsilon` and `delta`, ",
            "or use method \"pgb\", \"dpgan\" or \"marginals\".", call. = FALSE)
     }
     epsilon <- NULL
     if (!is.null(insecure_seed)) {
-      stop("`insecure_seed` is for the private methods; method \"", method, "\" is not ",
+      socgan_stop("`insecure_seed` is for the private methods; method \"", method, "\" is not ",
            "private and `seed` fixes all its randomness.", call. = FALSE)
     }
   }
@@ -210,20 +210,20 @@ dp_synthesize <- function(data, epsilon, delta = NULL,
 # release takes any number of rows: refusing small data would depend on one person.
 check_synth_data <- function(data, private = TRUE) {
   if (!private && nrow(data) < 2L) {
-    stop("`data` must have at least 2 rows, not ", nrow(data), ".", call. = FALSE)
+    socgan_stop("`data` must have at least 2 rows, not ", nrow(data), ".", call. = FALSE)
   }
   classed <- names(data)[vapply(data, function(x) {
     !is.null(dim(x)) || (is.object(x) && !is.factor(x)) || !is.atomic(x) || is.complex(x) ||
       is.raw(x)
   }, logical(1))]
   if (length(classed)) {
-    stop("dp_synthesize() takes numeric, integer, logical, factor and character columns; ",
+    socgan_stop("dp_synthesize() takes numeric, integer, logical, factor and character columns; ",
          "convert column(s) ", paste(classed, collapse = ", "), " first (dates with ",
          "as.numeric()).", call. = FALSE)
   }
   incomplete <- names(data)[vapply(data, anyNA, logical(1))]
   if (length(incomplete)) {
-    stop("dp_synthesize() needs complete data, but column(s) ",
+    socgan_stop("dp_synthesize() needs complete data, but column(s) ",
          paste(incomplete, collapse = ", "), " have missing values. Impute first ",
          "(gain_impute(..., output = \"list\")) or drop the incomplete rows.", call. = FALSE)
   }
@@ -235,21 +235,21 @@ check_synth_data <- function(data, private = TRUE) {
 check_bounds <- function(bounds, data) {
   if (is.null(bounds)) return(NULL)
   if (!is.list(bounds) || is.data.frame(bounds)) {
-    stop("`bounds` must be a named list (column = c(low, high) or its levels), not ",
+    socgan_stop("`bounds` must be a named list (column = c(low, high) or its levels), not ",
          deparse_short(bounds), ".", call. = FALSE)
   }
   nms <- names(bounds)
   if (!length(bounds) || is.null(nms) || anyNA(nms) || any(!nzchar(nms))) {
-    stop("`bounds` must be a named list with an entry per column of `data`, e.g. ",
+    socgan_stop("`bounds` must be a named list with an entry per column of `data`, e.g. ",
          "list(age = c(18, 99), sex = c(\"f\", \"m\")).", call. = FALSE)
   }
   if (anyDuplicated(nms)) {
-    stop("`bounds` names a column twice: ", paste(unique(nms[duplicated(nms)]), collapse = ", "),
+    socgan_stop("`bounds` names a column twice: ", paste(unique(nms[duplicated(nms)]), collapse = ", "),
          ".", call. = FALSE)
   }
   unknown <- setdiff(nms, names(data))
   if (length(unknown)) {
-    stop("`bounds` names column(s) not in `data`: ", paste(unknown, collapse = ", "), ".",
+    socgan_stop("`bounds` names column(s) not in `data`: ", paste(unknown, collapse = ", "), ".",
          call. = FALSE)
   }
   out <- Map(check_bound, bounds, nms, MoreArgs = list(data = data))
@@ -266,7 +266,7 @@ check_bound <- function(b, name, data) {
     ok <- vapply(b, function(v) is.atomic(v) && !is.object(v) && length(v) == 1L && !is.na(v),
                  logical(1))
     if (!length(b) || !all(ok)) {
-      stop(what, " must be a list of single, non-missing levels.", call. = FALSE)
+      socgan_stop(what, " must be a list of single, non-missing levels.", call. = FALSE)
     }
     levels <- lapply(b, function(v) {
       if (is.character(v)) enc2utf8(v) else if (is.numeric(v)) as.double(v) else v
@@ -275,10 +275,10 @@ check_bound <- function(b, name, data) {
   }
   if (is.character(b) || is.logical(b)) {
     if (!length(b) || anyNA(b)) {
-      stop(what, " must list the column's levels, without NA.", call. = FALSE)
+      socgan_stop(what, " must list the column's levels, without NA.", call. = FALSE)
     }
     if (is.numeric(data[[name]])) {
-      stop(what, " gives levels, but column `", name, "` is numeric: give c(low, high), ",
+      socgan_stop(what, " gives levels, but column `", name, "` is numeric: give c(low, high), ",
            "or a list of numbers to treat it as discrete.", call. = FALSE)
     }
     value <- if (is.character(b)) enc2utf8(b) else b
@@ -286,17 +286,17 @@ check_bound <- function(b, name, data) {
   }
   if (is.numeric(b) && !is.object(b)) {
     if (length(b) != 2L || any(!is.finite(b)) || b[1L] >= b[2L]) {
-      stop(what, " must be c(low, high) with finite low < high, not ", deparse_short(b),
+      socgan_stop(what, " must be c(low, high) with finite low < high, not ", deparse_short(b),
            ". To treat a numeric column as discrete, give a list of its values, e.g. ",
            "list(0, 1).", call. = FALSE)
     }
     if (!is.numeric(data[[name]])) {
-      stop(what, " is a range, c(low, high), but column `", name, "` is not numeric: give its ",
+      socgan_stop(what, " is a range, c(low, high), but column `", name, "` is not numeric: give its ",
            "levels instead.", call. = FALSE)
     }
     return(list(kind = "range", value = as.double(unname(b))))
   }
-  stop(what, " must be c(low, high) for a numeric column or the levels of a discrete one, ",
+  socgan_stop(what, " must be c(low, high) for a numeric column or the levels of a discrete one, ",
        "not ", deparse_short(b), ".", call. = FALSE)
 }
 

@@ -45,7 +45,7 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, progress = NU
   given <- list(...)
   socgan <- socgan_python()
   options <- check_gain_options(given, "gain_fit()")
-  bounds <- bounds_to_python(bounds)
+  bounds <- gain_bounds_to_python(bounds)
   check_imputable(data, "data")
   prepared <- prepare_columns(data, "data", "gain_fit()")
   values <- c(list(m = m, seed = seed, progress = progress), given)
@@ -89,11 +89,11 @@ gain_model <- function(imputer) {
 
 check_gain_model <- function(model) {
   if (!inherits(model, "gain_model")) {
-    stop("`model` must be a fitted model from gain_fit() or gain_model_load(), not ",
+    socgan_stop("`model` must be a fitted model from gain_fit() or gain_model_load(), not ",
          class(model)[1L], ".", call. = FALSE)
   }
   if (reticulate::py_is_null_xptr(model$python)) {
-    stop("`model` belongs to an R session that has ended (its Python objects are gone); ",
+    socgan_stop("`model` belongs to an R session that has ended (its Python objects are gone); ",
          "save models with gain_model_save() and read them with gain_model_load().",
          call. = FALSE)
   }

@@ -131,12 +131,12 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   output <- match.arg(output)
   given <- list(...)
   if (!is.null(model) && (length(given) || !is.null(bounds))) {
-    stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds"), "`",
+    socgan_stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds"), "`",
                                    collapse = ", "), ") belong to ",
          "gain_fit(); with `model`, gain_impute() only draws from the fitted models.",
          call. = FALSE)
   }
-  bounds <- bounds_to_python(bounds)
+  bounds <- gain_bounds_to_python(bounds)
   progress <- resolve_progress(progress)
   socgan <- socgan_python()
   options <- check_gain_options(given)
@@ -183,20 +183,20 @@ check_gain_options <- function(options, what = "gain_impute()") {
 
 # list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and
 # values (an NA bound crosses as NaN, which its message names).
-bounds_to_python <- function(bounds) {
+gain_bounds_to_python <- function(bounds) {
   if (is.null(bounds)) return(NULL)
   nms <- names(bounds)
   if (!is.list(bounds) || is.data.frame(bounds) || is.null(nms) || any(!nzchar(nms))) {
-    stop("`bounds` must be a named list of c(low, high) per numeric column, such as ",
+    socgan_stop("`bounds` must be a named list of c(low, high) per numeric column, such as ",
          "list(income = c(0, Inf)); got ", deparse_short(bounds), ".", call. = FALSE)
   }
   if (anyDuplicated(nms)) {
-    stop("`bounds` names column `", nms[duplicated(nms)][1L], "` twice.", call. = FALSE)
+    socgan_stop("`bounds` names column `", nms[duplicated(nms)][1L], "` twice.", call. = FALSE)
   }
   for (nm in nms) {
     b <- bounds[[nm]]
     if (!is.numeric(b) || length(b) != 2L) {
-      stop("`bounds$", nm, "` must be c(low, high), numbers (-Inf or Inf for no bound); got ",
+      socgan_stop("`bounds$", nm, "` must be c(low, high), numbers (-Inf or Inf for no bound); got ",
            deparse_short(b), ".", call. = FALSE)
     }
   }

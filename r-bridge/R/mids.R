@@ -17,7 +17,7 @@
 mids_skeleton <- function(data, m) {
   bad <- names(data)[make.names(names(data)) != names(data)]
   if (length(bad)) {
-    stop("Column name(s) ", paste0("`", bad, "`", collapse = ", "), " are not syntactic R ",
+    socgan_stop("Column name(s) ", paste0("`", bad, "`", collapse = ", "), " are not syntactic R ",
          "names, which a mice mids cannot hold (mice builds formulas from them). Rename them, ",
          "e.g. names(data) <- make.names(names(data)), or use output = \"list\", which keeps ",
          "them.", call. = FALSE)
@@ -41,7 +41,7 @@ mids_skeleton <- function(data, m) {
       warning = function(w) invokeRestart("muffleWarning")  # about mice's set-up, not GAIN's
     ),
     error = function(e) {
-      stop("mice cannot hold these data as a mids: ", conditionMessage(e),
+      socgan_stop("mice cannot hold these data as a mids: ", conditionMessage(e),
            "\nUse output = \"list\" for a list of completed data.frames instead.", call. = FALSE)
     }
   )
@@ -140,7 +140,7 @@ print.gain_mids <- function(x, ...) {
 plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
   history <- x$gain$loss_history
   if (is.null(history) || !nrow(history)) {
-    stop("No training losses to plot: `data` had no missing values, so GAIN trained no ",
+    socgan_stop("No training losses to plot: `data` had no missing values, so GAIN trained no ",
          "models.", call. = FALSE)
   }
   known <- intersect(c("g_reconstruction", "validation", "d_loss", "g_adversarial"),
@@ -179,7 +179,7 @@ plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
 #' @export
 #' @keywords internal
 mice.impute.gain <- function(y, ry, x, wy = NULL, ...) {
-  stop("method \"gain\" marks imputations made by socgan::gain_impute(); mice cannot run GAIN ",
+  socgan_stop("method \"gain\" marks imputations made by socgan::gain_impute(); mice cannot run GAIN ",
        "inside its chained equations, so mice.mids() cannot continue them. Call ",
        "gain_impute() again (e.g. with more `epochs`), or start mice from GAIN's values with ",
        "mice(data, data.init = complete(imp, 1)).", call. = FALSE)

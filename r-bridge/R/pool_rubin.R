@@ -41,21 +41,21 @@ pool_rubin <- function(estimates, variances, dfcom = NULL, conf_level = 0.95, te
   est <- as_imputation_matrix(estimates, "estimates")
   var <- as_imputation_matrix(variances, "variances")
   if (!identical(dim(est), dim(var))) {
-    stop("`estimates` (", nrow(est), " x ", ncol(est), ") and `variances` (", nrow(var),
+    socgan_stop("`estimates` (", nrow(est), " x ", ncol(est), ") and `variances` (", nrow(var),
          " x ", ncol(var), ") must have the same layout: one row per imputation, one column ",
          "per term.", call. = FALSE)
   }
   if (nrow(est) < 2L) {
-    stop("Pooling needs at least 2 imputations, got ", nrow(est), ".", call. = FALSE)
+    socgan_stop("Pooling needs at least 2 imputations, got ", nrow(est), ".", call. = FALSE)
   }
-  if (any(!is.finite(est))) stop("`estimates` must be finite numbers.", call. = FALSE)
+  if (any(!is.finite(est))) socgan_stop("`estimates` must be finite numbers.", call. = FALSE)
   if (any(!is.finite(var)) || any(var < 0)) {
-    stop("`variances` must be finite and not negative.", call. = FALSE)
+    socgan_stop("`variances` must be finite and not negative.", call. = FALSE)
   }
   if (!is.null(dfcom)) {
     if (!is.numeric(dfcom) || !(length(dfcom) %in% c(1L, ncol(est))) || anyNA(dfcom) ||
         any(dfcom <= 0)) {
-      stop("`dfcom` must be NULL or positive numbers, one or one per term (", ncol(est), ").",
+      socgan_stop("`dfcom` must be NULL or positive numbers, one or one per term (", ncol(est), ").",
            call. = FALSE)
     }
     dfcom <- if (length(dfcom) == 1L) as.double(dfcom) else as.list(as.double(dfcom))
@@ -64,7 +64,7 @@ pool_rubin <- function(estimates, variances, dfcom = NULL, conf_level = 0.95, te
   if (is.null(terms)) terms <- colnames(est)
   if (!is.null(terms)) {
     if (!is.character(terms) || length(terms) != ncol(est) || anyNA(terms)) {
-      stop("`terms` must name each of the ", ncol(est), " terms.", call. = FALSE)
+      socgan_stop("`terms` must name each of the ", ncol(est), " terms.", call. = FALSE)
     }
     terms <- as.list(terms)  # a list, so that one term stays a list in Python
   }
@@ -112,14 +112,14 @@ pooled_column_name <- function(x, name) {
 as_imputation_matrix <- function(x, name) {
   if (is.data.frame(x)) {
     if (!all(vapply(x, is.numeric, logical(1)))) {
-      stop("Every column of `", name, "` must be numeric.", call. = FALSE)
+      socgan_stop("Every column of `", name, "` must be numeric.", call. = FALSE)
     }
     x <- as.matrix(x)
   } else if (is.numeric(x) && is.null(dim(x))) {
     x <- matrix(x, ncol = 1L)
   }
   if (!is.numeric(x) || !is.matrix(x)) {
-    stop("`", name, "` must be a numeric vector (one term), or a matrix or data.frame with ",
+    socgan_stop("`", name, "` must be a numeric vector (one term), or a matrix or data.frame with ",
          "one row per imputation and one column per term.", call. = FALSE)
   }
   storage.mode(x) <- "double"

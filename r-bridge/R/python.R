@@ -8,7 +8,7 @@
 python_module_name <- function() {
   name <- getOption("socgan.python_module", "socgan")
   if (!is.character(name) || length(name) != 1L || is.na(name) || !nzchar(name)) {
-    stop("Option `socgan.python_module` must be one module name.", call. = FALSE)
+    socgan_stop("Option `socgan.python_module` must be one module name.", call. = FALSE)
   }
   name
 }
@@ -67,7 +67,7 @@ check_package_path <- function(package) {
   } else {
     ""
   }
-  stop("`package` is a folder without pyproject.toml: \"", package, "\". Give the root of a ",
+  socgan_stop("`package` is a folder without pyproject.toml: \"", package, "\". Give the root of a ",
        "socgan checkout (the folder with pyproject.toml and r-bridge/).", hint, call. = FALSE)
 }
 
@@ -78,10 +78,10 @@ check_package_path <- function(package) {
 socgan_python <- function(submodule = NULL) {
   module <- python_module_name()
   if (!isTRUE(tryCatch(reticulate::py_available(initialize = TRUE), error = function(e) FALSE))) {
-    stop(python_missing_message(), call. = FALSE)
+    socgan_stop(python_missing_message(), call. = FALSE)
   }
   if (!reticulate::py_module_available(module)) {
-    stop(module_missing_message(module), call. = FALSE)
+    socgan_stop(module_missing_message(module), call. = FALSE)
   }
   check_python_version(module)
   full <- paste(c(module, submodule), collapse = ".")
@@ -104,7 +104,7 @@ check_python_version <- function(module) {
     NA_character_
   }
   if (!version_satisfies(found, spec)) {
-    stop(version_mismatch_message(module, found, spec), call. = FALSE)
+    socgan_stop(version_mismatch_message(module, found, spec), call. = FALSE)
   }
   if (is.null(.socgan$version_ok)) .socgan$version_ok <- list()
   .socgan$version_ok[[key]] <- TRUE
@@ -216,7 +216,7 @@ install_socgan <- function(package, envname = "r-socgan", python = NULL,
                            torch_pip_options = c("--index-url", "https://download.pytorch.org/whl/cpu"),
                            pip_options = character()) {
   if (missing(package)) {
-    stop("Say where pip finds the socgan Python package, e.g. ",
+    socgan_stop("Say where pip finds the socgan Python package, e.g. ",
          "install_socgan(\"~/src/socgan\") or install_socgan(\"git+https://...\").",
          call. = FALSE)
   }

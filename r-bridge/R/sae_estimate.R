@@ -202,14 +202,14 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   sae <- socgan_python("sae")
   allowed <- as.character(reticulate::py_to_r(sae$METHODS))
   if (!method %in% allowed) {
-    stop("`method` must be one of ", paste0("\"", allowed, "\"", collapse = ", "), ", not \"",
+    socgan_stop("`method` must be one of ", paste0("\"", allowed, "\"", collapse = ", "), ", not \"",
          method, "\".", call. = FALSE)
   }
   # the method's settings come through `...`, which Python receives as `options`
   in_dots <- function(e) {
     e$message <- sub("^`options` for method", "The settings given in `...` for method",
                      conditionMessage(e))
-    stop(e)
+    socgan_stop(e)
   }
   result <- tryCatch(call_python(
     sae$estimate,
@@ -254,22 +254,22 @@ check_known_totals <- function(known_totals, census) {
   if (is.null(known_totals)) return(NULL)
   if (is.numeric(known_totals) && !is.data.frame(known_totals)) {
     if (length(known_totals) != 1L || !is.finite(known_totals)) {
-      stop("`known_totals` must be NULL, one finite number or a data.frame of groups and ",
+      socgan_stop("`known_totals` must be NULL, one finite number or a data.frame of groups and ",
            "totals, not ", deparse_short(known_totals), ".", call. = FALSE)
     }
     return(as.double(known_totals))
   }
   if (!is.data.frame(known_totals) || ncol(known_totals) != 2L ||
       !"total" %in% names(known_totals)) {
-    stop("`known_totals` must be NULL, one number, or a data.frame with two columns: a census ",
+    socgan_stop("`known_totals` must be NULL, one number, or a data.frame with two columns: a census ",
          "column that forms the groups (e.g. `region`) and `total`.", call. = FALSE)
   }
   by <- setdiff(names(known_totals), "total")
   if (!by %in% names(census)) {
-    stop("`known_totals` is by '", by, "', which is not a column of `census`.", call. = FALSE)
+    socgan_stop("`known_totals` is by '", by, "', which is not a column of `census`.", call. = FALSE)
   }
   if (!is.numeric(known_totals$total) || anyNA(known_totals$total)) {
-    stop("The `total` column of `known_totals` must be numbers without NA.", call. = FALSE)
+    socgan_stop("The `total` column of `known_totals` must be numbers without NA.", call. = FALSE)
   }
   known_totals$total <- as.double(known_totals$total)
   if (is.factor(known_totals[[by]])) known_totals[[by]] <- as.character(known_totals[[by]])
@@ -348,11 +348,11 @@ check_covariates <- function(covariates) {
   if (is.null(covariates)) return(NULL)
   if (!is.character(covariates) || !length(covariates) || anyNA(covariates) ||
       any(!nzchar(covariates))) {
-    stop("`covariates` must be NULL or a character vector of column names, not ",
+    socgan_stop("`covariates` must be NULL or a character vector of column names, not ",
          deparse_short(covariates), ".", call. = FALSE)
   }
   if (anyDuplicated(covariates)) {
-    stop("`covariates` names a column twice: ",
+    socgan_stop("`covariates` names a column twice: ",
          paste(unique(covariates[duplicated(covariates)]), collapse = ", "), ".", call. = FALSE)
   }
   unname(covariates)
@@ -363,15 +363,15 @@ check_covariates <- function(covariates) {
 # checks that it is empty). Checking names here fails fast, before a large census is converted.
 sae_columns <- function(survey, census, outcome, area, covariates) {
   if (!outcome %in% names(survey)) {
-    stop("`outcome` column '", outcome, "' is not in `survey`.", call. = FALSE)
+    socgan_stop("`outcome` column '", outcome, "' is not in `survey`.", call. = FALSE)
   }
   if (identical(outcome, area)) {
-    stop("`outcome` and `area` are the same column '", outcome, "'.", call. = FALSE)
+    socgan_stop("`outcome` and `area` are the same column '", outcome, "'.", call. = FALSE)
   }
   columns <- list(survey = names(survey), census = names(census))
   for (frame in names(columns)) {
     if (!area %in% columns[[frame]]) {
-      stop("`area` column '", area, "' is not in `", frame, "`.", call. = FALSE)
+      socgan_stop("`area` column '", area, "' is not in `", frame, "`.", call. = FALSE)
     }
   }
   if (is.null(covariates)) {
@@ -380,7 +380,7 @@ sae_columns <- function(survey, census, outcome, area, covariates) {
     for (frame in names(columns)) {
       lacking <- setdiff(covariates, columns[[frame]])
       if (length(lacking)) {
-        stop("Covariate column(s) ", paste(lacking, collapse = ", "), " are not in `", frame,
+        socgan_stop("Covariate column(s) ", paste(lacking, collapse = ", "), " are not in `", frame,
              "`.", call. = FALSE)
       }
     }

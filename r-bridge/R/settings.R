@@ -51,21 +51,21 @@ check_settings <- function(options, parameters, taken, counts = character(), wha
   if (!length(options)) return(list())
   nms <- names(options)
   if (is.null(nms) || any(!nzchar(nms))) {
-    stop("Settings in `...` must be named, e.g. epochs = 100; got an unnamed value.",
+    socgan_stop("Settings in `...` must be named, e.g. epochs = 100; got an unnamed value.",
          call. = FALSE)
   }
   if (anyDuplicated(nms)) {
-    stop("A setting is given twice in `...`: ", paste(unique(nms[duplicated(nms)]),
+    socgan_stop("A setting is given twice in `...`: ", paste(unique(nms[duplicated(nms)]),
                                                       collapse = ", "), ".", call. = FALSE)
   }
   known <- setdiff(vapply(parameters, function(p) p$name, ""), taken)
   for (nm in nms) {
     if (nm %in% known) next
     if (nm %in% names(mice)) {
-      stop("`", nm, "` is an argument of mice(), not of ", what, ": ", mice[[nm]],
+      socgan_stop("`", nm, "` is an argument of mice(), not of ", what, ": ", mice[[nm]],
            call. = FALSE)
     }
-    stop("`", nm, "` is not a setting of ", what, ".", did_you_mean(nm, c(known, taken)),
+    socgan_stop("`", nm, "` is not a setting of ", what, ".", did_you_mean(nm, c(known, taken)),
          " Its settings are: ", paste0("`", c(taken, known), "`", collapse = ", "), ".",
          call. = FALSE)
   }
@@ -73,7 +73,7 @@ check_settings <- function(options, parameters, taken, counts = character(), wha
     value <- options[[nm]]
     if (is.null(value)) next
     if (!is.atomic(value) || length(value) != 1L || is.na(value)) {
-      stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
+      socgan_stop("Setting `", nm, "` must be a single value, not ", deparse_short(value), ".",
            call. = FALSE)
     }
     if (nm %in% counts && is.numeric(value) && is.finite(value) && value == round(value) &&

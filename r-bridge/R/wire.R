@@ -22,7 +22,7 @@ encode_frame <- function(data) {
 
 encode_column <- function(x, name) {
   if (!is.null(dim(x))) {
-    stop("Column `", name, "` is a matrix; socgan converts plain columns only.", call. = FALSE)
+    socgan_stop("Column `", name, "` is a matrix; socgan converts plain columns only.", call. = FALSE)
   }
   missing <- is.na(x)
   levels <- character()
@@ -31,7 +31,7 @@ encode_column <- function(x, name) {
     kind <- "factor"
     levels <- levels(x)
     if (anyNA(levels)) {
-      stop("Column `", name, "` is a factor with NA as a level; use addNA() only after ",
+      socgan_stop("Column `", name, "` is a factor with NA as a level; use addNA() only after ",
            "imputation.", call. = FALSE)
     }
     ordered <- is.ordered(x)
@@ -40,11 +40,11 @@ encode_column <- function(x, name) {
     kind <- "date"
     values <- as.double(unclass(x))
   } else if (inherits(x, "haven_labelled")) {
-    stop("Column `", name, "` is a haven_labelled column; convert it first: ",
+    socgan_stop("Column `", name, "` is a haven_labelled column; convert it first: ",
          "haven::as_factor() to use it as categories, haven::zap_labels() as a number.",
          call. = FALSE)
   } else if (is.object(x) || !is.atomic(x) || is.complex(x) || is.raw(x)) {
-    stop("Column `", name, "` is of class ", paste(class(x), collapse = "/"),
+    socgan_stop("Column `", name, "` is of class ", paste(class(x), collapse = "/"),
          ", which socgan does not convert; convert it to numeric, integer, logical, ",
          "character, factor or Date first.", call. = FALSE)
   } else if (is.logical(x)) {
@@ -61,7 +61,7 @@ encode_column <- function(x, name) {
     levels <- unique(x[!missing])
     values <- match(x, levels)
   } else {
-    stop("Column `", name, "` has type ", typeof(x), ", which socgan does not convert.",
+    socgan_stop("Column `", name, "` has type ", typeof(x), ", which socgan does not convert.",
          call. = FALSE)
   }
   values[missing] <- 0
@@ -92,11 +92,11 @@ decode_column <- function(col, n) {
     double = , date = readBin(col$values, "double", n = n),
     integer = , logical = , factor = , character =
       readBin(col$values, "integer", n = n, size = 4L),
-    stop("Unknown column kind '", kind, "' from Python.", call. = FALSE)
+    socgan_stop("Unknown column kind '", kind, "' from Python.", call. = FALSE)
   )
   missing <- as.logical(col$missing)
   if (length(values) != n || length(missing) != n) {
-    stop("Column `", col$name, "`: expected ", n, " values from Python, got ",
+    socgan_stop("Column `", col$name, "`: expected ", n, " values from Python, got ",
          length(values), ".", call. = FALSE)
   }
   levels <- as.character(unlist(col$levels))  # reticulate gives list() for an empty list

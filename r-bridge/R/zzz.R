@@ -5,7 +5,8 @@
   # asked here; install_socgan() does the installing when the user asks.
   .socgan$delayed <- reticulate::import("socgan", delay_load = TRUE, convert = FALSE)
   # R exits without finalising Python: stop socgan's worker process (see socgan/_runtime.py)
-  # ourselves, so that it leaves no semaphores behind.
+  # and run Python's exit handlers ourselves, so that no semaphores are left behind (Python's
+  # and loky's resource trackers warned of "leaked semaphore objects" at the end of Rscript).
   reg.finalizer(.socgan, stop_python_worker, onexit = TRUE)
 }
 
@@ -14,7 +15,7 @@ stop_python_worker <- function(env) {
     try(reticulate::py_run_string(paste0(
       "import sys as _sys\n",
       "_rt = _sys.modules.get('socgan._runtime')\n",
-      "if _rt is not None: _rt.shutdown()\n"
+      "if _rt is not None: _rt.at_exit()\n"
     )), silent = TRUE)
   }
   invisible(NULL)

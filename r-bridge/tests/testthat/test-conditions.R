@@ -91,3 +91,20 @@ test_that("settings that Python has are accepted, including the ones not in the 
   expect_identical(imp$gain$settings$max_steps, 3L)
   expect_identical(imp$gain$settings$device, "cpu")
 })
+
+test_that("errors of R's own checks are socgan_error too (tryCatch catches every one)", {
+  d <- data.frame(x = c(1, NA, 3, 4), y = c(1, 2, NA, 4))
+  inf <- d
+  inf$x[1] <- Inf
+  empty <- d
+  empty$z <- NA_real_
+  for (call in list(quote(gain_impute(inf)), quote(gain_impute(d, m = 5.5)),
+                    quote(gain_impute(d, seed = 1.5)), quote(gain_impute(empty)),
+                    quote(gain_impute(d, bounds = 3)), quote(gain_impute(as.matrix(d))))) {
+    caught <- tryCatch(eval(call), socgan_error = function(e) "caught")
+    expect_identical(caught, "caught", info = deparse(call))
+  }
+  err <- expect_error(gain_impute(d, m = 5.5), class = "socgan_error")
+  expect_null(conditionCall(err))
+  expect_s3_class(err, "error")
+})

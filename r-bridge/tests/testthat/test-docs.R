@@ -12,9 +12,11 @@ test_that("?gain_impute documents every setting of socgan.impute() with Python's
   skip_if_no_socgan()
   text <- rd_text("gain_impute")
   params <- socgan:::python_parameters("impute")
-  own <- c("data", "m", "seed", "progress")
+  own <- c("data", "m", "seed", "progress", "bounds")  # bounds: an argument of its own
   settings <- Filter(function(p) !p$name %in% own, params)
   expect_gt(length(settings), 8L)
+  expect_null(formals(gain_impute)$bounds)
+  expect_match(text, "\\item{bounds}{", fixed = TRUE)
   for (p in settings) {
     documented <- sprintf("\\code{%s} (default \\code{%s})", p$name, r_literal(p$default))
     expect(grepl(documented, text, fixed = TRUE),

@@ -33,3 +33,18 @@ test_that("an interactive session shows the bar by default, Rscript does not", {
   expect_match(batch, "done", fixed = TRUE)
   expect_no_match(batch, "GAIN imputation", fixed = TRUE)
 })
+
+test_that("an Rscript that imputed ends without Python's leaked-semaphore warnings", {
+  skip_if_no_socgan()
+  code <- paste(
+    "suppressMessages(library(socgan))",
+    "d <- data.frame(x = c(1, NA, 3, 4, 5, 6), y = c(2, 1, NA, 4, 5, 3))",
+    "invisible(gain_impute(d, m = 2, seed = 1, epochs = 2))",
+    "invisible(gain_impute(d, m = 2, seed = 1, epochs = 2, n_jobs = 2))",
+    "cat('done\\n')", sep = "\n")
+  env <- c(paste0("RETICULATE_PYTHON=", Sys.getenv("RETICULATE_PYTHON")),
+           paste0("PYTHONPATH=", Sys.getenv("PYTHONPATH")))
+  out <- run_in_fresh_r(code, env = env)
+  expect_match(out, "done", fixed = TRUE)
+  expect_no_match(out, "leaked", fixed = TRUE)
+})
