@@ -820,11 +820,67 @@ def noise_calibrated(model: GainModel, x: np.ndarray, mask: np.ndarray,
     return out
 
 
+def unseen_levels(x: np.ndarray, mask: np.ndarray, enc: Encoder,
+                  weights: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
+    """The levels of discrete columns that the data never show beside an observed value of
+    another column: (column j, discrete column c, level k of c, rows) for every j observed
+    somewhere and every level k of c held by ``rows`` > 0 rows, none of which observes j (in
+    ``mice::selfreport`` measured height is missing in every row of one source; in a survey an
+    item skipped by everyone who gave one answer before). The networks learned nothing about j
+    given that level: its imputations there would be the networks' arbitrary extrapolation,
+    different in every imputation. :func:`draw_imputations` draws such cells with c hidden,
+    from j's relation to the other columns, as mice drops a predictor collinear with j's
+    missingness. ``weights``: each row's count (a model's bootstrap sample: how often each row
+    was drawn; rows of weight 0 are not in it)."""
+    out = []
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    observed_j = (mask > 0) & (w > 0)[:, None]
+    seen_anywhere = observed_j.any(0)
+    for c, col in enumerate(enc.columns):
+        if col.is_numeric:
+            continue
+        has = mask[:, c] > 0
+        if col.kind == "binary":
+            level = np.where(has, x[:, col.start] > 0.5, -1).astype(np.int64)
+            n_levels = 2
+        else:
+            block = x[:, col.start:col.stop]
+            level = np.where(has, block.argmax(1), -1).astype(np.int64)
+            n_levels = col.width
+        ok = (level >= 0) & (w > 0)
+        rows = np.bincount(level[ok], minlength=n_levels)
+        for j in np.flatnonzero(seen_anywhere):
+            if j == c:
+                continue
+            together = np.bincount(level[ok & observed_j[:, j]], minlength=n_levels)
+            for k in np.flatnonzero((rows > 0) & (together == 0)):
+                out.append((int(j), c, int(k), int(rows[k])))
+    return out
+
+
+def _hidden_cells(x: np.ndarray, mask: np.ndarray, enc: Encoder, rows: np.ndarray,
+                  pairs: list[tuple[int, int]]) -> np.ndarray | None:
+    """(len(rows), columns) True where a row's discrete column c holds (observed or drawn) a
+    level k of ``pairs`` [(c, k)]; None if nowhere."""
+    if not pairs:
+        return None
+    hide = np.zeros((len(rows), mask.shape[1]), dtype=bool)
+    for c, k in pairs:
+        col = enc.columns[c]
+        if col.kind == "binary":
+            value = (x[rows, col.start] > 0.5) == bool(k)
+        else:
+            value = x[rows, col.start + k] > 0.5
+        hide[:, c] |= (mask[rows, c] > 0) & value
+    return hide if hide.any() else None
+
+
 def _in_batches(model: GainModel, x: np.ndarray, mask: np.ndarray, rows: np.ndarray, head,
-                hide: int | None = None) -> list[torch.Tensor]:
+                hide: int | None = None, hide_cells: np.ndarray | None = None) -> list[torch.Tensor]:
     """``head(generator output, features)`` for ``rows``, computed _BATCH_ROWS rows at a time on
-    the model's device (with column ``hide`` masked out, if given); the tensors it returns are
-    concatenated over batches, on the CPU."""
+    the model's device (with column ``hide`` masked out, if given, and the cells where
+    ``hide_cells`` (rows by columns) is True); the tensors it returns are concatenated over
+    batches, on the CPU."""
     parts = []
     for s in range(0, len(rows), _BATCH_ROWS):
         r = rows[s:s + _BATCH_ROWS]
@@ -832,15 +888,23 @@ def _in_batches(model: GainModel, x: np.ndarray, mask: np.ndarray, rows: np.ndar
         mb = torch.from_numpy(mask[r]).to(model.device)
         if hide is not None:
             mb[:, hide] = 0
+        if hide_cells is not None:
+            mb[torch.from_numpy(hide_cells[s:s + _BATCH_ROWS]).to(model.device)] = 0
         parts.append(head(model.generate(xb, mb, torch.zeros_like(xb)), xb))
     return [torch.cat(p).cpu() for p in zip(*parts)]
 
 
 @torch.no_grad()
 def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.ndarray,
-                     residuals: dict[int, np.ndarray], rng: np.random.Generator) -> dict[int, np.ndarray]:
+                     residuals: dict[int, np.ndarray], rng: np.random.Generator,
+                     unseen: list[tuple] | None = None) -> dict[int, np.ndarray]:
     """Draw every missing cell once; returns, per column, the drawn values of its missing rows
-    (numeric: standardised scale; binary: 0/1; categorical: level index)."""
+    (numeric: standardised scale; binary: 0/1; categorical: level index). ``unseen``
+    (:func:`unseen_levels` of the training data): a cell of column j in a row whose column c
+    holds a level k never seen beside an observed j is drawn with c hidden from the network."""
+    blind: dict[int, list[tuple[int, int]]] = {}
+    for j, c, k, *_ in unseen or ():
+        blind.setdefault(j, []).append((c, k))
     lay = model.layout
     x = x.copy()
     mask = mask.copy()
@@ -862,10 +926,12 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
         if len(rows) == 0:
             continue
         c = enc.columns[j]
+        hidden = _hidden_cells(x, mask, enc, rows, blind.get(j, []))
         if c.is_numeric:
             k = num_pos[j]
             mu, sd = _in_batches(model, x, mask, rows,
-                                 lambda out, _, k=k: tuple(t[:, k] for t in model.numeric_params(out)))
+                                 lambda out, _, k=k: tuple(t[:, k] for t in model.numeric_params(out)),
+                                 hide_cells=hidden)
             mu, sd = mu.numpy(), sd.numpy()
             values = _residual_draw(mu.astype(float), sd.astype(float), residuals[j], c, rng,
                                     bounds=c.draw_range())
@@ -874,13 +940,15 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
             x[rows, c.start] = values
         elif c.kind == "binary":
             p = _in_batches(model, x, mask, rows,
-                            lambda out, _, c=c: (torch.sigmoid(out[:, c.start]),))[0]
+                            lambda out, _, c=c: (torch.sigmoid(out[:, c.start]),),
+                            hide_cells=hidden)[0]
             p = p.numpy().astype(float)
             values = (rng.random(len(rows)) < p).astype(float)
             x[rows, c.start] = values
         else:
             p = _in_batches(model, x, mask, rows,
-                            lambda out, _, c=c: (torch.softmax(out[:, c.start:c.stop].double(), dim=1),))
+                            lambda out, _, c=c: (torch.softmax(out[:, c.start:c.stop].double(), dim=1),),
+                            hide_cells=hidden)
             p = p[0].numpy()
             values = (p.cumsum(1) > rng.random((len(rows), 1))).argmax(1)
             values = np.minimum(values, c.width - 1)

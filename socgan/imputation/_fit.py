@@ -9,14 +9,13 @@ two are separate so that a fitted imputer can be kept and applied to new rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._core.encoding import Encoder
 from .._core.gain import (GainModels, GainSettings, donor_residuals, donor_rows, draw_imputations,
-                          noise_calibrated,
-                          train_models)
+                          noise_calibrated, train_models, unseen_levels)
 from .._core.torch_state import torch_seed
 
 
@@ -30,6 +29,9 @@ class FittedGain:
     residuals: list[dict[int, np.ndarray]]  # per model: donor pools of its numeric columns
     history: list[list[tuple]]  # per model: (epoch, d_loss, g_adv, g_rec, validation loss)
     rngs: list[np.random.Generator]  # per model: its numpy stream, after the bootstrap draw
+    # per model: the levels its training rows never show beside an observed value of a column,
+    # (column, discrete column, level, rows) (socgan._core.gain.unseen_levels); drawn blind to them
+    unseen: list[list[tuple]] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -73,7 +75,9 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
                                                   donor_rows(trainable, child)),
                                   None if oob[ell] is None else donor_rows(oob[ell], child))
                  for ell, child in enumerate(children)]
-    return FittedGain(enc, settings, models, residuals, history, rngs)
+    unseen = [unseen_levels(x, mask, enc, weights=np.bincount(r, minlength=len(x)))
+              for r in rows]
+    return FittedGain(enc, settings, models, residuals, history, rngs, unseen)
 
 
 def _distinct(rows: np.ndarray, n: int) -> np.ndarray:
@@ -88,4 +92,5 @@ def draw_gain(fitted: FittedGain, x: np.ndarray, mask: np.ndarray, ell: int,
     model's own stream."""
     rng = fitted.rngs[ell] if rng is None else rng
     return draw_imputations(fitted.models.member(ell), fitted.encoder, x, mask,
-                            fitted.residuals[ell], rng)
+                            fitted.residuals[ell], rng,
+                            unseen=fitted.unseen[ell] if fitted.unseen else None)

@@ -31,7 +31,8 @@ from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
 from . import _impute
 from ._fit import FittedGain, draw_gain
-from .._core.gain import GainModels, GainSettings, _Layout, _StackedMLP, training_steps
+from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
+                          unseen_levels)
 from .._core.torch_state import resolve_device, single_threaded
 from ._imputations import Imputations
 from ._impute import (GAIN_CONSTRAINTS, _LOSS_COLUMNS, _check_backend, _check_completion,
@@ -248,6 +249,7 @@ class GainImputer:
                 "and are imputed from the model's marginal distribution.", UserWarning,
                 stacklevel=stacklevel)
         trainable = np.flatnonzero(~empty)
+        _warn_unseen(x[trainable], mask[trainable], enc, stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:
@@ -436,6 +438,7 @@ class GainImputer:
             "n_features": self.encoder_.n_features,
             "m": self.m_, "entropy": str(self.entropy_),
             "loss_dtypes": [str(t) for t in self.loss_history_[_LOSS_COLUMNS].dtypes],
+            "unseen": [[list(u) for u in per_model] for per_model in fitted.unseen],
             "options": {k: (str(v) if k == "entropy" else _bounds_rows(v) if k == "bounds" else v)
                         for k, v in self.options_.items()},
         }
@@ -497,7 +500,11 @@ class GainImputer:
         history = [[tuple(r) for r in loss.loc[loss["imputation"] == ell + 1,
                                                _LOSS_COLUMNS[1:]].itertuples(index=False)]
                    for ell in range(k)]
-        self.fitted_ = FittedGain(enc, settings, models, residuals, history, rngs=[])
+        # files written before unseen levels were kept: drawn as then, with every column
+        unseen = [[tuple(int(v) for v in u) for u in per_model]
+                  for per_model in schema.get("unseen", [])]
+        self.fitted_ = FittedGain(enc, settings, models, residuals, history, rngs=[],
+                                  unseen=unseen)
         self.encoder_ = enc
         self.positions_ = [int(p) for p in schema["positions"]]
         self.columns_ = pd.Index(schema["columns"])
@@ -515,6 +522,30 @@ class GainImputer:
         self.options_ = options
         self.loss_history_ = loss
         return self
+
+
+def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
+                 min_rows: int = 10) -> None:
+    """Warn of columns never observed beside a level that at least ``min_rows`` rows hold
+    (:func:`socgan._core.gain.unseen_levels`): a design (a source that did not measure it) or
+    a skip pattern (an item not asked after some answer), which the user should know of."""
+    found = [(j, c, k, n) for j, c, k, n in unseen_levels(x, mask, enc)
+             if n >= min_rows and (mask[:, j] == 0).any()]
+    if not found:
+        return
+    names = []
+    for j, c, k, n in found[:3]:
+        level = enc.columns[c].levels[k] if k < len(enc.columns[c].levels) else k
+        names.append(f"{enc.columns[j].name!r} where {enc.columns[c].name!r} is {level!r} "
+                     f"({n} rows)")
+    more = f", and {len(found) - 3} more such pair(s)" if len(found) > 3 else ""
+    warnings.warn(
+        f"Column(s) never observed beside a level of another column: {'; '.join(names)}{more}. "
+        "The data say nothing about how they relate there, so those cells are drawn from their "
+        "relation to the other columns, with that column left out (as mice drops a predictor "
+        "collinear with a column's missingness); check them (.plot()). If an item does not "
+        "apply to those rows (a skip pattern: hours worked of people without a job), do not "
+        "impute it there.", UserWarning, stacklevel=stacklevel)
 
 
 def _socgan_version() -> str:
@@ -643,4 +674,5 @@ def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
     models.discriminator = None  # not needed to draw
     return FittedGain(first.encoder, first.settings, models,
                       [r for p in parts for r in p.residuals],
-                      [h for p in parts for h in p.history], [g for p in parts for g in p.rngs])
+                      [h for p in parts for h in p.history], [g for p in parts for g in p.rngs],
+                      [u for p in parts for u in p.unseen])

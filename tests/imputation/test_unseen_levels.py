@@ -1,0 +1,74 @@
+"""A column never observed beside a level of another (a source that did not measure it, a
+skip pattern): warned about, and its cells there drawn with that column hidden from the
+networks, which learned nothing about the pair (``socgan._core.gain.unseen_levels``)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+from socgan._core.encoding import Encoder
+from socgan._core.gain import unseen_levels
+
+FAST = dict(max_steps=400, progress=False)
+
+
+def two_sources(n=900, seed=0):
+    """Two sources: 'lab' measures y (y = x + noise), 'web' never does; the sources differ in
+    x's distribution, as sources do."""
+    rng = np.random.default_rng(seed)
+    src = np.where(rng.random(n) < 0.6, "lab", "web")
+    x = rng.normal(size=n) + np.where(src == "web", 0.7, 0.0)
+    y = x + 0.3 * rng.normal(size=n)
+    df = pd.DataFrame({"src": pd.Categorical(src), "x": x, "y": y,
+                       "z": rng.normal(size=n)})
+    df.loc[src == "web", "y"] = np.nan
+    df.loc[rng.random(n) < 0.1, "z"] = np.nan
+    return df, y
+
+
+def test_unseen_levels_finds_the_pairs_and_their_rows():
+    df, _ = two_sources()
+    enc = Encoder.fit(df)
+    x, mask = enc.transform(df)
+    found = unseen_levels(x, mask, enc)
+    src, y = 0, 2
+    web = enc.columns[src].levels.index("web")
+    assert found == [(y, src, web, int((df["src"] == "web").sum()))]
+    # a bootstrap sample that holds no 'web' row: nothing unseen there
+    lab_only = np.where(df["src"] == "lab", 1, 0)
+    assert unseen_levels(x, mask, enc, weights=lab_only) == []
+
+
+def test_cells_beside_an_unseen_level_follow_the_relation_to_the_other_columns():
+    df, truth = two_sources()
+    web = (df["src"] == "web").to_numpy()
+    with pytest.warns(UserWarning, match=r"never observed beside a level.*'y' where 'src' is "
+                                         r"'web' \(\d+ rows\).*skip pattern"):
+        imp = socgan.impute(df, m=5, seed=2, **FAST)
+    shifts = [float((d.loc[web, "y"] - d.loc[web, "x"]).mean()) for d in imp.datasets]
+    # y - x is 0 on average where y is seen; unseen, each imputation extrapolated its own shift
+    assert max(abs(s) for s in shifts) < 0.15, shifts
+
+
+def test_a_saved_imputer_keeps_them(tmp_path):
+    df, _ = two_sources()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(df)
+    assert imputer.fitted_.unseen and all(imputer.fitted_.unseen)
+    imputer.save(tmp_path / "m.safetensors")
+    loaded = socgan.GainImputer.load(tmp_path / "m.safetensors")
+    assert loaded.fitted_.unseen == imputer.fitted_.unseen
+    for a, b in zip(imputer.impute(df, seed=4).datasets, loaded.impute(df, seed=4).datasets):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_no_warning_when_every_level_is_seen():
+    df, truth = two_sources()
+    df.loc[df.index[df["src"] == "web"][:20], "y"] = truth[df["src"] == "web"][:20]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        socgan.impute(df, m=2, seed=1, **FAST)
