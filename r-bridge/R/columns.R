@@ -3,8 +3,9 @@
 # * haven_labelled columns (haven::read_dta()/read_sav()) whose observed values all carry a
 #   value label become factors, as haven::as_factor() makes them (levels = the labels, in the
 #   order of their values); others are refused with the advice to convert them;
-# * complete Date and POSIXct columns cross as numbers (days, seconds) so that they inform the
-#   model, and come back unchanged; dates with missing values are refused;
+# * complete Date, POSIXct and difftime columns cross as numbers (days, seconds, the
+#   difftime's units) so that they inform the model, and come back unchanged; dates and
+#   durations with missing values are refused;
 # * infinite numbers are refused (they are neither missing nor usable);
 # * attributes such as a variable's `label` are kept on the way back.
 
@@ -16,11 +17,13 @@ prepare_columns <- function(data, name = "data", what) {
     x <- data[[col]]
     if (inherits(x, "haven_labelled")) {
       r[[col]] <- labelled_as_factor(x, col)
-    } else if (inherits(x, c("Date", "POSIXt")) && anyNA(x)) {
-      socgan_stop("Column `", col, "` of `", name, "` is a date with ", sum(is.na(x)), " missing ",
-           "value(s); ", what, " cannot impute dates. Convert it to a number first ",
-           "(as.numeric(), and back with as.Date() afterwards) or leave it out. Complete date ",
-           "columns are used by the model and returned unchanged.", call. = FALSE)
+    } else if (inherits(x, c("Date", "POSIXt", "difftime")) && anyNA(x)) {
+      kind <- if (inherits(x, "difftime")) "a duration (difftime)" else "a date"
+      socgan_stop("Column `", col, "` of `", name, "` is ", kind, " with ", sum(is.na(x)),
+           " missing value(s); ", what, " cannot impute dates or durations. Convert it to a ",
+           "number first (as.numeric(), and back with as.Date() or as.difftime() afterwards) ",
+           "or leave it out. Complete date and duration columns are used by the model and ",
+           "returned unchanged.", call. = FALSE)
     } else if (is.double(x) && !is.object(x) && any(is.infinite(x))) {
       socgan_stop("Column `", col, "` of `", name, "` has ", sum(is.infinite(x)), " infinite ",
            "value(s) (Inf or -Inf); replace them with NA to have them imputed, or with finite ",
@@ -29,7 +32,9 @@ prepare_columns <- function(data, name = "data", what) {
   }
   python <- r
   for (col in names(r)) {
-    if (inherits(r[[col]], c("Date", "POSIXt"))) python[[col]] <- as.double(unclass(r[[col]]))
+    if (inherits(r[[col]], c("Date", "POSIXt", "difftime"))) {
+      python[[col]] <- as.double(unclass(r[[col]]))  # days, seconds, the difftime's units
+    }
   }
   list(r = r, python = python)
 }

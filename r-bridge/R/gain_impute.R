@@ -19,9 +19,9 @@
 #'   Columns with unlabelled values, or SPSS user-defined missing values, are
 #'   refused with the advice to convert them first (`haven::zap_labels()`,
 #'   `haven::as_factor()`, `haven::zap_missing()`).
-#' * Complete `Date` and `POSIXct` columns inform the model (as numbers) and
-#'   come back unchanged; dates with missing values cannot be imputed (convert
-#'   them with `as.numeric()` first).
+#' * Complete `Date`, `POSIXct` and `difftime` columns inform the model (as
+#'   numbers) and come back unchanged; dates and durations with missing values
+#'   cannot be imputed (convert them with `as.numeric()` first).
 #'
 #' @section The mids:
 #' The result is a `mids` (class `c("gain_mids", "mids")`) that says what

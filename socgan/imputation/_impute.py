@@ -363,6 +363,31 @@ def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
     _complete(part, part_where, enc, stand_in, positions)
 
 
+def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
+    """Warn of complete whole-number columns that hold a different value in every row, in
+    increasing order (``1:n``, respondent numbers): identifiers, which the networks would use as
+    a number (a range of ids can stand for a source or a wave: ``mice::selfreport``'s ``id``)."""
+    if len(data) < 20:
+        return
+    found = []
+    for j in range(data.shape[1]):
+        col = data.iloc[:, j]
+        if not pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        if col.isna().any():
+            continue
+        values = col.to_numpy(dtype=np.int64)
+        if np.all(np.diff(values) > 0):
+            found.append(col.name)
+    if found:
+        warnings.warn(
+            f"Column(s) {', '.join(repr(v) for v in found)} hold a different whole number in "
+            "every row, in increasing order: they look like row numbers or identifiers, which "
+            "the networks would use as a quantity (a range of ids can stand for a source or a "
+            "wave). Drop them before imputing (and join them back afterwards) unless they "
+            "measure something.", UserWarning, stacklevel=stacklevel)
+
+
 def network_width(enc: Encoder, settings: GainSettings) -> int:
     """The hidden width ``train_models`` uses: ``hidden`` if given, else max(128, 2 × features)
     capped at ``max_hidden`` (the networks' size grows with the square of the width)."""

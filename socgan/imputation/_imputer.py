@@ -250,6 +250,7 @@ class GainImputer:
                 stacklevel=stacklevel)
         trainable = np.flatnonzero(~empty)
         _warn_unseen(x[trainable], mask[trainable], enc, stacklevel + 1)
+        _impute.warn_identifiers(original.iloc[:, positions], stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:

@@ -72,3 +72,18 @@ def test_no_warning_when_every_level_is_seen():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         socgan.impute(df, m=2, seed=1, **FAST)
+
+
+def test_a_numeric_identifier_is_warned_about():
+    df, _ = two_sources(n=200)
+    ids = df.assign(id=np.arange(1001, 1201))
+    with pytest.warns(UserWarning, match=r"Column\(s\) 'id' hold a different whole number in every "
+                                         r"row, in increasing order"):
+        socgan.impute(ids, m=2, seed=1, max_steps=5, progress=False)
+    # shuffled (not an identifier's order), or a number that repeats: no such warning
+    for other in (ids.assign(id=np.random.default_rng(1).permutation(200)),
+                  ids.assign(id=np.arange(200) // 2)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            socgan.impute(other, m=2, seed=1, max_steps=5, progress=False)
+        assert not any("increasing order" in str(w.message) for w in caught)

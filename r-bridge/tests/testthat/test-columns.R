@@ -72,6 +72,20 @@ test_that("labelled and dated data are imputed; labels, dates and times come bac
   }
 })
 
+test_that("a complete duration (difftime) informs the model and comes back unchanged", {
+  skip_if_no_socgan()
+  set.seed(3)
+  d <- data.frame(x = rnorm(30), y = rnorm(30))
+  d$spent <- as.difftime(round(runif(30, 5, 90)), units = "mins")
+  d$y[c(2, 5, 9)] <- NA
+  out <- gain_impute(d, m = 2, seed = 4, epochs = 2, output = "list", progress = FALSE)
+  expect_identical(out[[1]]$spent, d$spent)
+  expect_false(anyNA(out[[1]]$y))
+  d$spent[4] <- NA
+  expect_error(gain_impute(d), "Column `spent` of `data` is a duration \\(difftime\\) with 1 missing",
+               class = "socgan_error")
+})
+
 test_that("haven's own labelled columns work", {
   skip_if_no_socgan()
   skip_if_not_installed("haven")
