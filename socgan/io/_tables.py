@@ -9,7 +9,11 @@ What crosses, and how
                labelled codes, such as 99 = "refused", stays numeric); system and user-defined
                missing values become missing; integer variables (Stata integer storage, SPSS
                formats with no decimals) holding whole numbers become integers; empty strings
-               become missing. On writing, a category column is written as codes 1..k with its
+               become missing; the file's value labels, codes included, are kept in
+               ``DataFrame.attrs["value_labels"]``. On writing, a category column whose
+               levels are all labels of that variable there gets their codes (a 0/1 ``female``
+               stays 0/1), with all its labels (numeric columns keep theirs too, such as
+               99 = "refused"); another category column is written as codes 1..k with its
                levels as value labels.
 """
 
@@ -239,6 +243,11 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
 
     reader = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
     data, meta = reader(path, user_missing=False, encoding=encoding)
+    # The file's value labels, codes included, so that writing the data (or their imputations)
+    # back gives each label its code again (a 0/1 `female` stays 0/1, not 1/2) and keeps the
+    # labels of values no row has (99 = "refused").
+    data.attrs["value_labels"] = {name: dict(labels) for name, labels
+                                  in meta.variable_value_labels.items() if name in data.columns}
     for name in data.columns:
         s = data[name]
         if meta.readstat_variable_types.get(name) == "string":
@@ -282,14 +291,26 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
 
     out = pd.DataFrame(index=range(len(data)))
     value_labels, formats = {}, {}
+    stored = data.attrs.get("value_labels") or {}
     for name in data.columns:
         s = data[name].reset_index(drop=True)
+        labels = _file_labels(stored.get(name), ext)
         if isinstance(s.dtype, pd.CategoricalDtype):
             codes = s.cat.codes.to_numpy()
-            out[name] = _whole(pd.Series(np.where(codes < 0, np.nan, codes + 1.0)), ext)
-            value_labels[name] = {k + 1: str(level) for k, level in enumerate(s.cat.categories)}
+            by_label = {str(v): k for k, v in (labels or {}).items()}
+            levels = [str(level) for level in s.cat.categories]
+            if labels and all(level in by_label for level in levels):  # the file's own codes
+                value = np.array([by_label[level] for level in levels] + [np.nan], dtype=float)
+                out[name] = _whole(pd.Series(value[np.where(codes < 0, len(levels), codes)]), ext)
+                value_labels[name] = labels
+            else:
+                out[name] = _whole(pd.Series(np.where(codes < 0, np.nan, codes + 1.0)), ext)
+                value_labels[name] = {k + 1: str(level) for k, level in enumerate(s.cat.categories)}
             formats[name] = "F8.0"
-        elif pdt.is_bool_dtype(s.dtype) or pdt.is_integer_dtype(s.dtype):
+            continue
+        if labels and pdt.is_numeric_dtype(s.dtype) and not pdt.is_bool_dtype(s.dtype):
+            value_labels[name] = labels  # labels of some values of a numeric column (99 = refused)
+        if pdt.is_bool_dtype(s.dtype) or pdt.is_integer_dtype(s.dtype):
             out[name] = _whole(s, ext)
             formats[name] = "F8.0"
         elif pdt.is_numeric_dtype(s.dtype):
@@ -306,6 +327,22 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
         pyreadstat.write_dta(out, path, variable_value_labels=value_labels)
     else:
         pyreadstat.write_sav(out, path, variable_value_labels=value_labels, variable_format=formats)
+
+
+def _file_labels(labels: dict | None, ext: str) -> dict | None:
+    """Value labels read from a file, as pyreadstat writes them: whole-number codes as ints;
+    None if there are none, or (Stata) a code that is not a whole number."""
+    if not labels:
+        return None
+    out = {}
+    for code, label in labels.items():
+        if isinstance(code, (int, float, np.integer, np.floating)) and float(code).is_integer():
+            out[int(code)] = str(label)
+        elif ext == ".sav" and isinstance(code, (float, np.floating)):
+            out[float(code)] = str(label)
+        else:
+            return None
+    return out
 
 
 def _whole(s: pd.Series, ext: str):

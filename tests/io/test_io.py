@@ -137,6 +137,39 @@ def test_value_labels_become_categories_only_when_every_value_is_labelled(tmp_pa
     assert as_text(back["name"]) == ["a", None, "c", "d", "e"]
 
 
+@pytest.mark.parametrize("ext", [".dta", ".sav"])
+def test_a_files_value_label_codes_come_back_in_the_imputations(tmp_path, ext):
+    rng = np.random.default_rng(0)
+    n = 80
+    raw = pd.DataFrame({"female": rng.integers(0, 2, n).astype(float),
+                        "party": rng.choice([1.0, 2.0, 5.0], n),
+                        "hours": np.round(rng.normal(38, 5, n)),
+                        "age": rng.integers(18, 80, n).astype(float)})
+    raw.loc[rng.random(n) < 0.2, "female"] = np.nan
+    raw.loc[:3, "hours"] = 99.0
+    raw.loc[rng.random(n) < 0.2, "hours"] = np.nan
+    labels = {"female": {0: "male", 1: "female"},
+              "party": {1: "left", 2: "centre", 5: "right", 9: "none"}, "hours": {99: "refused"}}
+    (pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav)(
+        raw, tmp_path / f"in{ext}", variable_value_labels=labels)
+    data = sio.read_table(tmp_path / f"in{ext}")
+    assert list(data["female"].cat.categories) == ["male", "female"]
+    imp = socgan.impute(data, m=2, seed=1, epochs=2, progress=False)
+    sio.write_imputations(imp, tmp_path / f"out{ext}")
+    reader = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
+    back, meta = reader(tmp_path / f"out{ext}")
+    assert set(back["female"].dropna()) == {0, 1}  # not renumbered 1, 2
+    assert set(back["party"].dropna()) <= {1, 2, 5}
+    written = {k: {int(c): v for c, v in meta.variable_value_labels[k].items()} for k in labels}
+    assert written == labels  # unused labels (9 = none) and a numeric column's kept
+    imputed = back[back["Imputation_"] == 1]
+    assert imputed["female"].notna().all()
+    # data made in Python (no file's codes): categories are codes 1..k, as before
+    sio.write_table(data.assign(female=data["female"].cat.rename_categories(["m", "f"])),
+                    tmp_path / f"py{ext}")
+    assert set(reader(tmp_path / f"py{ext}")[0]["female"].dropna()) == {1, 2}
+
+
 def test_spss_user_defined_missing_values_become_missing(tmp_path):
     raw = pd.DataFrame({"score": [1.0, 2.0, 9.0, 3.0]})
     path = tmp_path / "um.sav"
