@@ -178,6 +178,10 @@ def _impute(args: argparse.Namespace) -> int:
 def _count(text: str) -> int:
     """A whole number on the command line; ``5.0`` is 5 (as ``m=5.0`` in Python and R)."""
     try:
+        return int(text)  # exact, also beyond 2**53 (seeds)
+    except ValueError:
+        pass
+    try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
@@ -194,9 +198,13 @@ def _bound(text: str) -> tuple[str, tuple[float | None, float | None]]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not COLUMN=LOW:HIGH (e.g. income=0: for no upper bound)")
     try:
-        return column, tuple(float(v) if v.strip() else None for v in (low, high))
+        sides = tuple(float(v) if v.strip() else None for v in (low, high))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: the bounds must be numbers (or empty)") from None
+        sides = (float("nan"),)
+    if any(v is not None and v != v for v in sides):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the bounds must be numbers, or empty for no bound on that side")
+    return column, sides
 
 
 class _Parser(argparse.ArgumentParser):

@@ -418,13 +418,21 @@ def test_bounds_widen_the_range_of_imputations(folder, capsys):
                            capsys)
         assert_one_line_error(code, err)
         assert words in err and not (folder / "p.csv").exists()
-    for bad, words in [("y=0", "is not COLUMN=LOW:HIGH"), ("y=a:b", "the bounds must be numbers")]:
+    for bad, words in [("y=0", "is not COLUMN=LOW:HIGH"), ("y=a:b", "the bounds must be numbers"),
+                       ("y=nan:", "or empty for no bound on that side")]:
         with pytest.raises(SystemExit) as stop:
             main(["impute", str(folder / "in.csv"), "--out", str(folder / "p.csv"), *FAST,
                   "--bounds", bad])
         err = capsys.readouterr().err
         assert_one_line_error(stop.value.code, err, expected_code=2)
         assert words in err
+
+
+def test_large_seeds_are_taken_exactly():
+    from socgan.__main__ import _count
+
+    assert _count("12345678901234567891") == 12345678901234567891
+    assert _count("9007199254740993") == 9007199254740993 and _count("5.0") == 5
 
 
 def test_counts_take_whole_number_floats_only(folder, capsys):

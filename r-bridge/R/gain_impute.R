@@ -86,7 +86,8 @@
 #'   largest values are more often missing (earnings) too low: give it its
 #'   natural bounds, e.g. `list(income = c(0, Inf))`. Bounds may only widen
 #'   the observed range. An integer column with at most 1,000 distinct values
-#'   is imputed with its observed values, which bounds do not widen.
+#'   is imputed with its observed values within its observed range and with
+#'   whole numbers beyond it; its bounds are taken inward to whole numbers.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps

@@ -73,7 +73,7 @@ class ColumnSpec:
             # observed range, ``impute(bounds=)``): whole numbers, not the end values
             lo, hi = self._support_ends()
             out = np.where((values > hi) | (values < lo), np.round(values), out)
-        return np.clip(out, self.low, self.high)
+        return np.clip(out, self.low, self.high) + 0.0  # + 0.0: no -0.0 (written "-0.0")
 
     def draw_range(self) -> tuple[float, float]:
         """The range (data scale) within which a drawn value is accepted: the observed range

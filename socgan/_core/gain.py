@@ -832,29 +832,50 @@ def unseen_levels(x: np.ndarray, mask: np.ndarray, enc: Encoder,
     from j's relation to the other columns, as mice drops a predictor collinear with j's
     missingness. ``weights``: each row's count (a model's bootstrap sample: how often each row
     was drawn; rows of weight 0 are not in it)."""
-    out = []
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    observed_j = (mask > 0) & (w > 0)[:, None]
-    seen_anywhere = observed_j.any(0)
+    keep = np.flatnonzero(w > 0)
+    discrete, levels, offsets = [], [], [0]
     for c, col in enumerate(enc.columns):
         if col.is_numeric:
             continue
         has = mask[:, c] > 0
         if col.kind == "binary":
-            level = np.where(has, x[:, col.start] > 0.5, -1).astype(np.int64)
+            level = np.where(has, x[:, col.start] > 0.5, -1)
             n_levels = 2
         else:
-            block = x[:, col.start:col.stop]
-            level = np.where(has, block.argmax(1), -1).astype(np.int64)
+            level = np.where(has, x[:, col.start:col.stop].argmax(1), -1)
             n_levels = col.width
-        ok = (level >= 0) & (w > 0)
-        rows = np.bincount(level[ok], minlength=n_levels)
+        discrete.append((c, n_levels))
+        levels.append(level.astype(np.int32))
+        offsets.append(offsets[-1] + n_levels)
+    if not discrete:
+        return []
+    # rows of each level, and rows of each level that observe each column: one matrix product
+    # of the levels' indicators with the observed cells, a block of rows at a time
+    n_rows_of = np.zeros(offsets[-1])
+    together = np.zeros((offsets[-1], mask.shape[1]))
+    seen_anywhere = np.zeros(mask.shape[1], dtype=bool)
+    for s in range(0, len(keep), 65_536):
+        r = keep[s:s + 65_536]
+        z = np.zeros((len(r), offsets[-1]), dtype=np.float32)
+        for level, off in zip(levels, offsets):
+            lv = level[r]
+            at = np.flatnonzero(lv >= 0)
+            z[at, off + lv[at]] = 1.0
+        observed = (mask[r] > 0).astype(np.float32)
+        seen_anywhere |= observed.any(0)
+        n_rows_of += z.sum(0, dtype=np.float64)
+        # torch's product (numpy's BLAS threads compete with torch's for the cores); exact:
+        # sums of 0/1 below 2**24 in a block
+        together += (torch.from_numpy(z).T @ torch.from_numpy(observed)).double().numpy()
+    out = []
+    for (c, n_levels), off in zip(discrete, offsets):
         for j in np.flatnonzero(seen_anywhere):
             if j == c:
                 continue
-            together = np.bincount(level[ok & observed_j[:, j]], minlength=n_levels)
-            for k in np.flatnonzero((rows > 0) & (together == 0)):
-                out.append((int(j), c, int(k), int(rows[k])))
+            for k in np.flatnonzero((n_rows_of[off:off + n_levels] > 0)
+                                    & (together[off:off + n_levels, j] == 0)):
+                out.append((int(j), c, int(k), int(n_rows_of[off + k])))
     return out
 
 

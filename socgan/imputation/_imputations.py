@@ -468,11 +468,19 @@ class Imputations:
             if not terms:
                 raise ValueError(f"{formula!r} and {null!r} have the same terms; there is "
                                  "nothing to test.")
+        if dfcom is not None:
+            if test != "D1":
+                raise ValueError("`dfcom` applies to test='D1' (D2 has no small-sample df).")
+            if isinstance(dfcom, bool) or not isinstance(dfcom, (int, float, np.integer,
+                                                                np.floating)):
+                raise TypeError(f"`dfcom` must be None or a positive number (inf: the large-"
+                                f"sample df), got {dfcom!r} ({type(dfcom).__name__}).")
+            if not dfcom > 0:
+                raise ValueError(f"`dfcom` must be a positive number, got {dfcom!r}.")
         if dfcom is None:
             dfcom = getattr(fits[0], "df_resid", None) if test == "D1" else None
             dfcom = None if dfcom is None else max(float(dfcom), 1.0)
-        elif isinstance(dfcom, (int, float, np.integer, np.floating)) and not isinstance(dfcom, bool) \
-                and dfcom == np.inf:
+        elif dfcom == np.inf:
             dfcom = None  # pool_wald's large-sample df
         return pool_wald([pd.Series(f.params) for f in fits],
                          [pd.DataFrame(f.cov_params()) for f in fits], terms=terms,

@@ -82,8 +82,12 @@ def apply_bounds(enc: Encoder, bounds: dict | None, data: pd.DataFrame,
             continue
         spec = enc.columns[positions.index(hits[0])]
         if not spec.is_numeric:
-            raise ValueError(f"{where}: column {col!r} is {spec.kind}; bounds apply to numeric "
+            kind = ("binary (two observed values, imputed as one of them)"
+                    if spec.kind == "binary" else spec.kind)
+            raise ValueError(f"{where}: column {col!r} is {kind}; bounds apply to numeric "
                              "columns (the levels bound the others).")
+        if spec.kind == "integer":  # whole-number imputations: the whole numbers within
+            low, high = float(np.ceil(low)), float(np.floor(high))
         if spec.low < low or spec.high > high:
             raise ValueError(
                 f"{where}: column {col!r} has observed values outside [{low:g}, {high:g}] (it "
@@ -198,8 +202,10 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         imputed too low: give it its natural bounds, e.g. ``{"income": (0, None)}``, as
         Amelia's ``bounds`` does. Bounds may only widen the observed range (observed values
         outside them are an error). An integer column with few distinct values (at most
-        ``_MAX_SUPPORT`` of :mod:`socgan._core.encoding`) is imputed with its observed values,
-        so bounds do not widen it. Recorded in ``.options``.
+        ``_MAX_SUPPORT`` of :mod:`socgan._core.encoding`) is imputed with its observed values
+        within its observed range; beyond it (bounds wider than that range) with whole
+        numbers; bounds of an integer column are taken inward to whole numbers. Recorded in
+        ``.options``.
 
     Returns
     -------

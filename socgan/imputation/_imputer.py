@@ -424,8 +424,10 @@ class GainImputer:
             self.loss_history_[_LOSS_COLUMNS].to_numpy(dtype=np.float64).copy())
         params = self.get_params()
         for name, value in params.items():
-            if name == "bounds":  # JSON keys are text: kept as [column, low, high] rows
-                params[name] = _bounds_rows(self._bounds()) if value is not None else None
+            if name == "bounds":  # JSON keys are text: kept as [column, low, high] rows;
+                # the bounds the models were fitted with (not a later set_params)
+                used = self.options_.get("bounds") or {}
+                params[name] = _bounds_rows(used) if used else None
             elif value is not None:
                 params[name] = _plain(value)
         schema = {
@@ -537,6 +539,8 @@ def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
     names = []
     for j, c, k, n in found[:3]:
         level = enc.columns[c].levels[k] if k < len(enc.columns[c].levels) else k
+        if isinstance(level, float) and level.is_integer():  # 2, not 2.0, for an Int64 column
+            level = int(level)
         names.append(f"{enc.columns[j].name!r} where {enc.columns[c].name!r} is {level!r} "
                      f"({n} rows)")
     more = f", and {len(found) - 3} more such pair(s)" if len(found) > 3 else ""

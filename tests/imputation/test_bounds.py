@@ -104,3 +104,27 @@ def test_fitted_imputer_keeps_its_bounds_when_saved(above, tmp_path):
     for x, y in zip(a.datasets, b.datasets):
         pd.testing.assert_frame_equal(x, y)
     assert any((d.loc[miss, "y"] > df["y"].max()).any() for d in b.datasets)
+
+
+def test_bounds_of_an_integer_column_are_taken_inward_to_whole_numbers():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300)
+    y = np.maximum(1, np.round(2 + 1.5 * x + rng.normal(size=300)))
+    for dtype in ("float", "Int64"):
+        df = pd.DataFrame({"x": x, "y": pd.array(y, dtype="Int64").astype(dtype)})
+        df.loc[rng.random(300) < 0.4, "y"] = np.nan
+        imp = socgan.impute(df, m=2, seed=1, max_steps=100, progress=False,
+                            bounds={"y": (0.3, 20.5)})
+        assert imp.options["bounds"] == {"y": (0.3, 20.5)}
+        for d in imp.datasets:
+            values = d["y"].astype(float)
+            assert (values == np.round(values)).all() and values.min() >= 1 and values.max() <= 20
+            assert not np.signbit(values).any()
+
+
+def test_a_later_set_params_does_not_change_what_a_saved_imputer_says(above, tmp_path):
+    df, _ = above
+    imputer = socgan.GainImputer(m=2, seed=1, bounds={"y": (None, None)}, **FAST).fit(df)
+    imputer.set_params(bounds={"y": (-100, 100)})
+    imputer.save(tmp_path / "m.safetensors")
+    assert socgan.GainImputer.load(tmp_path / "m.safetensors").bounds == {"y": (-np.inf, np.inf)}

@@ -187,6 +187,13 @@ def test_wald_test_dfcom_gives_the_large_sample_df_where_the_small_sample_one_fa
     fits = [smf.ols("y ~ x + region", d).fit() for d in few.datasets]
     expected = pool_wald([f.params for f in fits], [f.cov_params() for f in fits], terms=["x"])
     assert large.df2 == pytest.approx(expected.df2) and np.isfinite(large.p_value)
+    for bad, error, words in [(True, TypeError, "must be None or a positive number"),
+                              ("10", TypeError, "must be None or a positive number"),
+                              (0, ValueError, "must be a positive number")]:
+        with pytest.raises(error, match=words):
+            imputed.wald_test("y ~ x + region", "y ~ region", dfcom=bad)
+    with pytest.raises(ValueError, match="applies to test='D1'"):
+        imputed.wald_test("y ~ x + region", "y ~ region", test="D2", dfcom=40)
     given = imputed.wald_test("y ~ x + region", "y ~ region", dfcom=40)
     fits = [smf.ols("y ~ x + region", d).fit() for d in imputed.datasets]
     assert given.df2 == pytest.approx(pool_wald([f.params for f in fits],
