@@ -9,10 +9,20 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .._params import (PROBABILITY, FilePath, Flag, Instance, OneOf, Optional, Rule, Text,
-                       Unchecked, as_count, validate_params)
+from .._params import (PROBABILITY, Count, FilePath, Flag, Instance, OneOf, Optional, Rule, Text,
+                       Unchecked, validate_params)
 
 _MODELS = ("ols", "wls", "logit", "glm")
+
+
+def _complete_action(value, name: str):
+    """``complete()``'s ``action``: ``"long"``, ``"all"``, or a whole number >= 0."""
+    if isinstance(value, str):
+        if value not in ("long", "all"):
+            raise ValueError(f"`{name}` must be a whole number (0 = the data), 'long' or 'all', "
+                             f"got {value!r}.")
+        return value
+    return Count(0)(value, name)
 
 # Keywords each model's ``.fit()`` uses. statsmodels passes unknown keywords on through
 # ``**kwargs`` and ignores them, so a misspelt option (``cov_typ=``) would change nothing.
@@ -231,7 +241,7 @@ class Imputations:
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
 
-    @validate_params({"action": Unchecked("a whole number 0..m, 'long' or 'all'"),
+    @validate_params({"action": Rule(_complete_action, "a whole number 0..m, 'long' or 'all'"),
                       "include": Flag()})
     def complete(self, action=1, *, include: bool = False):
         """mice's ``complete(imp, action, include)``.
@@ -241,14 +251,11 @@ class Imputations:
         mice's long format (:meth:`long`; as in mice, only ``.imp`` 1..m unless ``include``).
         ``"all"``: the list of the m completed datasets (``include``: the data first).
         """
-        if isinstance(action, str):
-            if action == "long":
-                return self.long(include=include)
-            if action == "all":
-                return [d.copy() for d in ([self.data] if include else []) + list(self.datasets)]
-            raise ValueError(f"`action` must be a whole number 0..{self.m}, 'long' or 'all', "
-                             f"got {action!r}.")
-        k = as_count(action, "action", minimum=0)
+        if action == "long":
+            return self.long(include=include)
+        if action == "all":
+            return [d.copy() for d in ([self.data] if include else []) + list(self.datasets)]
+        k = action
         if k > self.m:
             raise ValueError(f"`action` must be at most m = {self.m} (or 'long' / 'all'), got "
                              f"{k}.")
