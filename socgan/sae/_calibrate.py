@@ -189,6 +189,12 @@ def check_known_totals(known_totals, raw_census: pd.DataFrame, census: pd.DataFr
         raise ValueError("`known_totals` must be finite numbers.")
     for g, (label, total) in enumerate(zip(labels, totals)):
         n = size[group_of_area == g].sum()
+        if binary and 0 < total < 1 <= n - 1:
+            where = "the whole census" if by is None else f"group {label!r} of {by!r}"
+            raise ValueError(f"`known_totals` for {where} is {total:g}, a share rather than a "
+                             f"count: it counts census rows with the outcome's larger value; for "
+                             f"a share of {total:g} give {total:g} x {int(n)} rows = "
+                             f"{total * n:.0f}.")
         if binary and not 0 < total < n:
             where = "the whole census" if by is None else f"group {label!r} of {by!r}"
             raise ValueError(f"`known_totals` for {where} is {total:g}; with a binary outcome it "

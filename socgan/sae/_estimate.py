@@ -228,7 +228,7 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     truth
         The true area values where known (a simulation such as
         :func:`socgan.datasets.turnout`): a Series indexed by area, or a DataFrame with the
-        ``area`` column and one numeric column (or, if it has several, the one named
+        area column (named as ``area`` is, or ``"area"``) and one numeric column (or, if it has several, the one named
         ``"truth"``, ``"turnout"`` or ``outcome``). ``None``: no accuracy columns.
     methods
         The methods to run, from :data:`METHODS`.
@@ -603,6 +603,8 @@ def truth_series(truth, *, area: str | None = None, outcome: str | None = None) 
         out = truth.astype(float)
     elif isinstance(truth, pd.DataFrame):
         floats = [c for c in truth.columns if pdt.is_float_dtype(truth[c])]
+        if area is not None and area not in truth.columns and "area" in truth.columns:
+            area = "area"  # the area column by its generic name (as the docstring allows)
         if area is None:
             others = [c for c in truth.columns if c not in floats]
             area = "area" if "area" in truth.columns else (others[0] if others else None)

@@ -129,6 +129,9 @@ def _correlations(real, synth) -> list[tuple]:
             note = f"sign reversed: real r = {r:.2f}, synthetic r = {q:.2f}"
         elif abs(q - r) <= 0.05:
             note = f"close: real r = {r:.2f}, synthetic r = {q:.2f}"
+        elif q * r < 0:
+            note = (f"opposite sign, both weak: real r = {r:.2f}, synthetic r = {q:.2f} (the "
+                    "synthetic data do not keep even the direction)")
         else:
             note = (f"{'weaker' if abs(q) < abs(r) else 'stronger'} in the synthetic data: "
                     f"real r = {r:.2f}, synthetic r = {q:.2f}")
@@ -161,6 +164,11 @@ def _regression(real, synth, formula: str) -> list[tuple]:
         try:
             fr = smf.ols(formula, data=real).fit()
             fs = smf.ols(formula, data=synth).fit()
+        except patsy.PatsyError as exc:
+            raise ValueError(
+                f"`formula` {formula!r} could not be evaluated ({' '.join(str(exc).split()[:40])}"
+                "). A column whose name is not a Python name (R's `Wr.Hnd`, a name with a space) "
+                "must be quoted in the formula: Q(\"Wr.Hnd\").") from None
         except ValueError as exc:
             if "multiple columns" not in str(exc):
                 raise

@@ -127,7 +127,7 @@ def _randomness(*, private: bool, seed: int | None, insecure_seed: int | None) -
 
 
 @validate_params(SYNTHESIZE_CONSTRAINTS)
-def synthesize(data: pd.DataFrame, *, epsilon: float | None, delta: float | None = None,
+def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float | None = None,
                method: Method = "marginals", n_rows: int | None = None, seed: int | None = None,
                insecure_seed: int | None = None, bounds: dict | None = None,
                out_of_bounds: Literal["raise", "clip"] = "raise", steps: int = 2000,

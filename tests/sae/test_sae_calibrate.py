@@ -117,6 +117,11 @@ def test_known_totals_errors(world):
     s, c = sim["survey"], sim["census"]
     with pytest.raises(ValueError, match="strictly between 0"):
         socgan.sae.estimate(s, c, known_totals=float(len(c)), **kw)
+    # a turnout rate given where a count of voters is meant (a user's trial got estimates of
+    # 1e-5 without a word)
+    with pytest.raises(ValueError, match=rf"is 0.15, a share rather than a count.*"
+                                         rf"0.15 x {len(c)} rows = {0.15 * len(c):.0f}"):
+        socgan.sae.estimate(s, c, known_totals=0.15, **kw)
     with pytest.raises(ValueError, match="index named"):
         socgan.sae.estimate(s, c, known_totals=by_region.rename_axis(None), **kw)
     with pytest.raises(ValueError, match="not a column of `census`"):
@@ -129,3 +134,13 @@ def test_known_totals_errors(world):
             ["white"], name="race")), **kw)
     with pytest.raises(TypeError, match="known_totals"):
         socgan.sae.estimate(s, c, known_totals="13172", **kw)
+
+
+def test_truth_may_name_its_area_column_area_whatever_the_areas_are_called():
+    from socgan.sae._estimate import truth_series
+
+    truth = pd.DataFrame({"area": ["1990", "2000"], "truth": [0.1, 0.2]})
+    out = truth_series(truth, area="year")
+    assert out.to_dict() == {"1990": 0.1, "2000": 0.2}
+    with pytest.raises(ValueError, match="must have the area column 'year'"):
+        truth_series(truth.rename(columns={"area": "decade"}), area="year")

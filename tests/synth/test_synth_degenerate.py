@@ -104,6 +104,22 @@ def test_evaluate_explains_a_reversed_correlation_and_apart_intervals():
     assert ev["reading"].notna().all() and same["reading"].notna().all()
 
 
+def test_evaluate_reads_weak_opposite_signs_and_names_unquoted_r_names():
+    rng = np.random.default_rng(3)
+    n = 2000
+    a, e = rng.normal(size=n), rng.normal(size=n)
+    real = pd.DataFrame({"a": a, "b": -0.06 * a + e})
+    fake = pd.DataFrame({"a": a, "b": 0.06 * a + e})
+    ev = evaluate(real, fake).set_index(["metric", "variable"])
+    reading = ev.loc[("correlation_difference", "a x b"), "reading"]
+    assert reading.startswith("opposite sign, both weak"), reading  # not "stronger"
+    dotted = real.rename(columns={"b": "Wr.Hnd"})
+    with pytest.raises(ValueError, match=r"quoted in the formula: Q\("):
+        evaluate(dotted, dotted.copy(), formula="a ~ Wr.Hnd")
+    ok = evaluate(dotted, dotted.copy(), formula='a ~ Q("Wr.Hnd")')
+    assert (ok["metric"] == "ci_overlap").any()
+
+
 def test_evaluate_reports_coefficients_a_release_cannot_estimate_instead_of_failing():
     """A small private release may lack a level: the synthetic regression is rank-deficient.
     Its unidentified coefficients are 'not estimable' (NaN), not ~0 read as a good overlap,

@@ -267,3 +267,17 @@ def test_small_noisy_release_keeps_more_than_one_level_of_a_skewed_column():
         for s in range(1, 9):
             rel = synthesize(d, epsilon=1.0, bounds=bounds, insecure_seed=s, progress=False)
             assert rel.data["smoke"].nunique() > 1, s
+
+
+def test_a_non_private_method_needs_no_epsilon_and_a_private_one_does():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from socgan.synth import synthesize
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.random(60), "b": rng.choice(["x", "y"], 60)})
+    assert synthesize(df, method="marginals-nonprivate", seed=1, progress=False).data.shape == (60, 2)
+    with pytest.raises(ValueError, match="`epsilon` is required for method 'marginals'"):
+        synthesize(df, bounds={"a": (0, 1), "b": ["x", "y"]}, progress=False)
