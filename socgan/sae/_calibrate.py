@@ -122,6 +122,27 @@ class Calibration:
         return {"by": self.by, "totals": {str(k): float(v) for k, v in
                                          zip(self.labels, self.totals)}}
 
+    def conditioned_noise(self, noise: np.ndarray, var: np.ndarray,
+                          codes: np.ndarray) -> np.ndarray:
+        """Finite-population noise of area means (areas × draws, variances ``var``; the rows
+        are the census areas of category codes ``codes``) given the known totals: within each
+        group the rows' count noise N_a e_a must sum to 0 (the group's total is known), so it
+        is conditioned on that (Gaussian conditioning: minus each area's share, N_a² v_a, of
+        the sum). An area that is its own group gets none; areas without a total keep theirs."""
+        out = np.array(noise, dtype=float, copy=True)
+        groups = self.group_of_area[codes]
+        size = self.area_size[codes].astype(float)[:, None]
+        for g in range(len(self.totals)):
+            rows = np.flatnonzero(groups == g)
+            if rows.size == 0:
+                continue
+            v = size[rows] ** 2 * var[rows]
+            eps = size[rows] * out[rows]
+            total = v.sum(0)
+            share = np.divide(eps.sum(0), total, out=np.zeros_like(total), where=total > 0)
+            out[rows] = (eps - v * share[None, :]) / size[rows]
+        return out
+
     def area_means(self, means: np.ndarray) -> np.ndarray:
         """Calibrate area means (areas × draws; rows in census-area order) so that each group's
         Σ_a N_a mean_a equals its total: the shift on the means themselves."""

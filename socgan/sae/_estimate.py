@@ -171,6 +171,14 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
 
     Notes
     -----
+    The estimand is each area's realised mean over its census rows (a finite population). The
+    stacking methods impute those rows' outcomes; MRP's and BART's posterior draws of the
+    model's expected area mean also carry the spread of the rows' outcomes given the model
+    (variance Σ p(1 − p)/N², or σ²/N; conditioned on known totals): negligible for areas of
+    thousands of rows, most of the uncertainty for an area of a few dozen (in
+    ``bench/sae_small_areas.py``'s areas of 40–300 rows, their coverage rose from 0.6–0.85 to
+    about nominal). The point estimates are unchanged.
+
     For the stacking methods the census is taken to be the population: the variance is that
     of Vink & van Buuren (2014) for imputing a population, T = (1 + 1/m)·B with t(m − 1)
     intervals, not Rubin's, which would add a sampling variance that a census does not have

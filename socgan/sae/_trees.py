@@ -307,6 +307,7 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
             bar.update(1)
             bar.set_description("bart: poststratify census cells")
         sums = np.zeros((len(areas), n_draws))
+        spread = np.zeros((len(areas), n_draws))  # sum over rows of p(1 - p) (binary)
         # with known totals every cell's prediction is kept (the shift of a draw needs them all)
         kept = None if calibration is None else np.empty((len(cells), n_draws), np.float32)
         for start in range(0, len(cells), _CHUNK):
@@ -321,25 +322,48 @@ def tree_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
             else:
                 if binary:  # P(y = 1 | x) = Phi(f(x)); scipy's ufunc, much faster than norm.cdf
                     pred = ndtr(pred)
+                    spread += weights[:, start:stop] @ (pred * (1.0 - pred))
                 sums += weights[:, start:stop] @ pred
             if bar is not None:
                 bar.update(1)
         if kept is not None:
             eta = calibration.cell_shift(kept.astype(float), cell_area,
                                          counts)
-            sums = weights @ (expit(eta) if binary else eta)
+            p = expit(eta) if binary else eta
+            sums = weights @ p
+            if binary:
+                spread = weights @ (p * (1.0 - p))
     finally:
         if bar is not None:
             bar.close()
 
     has = totals > 0
     draws = sums[has] / totals[has, None]
+    # The estimand is the realised mean over the area's census rows (a finite population): each
+    # draw also gets the spread of those rows' outcomes given the model (normal, variance
+    # sum p(1 - p) / N^2, or sigma^2 / N for a number), from a stream of the seed's own.
+    if binary:
+        var = spread[has] / totals[has, None] ** 2
+    else:
+        samples = getattr(model, "global_var_samples", None)
+        sigma2 = (np.zeros(n_draws) if samples is None
+                  else np.asarray(samples, dtype=float).reshape(-1)[-n_draws:])
+        var = sigma2[None, :] / totals[has, None]
+    fp_rng = np.random.default_rng(np.random.SeedSequence(cpp_seed).spawn(1)[0])
+    estimate = draws.mean(axis=1)  # the model's posterior mean, as before
+    var = np.maximum(var, 0.0)
+    noise = fp_rng.standard_normal(draws.shape) * np.sqrt(var)
+    if calibration is not None:  # a known total fixes its areas' sum of outcomes
+        noise = calibration.conditioned_noise(noise, var, np.flatnonzero(has))
+    draws = draws + noise
+    if binary:
+        np.clip(draws, 0.0, 1.0, out=draws)
     alpha = 1.0 - conf_level
     low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=1)
     cats = areas[has]
     return pd.DataFrame({
         "area": pd.Categorical(cats, categories=areas),
-        "estimate": draws.mean(axis=1),
+        "estimate": estimate,
         "std_error": draws.std(axis=1, ddof=1),
         "conf_low": low,
         "conf_high": high,
