@@ -5,7 +5,7 @@ The small-area estimand is the realised mean of an area's census rows (a finite 
 only; for an area of a few dozen rows the spread of those rows' outcomes given the model is
 most of the uncertainty (on real data, MplsStops neighbourhoods with fewer than 20 rows, MRP
 covered 0.19 of nominal 0.90). This runs the turnout simulation with a small census so that
-states hold 40-300 rows, under ignorable nonresponse, and reports coverage of the 90%
+states hold 100-420 rows, under ignorable nonresponse, and reports coverage of the 90%
 intervals and their width by area size.
 
     python bench/sae_small_areas.py --reps 20 [--n-census 6000 --n-survey 600] [--out raw.csv]
@@ -53,7 +53,7 @@ def main(argv=None) -> int:
                                       "error"])
     if args.out:
         raw.to_csv(args.out, index=False)
-    raw["rows"] = pd.cut(raw["n_census"], [0, 60, 100, 10**9], labels=["<=60", "61-100", ">100"])
+    raw["rows"] = pd.cut(raw["n_census"], [0, 100, 200, 10**9], labels=["<=100", "101-200", ">200"])
     print(raw.groupby(["method", "rows"], observed=True).agg(
         coverage=("cover", "mean"), width=("width", "mean"),
         rmse=("error", lambda e: float(np.sqrt(np.mean(e ** 2)))), areas=("cover", "size"))
