@@ -127,7 +127,7 @@
 #' str(attr(syn, "privacy_report"))
 #' }
 #' @export
-dp_synthesize <- function(data, epsilon, delta = NULL,
+dp_synthesize <- function(data, epsilon = NULL, delta = NULL,
                           method = c("marginals", "pgb", "dpgan", "marginals-nonprivate",
                                      "pgb-nonprivate", "gan"), n_rows = NULL,
                           seed = NULL, insecure_seed = NULL, bounds = NULL, steps = 2000,
