@@ -104,7 +104,9 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     covariates
         Columns of both frames that predict the outcome: individual characteristics
         (categorical or numeric) and area-level predictors (constant within each area, e.g.
-        previous turnout, region). Their categories must match between survey and census.
+        previous turnout, region). Their categories must match between survey and census,
+        except that ``method="mrp"`` takes census categories no respondent has (a small survey
+        that missed a rare group), giving them the categories' average effect, with a warning.
         Default: every column the two frames share, other than ``outcome`` and ``area``.
     method
         ``"gain"``: stack survey and census and multiply overimpute the outcome with socgan's
@@ -216,7 +218,8 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     """
     options = _check_options(options, method)
     seed = _fresh_seed() if seed is None else seed
-    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates,
+                        methods=(method,))
     calibration = check_known_totals(known_totals, census, prepared["census"],
                                      area=prepared["area"], binary=prepared["binary"])
     table, settings = _run(prepared, method=method, m=m, seed=seed, conf_level=conf_level,
@@ -280,7 +283,8 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
         raise ValueError(f"`options` has settings for methods not run: {stray}.")
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
     seed = _fresh_seed() if seed is None else seed
-    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates)
+    prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates,
+                        methods=tuple(methods))
     calibration = check_known_totals(known_totals, census, prepared["census"],
                                      area=prepared["area"], binary=prepared["binary"])
     true = None if truth is None else truth_series(truth, area=prepared["area"], outcome=outcome)
@@ -428,8 +432,9 @@ def _is_categorical(s: pd.Series) -> bool:
             or pdt.is_string_dtype(s.dtype) or pdt.is_bool_dtype(s.dtype))
 
 
-def _prepare(survey, census, *, outcome, area, covariates) -> dict:
-    """Checked copies of the survey and census with harmonised dtypes (see ``estimate``)."""
+def _prepare(survey, census, *, outcome, area, covariates, methods=()) -> dict:
+    """Checked copies of the survey and census with harmonised dtypes (see ``estimate``);
+    ``methods``: those to be run (MRP alone can take census categories the survey lacks)."""
     # survey, census, outcome and area are checked by the table of estimate/compare
     if outcome == area:
         raise ValueError(f"`outcome` and `area` are the same column {outcome!r}.")
@@ -470,7 +475,7 @@ def _prepare(survey, census, *, outcome, area, covariates) -> dict:
     s[outcome] = y
     s[area], c[area] = _areas(s[area], c[area], area)
     for col in covariates:
-        s[col], c[col] = _covariate(s[col], c[col], col)
+        s[col], c[col] = _covariate(s[col], c[col], col, mrp_only=set(methods) == {"mrp"})
     return {"survey": s.reset_index(drop=True), "census": c.reset_index(drop=True),
             "outcome": outcome, "area": area, "covariates": covariates, "binary": binary,
             "outcome_values": coding, "outcome_level": level}
@@ -561,7 +566,8 @@ def _areas(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]
             pd.Series(pd.Categorical(c.astype(object), dtype=dtype), index=c.index))
 
 
-def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+def _covariate(s: pd.Series, c: pd.Series, name: str,
+               mrp_only: bool = False) -> tuple[pd.Series, pd.Series]:
     for x, frame in ((s, "survey"), (c, "census")):
         if x.isna().all():
             raise ValueError(f"Covariate {name!r} has no observed values in `{frame}`.")
@@ -585,7 +591,15 @@ def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Ser
         return out
     obs_s, obs_c = set(s.dropna().unique()), set(c.dropna().unique())
     only_s, only_c = sorted(obs_s - obs_c, key=str), sorted(obs_c - obs_s, key=str)
-    if only_s or only_c:
+    if only_c and not only_s and mrp_only:
+        # MRP's categorical covariates are random effects: a level no respondent has gets
+        # effect 0 (the mean of the levels), as R's predict() on a glmer fit with
+        # allow.new.levels = TRUE
+        warnings.warn(f"Covariate {name!r} has categories in `census` but not in `survey`: "
+                      f"{_shown(only_c)}. MRP gives them the average effect of the categories "
+                      "(a random effect of 0); their rows' estimates rest on that assumption.",
+                      UserWarning, stacklevel=5)
+    elif only_s or only_c:
         parts = []
         if only_s:
             parts.append(f"in `survey` but not in `census`: {_shown(only_s)}")
@@ -593,7 +607,10 @@ def _covariate(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Ser
             parts.append(f"in `census` but not in `survey`: {_shown(only_c)}")
         raise ValueError(f"Covariate {name!r} has categories " + "; and ".join(parts) +
                          ". The model cannot poststratify categories it has not seen (or "
-                         "would never use ones the census lacks): recode them to match.")
+                         "would never use ones the census lacks): recode them to match"
+                         + (" (method='mrp' alone takes census categories the survey lacks, "
+                            "with the categories' average effect)" if only_c and not only_s
+                            else "") + ".")
     template = c if isinstance(c.dtype, pd.CategoricalDtype) else s
     if isinstance(template.dtype, pd.CategoricalDtype):
         levels = [v for v in template.cat.categories if v in obs_c]

@@ -163,3 +163,18 @@ def test_intervals_of_small_areas_carry_the_spread_of_their_rows_outcomes(method
     p = est["estimate"].to_numpy()
     binomial = 2 * 1.645 * np.sqrt(p * (1 - p) / 12)
     assert (est["conf_high"] - est["conf_low"]).to_numpy().mean() > 0.8 * binomial.mean()
+
+
+def test_mrp_takes_census_categories_the_survey_lacks_and_the_others_refuse_them():
+    sim = socgan.datasets.turnout(n_census=20_000, n_survey=2_000, seed=3, vote_response_odds=1)
+    survey = sim["survey"][sim["survey"]["race"] != "other"]
+    kw = dict(outcome="voted", area="state", seed=1, progress=False)
+    with pytest.warns(UserWarning, match=r"'race' has categories in `census` but not in `survey`: "
+                                         r"'other'. MRP gives them the average effect") as caught:
+        est = socgan.sae.estimate(survey, sim["census"], method="mrp", **kw).table
+    assert caught[0].filename == __file__
+    assert est["estimate"].notna().all() and len(est) == sim["truth"].shape[0]
+    with pytest.raises(ValueError, match=r"method='mrp' alone takes census categories"):
+        socgan.sae.estimate(survey, sim["census"], method="bart", **kw)
+    with pytest.raises(ValueError, match=r"method='mrp' alone"):
+        socgan.sae.compare(survey, sim["census"], methods=["mrp", "bart"], **kw)
