@@ -5,7 +5,8 @@ What crosses, and how
                nullable dtypes); categories are written as their labels.
     Parquet    every pandas dtype, categories (ordered or not) included.
     Stata/SPSS value labels become categories on reading, in the order of their codes, when
-               every observed value of the variable is labelled (a variable with only a few
+               every observed value of the variable is labelled (codes that share a label
+               are one category, as ``haven::as_factor()`` makes them; a variable with only a few
                labelled codes, such as 99 = "refused", stays numeric); system and user-defined
                missing values become missing; integer variables (Stata integer storage, SPSS
                formats with no decimals) holding whole numbers become integers; empty strings
@@ -260,8 +261,11 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
             obs = s.dropna()
             if len(obs) and obs.isin(list(labels)).all():
                 codes = sorted(labels)
-                data[name] = pd.Categorical.from_codes(pd.Index(codes).get_indexer(s),
-                                                       categories=[labels[c] for c in codes])
+                # codes that share a label are one category (as haven::as_factor() makes them)
+                names = list(dict.fromkeys(str(labels[c]) for c in codes))
+                index = np.array([names.index(str(labels[c])) for c in codes] + [-1])
+                where = pd.Index(codes).get_indexer(s)
+                data[name] = pd.Categorical.from_codes(index[where], categories=names)
                 continue
         if pdt.is_float_dtype(s.dtype) and _integer_variable(meta, name, ext):
             obs = s.dropna().to_numpy()

@@ -170,6 +170,17 @@ def test_a_files_value_label_codes_come_back_in_the_imputations(tmp_path, ext):
     assert set(reader(tmp_path / f"py{ext}")[0]["female"].dropna()) == {1, 2}
 
 
+@pytest.mark.parametrize("ext", [".dta", ".sav"])
+def test_codes_that_share_a_label_are_one_category(tmp_path, ext):
+    raw = pd.DataFrame({"answer": [1.0, 2.0, 8.0, 9.0, np.nan, 1.0]})
+    labels = {"answer": {1: "yes", 2: "no", 8: "don't know", 9: "don't know"}}
+    (pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav)(
+        raw, tmp_path / f"d{ext}", variable_value_labels=labels)
+    back = sio.read_table(tmp_path / f"d{ext}")
+    assert list(back["answer"].cat.categories) == ["yes", "no", "don't know"]
+    assert as_text(back["answer"]) == ["yes", "no", "don't know", "don't know", None, "yes"]
+
+
 def test_spss_user_defined_missing_values_become_missing(tmp_path):
     raw = pd.DataFrame({"score": [1.0, 2.0, 9.0, 3.0]})
     path = tmp_path / "um.sav"
