@@ -324,11 +324,18 @@ def pairs(n_columns: int) -> list[tuple[int, ...]]:
 
 
 def choose_bins(size: int, noise_multiplier: float, n_columns: int) -> int:
-    """Bins of the numeric columns from the noisy row count ``size`` (post-processing): the
+    """Bins of the numeric columns from the (noisy) row count ``size`` (post-processing): the
     largest number in [MIN_BINS, MAX_BINS] whose numeric x numeric table has cells of average
-    count at least ``_CELL_NOISE`` noise standard deviations."""
+    count c at least ``_CELL_NOISE`` times the larger of the two noises of a cell: the Gaussian
+    mechanism's sd (0 for exact tables) and the count's own sampling noise, sqrt(c). The
+    sampling part matters where the mechanism's noise is small: with exact tables (the
+    non-private method, which took 32 bins at any size) a 154-row table had two-way tables
+    of up to 32 x 24 cells, and raking to them left the weights on a few dozen candidates
+    (effective size 39 of 10,000) whose one-way margins were off by a total variation of 0.17
+    on average; at 4 bins they match (0.000, effective size 1,175)."""
     sd = noise_multiplier * math.sqrt(len(pairs(n_columns)))
-    k = math.floor(math.sqrt(max(size, 0) / (_CELL_NOISE * sd))) if sd > 0 else MAX_BINS
+    least = max(_CELL_NOISE * sd, _CELL_NOISE ** 2)  # c >= C sd and c >= C sqrt(c)
+    k = math.floor(math.sqrt(max(size, 0) / least))
     return int(min(MAX_BINS, max(MIN_BINS, k)))
 
 
@@ -514,6 +521,29 @@ def rake(cell: np.ndarray, tables: dict[tuple, np.ndarray], spec: Cells,
                 continue
             w /= total
     return w
+
+
+def resample(cell: np.ndarray, weights: np.ndarray, size: int, rng: np.random.Generator,
+             order: list[int] | None = None) -> np.ndarray:
+    """Indices of ``size`` candidates (rows of ``cell``) drawn with probabilities ``weights``, by
+    systematic resampling over the candidates sorted by their cells (columns in ``order``,
+    default 0, 1, ...): one uniform u, then the candidates at u/size, (u + 1)/size, ... of the
+    cumulative weights; returned in random order.
+
+    Each candidate appears floor or ceil of size × its weight times (so its expected count is
+    what independent draws give), but the release's tables no longer add the multinomial noise
+    of independent draws: the first column's counts are its weighted shares within one row,
+    the next column's within one row in each of the first's cells, and so on. On a small table
+    whose raked weights sit on a few dozen candidates, independent draws put a two-level
+    column's split anywhere from 61/93 to 104/50 of 154 rows (``MASS::survey``, real 77/77).
+    Post-processing of the weights with public randomness: no privacy cost."""
+    keys = cell.T if order is None else cell[:, order].T
+    sort = np.lexsort(keys[::-1])
+    cum = np.cumsum(weights[sort], dtype=np.float64)
+    cum /= cum[-1]
+    points = (rng.random() + np.arange(size)) / size
+    picked = sort[np.minimum(np.searchsorted(cum, points, side="right"), len(cum) - 1)]
+    return rng.permutation(picked)
 
 
 def noise_to_signal(noise_sd: float, size: int, spec: Cells) -> float:

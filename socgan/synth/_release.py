@@ -244,8 +244,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
         ``"marginals"`` only: equal-width intervals of each numeric column's public bounds (an
         integer column with at most that many values gets one cell per value). Default: from
         the noisy row count, the largest number in [4, 32] at which an average cell of a
-        numeric x numeric table holds at least twice the noise's standard deviation (32 for the
-        non-private method).
+        numeric x numeric table holds at least four times its noise's standard deviation (the
+        larger of the Gaussian mechanism's and the count's own sampling noise; the non-private
+        method: the sampling noise, so 4 bins for up to 399 rows, 32 from 16,384).
     critic_steps : int
         Discriminator steps per generator step (Bie et al. 2023: noisy discriminators need more
         steps to keep up). Every discriminator step is one DP-SGD event in ``steps``.
@@ -497,7 +498,8 @@ def _spend_marginals(cols, size: int, count_eps: float | None, s: SynthSettings,
     n_out = (max(size, 1) if s.private else size) if s.n_rows is None else s.n_rows
     n_columns = len(cols)
     if not s.private:
-        bins = _marginals.MAX_BINS if s.marginal_bins is None else s.marginal_bins
+        bins = (_marginals.choose_bins(size, 0.0, n_columns) if s.marginal_bins is None
+                else s.marginal_bins)
         return _Budget(size=size, batch_size=0, sampling_rate=0.0, n_out=n_out, bins=bins)
     target = s.epsilon - count_eps
     z = acc.calibrate_gaussian(target, s.delta)
@@ -676,7 +678,8 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     pool_size = max(s.candidates, min(_marginals.POOL_PER_ROW * n_out, _marginals.MAX_POOL))
     pool, edges = _marginals.sample_tree(tables, spec, pool_size, public)
     weights = _marginals.rake(pool, tables, spec, progress=s.progress)
-    chosen = pool[public.choice(pool_size, size=n_out, p=weights)]
+    chosen = pool[_marginals.resample(pool, weights, n_out, public,
+                                      order=[0] + [child for _, child in edges])]
     rows = _marginals.rows_from_codes(chosen, cols, spec, public)
     return _Drawn(rows, {"candidates": pool_size, "marginal_tables": len(tables),
                          "marginal_tree": {cols[b].name: cols[a].name for a, b in edges}}, {})
