@@ -134,7 +134,10 @@
 #'   that do not impute), `seed`, `conf_level`, `options` (a named list of the
 #'   settings given in `...`), `outcome`, `covariates` (those used) and
 #'   `binary` (whether the outcome was taken as binary); for `"gain"` also
-#'   `epochs_trained` (the epochs each of the `m` models trained).
+#'   `epochs_trained` (the epochs each of the `m` models trained); for `"mrp"`
+#'   also `model` (a named list: the random effects' standard deviations `sd`,
+#'   the fixed effects `fixed`, the respondents used `n_obs` and left out for a
+#'   missing covariate `n_dropped`, `n_cells`, `loglik`, `converged`).
 #' @references
 #' Ghitza, Y. and Gelman, A. (2013). Deep interactions with MRP: election
 #' turnout and voting patterns among small electoral subgroups. *American
@@ -245,6 +248,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   if (!is.null(settings$epochs_trained)) {
     attr(out, "epochs_trained") <- as.double(unlist(settings$epochs_trained))
   }
+  if (!is.null(settings$model)) attr(out, "model") <- settings$model
   out
 }
 

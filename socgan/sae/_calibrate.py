@@ -143,6 +143,23 @@ class Calibration:
             out[rows] = (eps - v * share[None, :]) / size[rows]
         return out
 
+    def _shift(self, eta: np.ndarray, w: np.ndarray, total: float, g: int) -> np.ndarray:
+        """:func:`logit_shift` for group ``g``; its failure names the group and why."""
+        try:
+            return logit_shift(eta, w, total)
+        except ValueError:
+            group = "the whole census" if self.by is None else f"{self.by} = {self.labels[g]!r}"
+            certain = np.isinf(eta).all(axis=0).any()
+            raise ValueError(
+                f"The known total of {group} ({total:g} of {w.sum():g} census rows) cannot be "
+                "reached by shifting the estimates: "
+                + ("in some imputation or draw every area of the group is estimated at 0 or "
+                   "1 exactly, and no shift moves such an estimate (the Amelia-style method "
+                   "clips each imputation's area means to [0, 1], which an area with a few "
+                   "respondents who all answered alike reaches; MRP, BART and GAIN stacking "
+                   "do not)." if certain else
+                   "a total must lie strictly between 0 and the group's census rows.")) from None
+
     def area_means(self, means: np.ndarray) -> np.ndarray:
         """Calibrate area means (areas × draws; rows in census-area order) so that each group's
         Σ_a N_a mean_a equals its total: the shift on the means themselves."""
@@ -159,7 +176,7 @@ class Calibration:
             if self.binary:
                 with np.errstate(divide="ignore"):
                     eta = np.log(block) - np.log1p(-block)
-                delta = logit_shift(eta, w, total)
+                delta = self._shift(eta, w, total, g)
                 means[rows] = expit(eta + delta[None, :])
             else:
                 means[rows] = block + additive_shift(block, w, total)[None, :]
@@ -176,7 +193,7 @@ class Calibration:
                 continue
             w = cell_weight[cells]
             if self.binary:
-                delta = logit_shift(eta[cells], w, total)
+                delta = self._shift(eta[cells], w, total, g)
             else:
                 delta = additive_shift(eta[cells], w, total)
             eta[cells] += delta[None, :]

@@ -167,7 +167,10 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         ``.table``: one row per area with census rows, in the order of the census area's
         categories (or sorted values): ``area`` (categorical), ``estimate``, ``std_error``,
         ``conf_low``, ``conf_high``, ``n_survey`` (respondents with an observed outcome) and
-        ``n_census``. ``.settings``: the method and its settings (a dict). ``.plot()``: the
+        ``n_census``. ``.settings``: the method and its settings (a dict; for ``"mrp"`` also
+        ``"model"``: the random effects' SDs, the fixed effects, the respondents used and
+        those left out for a missing covariate, which MRP drops with a warning, the
+        log-likelihood and convergence). ``.plot()``: the
         sorted dot plot. Indexing the result as the DataFrame ``estimate`` returned before
         (``est["estimate"]``, ``est.attrs``) still works, with a ``FutureWarning``.
 
@@ -369,6 +372,7 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
     else:
         from ._trees import tree_area_means
         out = tree_area_means(with_outcome, census, **common, **options)
+    model = out.attrs.get("model")
     out = out[["estimate", "std_error", "conf_low", "conf_high"]].reset_index(drop=True)
     if prepared["binary"]:  # a share: estimates and intervals within [0, 1]
         out[["estimate", "conf_low", "conf_high"]] = out[["estimate", "conf_low",
@@ -389,6 +393,8 @@ def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progre
                 "known_totals": None if calibration is None else calibration.describe()}
     if method == "gain":
         settings["epochs_trained"] = trained
+    if model is not None:
+        settings["model"] = model
     return out, settings
 
 

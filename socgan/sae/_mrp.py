@@ -178,6 +178,12 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
     rng = np.random.default_rng(Seed()(seed, "seed"))
     fit = fit_mrp(survey, census, outcome=outcome, area=area, covariates=covariates,
                   binary=binary)
+    if fit.n_dropped:  # complete-case analysis: say so (a user's trial: nothing told them)
+        warnings.warn(
+            f"MRP fits the survey rows with every covariate observed: {fit.n_dropped} of "
+            f"{fit.n_obs + fit.n_dropped} respondents with an observed outcome miss a covariate "
+            "and are left out of the model (complete cases; the other methods impute them). "
+            "`n_survey` counts every respondent with an observed outcome.", stacklevel=2)
     post = _census_cells(fit._design, census)
     if calibration is not None:
         post = _with_cell_weights(post, calibration.area_size)
@@ -223,6 +229,13 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
         names = [str(census[area].cat.categories[c]) for c in empty]
         warnings.warn(f"Areas {names} have no census rows with every covariate observed; "
                       "their estimates are NaN.", stacklevel=2)
+    # the fitted model in plain types (the result's settings["model"]): what a user of glmer
+    # would look at first (the variance components, a singular fit, the rows used)
+    out.attrs["model"] = {
+        "sd": {str(k): float(v) for k, v in fit.sd.items()},
+        "fixed": {str(k): float(v) for k, v in fit.fixed.items()},
+        "n_obs": int(fit.n_obs), "n_dropped": int(fit.n_dropped), "n_cells": int(fit.n_cells),
+        "loglik": float(fit.loglik), "converged": bool(fit.converged)}
     return out
 
 

@@ -766,4 +766,15 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
         q[ell] = _area_means(y, codes, n_areas)
     if binary:  # EMB imputes a 0/1 outcome on the continuous scale: a share stays in [0, 1]
         q = np.clip(q, 0.0, 1.0)
+        pinned = np.flatnonzero(((q == 0.0) | (q == 1.0)).all(axis=0) & (np.ptp(q, axis=0) == 0))
+        if pinned.size:
+            # a user's trial (2 respondents of a state, both 0): estimate 0, interval [0, 0]
+            names = [str(census[area].cat.categories[a]) for a in pinned[:10]]
+            warnings.warn(
+                f"The Amelia-style estimate of {len(pinned)} area(s) is 0 or 1 in every "
+                f"imputation, with an interval of width 0 ({', '.join(names)}"
+                f"{', ...' if len(pinned) > 10 else ''}): the area enters its normal model as a "
+                "fixed effect (no pooling across areas), so an area whose few respondents all "
+                "answered alike is imputed beyond [0, 1]. Read these estimates as unknown; "
+                "method='mrp' or 'gain' pools small areas.", UserWarning, stacklevel=3)
     return population_pool(_calibrated(q, calibration), conf_level)

@@ -34,6 +34,10 @@ def test_estimate_returns_area_estimates_with_table_and_settings(est, sim):
     assert list(tab.columns) == COLUMNS and len(tab) == len(est) == 51
     assert isinstance(tab["area"].dtype, pd.CategoricalDtype) and tab.attrs == {}
     s = est.settings
+    model = s.pop("model")  # the fitted model in plain types
+    assert set(model) == {"sd", "fixed", "n_obs", "n_dropped", "n_cells", "loglik", "converged"}
+    assert set(model["sd"]) == {"state", "age", "educ"} and model["n_obs"] + model["n_dropped"] == \
+        tab["n_survey"].sum()
     assert s == {"method": "mrp", "m": None, "seed": 2, "conf_level": 0.9,
                  "options": {"n_draws": 200}, "outcome": "voted", "area": "state",
                  "covariates": ["age", "educ"], "binary": True, "outcome_values": None,

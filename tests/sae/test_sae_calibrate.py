@@ -178,3 +178,44 @@ def test_mrp_takes_census_categories_the_survey_lacks_and_the_others_refuse_them
         socgan.sae.estimate(survey, sim["census"], method="bart", **kw)
     with pytest.raises(ValueError, match=r"method='mrp' alone"):
         socgan.sae.compare(survey, sim["census"], methods=["mrp", "bart"], **kw)
+
+
+def test_amelia_pinned_small_area_warns_and_its_unreachable_total_names_the_area(world):
+    """A user's trial: a state with two respondents, both non-voters, got an Amelia-style
+    estimate of 0 with the interval [0, 0] and no word; per-state known totals then failed with
+    a message that named neither the state nor the cause."""
+    sim, _, _, _ = world
+    s, c, truth = sim["survey"], sim["census"], sim["truth"]
+    st = s["state"].astype(str)
+    two = s.index[(st == "RI") & (s["voted"] == 0)][:2]
+    small = s[(st != "RI") | s.index.isin(two)]
+    kw = dict(outcome="voted", area="state", method="amelia", m=2, progress=False)
+    with pytest.warns(UserWarning, match=r"1 area\(s\) is 0 or 1 in every imputation.*\(RI\)"):
+        est = socgan.sae.estimate(small, c, seed=2, **kw).table
+    ri = est[est["area"].astype(str) == "RI"].iloc[0]
+    assert ri["estimate"] == 0.0 and ri["conf_high"] == ri["conf_low"]
+    totals = pd.Series((truth["turnout"] * truth["n_census"]).to_numpy(),
+                       index=truth["state"].astype(str).to_numpy()).rename_axis("state")
+    with pytest.raises(ValueError, match=r"known total of state = 'RI' \(57 of 100 census rows\)"
+                                         r".*estimated at 0 or 1 exactly"):
+        socgan.sae.estimate(small, c, seed=1, known_totals=totals, **{**kw, "m": 5})
+
+
+def test_mrp_says_when_it_leaves_out_respondents_and_reports_its_model(world):
+    """A user's trial: MRP dropped the 10% of respondents who missed a covariate without a word
+    (complete cases), and nothing showed the fitted variance components."""
+    sim, _, _, _ = world
+    s = sim["survey"].copy()
+    s.loc[s.index[::10], "age"] = np.nan
+    covariates = [v for v in sim["census"].columns if v != "state"]
+    answered = s["voted"].notna()
+    dropped = int((answered & s[covariates].isna().any(axis=1)).sum())
+    with pytest.warns(UserWarning, match=rf"{dropped} of {int(answered.sum())} respondents with an "
+                                         "observed outcome miss a covariate"):
+        res = socgan.sae.estimate(s, sim["census"], outcome="voted", area="state", method="mrp",
+                                  seed=1, progress=False, options={"n_draws": 50})
+    model = res.settings["model"]
+    assert model["n_dropped"] == dropped and model["n_obs"] == answered.sum() - dropped
+    assert set(model["sd"]) >= {"state"} and all(v >= 0 for v in model["sd"].values())
+    assert model["converged"] is True and isinstance(model["loglik"], float)
+    assert res.table["n_survey"].sum() == answered.sum()
