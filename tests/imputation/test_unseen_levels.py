@@ -87,3 +87,35 @@ def test_a_numeric_identifier_is_warned_about():
             warnings.simplefilter("always")
             socgan.impute(other, m=2, seed=1, max_steps=5, progress=False)
         assert not any("increasing order" in str(w.message) for w in caught)
+
+
+def test_an_identifier_stored_as_float_is_warned_about_as_r_sends_it():
+    """A user's trial: ``mice::fdd$id`` arrives from R as doubles (1, 2, ..., 8, 10, 12, ...)
+    and got no warning, where the same ids as integers did."""
+    df, _ = two_sources(n=200)
+    ids = np.arange(1, 201, dtype=float)
+    ids[100:] += 2.0  # gaps, as fdd's
+    with pytest.warns(UserWarning, match=r"'id' hold a different whole number in every row"):
+        socgan.impute(df.assign(id=ids), m=2, seed=1, max_steps=5, progress=False)
+    # a measurement that happens to increase but is not whole: no such warning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        socgan.impute(df.assign(id=ids + 0.5), m=2, seed=1, max_steps=5, progress=False)
+    assert not any("increasing order" in str(w.message) for w in caught)
+
+
+def test_dates_written_as_text_are_warned_about():
+    """A user's trial: the ESS's interview dates, read from a CSV as text ("2018-09-11"), were
+    imputed as 158-level categories and made imputation 20 times slower without a word."""
+    df, _ = two_sources(n=200)
+    days = pd.Timestamp("2018-09-01") + pd.to_timedelta(np.arange(200) % 40, unit="D")
+    text = pd.Series(days.strftime("%Y-%m-%d"), index=df.index, dtype=object)
+    text.iloc[::17] = None
+    with pytest.warns(UserWarning, match=r"'interview' \(40 distinct, e\.g\. '2018-09-0\d'\) hold "
+                                         r"dates written as text"):
+        socgan.impute(df.assign(interview=text), m=2, seed=1, max_steps=5, progress=False)
+    with warnings.catch_warnings(record=True) as caught:  # other text: no such warning
+        warnings.simplefilter("always")
+        socgan.impute(df.assign(interview=text.str.replace("-", "/", regex=False)), m=2, seed=1,
+                      max_steps=5, progress=False)
+    assert not any("dates written as text" in str(w.message) for w in caught)
