@@ -34,10 +34,12 @@
 #' variance that a census does not have. For a binary outcome, GAIN's estimate
 #' is the mean of each imputation's expected area means (the outcome's
 #' probabilities, averaged over the area intercept's posterior), which carries
-#' less Monte Carlo error than the mean of the imputed 0/1 values, and
-#' \eqn{T = B + B_E/m}, with \eqn{B_E} the variance of those expected means.
-#' A numeric outcome's expected area means are the means of 20 further draws
-#' per imputation.
+#' less Monte Carlo error than the mean of the imputed 0/1 values; each
+#' imputation also gives the variance \eqn{W} of its area means given its
+#' model, so \eqn{T = \bar W + (1 + 1/m) B_E}, with \eqn{B_E} the variance of
+#' those expected means and Rubin's degrees of freedom. A numeric outcome's
+#' expected area means and their variance come from 20 further draws per
+#' imputation.
 #'
 #' @section Known totals:
 #' With `known_totals`, the areas of each group get one common shift of their

@@ -160,6 +160,25 @@ class Calibration:
                    "do not)." if certain else
                    "a total must lie strictly between 0 and the group's census rows.")) from None
 
+    def conditioned_variance(self, var: np.ndarray) -> np.ndarray:
+        """The areas' variances (``var``: (..., areas in census order), independent across
+        areas) given that each group's total Σ_a N_a mean_a is known: Gaussian conditioning,
+        v_a − N_a² v_a² / Σ_b N_b² v_b over the group's areas (0 for an area that is its own
+        group); areas without a total keep theirs. As :meth:`conditioned_noise`, for
+        variances."""
+        var = np.asarray(var, dtype=float)
+        out = var.copy()
+        for g in range(len(self.totals)):
+            rows = np.flatnonzero(self.group_of_area == g)
+            if rows.size == 0:
+                continue
+            n2 = self.area_size[rows].astype(float) ** 2
+            v = var[..., rows]
+            total = (n2 * v).sum(-1, keepdims=True)
+            out[..., rows] = v - np.divide(n2 * v * v, total, out=np.zeros_like(v),
+                                           where=total > 0)
+        return np.clip(out, 0.0, None)
+
     def area_means(self, means: np.ndarray) -> np.ndarray:
         """Calibrate area means (areas × draws; rows in census-area order) so that each group's
         Σ_a N_a mean_a equals its total: the shift on the means themselves."""

@@ -193,8 +193,11 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     (derivation in :mod:`socgan.sae._stacking`). For a binary outcome GAIN's estimate is the
     mean of each imputation's *expected* area means (the outcome's probabilities given that
     imputation's model, averaged over the area intercept's posterior), which carries less Monte
-    Carlo error than the mean of the imputed 0/1 values, and T = B + B_E/m, B_E the variance of
-    the expected means (Rao–Blackwell; same expectation, same imputations).
+    Carlo error than the mean of the imputed 0/1 values (Rao–Blackwell; same expectation, same
+    imputations), and each imputation also gives the variance W_ℓ of its area means given its
+    model (the spread of the area's census rows' outcomes and of its intercept, exactly rather
+    than from m draws): T = W̄ + (1 + 1/m)·B_E, B_E the variance of the expected means, with
+    Rubin's degrees of freedom. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
 
     With ``known_totals`` every area of a calibrated group has its estimates moved by one common
     shift (on the logit scale for a binary outcome, else additively) so that the census-weighted

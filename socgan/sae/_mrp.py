@@ -183,7 +183,7 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
             f"MRP fits the survey rows with every covariate observed: {fit.n_dropped} of "
             f"{fit.n_obs + fit.n_dropped} respondents with an observed outcome miss a covariate "
             "and are left out of the model (complete cases; the other methods impute them). "
-            "`n_survey` counts every respondent with an observed outcome.", stacklevel=2)
+            "`n_survey` counts every respondent with an observed outcome.", stacklevel=5)
     post = _census_cells(fit._design, census)
     if calibration is not None:
         post = _with_cell_weights(post, calibration.area_size)

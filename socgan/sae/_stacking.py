@@ -166,6 +166,31 @@ and u_a from its posterior), from a random stream of their own: an average of dr
 conditional distribution, so it has Q_ℓ's expectation and a fraction of its Monte Carlo error
 (the individual residuals of a small area's few census rows, the largest part of B there). On the turnout simulation and on Contraception (bench/RESULTS.md, "Issue 18: the
 expected area means") this lowered the RMSE at unchanged coverage.
+
+The variance from each imputation's model
+-----------------------------------------
+B above is estimated from m draws, and for a small area most of it is the spread of its few
+census rows' outcomes given the model, which m draws measure poorly: an area of one census row
+has Q_ℓ in {0, 1}, and when the m draws agree B = 0 (a user's trial: an area of one flight,
+true share 0 or 1, got the interval [0.003, 0.026]). Where each imputation also gives E_ℓ
+(above), it gives that spread exactly as well: the conditional variance of Ȳ_a given model ℓ,
+
+    W_ℓ = Var_u( (1/N_a) Σ_i E[y_i | u] ) + (1/N_a²) Σ_i E_u[ p_i(u) (1 − p_i(u)) ],
+
+p_i(u) = logit⁻¹(f_ℓ(x_i) + u), u the area's intercept ~ N(ũ_a, 1/h_a) (the same quadrature
+as E_ℓ; no intercept with the area as an input: p_i(1 − p_i) alone); for a numeric outcome the
+variance of the area means of the 20 further draws. By the law of total variance the posterior
+variance of Ȳ_a is E[W_ℓ] + Var(E_ℓ), so the pooled variance is Rubin's with W as the within
+variance and B_E as the between variance,
+
+    T = W̄ + (1 + 1/m) B_E,   df = (m − 1) (1 + W̄ / ((1 + 1/m) B_E))²,
+
+the same expectation as B + B_E/m with far less Monte Carlo noise; the degrees of freedom are
+Rubin's (1987) with no complete-data limit (the census is the population). Known totals condition
+each W_ℓ as MRP's finite-population noise is conditioned: v_a − N_a² v_a² / Σ_b N_b² v_b over a
+group's areas (:meth:`socgan.sae._calibrate.Calibration.conditioned_variance`). Rows whose
+covariates are drawn (a missing covariate) with the area as an input contribute their 0/1 draws
+to E_ℓ, and their spread to B_E.
 """
 
 from __future__ import annotations
@@ -178,6 +203,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import optimize, stats
+from scipy import sparse as sp
 from scipy.special import expit
 from tqdm.auto import tqdm
 
@@ -212,28 +238,42 @@ AMELIA_OPTION_CONSTRAINTS = {"census_sample": _CENSUS_SAMPLE, "empri": Optional(
                              "tol": POSITIVE, "max_iter": Count(1)}
 
 
-def population_pool(q: np.ndarray, conf_level: float,
-                    expected: np.ndarray | None = None) -> pd.DataFrame:
+def population_pool(q: np.ndarray, conf_level: float, expected: np.ndarray | None = None,
+                    within: np.ndarray | None = None) -> pd.DataFrame:
     """Pool an (m, areas) array of per-imputation area means with the finite-population rules
-    (module docstring): estimate, std_error, conf_low, conf_high, and the df (m − 1).
+    (module docstring): estimate, std_error, conf_low, conf_high.
 
     ``expected`` (same shape), if given, holds each imputation's conditional expectation of its
     area means given that imputation's model (module docstring, "The point estimate"): the
     estimate is their mean, and T = B + B_E/m, with B the variance of the imputed area means
-    ``q`` and B_E that of ``expected``."""
+    ``q`` and B_E that of ``expected``. ``within`` (same shape; with ``expected``) holds each
+    imputation's conditional variance of its area means given its model (module docstring,
+    "The variance from each imputation's model"): then T = W̄ + (1 + 1/m) B_E, with Rubin's
+    degrees of freedom (m − 1)(1 + W̄ / ((1 + 1/m) B_E))²."""
     m = q.shape[0]
     if m < 2:
         raise ValueError("The population variance needs at least 2 imputations: m >= 2.")
-    b = q.var(0, ddof=1)
+    df = np.full(q.shape[1], m - 1.0)
     if expected is None:
         qbar = q.mean(0)
-        se = np.sqrt((1.0 + 1.0 / m) * b)
+        se = np.sqrt((1.0 + 1.0 / m) * q.var(0, ddof=1))
+    elif within is None:
+        qbar = expected.mean(0)
+        se = np.sqrt(q.var(0, ddof=1) + expected.var(0, ddof=1) / m)
     else:
         qbar = expected.mean(0)
-        se = np.sqrt(b + expected.var(0, ddof=1) / m)
-    half = stats.t.ppf((1.0 + conf_level) / 2.0, m - 1) * se
+        between = (1.0 + 1.0 / m) * expected.var(0, ddof=1)
+        w = np.clip(within, 0.0, None).mean(0)
+        se = np.sqrt(w + between)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = np.where(between > 0, (m - 1.0) * (1.0 + w / between) ** 2, np.inf)
+        df = np.minimum(df, _MAX_DF)
+    half = stats.t.ppf((1.0 + conf_level) / 2.0, df) * se
     return pd.DataFrame({"estimate": qbar, "std_error": se, "conf_low": qbar - half,
                          "conf_high": qbar + half})
+
+
+_MAX_DF = 1e6  # a t reference with more degrees of freedom than this is the normal
 
 
 def _stack(survey: pd.DataFrame, census: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -454,6 +494,41 @@ def expected_probability(eta: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> n
     return out
 
 
+class _GridSums:
+    """Per area, over the census units added, Σ w_i p_i(u) and Σ w_i p_i(u)(1 − p_i(u)) at the
+    quadrature grid's values of the area's intercept u ~ N(mode_a, sd_a²) (one value, u = 0,
+    without a random intercept), p_i(u) = logit⁻¹(η_i + u): from them, the conditional
+    variance of an imputation's area mean given its model (module docstring, "The variance
+    from each imputation's model")."""
+
+    def __init__(self, n_areas: int, random: bool):
+        self.grid = _GRID if random else np.zeros(1)
+        self.weights = _GRID_WEIGHTS if random else np.ones(1)
+        self.mean = np.zeros((n_areas, self.grid.size))
+        self.var = np.zeros((n_areas, self.grid.size))
+
+    def add(self, eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
+            mode: np.ndarray | None = None, sd: np.ndarray | None = None) -> None:
+        n_areas = self.mean.shape[0]
+        for s in range(0, len(eta), _BATCH_ROWS):
+            sl = slice(s, s + _BATCH_ROWS)
+            loc = eta[sl] + (0.0 if mode is None else mode[area[sl]])
+            z = loc[:, None] + (0.0 if sd is None else sd[area[sl]][:, None] * self.grid)
+            p = expit(z)
+            onehot = sp.csr_matrix((weight[sl], (area[sl], np.arange(len(loc)))),
+                                   shape=(n_areas, len(loc)))
+            self.mean += onehot @ p
+            self.var += onehot @ (p * (1.0 - p))
+
+    def variance(self, size: np.ndarray) -> np.ndarray:
+        """Var(area mean | model) per area: Var_u(E[mean | u]) + E_u[Var(mean | u)]."""
+        n = np.maximum(size, 1).astype(float)
+        m = self.mean / n[:, None]
+        first = m @ self.weights
+        return np.clip((m * m) @ self.weights - first * first, 0.0, None) \
+            + (self.var @ self.weights) / (n * n)
+
+
 def gaussian_intercept(r: np.ndarray, area: np.ndarray, n_areas: int,
                        weights: np.ndarray | None = None) -> RandomIntercept:
     """Fit r_i = u_{area_i} + e_i, u_a ~ N(0, σ²), e_i ~ N(0, τ²), by maximum likelihood, as
@@ -605,6 +680,10 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     # each imputation's area means in expectation given its model (module docstring)
     expected = (np.empty((m, n_areas)) if (binary and col.kind == "binary")
                 or (random_area and col.is_numeric) else None)
+    # and its conditional variance given the model (module docstring, "The variance from
+    # each imputation's model")
+    within = None if expected is None else np.zeros((m, n_areas))
+    size = np.bincount(codes, minlength=n_areas)
     children = np.random.SeedSequence(seed).spawn(m)
     rngs = [np.random.default_rng(child) for child in children]
     picks = [_training_rows(rng, n_c, n_s, census_sample) for rng in rngs]
@@ -653,6 +732,8 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                 resid = donor_residuals(model, x, mask, held_out, rows)
                 total = np.zeros(n_areas)
                 mean_total = np.zeros(n_areas)
+                sums = (_GridSums(n_areas, random_area)
+                        if within is not None and not col.is_numeric else None)
                 if random_area and not col.is_numeric:
                     fit = random_intercept(s_y, _outcome_logit(model, x[s_rows], mask[s_rows],
                                                                col.start),
@@ -675,8 +756,13 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         a = cell_area[full]
                         p = expit(eta + shift[a])
                         p_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
+                        if sums is not None:
+                            sums.add(eta, a, counts[full], fit.modes, fit.post_sd)
                     else:
                         p = p_mean = _outcome_probability(model, x[full], mask[full], col.start)
+                        if sums is not None:
+                            with np.errstate(divide="ignore"):
+                                sums.add(np.log(p) - np.log1p(-p), cell_area[full], counts[full])
                     ones = rng.binomial(counts[full].astype(np.int64), p)
                     total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
                     mean_total += np.bincount(cell_area[full], weights=counts[full] * p_mean,
@@ -696,7 +782,13 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                                                masses=False)
                                 + fit.modes[a] + fit.post_sd[a]
                                 * inner.standard_normal((_INNER_DRAWS, len(a))))
-                        y_mean = np.clip(more * col.scale + col.mean, col.low, col.high).mean(0)
+                        more = np.clip(more * col.scale + col.mean, col.low, col.high)
+                        y_mean = more.mean(0)
+                        # the area means of the inner draws: their spread is the area mean's
+                        # conditional variance given this imputation's model
+                        reps = np.stack([np.bincount(a, weights=v, minlength=n_areas)
+                                         for v in more]) / np.maximum(size, 1)
+                        within[ell] = reps.var(0, ddof=1)
                     elif random_area:
                         xc = _complete_covariates(model, enc, x[cells], mask[cells], resid, rng)
                         eta = _outcome_logit(model, xc, np.ones_like(mask[cells]), col.start)
@@ -704,6 +796,7 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         p = expit(eta + shift[a])
                         y = (rng.random(len(p)) < p).astype(float)
                         y_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
+                        sums.add(eta, a, np.ones(len(a)), fit.modes, fit.post_sd)
                     else:
                         draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
                         y, y_mean = draws[0].astype(float), None
@@ -719,12 +812,17 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         y_mean = y if y_mean is None else y_mean
                         mean_total += np.bincount(codes[rows_part], weights=y_mean,
                                                   minlength=n_areas)
-            size = np.bincount(codes, minlength=n_areas)
             q[ell] = total / size
             if expected is not None:
                 expected[ell] = mean_total / size
+            if sums is not None:  # a two-valued outcome on its levels' scale
+                gap = 1.0 if not binary else float(np.diff(np.asarray(col.levels, float))[0])
+                within[ell] = sums.variance(size) * gap * gap
+    if within is not None and calibration is not None:
+        within = calibration.conditioned_variance(within)
     out = population_pool(_calibrated(q, calibration), conf_level,
-                          None if expected is None else _calibrated(expected, calibration))
+                          None if expected is None else _calibrated(expected, calibration),
+                          within)
     out.attrs["epochs_trained"] = [float(h[-1][0]) for h in history]
     return out
 
@@ -776,5 +874,5 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
                 f"{', ...' if len(pinned) > 10 else ''}): the area enters its normal model as a "
                 "fixed effect (no pooling across areas), so an area whose few respondents all "
                 "answered alike is imputed beyond [0, 1]. Read these estimates as unknown; "
-                "method='mrp' or 'gain' pools small areas.", UserWarning, stacklevel=3)
+                "method='mrp' or 'gain' pools small areas.", UserWarning, stacklevel=5)
     return population_pool(_calibrated(q, calibration), conf_level)

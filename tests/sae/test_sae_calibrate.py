@@ -219,3 +219,23 @@ def test_mrp_says_when_it_leaves_out_respondents_and_reports_its_model(world):
     assert set(model["sd"]) >= {"state"} and all(v >= 0 for v in model["sd"].values())
     assert model["converged"] is True and isinstance(model["loglik"], float)
     assert res.table["n_survey"].sum() == answered.sum()
+
+
+def test_conditioned_variance_is_gaussian_conditioning_on_the_groups_total():
+    from socgan.sae._calibrate import Calibration
+
+    cal = Calibration(group_of_area=np.array([0, 0, 1, -1]), totals=np.array([10.0, 4.0]),
+                      labels=["a", "b"], by="region", area_size=np.array([10, 30, 8, 5]),
+                      binary=True)
+    var = np.array([[0.02, 0.01, 0.03, 0.05]])
+    got = cal.conditioned_variance(var)
+    n2v = np.array([100 * 0.02, 900 * 0.01])
+    np.testing.assert_allclose(got[0, :2], var[0, :2] - n2v * var[0, :2] / n2v.sum())
+    assert got[0, 2] == 0.0 and got[0, 3] == 0.05  # its own group; no total
+    # against simulation: independent area means, then conditioned on the group's total
+    rng = np.random.default_rng(0)
+    e = rng.standard_normal((200_000, 2)) * np.sqrt(var[0, :2])
+    s = e @ np.array([10.0, 30.0])
+    beta = (np.array([10.0, 30.0]) * var[0, :2]) / n2v.sum()
+    resid = e - s[:, None] * beta
+    np.testing.assert_allclose(resid.var(0), got[0, :2], rtol=0.02)
