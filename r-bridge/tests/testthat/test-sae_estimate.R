@@ -241,14 +241,22 @@ test_that("labelled covariates are used as haven::as_factor() makes them (issue 
     structure(ifelse(sex == "f", 1, 2), labels = c(f = 1, m = 2), label = "Sex",
               class = c("haven_labelled", "vctrs_vctr", "double"))
   }
-  plain <- sae_estimate(d$survey, d$census, outcome = "smokes", area = "district",
-                        method = "mrp", seed = 1, progress = FALSE)
+  # (MRP says that it leaves out the respondents who miss a covariate)
+  expect_warning(plain <- sae_estimate(d$survey, d$census, outcome = "smokes",
+                                       area = "district", method = "mrp", seed = 1,
+                                       progress = FALSE), "left out of the model")
   labelled <- d
   labelled$survey$sex <- as_labelled(d$survey$sex)
   labelled$census$sex <- as_labelled(d$census$sex)
-  est <- sae_estimate(labelled$survey, labelled$census, outcome = "smokes", area = "district",
-                      method = "mrp", seed = 1, progress = FALSE)
+  expect_warning(est <- sae_estimate(labelled$survey, labelled$census, outcome = "smokes",
+                                     area = "district", method = "mrp", seed = 1,
+                                     progress = FALSE), "left out of the model")
   expect_equal(est$estimate, plain$estimate)
+  # the fitted model comes along as plain R values
+  model <- attr(plain, "model")
+  expect_true(is.list(model) && is.numeric(model$sd$district) && model$sd$district >= 0)
+  expect_equal(model$n_obs + model$n_dropped, sum(plain$n_survey))
+  expect_true(isTRUE(model$converged))
   labelled$census$sex[1] <- 3  # a value without a label: number or category?
   expect_error(sae_estimate(labelled$survey, labelled$census, outcome = "smokes",
                             area = "district", method = "mrp"),
