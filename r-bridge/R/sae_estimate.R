@@ -37,7 +37,7 @@
 #' less Monte Carlo error than the mean of the imputed 0/1 values; each
 #' imputation also gives the variance \eqn{W} of its area means given its
 #' model, so \eqn{T = \bar W + (1 + 1/m) B_E}, with \eqn{B_E} the variance of
-#' those expected means and Rubin's degrees of freedom. A numeric outcome's
+#' those expected means, with \eqn{t_{m-1}} intervals. A numeric outcome's
 #' expected area means and their variance come from 20 further draws per
 #' imputation.
 #'
@@ -107,10 +107,11 @@
 #'   default: the area as a random intercept on the network's logit (a binary
 #'   outcome) or mean (a numeric one), pooled as in MRP; `"fixed"`: the area as
 #'   one of the network's inputs),
-#'   `early_stopping` (default `FALSE`: every model trains to the cap; `TRUE`:
-#'   each model stops once its out-of-bag respondents' loss has not improved
-#'   for a tenth of `epochs` and keeps its best weights, which only a small
-#'   survey's many epochs reach: much faster there, not more accurate), `epochs`, `max_steps`, `batch_size`,
+#'   `early_stopping` (default `TRUE`: each model stops once its out-of-bag
+#'   respondents' loss has not improved for a tenth of `epochs` and keeps its
+#'   best weights, which only a small survey's many epochs reach: six times
+#'   faster there, and more accurate on two of seven real populations, level
+#'   on four; `FALSE`: every model trains to the cap), `epochs`, `max_steps`, `batch_size`,
 #'   `hint_rate`, `alpha`, `hidden`, `learning_rate`, `weight_decay`, `device`
 #'   (`"auto"`, `"cpu"` or `"cuda"`), as in [gain_impute()]. `"amelia"`:
 #'   `census_sample`, `empri` (ridge prior; default 1% of the training rows),

@@ -137,11 +137,12 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
         ``area_effect`` (``"random"``, the default: the area as a random intercept on the
         network's logit (a binary outcome) or mean (a numeric one), pooled as in MRP;
         ``"fixed"``: the area as one of the network's inputs; see
-        :mod:`socgan.sae._stacking`), ``early_stopping`` (default False: every model trains to
-        the cap; True: each model stops once its out-of-bag respondents' loss has not improved
-        for a tenth of ``epochs`` and keeps its best weights, which only a small survey's many
-        epochs reach: much faster there, not more accurate; the epochs each model trained are
-        in ``.settings["epochs_trained"]``),
+        :mod:`socgan.sae._stacking`), ``early_stopping`` (default True: each model stops once
+        its out-of-bag respondents' loss has not improved for a tenth of ``epochs`` and keeps
+        its best weights, which only a small survey's many epochs reach: six times faster
+        there, and more accurate on two of seven real populations, level on four; False: every
+        model trains to the cap; the epochs each model trained are in
+        ``.settings["epochs_trained"]``),
         ``epochs``, ``max_steps``, ``batch_size``, ``hint_rate``, ``alpha``, ``hidden``,
         ``learning_rate``, ``weight_decay``, ``device`` (as :func:`socgan.impute`).
         ``"amelia"``: ``census_sample``, ``empri`` (ridge prior; default 1% of the training
@@ -197,7 +198,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     imputations), and each imputation also gives the variance W_ℓ of its area means given its
     model (the spread of the area's census rows' outcomes and of its intercept, exactly rather
     than from m draws): T = W̄ + (1 + 1/m)·B_E, B_E the variance of the expected means, with
-    Rubin's degrees of freedom. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
+    the same t(m − 1) intervals. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
 
     With ``known_totals`` every area of a calibrated group has its estimates moved by one common
     shift (on the logit scale for a binary outcome, else additively) so that the census-weighted

