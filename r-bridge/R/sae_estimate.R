@@ -37,7 +37,7 @@
 #' less Monte Carlo error than the mean of the imputed 0/1 values; each
 #' imputation also gives the variance \eqn{W} of its area means given its
 #' model, so \eqn{T = \bar W + (1 + 1/m) B_E}, with \eqn{B_E} the variance of
-#' those expected means, with \eqn{t_{m-1}} intervals. A numeric outcome's
+#' those expected means and Rubin's degrees of freedom. A numeric outcome's
 #' expected area means and their variance come from 20 further draws per
 #' imputation.
 #'

@@ -198,7 +198,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     imputations), and each imputation also gives the variance W_ℓ of its area means given its
     model (the spread of the area's census rows' outcomes and of its intercept, exactly rather
     than from m draws): T = W̄ + (1 + 1/m)·B_E, B_E the variance of the expected means, with
-    the same t(m − 1) intervals. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
+    Rubin's degrees of freedom. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
 
     With ``known_totals`` every area of a calibrated group has its estimates moved by one common
     shift (on the logit scale for a binary outcome, else additively) so that the census-weighted

