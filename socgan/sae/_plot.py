@@ -37,7 +37,8 @@ def plot(estimates, *, truth=None, path=None, title: str | None = None):
     -------
     matplotlib.figure.Figure
         Areas sorted by their estimate (by the first method's, with several), each with its
-        interval; the truth as open red circles where known.
+        interval (an area without respondents, ``n_survey`` 0, as an open marker: its estimate
+        is the model's alone); the truth as open red circles where known.
     """
     from matplotlib.figure import Figure
 
@@ -71,7 +72,12 @@ def plot(estimates, *, truth=None, path=None, title: str | None = None):
         e = est[est["method"] == meth]
         y = e["area"].map(pos).to_numpy(dtype=float)
         ax.hlines(y, e["conf_low"], e["conf_high"], color="0.55", linewidth=1.2)
-        ax.plot(e["estimate"], y, "o", color="C0", markersize=3.5, label="estimate")
+        # areas without respondents (estimated from the model alone) as open markers
+        none = (e["n_survey"] == 0).to_numpy() if "n_survey" in e.columns else np.zeros(len(e), bool)
+        ax.plot(e["estimate"][~none], y[~none], "o", color="C0", markersize=3.5, label="estimate")
+        if none.any():
+            ax.plot(e["estimate"][none], y[none], "o", markerfacecolor="white",
+                    markeredgecolor="C0", markersize=3.5, label="estimate, no respondents")
         if true is not None:
             t = true.reindex(order).to_numpy(dtype=float)
             ax.plot(t, np.arange(n), "o", markerfacecolor="none", markeredgecolor="C3",

@@ -111,3 +111,17 @@ def test_compare_returns_a_comparison(sim, tmp_path):
         res["nothing"]
     back = pickle.loads(pickle.dumps(res))
     pd.testing.assert_frame_equal(back.estimates, res.estimates)
+
+
+def test_plot_marks_areas_without_respondents(est, tmp_path):
+    """A user's trial: the plot did not show which areas had no respondents."""
+    table = est.table
+    table.loc[[0, 3], "n_survey"] = 0
+    fig = socgan.sae.plot(table.assign(method="mrp"), path=tmp_path / "a.png")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "estimate, no respondents" in labels
+    hollow = [ln for ln in fig.axes[0].lines if ln.get_label() == "estimate, no respondents"][0]
+    assert len(hollow.get_xdata()) == 2
+    fig = socgan.sae.plot(est)  # every area has respondents here: no such entry
+    assert "estimate, no respondents" not in [t.get_text() for t in
+                                              fig.axes[0].get_legend().get_texts()]
