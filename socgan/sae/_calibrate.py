@@ -156,8 +156,8 @@ class Calibration:
                 + ("in some imputation or draw every area of the group is estimated at 0 or "
                    "1 exactly, and no shift moves such an estimate (the Amelia-style method "
                    "clips each imputation's area means to [0, 1], which an area with a few "
-                   "respondents who all answered alike reaches; MRP, BART and GAIN stacking "
-                   "do not)." if certain else
+                   "respondents who all answered alike reaches; MRP's and BART's draws and "
+                   "GAIN's expected means are probabilities)." if certain else
                    "a total must lie strictly between 0 and the group's census rows.")) from None
 
     def conditioned_variance(self, var: np.ndarray) -> np.ndarray:

@@ -824,7 +824,10 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                 within[ell] = sums.variance(size) * gap * gap
     if within is not None and calibration is not None:
         within = calibration.conditioned_variance(within)
-    out = population_pool(_calibrated(q, calibration), conf_level,
+    # with W the imputed means q serve only to count the imputations: they are not calibrated
+    # (a group of areas of a census row or two is all 0 or all 1 in some imputation, which no
+    # shift moves, while the expected means calibrate)
+    out = population_pool(q if within is not None else _calibrated(q, calibration), conf_level,
                           None if expected is None else _calibrated(expected, calibration),
                           within)
     out.attrs["epochs_trained"] = [float(h[-1][0]) for h in history]

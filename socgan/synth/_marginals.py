@@ -541,7 +541,7 @@ def resample(cell: np.ndarray, weights: np.ndarray, size: int, rng: np.random.Ge
     sort = np.lexsort(keys[::-1])
     cum = np.cumsum(weights[sort], dtype=np.float64)
     cum /= cum[-1]
-    points = (rng.random() + np.arange(size)) / size
+    points = np.minimum((rng.random() + np.arange(size)) / size, np.nextafter(1.0, 0.0))
     picked = sort[np.minimum(np.searchsorted(cum, points, side="right"), len(cum) - 1)]
     return rng.permutation(picked)
 
