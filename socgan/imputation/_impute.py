@@ -373,8 +373,10 @@ def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
     """Warn of complete whole-number columns that hold a different value in every row, in
     increasing order (``1:n``, respondent numbers): identifiers, which the networks would use as
     a number (a range of ids can stand for a source or a wave: ``mice::selfreport``'s ``id``).
-    Float columns count too when every value is a whole number: R's ids arrive as doubles
-    (``mice::fdd$id``). Also warns of text columns that hold ISO dates (:func:`_warn_text_dates`)."""
+    Float columns count too when every value is a whole number from 0 to the number of rows at
+    the start (R's ids arrive as doubles: ``mice::fdd$id``); R's dates also arrive as doubles
+    (days or seconds since 1970), which start far above that. Also warns of text columns that
+    hold ISO dates (:func:`_warn_text_dates`)."""
     _warn_text_dates(data, stacklevel + 1)
     if len(data) < 20:
         return
@@ -389,6 +391,8 @@ def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
         values = col.to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
             continue
+        if pd.api.types.is_float_dtype(col.dtype) and not 0 <= values[0] <= len(values):
+            continue  # a float that does not start like a row number (R's dates: days, seconds)
         if np.all(np.diff(values) > 0):
             found.append(col.name)
     if found:

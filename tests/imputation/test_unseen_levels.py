@@ -119,3 +119,17 @@ def test_dates_written_as_text_are_warned_about():
         socgan.impute(df.assign(interview=text.str.replace("-", "/", regex=False)), m=2, seed=1,
                       max_steps=5, progress=False)
     assert not any("dates written as text" in str(w.message) for w in caught)
+
+
+def test_dates_sent_by_r_as_numbers_are_not_taken_for_identifiers():
+    """R's complete Date and POSIXct columns cross as doubles (days or seconds since 1970);
+    sorted ones with a value per row must not be called identifiers (the R suite's 'when' and
+    'stamp' were, once float ids counted)."""
+    df, _ = two_sources(n=200)
+    days = 19_000.0 + np.arange(200)
+    seconds = 1.7e9 + 3600.0 * np.arange(200)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        socgan.impute(df.assign(when=days, stamp=seconds), m=2, seed=1, max_steps=5,
+                      progress=False)
+    assert not any("increasing order" in str(w.message) for w in caught)
