@@ -29,11 +29,16 @@ All input problems are raised here, before torch sees the data, with the column 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
+
+# ISO 8601 dates and date-times as text, as R's write.csv and pandas' to_csv write them: the
+# command line reads such columns as dates (socgan.io), impute() warns of them.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 

@@ -410,7 +410,7 @@ def _warn_text_dates(data: pd.DataFrame, stacklevel: int) -> None:
     level per date, which ignores their order and widens the networks with every level (a
     user's trial: two such columns of 158 dates made 1,905 rows of the ESS take 523 s instead
     of 25 s). The command line reads such columns as dates; the Python API does not guess."""
-    from ..io._tables import _ISO_DATE
+    from .._core.encoding import ISO_DATE as _ISO_DATE
 
     found = []
     for name in data.columns:

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from .._core.encoding import ISO_DATE
+
 from .._params import FilePath, Frame, Optional, Rule, Text, validate_params
 from ._atomic import atomic_paths
 
@@ -145,7 +147,7 @@ def _check_csv_dialect(sep: str, decimal: str) -> None:
 
 # ISO 8601 dates and date-times, as R's write.csv and pandas' to_csv write them: "2021-04-18",
 # "2021-04-18 12:30:00", "2021-04-18T12:30:00+02:00".
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
+_ISO_DATE = ISO_DATE
 # Numbers written with a decimal comma (or commas between thousands): "3,14", "-1.234,5".
 _COMMA_NUMBER = re.compile(r"\s*[-+]?\d[\d. ]*(,\d+)?\s*")
 
