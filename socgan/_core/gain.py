@@ -107,6 +107,7 @@ from scipy.spatial import cKDTree
 from torch.nn import functional as F
 
 from .encoding import Encoder
+from .torch_state import search_threads
 
 _MIN_OOB_RESIDUALS = 30  # fewer donor (or validation) rows than this: use all observed rows
 _DONORS = 10  # residual donors per imputed cell, nearest in predicted (mean, log sd)
@@ -1060,7 +1061,9 @@ def _nearest_donors(mu: np.ndarray, sd: np.ndarray, donors: np.ndarray) -> _Matc
     points = feats if len(uniq) == len(feats) else uniq
     k = min(_DONORS, len(points))
     near = np.empty((len(mu), k), dtype=np.intp)
-    near[order] = np.asarray(cKDTree(points / scale).query(queries[order], k=k)[1]).reshape(len(mu), k)
+    # the search's result does not depend on its thread count: the caller's threads serve it
+    found = cKDTree(points / scale).query(queries[order], k=k, workers=search_threads())[1]
+    near[order] = np.asarray(found).reshape(len(mu), k)
     if len(uniq) == len(feats):
         return _Matches(near=near)
     # groups of donors with one prediction: the nearest groups until they hold _DONORS donors

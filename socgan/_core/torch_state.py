@@ -22,17 +22,46 @@ Device = Literal["auto", "cpu", "cuda"]
 TORCH_RNG = threading.Lock()
 
 
+# The thread count the caller had when the outermost ``single_threaded`` block began (``None``
+# outside one), and the share of it that one thread of ``search_threads``'s callers may use.
+_caller_threads: int | None = None
+_local = threading.local()
+
+
 @contextmanager
 def single_threaded():
     """Run the block on one torch thread, restoring the caller's thread count afterwards
     (also when the block raises). Small networks train faster on one thread than on several,
-    and the draws then match those made in joblib's workers, which run one thread each."""
+    and the draws then match those made in joblib's workers, which run one thread each.
+
+    Work whose result does not depend on its thread count (the donors' nearest-neighbour
+    search) may still use the caller's threads: :func:`search_threads`."""
+    global _caller_threads
     threads = torch.get_num_threads()
+    outermost = _caller_threads is None
+    if outermost:
+        _caller_threads = threads
     torch.set_num_threads(1)
     try:
         yield
     finally:
         torch.set_num_threads(threads)
+        if outermost:
+            _caller_threads = None
+
+
+def search_threads() -> int:
+    """Threads for work whose result is the same on any number of threads: the caller's torch
+    thread count (``torch.set_num_threads``, ``OMP_NUM_THREADS``) as it was before
+    :func:`single_threaded`, divided among the threads that :func:`share_threads` runs."""
+    total = _caller_threads if _caller_threads is not None else torch.get_num_threads()
+    return max(1, total // getattr(_local, "sharing", 1))
+
+
+def share_threads(k: int) -> None:
+    """Record in this thread that ``k`` threads share the caller's threads (a thread pool's
+    initializer)."""
+    _local.sharing = max(1, int(k))
 
 
 def torch_seed(child: np.random.SeedSequence) -> int:

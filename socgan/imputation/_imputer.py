@@ -33,7 +33,7 @@ from . import _impute
 from ._fit import FittedGain, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
-from .._core.torch_state import resolve_device, single_threaded
+from .._core.torch_state import resolve_device, share_threads, single_threaded
 from ._imputations import Imputations
 from ._impute import (GAIN_CONSTRAINTS, _LOSS_COLUMNS, _check_backend, _check_completion,
                       _check_n_jobs, _check_size, _complete, _concurrent_models)
@@ -629,7 +629,8 @@ def _per_model(fn, k: int, *, n_jobs: int) -> list:
         return [fn(ell) for ell in range(k)]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers, initializer=share_threads,
+                            initargs=(workers,)) as pool:
         return list(pool.map(fn, range(k)))
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from socgan._core.torch_state import resolve_device, seeded_torch, single_threaded
+from socgan._core.torch_state import (resolve_device, search_threads, seeded_torch, share_threads,
+                                     single_threaded)
 
 
 @pytest.fixture
@@ -26,6 +27,37 @@ def test_single_threaded_restores_the_thread_count_also_after_an_error(two_threa
         with single_threaded():
             raise RuntimeError("inside")
     assert torch.get_num_threads() == two_threads
+
+
+def test_the_donor_search_keeps_the_callers_threads_inside_a_single_threaded_block(two_threads):
+    """The nearest-donor search gives the same neighbours on any number of threads, so it may use
+    the threads the caller had (a million rows: 12 s of the draws on one thread), shared among a
+    pool's threads, and restores nothing: it reads, never sets, torch's count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert search_threads() == two_threads
+    with single_threaded():
+        with single_threaded():  # nested: still the outermost caller's count
+            assert search_threads() == two_threads
+        with ThreadPoolExecutor(2, initializer=share_threads, initargs=(2,)) as pool:
+            assert list(pool.map(lambda _: search_threads(), range(2))) == [1, 1]
+        assert search_threads() == two_threads
+    torch.set_num_threads(1)
+    assert search_threads() == 1
+
+
+def test_the_donor_search_finds_the_same_donors_on_one_thread_and_on_several(two_threads):
+    from socgan._core.gain import _nearest_donors
+
+    rng = np.random.default_rng(3)
+    donors = np.column_stack([rng.normal(size=3000), rng.normal(size=3000),
+                              rng.normal(size=3000).round(1), -np.ones(3000)])
+    mu, sd = rng.normal(size=5000), np.exp(rng.normal(size=5000).round(1))
+    many = _nearest_donors(mu, sd, donors)
+    torch.set_num_threads(1)
+    one = _nearest_donors(mu, sd, donors)
+    assert np.array_equal(many.groups if many.near is None else many.near,
+                          one.groups if one.near is None else one.near)
 
 
 def test_a_joblib_job_gives_its_worker_back_its_thread_count(two_threads):
