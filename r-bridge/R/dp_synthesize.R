@@ -90,7 +90,8 @@
 #'   `critic_steps` (default `1`), `discriminator_hidden` (default `NULL`),
 #'   `marginal_bins` (default `NULL`: from the noisy row count),
 #'   `match_margins` (default `TRUE`): the GAN methods map each numeric column, keeping its
-#'   ranks, onto its one-way histogram (measured with a tenth of the budget),
+#'   ranks, onto its one-way histogram (measured with a tenth of the budget; without
+#'   privacy onto the data's own values, so heaped answers stay heaped),
 #'   `conditional` (default `FALSE`): CTGAN's conditional generator over `modes`
 #'   (default `NULL`: 10) quantile cells of each numeric column,
 #'   `pgb_tree_share` (default `0`): share of `epsilon` for the marginals model's

@@ -39,6 +39,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import _marginals
@@ -199,6 +200,38 @@ class Conditioner:
 #: A noisy histogram whose noise sd exceeds its average cell count (from its noisy total) is
 #: mostly noise: :func:`match_margins` leaves that column as the generator made it.
 MATCH_LIMIT = 1.0
+
+
+def match_observed(release: pd.DataFrame, data: pd.DataFrame, cols: list[Column],
+                   rng: np.random.Generator) -> pd.DataFrame:
+    """A non-private release whose numeric columns are mapped, each by a monotone map, onto the
+    data's own values: the row of rank r among ``len(release)`` gets the value at quantile
+    (r + U) / len(release) of the column's observed values (clipped to its bounds; ties in the
+    release broken at random by ``rng``). With as many rows as the data, each column of the
+    release is a permutation of the data's column.
+
+    :func:`match_margins` for releases that promise no privacy. A fine histogram spreads values
+    uniformly within its cells, where real survey values are heaped: CPS 1988's weekly wages sit
+    on a few hundred amounts (a hundred values hold 61% of the rows), and a classifier told the
+    GAN's log wages from real ones with AUC 0.77 on that column alone. Ranks are kept, so the
+    generator's dependence between columns is untouched. Returns a new frame."""
+    out = release.copy()
+    n = len(out)
+    if n == 0:
+        return out
+    for c in cols:
+        if c.kind != "numeric":
+            continue
+        observed = np.sort(np.clip(data[c.name].to_numpy(dtype=float), c.low, c.high))
+        if not len(observed):
+            continue
+        order = np.lexsort((rng.random(n), out[c.name].to_numpy(dtype=float)))
+        at = np.minimum(((np.arange(n) + rng.random(n)) / n * len(observed)).astype(np.int64),
+                        len(observed) - 1)
+        values = np.empty(n)
+        values[order] = observed[at]
+        out[c.name] = pd.Series(values, index=out.index).astype(c.dtype)
+    return out
 
 
 def match_margins(x: np.ndarray, cols: list[Column], hist: dict[int, np.ndarray],

@@ -299,8 +299,11 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
         as it was, the margins become the data's: on CPS 1988 (3 seeds) the non-private GAN's
         two-way TVD 0.19 -> 0.07 and detection AUC 0.90 -> 0.82 with its correlations and
         coefficients no worse, PGB at epsilon 1 two-way TVD 0.20 -> 0.09 (bench/RESULTS.md,
-        issue 17). ``False``: the generator's values as they come, and all the budget to the
-        GAN.
+        issue 17). A non-private release (``"gan-nonprivate"``/``"pgb-nonprivate"``) is mapped
+        onto the data's own values instead (``_conditional.match_observed``): its numeric columns
+        hold the data's values, heaps included (weekly wages reported in round amounts), in the
+        generator's ranks; it promises no privacy and repeats every value, extremes included.
+        ``False``: the generator's values as they come, and all the budget to the GAN.
     bayesian_dp : bool
         Also estimate the Bayesian DP (Triastcyn & Faltings 2020) of the DP-SGD steps, in
         ``Release.curator_only["bayesian_dp"]`` (never in ``report``; ``socgan.synth._bayes_dp``). **Data-dependent and weaker**: it
@@ -392,6 +395,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
             drawn = _train_and_draw(x, cols, settings, budget, rand)
     numbers, text = _report(settings, budget, rand, cols, drawn.counts)
     out = decode(drawn.rows, cols, data)
+    if not settings.private and not settings.marginal and settings.match_margins:
+        out = _conditional.match_observed(out, data, cols,
+                                          np.random.default_rng([rand.public_seed, 6]))
     return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
                    numbers=numbers, text=text, curator_only=drawn.curator_only)
 
@@ -572,6 +578,9 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     def margins(rows):  # the release's numeric margins onto the measured histograms
         if not s.match_margins:
             return rows
+        if not s.private:  # onto the data's own values, after decoding (``match_observed``)
+            matched.extend(c.name for c in cols if c.kind == "numeric")
+            return rows
         rows, names = _conditional.match_margins(rows, cols, hist, sd, cells_rng)
         matched.extend(names)
         return rows
@@ -741,12 +750,14 @@ def _report(settings: SynthSettings, budget: _Budget, rand: _Randomness, cols,
         "column's level, drawn from the one-way frequencies), with a cross-entropy penalty for "
         "missing it; values within a cell drawn from the column's fine histogram "
         "(post-processing)") if s.conditional else None
-    gan_margins = (
-        "numeric columns mapped, each by a monotone (rank-keeping) map, onto their "
-        + ("noisy " if s.private else "") + "one-way histograms on a fine grid of the public "
-        "bounds (post-processing); a column whose noisy histogram is mostly noise (noise sd "
-        "above its average cell count) is left as generated: `margins_matched` lists those "
-        "matched (True) or not") if s.match_margins else None
+    gan_margins = ((
+        "numeric columns mapped, each by a monotone (rank-keeping) map, onto their noisy "
+        "one-way histograms on a fine grid of the public bounds (post-processing); a column "
+        "whose noisy histogram is mostly noise (noise sd above its average cell count) is left "
+        "as generated: `margins_matched` lists those matched (True) or not") if s.private else (
+        "numeric columns mapped, each by a monotone (rank-keeping) map, onto the data's own "
+        "values (not private: each numeric column of the release holds the data's values, "
+        "in the generator's ranks)")) if s.match_margins else None
     if not s.private:
         numbers = ReleaseNumbers(epsilon=math.inf, delta=None, rows=budget.size, **common)
         text = ReleaseText(neighbouring=None, privacy_randomness=rand.description,

@@ -216,6 +216,33 @@ def test_release_with_matched_margins_keeps_the_gans_relation():
     assert _tvd_deciles(d.age, s.age) < 0.03
 
 
+def test_a_non_private_release_takes_the_datas_own_values_heaps_included():
+    """Survey values are heaped (wages in round amounts): a non-private release's numeric
+    columns hold the data's values, in the generator's ranks, so no detector can tell them
+    apart by the heaps; a private one never sees them (its margins come from noisy histograms)."""
+    d = survey(1500, 12)
+    d["income"] = np.round(d.income / 250) * 250  # 20-odd heaped amounts
+    kw = dict(method="gan", bounds=BOUNDS, steps=150, progress=False, seed=4)
+    raw = synthesize(d, epsilon=None, match_margins=False, **kw).data
+    rel = synthesize(d, epsilon=None, **kw)
+    s = rel.data
+    assert "data's own values" in rel.report["gan_margins"]
+    for c in ("age", "income"):
+        assert np.array_equal(np.sort(s[c].to_numpy()), np.sort(d[c].to_numpy()))  # a permutation
+        assert s[c].dtype == d[c].dtype
+        # ranks kept: a row the generator put higher is never lower after the map
+        o = np.argsort(raw[c].to_numpy(), kind="stable")
+        assert (np.diff(s[c].to_numpy()[o])[np.diff(raw[c].to_numpy()[o]) > 0] >= 0).all()
+    assert set(raw.income.unique()) - set(d.income.unique())  # the generator's own values
+    # fewer rows than the data: still only the data's values, at the data's quantiles
+    few = synthesize(d, epsilon=None, n_rows=300, **kw).data
+    assert set(few.income.unique()) <= set(d.income.unique())
+    assert abs(few.income.median() - d.income.median()) <= 250
+    # private: not one heaped amount is copied beyond what chance on a fine grid gives
+    priv = synthesize(d, epsilon=3.0, delta=1e-5, **{**kw, "method": "dpgan"}).data
+    assert priv.income.isin(d.income.unique()).mean() < 0.2
+
+
 # -- PGB's pool with the marginals' tree as one more generator (issue 17, point 3) ------------
 
 def test_tree_candidates_join_pgbs_pool_and_their_tables_are_accounted():
