@@ -22,9 +22,9 @@ Device = Literal["auto", "cpu", "cuda"]
 TORCH_RNG = threading.Lock()
 
 
-# The thread count the caller had when the outermost ``single_threaded`` block began (``None``
-# outside one), and the share of it that one thread of ``search_threads``'s callers may use.
-_caller_threads: int | None = None
+# Per thread: the torch thread count its caller had when the thread's outermost
+# ``single_threaded`` block began (absent outside one), and how many threads share it (a pool's
+# threads, ``share_threads``). torch's thread count is per thread, and so is this.
 _local = threading.local()
 
 
@@ -36,32 +36,34 @@ def single_threaded():
 
     Work whose result does not depend on its thread count (the donors' nearest-neighbour
     search) may still use the caller's threads: :func:`search_threads`."""
-    global _caller_threads
     threads = torch.get_num_threads()
-    outermost = _caller_threads is None
-    if outermost:
-        _caller_threads = threads
-    torch.set_num_threads(1)
+    outermost = getattr(_local, "caller", None) is None
     try:
+        if outermost:
+            _local.caller = threads
+        torch.set_num_threads(1)
         yield
     finally:
         torch.set_num_threads(threads)
         if outermost:
-            _caller_threads = None
+            _local.caller = None
 
 
 def search_threads() -> int:
-    """Threads for work whose result is the same on any number of threads: the caller's torch
-    thread count (``torch.set_num_threads``, ``OMP_NUM_THREADS``) as it was before
-    :func:`single_threaded`, divided among the threads that :func:`share_threads` runs."""
-    total = _caller_threads if _caller_threads is not None else torch.get_num_threads()
+    """Threads for work whose result is the same on any number of threads: this thread's
+    caller's torch thread count (``torch.set_num_threads``, ``OMP_NUM_THREADS``) as it was
+    before :func:`single_threaded`, divided among the threads that :func:`share_threads` runs."""
+    total = getattr(_local, "caller", None)
+    if total is None:
+        total = getattr(_local, "pool_total", None) or torch.get_num_threads()
     return max(1, total // getattr(_local, "sharing", 1))
 
 
-def share_threads(k: int) -> None:
-    """Record in this thread that ``k`` threads share the caller's threads (a thread pool's
-    initializer)."""
+def share_threads(k: int, total: int) -> None:
+    """Record in this thread (a thread pool's initializer) that ``k`` threads share ``total``
+    threads (the submitting thread's :func:`search_threads`)."""
     _local.sharing = max(1, int(k))
+    _local.pool_total = max(1, int(total))
 
 
 def torch_seed(child: np.random.SeedSequence) -> int:

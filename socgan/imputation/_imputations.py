@@ -113,6 +113,15 @@ def _binary_outcome(formula: str, df: pd.DataFrame) -> tuple[str, list] | None:
     elif pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
         levels = sorted(col.dropna().unique().tolist(), key=str)
     else:
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        outside = values[np.isfinite(values) & ((values < 0) | (values > 1))]
+        if outside.size:  # statsmodels would say only "endog must be in the unit interval"
+            shown = ", ".join(f"{v:g}" for v in np.unique(outside)[:4])
+            raise ValueError(
+                f"The outcome {name!r} of a logit (or binomial GLM) must be 0/1 (a share in "
+                f"[0, 1] for a binomial GLM) or a two-level factor; it takes values such as "
+                f"{shown}. Model a two-level recode, e.g. 'I(({name} > {np.nanmedian(values):g}) "
+                "* 1) ~ ...', or fit a linear model (method='ols').")
         return None
     if len(levels) != 2 and not pd.api.types.is_bool_dtype(col.dtype):
         raise ValueError(

@@ -33,7 +33,7 @@ from . import _impute
 from ._fit import FittedGain, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
-from .._core.torch_state import resolve_device, share_threads, single_threaded
+from .._core.torch_state import resolve_device, search_threads, share_threads, single_threaded
 from ._imputations import Imputations
 from ._impute import (GAIN_CONSTRAINTS, _LOSS_COLUMNS, _check_backend, _check_completion,
                       _check_n_jobs, _check_size, _complete, _concurrent_models)
@@ -223,6 +223,12 @@ class GainImputer:
         ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
         table (fit, fit_impute, socgan.impute)."""
         m, seed, settings, n_jobs, backend, device = self._settings()
+        if m == 1:  # as mice's pool() says "No pooling done" only after the analysis
+            warnings.warn("m = 1 makes a single imputation: its analyses cannot be pooled by "
+                          "Rubin's rules (`.fit()` needs m >= 2), and standard errors from one "
+                          "completed dataset understate the uncertainty of the missing values. "
+                          "Use m >= 2 (5 to 20 is usual) for inference.",
+                          UserWarning, stacklevel=stacklevel)
         original = data.copy(deep=True)
         where = original.isna()
         # Complete columns without variation (a survey wave, a one-level factor) carry no
@@ -630,7 +636,7 @@ def _per_model(fn, k: int, *, n_jobs: int) -> list:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers, initializer=share_threads,
-                            initargs=(workers,)) as pool:
+                            initargs=(workers, search_threads())) as pool:
         return list(pool.map(fn, range(k)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -32,32 +33,66 @@ def test_single_threaded_restores_the_thread_count_also_after_an_error(two_threa
 def test_the_donor_search_keeps_the_callers_threads_inside_a_single_threaded_block(two_threads):
     """The nearest-donor search gives the same neighbours on any number of threads, so it may use
     the threads the caller had (a million rows: 12 s of the draws on one thread), shared among a
-    pool's threads, and restores nothing: it reads, never sets, torch's count."""
+    pool's threads; it reads, never sets, torch's count. Each thread has its own caller."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     assert search_threads() == two_threads
     with single_threaded():
         with single_threaded():  # nested: still the outermost caller's count
             assert search_threads() == two_threads
-        with ThreadPoolExecutor(2, initializer=share_threads, initargs=(2,)) as pool:
+        with ThreadPoolExecutor(2, initializer=share_threads,
+                                initargs=(2, search_threads())) as pool:
             assert list(pool.map(lambda _: search_threads(), range(2))) == [1, 1]
+        # another thread at one torch thread, inside its own block, sees its own caller
+        seen = []
+
+        def other():
+            torch.set_num_threads(1)
+            with single_threaded():
+                seen.append(search_threads())
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert seen == [1]
         assert search_threads() == two_threads
     torch.set_num_threads(1)
     assert search_threads() == 1
 
 
-def test_the_donor_search_finds_the_same_donors_on_one_thread_and_on_several(two_threads):
-    from socgan._core.gain import _nearest_donors
+def test_the_draws_search_donors_on_the_callers_threads_with_the_same_imputations(
+        two_threads, monkeypatch):
+    """GAIN's draws run inside single_threaded(), yet the donor search gets the caller's two
+    threads (one each in a pool of two), and the imputations are those of a one-thread caller."""
+    from scipy.spatial import cKDTree
 
-    rng = np.random.default_rng(3)
-    donors = np.column_stack([rng.normal(size=3000), rng.normal(size=3000),
-                              rng.normal(size=3000).round(1), -np.ones(3000)])
-    mu, sd = rng.normal(size=5000), np.exp(rng.normal(size=5000).round(1))
-    many = _nearest_donors(mu, sd, donors)
+    from socgan._core import gain
+    from socgan.datasets import seed_experiment
+    from socgan.imputation import impute
+
+    asked = []
+
+    class Spy(cKDTree):
+        def query(self, *args, **kwargs):
+            asked.append(kwargs.get("workers", 1))
+            return super().query(*args, **kwargs)
+
+    monkeypatch.setattr(gain, "cKDTree", Spy)
+    data = seed_experiment(300, seed=2)
+    kw = dict(m=2, seed=3, epochs=2, progress=False)
+    two = impute(data, **kw)
+    assert asked and set(asked) == {2}
+    asked.clear()
+    pooled = impute(data, n_jobs=2, **kw)
+    assert asked and set(asked) == {1}
+    asked.clear()
     torch.set_num_threads(1)
-    one = _nearest_donors(mu, sd, donors)
-    assert np.array_equal(many.groups if many.near is None else many.near,
-                          one.groups if one.near is None else one.near)
+    one = impute(data, **kw)
+    assert set(asked) == {1}
+    for a, b, c in zip(two.datasets, pooled.datasets, one.datasets):
+        pd.testing.assert_frame_equal(a, c)
+        pd.testing.assert_frame_equal(b, c)
 
 
 def test_a_joblib_job_gives_its_worker_back_its_thread_count(two_threads):

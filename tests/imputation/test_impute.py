@@ -184,9 +184,9 @@ def test_plots(seed_imp, tmp_path):
 
 
 def test_progress_bar_can_be_switched_on_and_off(seed_data, capsys):
-    socgan.impute(seed_data, m=1, seed=1, epochs=1, progress=True)
+    socgan.impute(seed_data, m=2, seed=1, epochs=1, progress=True)
     assert "GAIN imputation" in capsys.readouterr().err
-    socgan.impute(seed_data, m=1, seed=1, epochs=1, progress=False)
+    socgan.impute(seed_data, m=2, seed=1, epochs=1, progress=False)
     assert capsys.readouterr().err == ""
 
 
@@ -412,6 +412,15 @@ def test_two_valued_numbers_are_imputed_as_those_two_values():
     d = socgan.impute(df, m=1, seed=1, **FAST).datasets[0]
     assert set(d["hyp"]) == {1.0, 2.0} and set(d["grade"]) == {3, 7}
     assert d.dtypes.equals(df.dtypes)
+
+
+def test_a_single_imputation_is_made_with_a_warning_that_it_cannot_be_pooled(seed_data):
+    """A user's trial: m = 1 trained without a word and .fit() refused only afterwards."""
+    with pytest.warns(UserWarning, match=r"m = 1 makes a single imputation.*m >= 2") as caught:
+        imp = socgan.impute(seed_data, m=1, seed=1, **FAST)
+    assert caught[0].filename == __file__
+    with pytest.raises(ValueError, match="m >= 2"):
+        imp.fit("Y ~ X")
 
 
 # -- edge cases found in review ------------------------------------------------------------
@@ -679,6 +688,10 @@ def test_logit_takes_a_two_level_outcome_as_r_glm_does(seed_imp):
         seed_imp.fit("Categ ~ Y", method="logit")
     with pytest.raises(ValueError, match="evaluates to several columns"):
         as_factor.fit("I(Bin == 'yes') ~ Y", method="logit")
+    # a numeric outcome that is not 0/1 is named (statsmodels: "endog must be in the unit
+    # interval"; a user's trial)
+    with pytest.raises(ValueError, match=r"outcome 'Y' of a logit .* must be 0/1 .*I\(\(Y > "):
+        seed_imp.fit("Y ~ X", method="logit")
 
 
 def test_logit_that_does_not_converge_is_an_error_naming_the_imputation(seed_imp):
