@@ -45,7 +45,7 @@ import torch
 from . import _marginals
 from ._marginals import (Cells, _interval, fine_edges, projected, support_trimmed,
                          within_cell_weights)
-from ._schema import Column, _numeric_values, _unit
+from ._schema import Column, _numeric_values, _unit, within_bounds
 
 #: Share of the private GAN's budget (after the noisy count) that the one-way histograms get: the
 #: Gaussian mechanism alone would spend this share; DP-SGD and PGB are calibrated to the rest
@@ -222,12 +222,15 @@ def match_observed(release: pd.DataFrame, data: pd.DataFrame, cols: list[Column]
     for c in cols:
         if c.kind != "numeric":
             continue
-        observed = np.sort(np.clip(data[c.name].to_numpy(dtype=float), c.low, c.high))
-        if not len(observed):
+        observed = np.sort(within_bounds(data[c.name].to_numpy(dtype=float), c))
+        size = len(observed)
+        if not size:
             continue
         order = np.lexsort((rng.random(n), out[c.name].to_numpy(dtype=float)))
-        at = np.minimum(((np.arange(n) + rng.random(n)) / n * len(observed)).astype(np.int64),
-                        len(observed) - 1)
+        # quantile (r + U) / n of the observed values, in integers: floor((r + U) size / n)
+        # with U's part as floor(U * size) (no rounding can move r to r + 1)
+        part = np.minimum((rng.random(n) * size).astype(np.int64), size - 1)
+        at = (np.arange(n, dtype=np.int64) * size + part) // n
         values = np.empty(n)
         values[order] = observed[at]
         out[c.name] = pd.Series(values, index=out.index).astype(c.dtype)

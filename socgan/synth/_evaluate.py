@@ -216,11 +216,20 @@ def _regression(real, synth, formula: str) -> list[tuple]:
     return rows
 
 
-def _shared_rows(real: pd.DataFrame, holdout: pd.DataFrame) -> int:
-    """How many rows of ``holdout`` equal a row of ``real`` (all columns)."""
+def _shared_rows(real: pd.DataFrame, holdout: pd.DataFrame) -> tuple[int, float, float]:
+    """How many rows of ``holdout`` equal a row of ``real`` (all columns); how many a holdout
+    disjoint from ``real`` would share by chance; and the count above which that is unlikely.
+
+    Coarse data repeat themselves (a survey's whole-number ages and years of schooling): a
+    fresh row equals one of ``real``'s about as often as a row of ``real`` equals another one,
+    so the chance count is that share times the holdout's rows, and the bound three binomial
+    standard deviations above it (any shared row when ``real`` has no repeats)."""
     key = pd.util.hash_pandas_object(real.astype(object), index=False)
     other = pd.util.hash_pandas_object(holdout.astype(object), index=False)
-    return int(other.isin(set(key.to_numpy())).sum())
+    shared = int(other.isin(set(key.to_numpy())).sum())
+    repeat = float(key.duplicated(keep=False).mean()) if len(key) else 0.0
+    expected = repeat * len(holdout)
+    return shared, expected, expected + 3.0 * np.sqrt(expected * (1.0 - repeat))
 
 
 def _overlap_reading(j: float) -> str:
@@ -461,13 +470,15 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
     if holdout is not None:
         check_frame(holdout, "holdout", columns=real.columns, like="real", complete=_COMPLETE)
         holdout = holdout[list(real.columns)]
-        shared = _shared_rows(real, holdout)
-        if shared:
+        shared, expected, bound = _shared_rows(real, holdout)
+        if shared > bound:
+            chance = (f" (rows of `real` repeat one another, so about {expected:.0f} would by "
+                      "chance)" if expected > 0 else "")
             warnings.warn(
-                f"{shared} of the {len(holdout)} holdout rows are also rows of `real`; the "
-                "holdout must be real rows the synthesizer did not see, or the test-on-holdout "
-                "and privacy readings (distances, copies, membership) are not what they say.",
-                UserWarning, stacklevel=2)
+                f"{shared} of the {len(holdout)} holdout rows are also rows of `real`{chance}; "
+                "the holdout must be real rows the synthesizer did not see, or the "
+                "test-on-holdout and privacy readings (distances, copies, membership) are not "
+                "what they say.", UserWarning, stacklevel=3)  # the user's call, above the checks
     if target is not None:
         rows += _prediction(real, synth, real if holdout is None else holdout, target)
     if detection:

@@ -299,7 +299,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
         as it was, the margins become the data's: on CPS 1988 (3 seeds) the non-private GAN's
         two-way TVD 0.19 -> 0.07 and detection AUC 0.90 -> 0.82 with its correlations and
         coefficients no worse, PGB at epsilon 1 two-way TVD 0.20 -> 0.09 (bench/RESULTS.md,
-        issue 17). A non-private release (``"gan-nonprivate"``/``"pgb-nonprivate"``) is mapped
+        issue 17). A non-private release (``"gan"``/``"pgb-nonprivate"``) is mapped
         onto the data's own values instead (``_conditional.match_observed``): its numeric columns
         hold the data's values, heaps included (weekly wages reported in round amounts), in the
         generator's ranks; it promises no privacy and repeats every value, extremes included.
@@ -563,8 +563,9 @@ def _train_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     curator: dict = {}
     coding, conditioner, xt, tcols = None, None, x, cols
     sd = _one_way_sd(budget, cols)
+    # (a non-private release matches its margins to the data's values, not to histograms)
     hist = (_conditional.one_way(x, cols, sd, rand.privacy if s.private else None)
-            if s.one_way else None)
+            if s.conditional or s.tree or (s.match_margins and s.private) else None)
     if s.conditional:
         coding = _conditional.build(cols, s.modes, hist, sd)
         xt, tcols = _conditional.to_gan(x, coding), coding.gan_cols

@@ -195,14 +195,22 @@ def _numeric_values(u: np.ndarray, c: Column) -> np.ndarray:
     v = c.low + np.clip(u, 0.0, 1.0) * (c.high - c.low)
     if c.integer:
         return np.clip(np.round(v), c.low, c.high)
+    return within_bounds(v, c)
+
+
+def within_bounds(v: np.ndarray, c: Column) -> np.ndarray:
+    """Values clipped to the column's bounds, so that they stay inside them also once stored
+    in the column's dtype (a float32 bound of 0.1 is 0.10000000149: the nearest float32
+    inside the bounds is taken instead)."""
     np_dtype = np.dtype(getattr(c.dtype, "numpy_dtype", c.dtype))
     if np_dtype.kind != "f" or np_dtype.itemsize >= 8:
         return np.clip(v, c.low, c.high)
     # float16/32 round to their own grid: keep the rounded values inside the bounds
     w = np.clip(v, c.low, c.high).astype(np_dtype)
     lo, hi = np_dtype.type(c.low), np_dtype.type(c.high)
-    lo = lo if lo >= c.low else np.nextafter(lo, np_dtype.type(np.inf))
-    hi = hi if hi <= c.high else np.nextafter(hi, np_dtype.type(-np.inf))
+    # compared in float64: NumPy 2 would compare float32(0.1) with 0.1 as float32, and agree
+    lo = lo if float(lo) >= float(c.low) else np.nextafter(lo, np_dtype.type(np.inf))
+    hi = hi if float(hi) <= float(c.high) else np.nextafter(hi, np_dtype.type(-np.inf))
     return np.clip(w, lo, hi)
 
 

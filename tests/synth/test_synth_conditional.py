@@ -238,6 +238,13 @@ def test_a_non_private_release_takes_the_datas_own_values_heaps_included():
     few = synthesize(d, epsilon=None, n_rows=300, **kw).data
     assert set(few.income.unique()) <= set(d.income.unique())
     assert abs(few.income.median() - d.income.median()) <= 250
+    # data outside the public bounds, clipped: the data's values stay inside them, also in
+    # float32, whose nearest value to a bound of 0.1 lies above it
+    f = pd.DataFrame({"v": np.random.default_rng(1).uniform(0, 0.2, 400).astype(np.float32),
+                      "edu": d.edu[:400].to_numpy()})
+    got = synthesize(f, epsilon=None, method="gan", bounds={"v": (0.0, 0.1), "edu": BOUNDS["edu"]},
+                     out_of_bounds="clip", steps=20, progress=False, seed=1).data.v
+    assert got.dtype == np.float32 and float(got.max()) <= 0.1 and (got == got.max()).mean() > 0.3
     # private: not one heaped amount is copied beyond what chance on a fine grid gives
     priv = synthesize(d, epsilon=3.0, delta=1e-5, **{**kw, "method": "dpgan"}).data
     assert priv.income.isin(d.income.unique()).mean() < 0.2

@@ -165,8 +165,22 @@ def test_evaluate_warns_when_the_holdout_shares_rows_with_real_and_reads_auc_bel
     """A user's trial: an overlapping holdout gave distance 0 and 'exact copies 0.729' without a
     word; a detection AUC of 0.04 (synthetic = real) was read as 'hard to tell apart'."""
     d, _ = small_table(300)
-    with pytest.warns(UserWarning, match="100 of the 100 holdout rows are also rows of `real`"):
+    with pytest.warns(UserWarning, match="100 of the 100 holdout rows are also rows of `real`") \
+            as caught:
         evaluate(d, d.sample(200, random_state=1), holdout=d.iloc[:100], detection=False)
+    assert caught[0].filename == __file__  # the user's line
+    # coarse data repeat themselves: a disjoint holdout of whole-number ages and schooling
+    # shares rows with `real` by chance, which is no reason to warn (a user's trial on SLID) ...
+    rng = np.random.default_rng(4)
+    coarse = pd.DataFrame({"age": rng.integers(18, 81, 1200), "edu": rng.integers(6, 21, 1200),
+                           "sex": rng.choice(["f", "m"], 1200)})
+    fit, held = coarse.iloc[:900], coarse.iloc[900:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        evaluate(fit, fit.sample(300, random_state=1), holdout=held, detection=False)
+    # ... while a holdout taken from `real` itself still is
+    with pytest.warns(UserWarning, match="would by chance"):
+        evaluate(fit, fit.sample(300, random_state=1), holdout=fit.iloc[:300], detection=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         evaluate(d.iloc[:200], d.iloc[:200].sample(150, random_state=2), holdout=d.iloc[200:],
