@@ -42,8 +42,10 @@
 #' imputation.
 #'
 #' @section Known totals:
-#' With `known_totals`, the areas of each group get one common shift of their
-#' estimates, on the logit scale for a binary outcome (additive otherwise), so
+#' With `known_totals`, the predictions within each group get one common
+#' shift, on the logit scale for a binary outcome (additive otherwise): those of
+#' the census cells (MRP, BART, GAIN stacking) or each imputation's area means
+#' (Amelia-style), so
 #' that the census-weighted sum of the group's estimates,
 #' `sum(n_census * estimate)`, equals its known total. This corrects an error
 #' common to the group's areas, such as voters answering surveys more often

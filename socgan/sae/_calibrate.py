@@ -15,9 +15,14 @@ binary the same idea on the identity link adds δ to every prediction (δ = (T �
 Here the shift is solved separately for every posterior draw (MRP, BART) or every imputation
 (stacking), so the interval carries the calibration: each draw is a draw of the area means
 *given* the known total. The units of the shift are each method's finest predictions: census
-cells for MRP and BART; for the stacking methods, whose imputations are 0/1 values (GAIN) or
-values on the continuous scale (Amelia-style), each imputation's area means (the same shift
-applied one level up).
+cells for MRP and BART; for GAIN stacking the census cells and rows behind each imputation's
+expected area means (their logits, integrated over the area intercept's posterior; a row whose
+outcome was drawn as 0/1 with the area as a network input counts as it was drawn); for the
+Amelia-style method, whose imputations are values on the continuous scale, each imputation's
+area means (the same shift applied one level up). The level matters: a common shift of every
+person's log-odds (what nonresponse that favours voters does) is undone exactly by the same
+shift of the units' logits, not by one of the area means, since the mean of logit⁻¹(η + δ) over
+an area's people is not logit⁻¹(logit(mean) + δ) when their η differ.
 
 When it is valid. The known total must count the same population as the census and the same
 outcome (ballots counted among the census's adults, not, say, votes for one office among the

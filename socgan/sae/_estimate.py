@@ -201,9 +201,11 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     than from m draws): T = W̄ + (1 + 1/m)·B_E, B_E the variance of the expected means, with
     Rubin's degrees of freedom. A numeric outcome's E_ℓ and W_ℓ come from 20 further draws.
 
-    With ``known_totals`` every area of a calibrated group has its estimates moved by one common
+    With ``known_totals`` the predictions within a calibrated group are moved by one common
     shift (on the logit scale for a binary outcome, else additively) so that the census-weighted
-    sum of the group's estimates, Σ_a n_census_a · estimate_a, equals the known total. This
+    sum of the group's estimates, Σ_a n_census_a · estimate_a, equals the known total: the
+    predictions of the census cells (MRP, BART, GAIN stacking), or the area means of each
+    imputation (Amelia-style; ``socgan.sae._calibrate`` says why the level matters). This
     corrects an error common to the group's areas (e.g. voters answering surveys more often
     than non-voters, which the covariates cannot correct) and nothing else; it is wrong when
     the total counts another population (voting-eligible rather than census adults) or another

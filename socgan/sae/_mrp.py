@@ -185,6 +185,15 @@ def mrp_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, 
             "and are left out of the model (complete cases; the other methods impute them). "
             "`n_survey` counts every respondent with an observed outcome.", stacklevel=5)
     post = _census_cells(fit._design, census)
+    left = len(census) - int(round(post.counts.sum()))
+    if left:  # the same for the census rows (a user's trial: n_census counted them silently)
+        gaps = [c for c in covariates if census[c].isna().any()]
+        warnings.warn(
+            f"MRP poststratifies over the census rows with every covariate observed: {left} of "
+            f"{len(census)} census rows miss {', '.join(map(repr, gaps))} and are left out of "
+            "their areas' averages, which assumes they are like their area's other rows "
+            "(missing completely at random within the area; GAIN stacking and the Amelia-style "
+            "method impute them). `n_census` counts every census row.", stacklevel=5)
     if calibration is not None:
         post = _with_cell_weights(post, calibration.area_size)
     estimate = _poststratify(fit, post, fit._mode[None, :], calibration)[:, 0]

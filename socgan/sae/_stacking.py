@@ -161,7 +161,9 @@ remain draws of Ȳ_a) while Q̄_E's Monte Carlo error is Var(E_ℓ)/m,
     T = B + B_E/m,   B_E = Σ (E_ℓ − Q̄_E)² / (m − 1),
 
 with the same t(m − 1) reference. MRP forms its estimate the same way (poststratified expected
-probabilities, not drawn outcomes). With known totals each E_ℓ is shifted to them as Q_ℓ is.
+probabilities, not drawn outcomes). With known totals each E_ℓ is shifted to them unit by
+unit: its census cells' and rows' logits move by one shift per group of areas
+(:func:`_shifted_expectations`), as MRP's cells do.
 The imputed outcomes themselves are unchanged (the expectations use no random numbers of the
 imputations), and so is the model. For a numeric outcome (with the random intercept) E_ℓ is
 the mean of 20 further draws of each census row's outcome from the same model (donor residual
@@ -531,6 +533,59 @@ class _GridSums:
             + (self.var @ self.weights) / (n * n)
 
 
+#: Gauss-Hermite nodes and weights (probabilists', normalised) over which the known totals'
+#: shift is solved; the means are then computed on the fine grid at the shift found
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
+_GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
+
+
+def _shifted_expectations(eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
+                          fit, calibration, n_areas: int,
+                          size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One imputation's expected area means and their conditional variances given its model,
+    each group's logits shifted so that its expected total is the known one: Ghitza & Gelman's
+    shift at the level of the census units, as MRP applies it to its cells
+    (``socgan.sae._calibrate``), not to the area means.
+
+    ``eta``: each unit's logit without the area intercept (±inf: a unit drawn as 0/1, which no
+    shift moves); ``area``, ``weight``: its area code and census rows; ``fit``: the
+    intercepts' posterior (:class:`RandomIntercept`; ``None`` with the area as an input). The
+    shift δ_g of each group solves Σ_units w E_u[logit⁻¹(η + u + δ_g)] = T_g (the expectation
+    over the intercept by Gauss-Hermite quadrature), and the means and variances are those of
+    the shifted logits (the fine grid of :func:`expected_probability` and :class:`_GridSums`).
+
+    Why the units: survey nonresponse that favours voters shifts each person's log-odds by
+    the same amount, which a common shift of the units' logits undoes; the same shift of an
+    area's *mean* does not, since the mean of logit⁻¹(η + δ) over an area's people is not
+    logit⁻¹ of (its mean's logit + δ) — with a spread of 1 in the log-odds within an area the
+    two differ by up to 0.017 (bench/RESULTS.md, "Twelfth session")."""
+    random = fit is not None
+    mode = fit.modes[area] if random else np.zeros(len(eta))
+    sd = fit.post_sd[area] if random else np.zeros(len(eta))
+    delta = np.zeros(n_areas)
+    unit_group = calibration.group_of_area[area]
+    for g, total in enumerate(calibration.totals):
+        sel = unit_group == g
+        if not sel.any():
+            continue
+        with np.errstate(invalid="ignore"):  # inf + 0 * node
+            z = (eta[sel] + mode[sel])[:, None] + (sd[sel][:, None] * _GH_NODES if random
+                                                   else np.zeros((1, 1)))
+        z = np.where(np.isinf(eta[sel])[:, None], eta[sel][:, None], z)
+        w = weight[sel][:, None] * (_GH_WEIGHTS if random else np.ones(1))
+        delta[calibration.group_of_area == g] = calibration._shift(
+            z.reshape(-1, 1), w.reshape(-1), total, g)[0]
+    shifted = eta + delta[area]
+    if random:
+        p = expected_probability(shifted, fit.modes[area], fit.post_sd[area])
+    else:
+        p = expit(shifted)
+    mean = np.bincount(area, weights=weight * p, minlength=n_areas) / np.maximum(size, 1)
+    sums = _GridSums(n_areas, random)
+    sums.add(shifted, area, weight, *((fit.modes, fit.post_sd) if random else ()))
+    return mean, sums.variance(size)
+
+
 def gaussian_intercept(r: np.ndarray, area: np.ndarray, n_areas: int,
                        weights: np.ndarray | None = None) -> RandomIntercept:
     """Fit r_i = u_{area_i} + e_i, u_a ~ N(0, σ²), e_i ~ N(0, τ²), by maximum likelihood, as
@@ -634,7 +689,8 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                     seed: int | None, progress: bool, options: dict,
                     calibration=None) -> pd.DataFrame:
     """Area means of the outcome by stacking and GAIN multiple overimputation (module docstring).
-    With ``calibration`` (known totals) each imputation's area means are shifted to them.
+    With ``calibration`` (known totals) each imputation's expected area means are shifted to
+    them through its units' logits (:func:`_shifted_expectations`).
 
     The census is encoded as its distinct rows (cells) with counts. Training rows are census
     rows sampled as before, looked up in their cells. For a binary outcome, a cell whose
@@ -736,6 +792,9 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                 mean_total = np.zeros(n_areas)
                 sums = (_GridSums(n_areas, random_area)
                         if within is not None and not col.is_numeric else None)
+                # with known totals, the units whose logits the shift moves (eta, area, rows)
+                units = [] if sums is not None and calibration is not None else None
+                fit = None
                 if random_area and not col.is_numeric:
                     fit = random_intercept(s_y, _outcome_logit(model, x[s_rows], mask[s_rows],
                                                                col.start),
@@ -760,11 +819,16 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         p_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
                         if sums is not None:
                             sums.add(eta, a, counts[full], fit.modes, fit.post_sd)
+                        if units is not None:
+                            units.append((eta, a, counts[full].astype(float)))
                     else:
                         p = p_mean = _outcome_probability(model, x[full], mask[full], col.start)
                         if sums is not None:
                             with np.errstate(divide="ignore"):
-                                sums.add(np.log(p) - np.log1p(-p), cell_area[full], counts[full])
+                                eta = np.log(p) - np.log1p(-p)
+                            sums.add(eta, cell_area[full], counts[full])
+                            if units is not None:
+                                units.append((eta, cell_area[full], counts[full].astype(float)))
                     ones = rng.binomial(counts[full].astype(np.int64), p)
                     total += np.bincount(cell_area[full], weights=ones, minlength=n_areas)
                     mean_total += np.bincount(cell_area[full], weights=counts[full] * p_mean,
@@ -801,9 +865,14 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
                         y = (rng.random(len(p)) < p).astype(float)
                         y_mean = expected_probability(eta, fit.modes[a], fit.post_sd[a])
                         sums.add(eta, a, np.ones(len(a)), fit.modes, fit.post_sd)
+                        if units is not None:
+                            units.append((eta, a, np.ones(len(a))))
                     else:
                         draws = draw_imputations(model, enc, x[cells], mask[cells], resid, rng)
                         y, y_mean = draws[0].astype(float), None
+                        if units is not None:  # drawn 0/1: units no shift moves
+                            units.append((np.where(y > 0, np.inf, -np.inf), codes[rows_part],
+                                          np.ones(len(y))))
                     if col.is_numeric:
                         y = np.clip(y * col.scale + col.mean, col.low, col.high)
                     elif binary:
@@ -822,13 +891,24 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
             if sums is not None:  # a two-valued outcome on its levels' scale
                 gap = 1.0 if not binary else float(np.diff(np.asarray(col.levels, float))[0])
                 within[ell] = sums.variance(size) * gap * gap
+                if units is not None:  # known totals: the units' logits shifted
+                    eta, a, w = (np.concatenate(v) for v in zip(*units))
+                    mean, var = _shifted_expectations(eta, a, w, fit if random_area else None,
+                                                      calibration, n_areas, size)
+                    low = float(col.levels[0]) if binary else 0.0
+                    ungrouped = calibration.group_of_area < 0
+                    expected[ell] = np.where(ungrouped, expected[ell], low + gap * mean)
+                    within[ell] = np.where(ungrouped, within[ell], var * gap * gap)
     if within is not None and calibration is not None:
         within = calibration.conditioned_variance(within)
     # with W the imputed means q serve only to count the imputations: they are not calibrated
     # (a group of areas of a census row or two is all 0 or all 1 in some imputation, which no
     # shift moves, while the expected means calibrate)
+    # the expected means of a two-valued outcome are calibrated above, unit by unit
+    units_shifted = within is not None and not col.is_numeric
     out = population_pool(q if within is not None else _calibrated(q, calibration), conf_level,
-                          None if expected is None else _calibrated(expected, calibration),
+                          None if expected is None else
+                          expected if units_shifted else _calibrated(expected, calibration),
                           within)
     out.attrs["epochs_trained"] = [float(h[-1][0]) for h in history]
     return out

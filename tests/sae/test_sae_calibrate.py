@@ -216,6 +216,16 @@ def test_mrp_says_when_it_leaves_out_respondents_and_reports_its_model(world):
                                   seed=1, progress=False, options={"n_draws": 50})
     model = res.settings["model"]
     assert model["n_dropped"] == dropped and model["n_obs"] == answered.sum() - dropped
+    # the census rows it leaves out of the poststratification are named too (the simulated
+    # census misses some education and income)
+    c = sim["census"]
+    left = int(c[covariates].isna().any(axis=1).sum())
+    assert left > 0
+    with pytest.warns(UserWarning, match=rf"{left} of {len(c)} census rows miss 'educ', "
+                                         "'income' and are left out") as caught:
+        socgan.sae.estimate(sim["survey"], c, outcome="voted", area="state", method="mrp",
+                            seed=1, progress=False, options={"n_draws": 50})
+    assert any(w.filename == __file__ for w in caught)
     assert set(model["sd"]) >= {"state"} and all(v >= 0 for v in model["sd"].values())
     assert model["converged"] is True and isinstance(model["loglik"], float)
     assert res.table["n_survey"].sum() == answered.sum()
@@ -260,3 +270,50 @@ def test_gain_calibrates_a_group_of_one_row_areas():
     tiny = est[est["area"].astype(str).isin(["Z1", "Z2"])]
     assert (tiny["estimate"] * tiny["n_census"]).sum() == pytest.approx(1.0, rel=1e-9)
     assert tiny["estimate"].between(0.01, 0.99).all() and (tiny["std_error"] > 0.2).all()
+
+
+def test_gain_shifts_the_logits_of_its_census_units_not_its_area_means():
+    """Nonresponse that favours voters shifts every person's log-odds alike; a shift of the
+    units' logits undoes it exactly, a shift of each area's mean does not (the mean of
+    logit^-1(eta + d) is not logit^-1 of the mean's logit + d): GAIN stacking's expected means
+    are calibrated unit by unit, as MRP's cells are."""
+    from socgan.sae._calibrate import Calibration
+    from socgan.sae._stacking import RandomIntercept, _shifted_expectations, expected_probability
+
+    rng = np.random.default_rng(5)
+    n_areas = 6
+    area = np.repeat(np.arange(n_areas), 400)
+    spread = np.array([0.2, 0.5, 1.0, 1.5, 2.0, 0.3])[area]  # areas unlike within
+    eta_true = rng.normal(0.3, 1.0, len(area)) * spread
+    w = rng.integers(1, 5, len(area)).astype(float)
+    size = np.bincount(area, weights=w, minlength=n_areas)
+    groups = np.array([0, 0, 0, 1, 1, -1])
+    truth = np.bincount(area, weights=w * expit(eta_true), minlength=n_areas) / size
+    totals = np.array([(truth * size)[groups == g].sum() for g in (0, 1)])
+    cal = Calibration(group_of_area=groups, totals=totals, labels=["a", "b"], by="region",
+                      area_size=size, binary=True)
+    biased = eta_true + 0.6  # the survey's common overstatement
+    mean, var = _shifted_expectations(biased, area, w, None, cal, n_areas, size)
+    grouped = groups >= 0
+    np.testing.assert_allclose(mean[grouped], truth[grouped], atol=1e-9)
+    assert mean[~grouped] == pytest.approx(
+        (np.bincount(area, weights=w * expit(biased), minlength=n_areas) / size)[~grouped])
+    assert (var > 0).all()
+    # the same shift applied to the area means misses areas whose people differ more
+    plain = np.bincount(area, weights=w * expit(biased), minlength=n_areas) / size
+    one_level_up = cal.area_means(plain)
+    assert np.abs(one_level_up - truth)[grouped].max() > 0.005
+    # a random intercept: each group's expected total is its known total, and units drawn
+    # as 0/1 (+-inf) count whatever the shift
+    fit = RandomIntercept(sd=0.5, modes=rng.normal(0, 0.3, n_areas),
+                          post_sd=np.full(n_areas, 0.4), loglik=0.0)
+    mean, _ = _shifted_expectations(biased, area, w, fit, cal, n_areas, size)
+    got = [(mean * size)[groups == g].sum() for g in (0, 1)]
+    np.testing.assert_allclose(got, totals, rtol=1e-9)
+    fixed = biased.copy()
+    fixed[:50] = np.inf
+    fixed[50:80] = -np.inf
+    mean, _ = _shifted_expectations(fixed, area, w, None, cal, n_areas, size)
+    np.testing.assert_allclose([(mean * size)[groups == g].sum() for g in (0, 1)], totals,
+                               rtol=1e-9)
+    assert expected_probability(np.array([np.inf]), np.array([0.0]), np.array([0.4]))[0] == 1.0
