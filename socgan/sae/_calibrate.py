@@ -155,6 +155,15 @@ class Calibration:
         except ValueError:
             group = "the whole census" if self.by is None else f"{self.by} = {self.labels[g]!r}"
             certain = np.isinf(eta).all(axis=0).any()
+            ones = (w[:, None] * np.isposinf(eta)).sum(0)
+            top = ones + (w[:, None] * np.isfinite(eta)).sum(0)
+            worst = int(np.argmax((total <= ones) | (total >= top)))
+            fixed = ("the estimates fixed at exactly 0 or 1 (Amelia-style area means clipped to "
+                     "[0, 1], which an area with a few respondents who all answered alike "
+                     "reaches; GAIN's census rows drawn as 0/1 when the area is a network input "
+                     "and a covariate is missing), which no shift moves, leave it reachable only "
+                     f"strictly between {ones[worst]:g} and {top[worst]:g} in some imputation "
+                     "or draw.")
             raise ValueError(
                 f"The known total of {group} ({total:g} of {w.sum():g} census rows) cannot be "
                 "reached by shifting the estimates: "
@@ -163,6 +172,7 @@ class Calibration:
                    "clips each imputation's area means to [0, 1], which an area with a few "
                    "respondents who all answered alike reaches; MRP's and BART's draws and "
                    "GAIN's expected means are probabilities)." if certain else
+                   fixed if np.isinf(eta).any() and 0 < total < w.sum() else
                    "a total must lie strictly between 0 and the group's census rows.")) from None
 
     def conditioned_variance(self, var: np.ndarray) -> np.ndarray:

@@ -534,9 +534,47 @@ class _GridSums:
 
 
 #: Gauss-Hermite nodes and weights (probabilists', normalised) over which the known totals'
-#: shift is solved; the means are then computed on the fine grid at the shift found
+#: shift is first solved; a few Newton steps on the fine grid of the means then finish it
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
 _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
+
+
+def _group_sums(loc, sd, w, delta: float, nodes, node_weights) -> tuple[float, float]:
+    """Σ_i w_i Σ_g ω_g logit⁻¹(loc_i + sd_i t_g + δ) and its derivative in δ, in chunks of
+    rows (finite ``loc`` only)."""
+    total = slope = 0.0
+    for s in range(0, len(loc), _BATCH_ROWS):
+        p = expit(loc[s:s + _BATCH_ROWS, None] + sd[s:s + _BATCH_ROWS, None] * nodes + delta)
+        total += float(w[s:s + _BATCH_ROWS] @ (p @ node_weights))
+        slope += float(w[s:s + _BATCH_ROWS] @ ((p * (1.0 - p)) @ node_weights))
+    return total, slope
+
+
+def _group_shift(loc, sd, w, target: float) -> float:
+    """δ with Σ_i w_i E[logit⁻¹(loc_i + sd_i Z + δ)] = target, Z ~ N(0, 1) integrated on the
+    fine grid of :func:`expected_probability` (so that the means computed there add up to the
+    target): safeguarded Newton, first on 32 Gauss-Hermite nodes (cheap; accurate for small
+    sd), then on the grid from there. ``target`` lies strictly between 0 and Σ w."""
+    share = target / w.sum()
+    lg = math.log(share) - math.log1p(-share)
+    # at lo (hi) every unit's logit at every node lies below (above) lg - 1 (lg + 1): f < 0 (> 0)
+    reach = (max(float(np.abs(_GH_NODES).max()), float(np.abs(_GRID).max())) * float(sd.max())
+             + 1.0)
+    bracket = (lg - float(loc.max()) - reach, lg - float(loc.min()) + reach)
+    delta = min(max(lg - float(np.average(loc, weights=w)), bracket[0]), bracket[1])
+    for nodes, node_weights, rounds in ((_GH_NODES, _GH_WEIGHTS, 60), (_GRID, _GRID_WEIGHTS, 20)):
+        lo, hi = bracket
+        for _ in range(rounds):
+            f, slope = _group_sums(loc, sd, w, delta, nodes, node_weights)
+            f -= target
+            if abs(f) <= 1e-12 * max(1.0, target):
+                break
+            lo, hi = (delta, hi) if f < 0 else (lo, delta)
+            new = delta - f / slope if slope > 0 else math.nan
+            delta = new if lo < new < hi else 0.5 * (lo + hi)
+            if hi - lo <= 1e-14 * (1.0 + abs(delta)):
+                break
+    return delta
 
 
 def _shifted_expectations(eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
@@ -550,9 +588,11 @@ def _shifted_expectations(eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
     ``eta``: each unit's logit without the area intercept (±inf: a unit drawn as 0/1, which no
     shift moves); ``area``, ``weight``: its area code and census rows; ``fit``: the
     intercepts' posterior (:class:`RandomIntercept`; ``None`` with the area as an input). The
-    shift δ_g of each group solves Σ_units w E_u[logit⁻¹(η + u + δ_g)] = T_g (the expectation
-    over the intercept by Gauss-Hermite quadrature), and the means and variances are those of
-    the shifted logits (the fine grid of :func:`expected_probability` and :class:`_GridSums`).
+    shift δ_g of each group solves Σ_units w E_u[logit⁻¹(η + u + δ_g)] = T_g, the expectation
+    over the intercept on the fine grid of :func:`expected_probability` (:func:`_group_shift`),
+    and the means and variances are those of the shifted logits. A group whose units drawn as
+    0/1 leave its total out of reach of any shift (the area as an input, rows missing a
+    covariate, a group of a few rows) is shifted one level up instead, on its area means.
 
     Why the units: survey nonresponse that favours voters shifts each person's log-odds by
     the same amount, which a common shift of the units' logits undoes; the same shift of an
@@ -564,17 +604,18 @@ def _shifted_expectations(eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
     sd = fit.post_sd[area] if random else np.zeros(len(eta))
     delta = np.zeros(n_areas)
     unit_group = calibration.group_of_area[area]
+    one_level_up = []
     for g, total in enumerate(calibration.totals):
         sel = unit_group == g
         if not sel.any():
             continue
-        with np.errstate(invalid="ignore"):  # inf + 0 * node
-            z = (eta[sel] + mode[sel])[:, None] + (sd[sel][:, None] * _GH_NODES if random
-                                                   else np.zeros((1, 1)))
-        z = np.where(np.isinf(eta[sel])[:, None], eta[sel][:, None], z)
-        w = weight[sel][:, None] * (_GH_WEIGHTS if random else np.ones(1))
-        delta[calibration.group_of_area == g] = calibration._shift(
-            z.reshape(-1, 1), w.reshape(-1), total, g)[0]
+        free = sel & np.isfinite(eta)
+        target = total - float(weight[sel & (eta == np.inf)].sum())
+        if not 0.0 < target < float(weight[free].sum()):
+            one_level_up.append(g)
+            continue
+        delta[calibration.group_of_area == g] = _group_shift(
+            eta[free] + mode[free], sd[free], weight[free], target)
     shifted = eta + delta[area]
     if random:
         p = expected_probability(shifted, fit.modes[area], fit.post_sd[area])
@@ -583,7 +624,15 @@ def _shifted_expectations(eta: np.ndarray, area: np.ndarray, weight: np.ndarray,
     mean = np.bincount(area, weights=weight * p, minlength=n_areas) / np.maximum(size, 1)
     sums = _GridSums(n_areas, random)
     sums.add(shifted, area, weight, *((fit.modes, fit.post_sd) if random else ()))
-    return mean, sums.variance(size)
+    var = sums.variance(size)
+    for g in one_level_up:  # the former shift of the area means (it names the group if it fails)
+        rows = np.flatnonzero(calibration.group_of_area == g)
+        with np.errstate(divide="ignore"):
+            logits = np.log(mean[rows]) - np.log1p(-mean[rows])
+        step = calibration._shift(logits[:, None], calibration.area_size[rows],
+                                  calibration.totals[g], g)
+        mean[rows] = expit(logits + step[0])
+    return mean, var
 
 
 def gaussian_intercept(r: np.ndarray, area: np.ndarray, n_areas: int,

@@ -305,11 +305,12 @@ def test_gain_shifts_the_logits_of_its_census_units_not_its_area_means():
     assert np.abs(one_level_up - truth)[grouped].max() > 0.005
     # a random intercept: each group's expected total is its known total, and units drawn
     # as 0/1 (+-inf) count whatever the shift
-    fit = RandomIntercept(sd=0.5, modes=rng.normal(0, 0.3, n_areas),
-                          post_sd=np.full(n_areas, 0.4), loglik=0.0)
-    mean, _ = _shifted_expectations(biased, area, w, fit, cal, n_areas, size)
-    got = [(mean * size)[groups == g].sum() for g in (0, 1)]
-    np.testing.assert_allclose(got, totals, rtol=1e-9)
+    for post_sd in (0.4, 3.0, 8.0):  # an area without respondents has the intercept's own sd
+        fit = RandomIntercept(sd=post_sd, modes=rng.normal(0, 0.3, n_areas),
+                              post_sd=np.full(n_areas, post_sd), loglik=0.0)
+        mean, _ = _shifted_expectations(biased, area, w, fit, cal, n_areas, size)
+        got = [(mean * size)[groups == g].sum() for g in (0, 1)]
+        np.testing.assert_allclose(got, totals, rtol=1e-10)
     fixed = biased.copy()
     fixed[:50] = np.inf
     fixed[50:80] = -np.inf
@@ -317,3 +318,16 @@ def test_gain_shifts_the_logits_of_its_census_units_not_its_area_means():
     np.testing.assert_allclose([(mean * size)[groups == g].sum() for g in (0, 1)], totals,
                                rtol=1e-9)
     assert expected_probability(np.array([np.inf]), np.array([0.0]), np.array([0.4]))[0] == 1.0
+    # rows drawn as 1 that leave the total out of the units' reach (a group of three rows, two
+    # drawn as 1, total 1.5): the group's area means are shifted instead, as before
+    tiny = Calibration(group_of_area=np.array([0]), totals=np.array([1.5]), labels=["x"],
+                       by="region", area_size=np.array([3.0]), binary=True)
+    mean, _ = _shifted_expectations(np.array([np.inf, np.inf, 0.0]), np.zeros(3, dtype=int),
+                                    np.ones(3), None, tiny, 1, np.array([3.0]))
+    assert mean[0] == pytest.approx(0.5)
+    # and a total no shift reaches says why, with the reachable range
+    two = Calibration(group_of_area=np.array([0, 0]), totals=np.array([1.5]), labels=["x"],
+                      by="region", area_size=np.array([2.0, 1.0]), binary=True)
+    with pytest.raises(ValueError, match=r"region = 'x' .*fixed at exactly 0 or 1.*between 2 and 3"):
+        _shifted_expectations(np.array([np.inf, np.inf, 0.0]), np.array([0, 0, 1]), np.ones(3),
+                              None, two, 2, np.array([2.0, 1.0]))
