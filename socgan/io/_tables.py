@@ -329,6 +329,8 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
             out[name] = s.astype("datetime64[ns]")
         else:
             out[name] = s.astype(object).where(s.notna(), None)
+            if labels and all(isinstance(code, str) for code in labels):
+                value_labels[name] = labels  # SPSS's labels of a string variable's values
     if ext == ".dta":
         pyreadstat.write_dta(out, path, variable_value_labels=value_labels)
     else:
@@ -346,6 +348,8 @@ def _file_labels(labels: dict | None, ext: str) -> dict | None:
             out[int(code)] = str(label)
         elif ext == ".sav" and isinstance(code, (float, np.floating)):
             out[float(code)] = str(label)
+        elif ext == ".sav" and isinstance(code, str):  # SPSS labels values of string variables
+            out[code] = str(label)
         else:
             return None
     return out

@@ -181,6 +181,22 @@ def test_codes_that_share_a_label_are_one_category(tmp_path, ext):
     assert as_text(back["answer"]) == ["yes", "no", "don't know", "don't know", None, "yes"]
 
 
+def test_spss_value_labels_of_a_string_variable_survive_a_round_trip(tmp_path):
+    """SPSS labels the values of string variables too ('a' = 'Alpha'); they were lost on
+    writing (Stata has no such labels, so its file keeps the strings alone)."""
+    raw = pd.DataFrame({"s": ["a", "b", None, "a"], "n": [1.0, 2.0, 1.0, None]})
+    pyreadstat.write_sav(raw, tmp_path / "s.sav",
+                         variable_value_labels={"s": {"a": "Alpha", "b": "Beta"}})
+    back = sio.read_table(tmp_path / "s.sav")
+    assert back["s"].tolist()[:2] == ["a", "b"]
+    sio.write_table(back, tmp_path / "again.sav")
+    _, meta = pyreadstat.read_sav(tmp_path / "again.sav")
+    assert meta.variable_value_labels["s"] == {"a": "Alpha", "b": "Beta"}
+    sio.write_table(back, tmp_path / "again.dta")
+    _, meta = pyreadstat.read_dta(tmp_path / "again.dta")
+    assert "s" not in meta.variable_value_labels
+
+
 def test_spss_user_defined_missing_values_become_missing(tmp_path):
     raw = pd.DataFrame({"score": [1.0, 2.0, 9.0, 3.0]})
     path = tmp_path / "um.sav"
