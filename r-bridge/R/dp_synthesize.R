@@ -318,6 +318,14 @@ bounds_to_python <- function(bounds) {
 synth_count_options <- c("batch_size", "hidden", "snapshots", "candidates", "pgb_rounds",
                          "pgb_bins", "critic_steps", "discriminator_hidden", "modes")
 check_synth_options <- function(options) {
+  if (length(options) && !is.null(names(options)) && all(nzchar(names(options)))) {
+    # names against Python's synthesize() (a misspelt setting got Python's "unexpected keyword
+    # argument"); the values are checked below
+    check_settings(lapply(options, function(v) NULL), python_parameters("synthesize", "synth"),
+                   taken = c("data", "epsilon", "delta", "method", "n_rows", "seed",
+                             "insecure_seed", "bounds", "steps", "progress"),
+                   what = "dp_synthesize()", mice = list())
+  }
   check_options(options, counts = synth_count_options,
                 counts_from_zero = "pgb_marginals",
                 reals = list(clip_norm = Inf, learning_rate = Inf, pgb_share = 1,

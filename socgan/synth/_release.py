@@ -398,8 +398,25 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
     if not settings.private and not settings.marginal and settings.match_margins:
         out = _conditional.match_observed(out, data, cols,
                                           np.random.default_rng([rand.public_seed, 6]))
+    _warn_collapsed(out, stacklevel=4)
     return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
                    numbers=numbers, text=text, curator_only=drawn.curator_only)
+
+
+def _warn_collapsed(release: pd.DataFrame, *, stacklevel: int) -> None:
+    """Warn when a column of the release takes one value in every row (a user's trial: a
+    DP-GAN gave 100 rows of one level of two columns). Read from the release alone
+    (post-processing: nothing private)."""
+    if len(release) < 20:
+        return
+    one = [c for c in release.columns if release[c].nunique(dropna=False) == 1]
+    if one:
+        warnings.warn(
+            f"Column(s) {', '.join(map(repr, one))} take a single value in all {len(release)} "
+            "released rows. Unless that is so in the data, the release has collapsed: the "
+            "settings left too little signal (see the other warnings and "
+            "report['noise_to_signal']); use a larger `epsilon`, fewer steps, or the default "
+            "method='marginals'.", LowSignalWarning, stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)
@@ -436,6 +453,15 @@ def _spend_budget(n: int, settings: SynthSettings, rand: _Randomness, *,
     if s.private:
         count_eps = s.count_share * s.epsilon
         size = acc.noisy_count(n, count_eps, rand.privacy)
+        # the two-sided geometric noise's sd; the noisy count is accounted (and reported)
+        count_sd = math.sqrt(2.0 * math.exp(-count_eps)) / -math.expm1(-count_eps)
+        if s.n_rows is None and size < 2.0 * count_sd:
+            warnings.warn(
+                f"The release's size is the noisy row count, {size} (its noise sd is "
+                f"{count_sd:.3g} at `count_share` x `epsilon` = {count_eps:.3g}): the count is "
+                f"mostly noise, and the release will have {max(size, 1)} row(s). Pass `n_rows=` "
+                "(a public number of rows), or a larger `epsilon` or `count_share`.",
+                LowSignalWarning, stacklevel=stacklevel)
         if size * s.delta > 0.1:
             warnings.warn(f"`delta` = {s.delta:g} is not well below 1/n for data of about this size "
                           "(judged from the noisy row count); pass a smaller `delta`.",
