@@ -83,5 +83,9 @@ r_wording <- function(message, values = list()) {
   text <- gsub("with NaN", "with NA", text, fixed = TRUE)
   text <- gsub("pandas DataFrame", "data.frame", text, fixed = TRUE)
   text <- gsub("DataFrame", "data.frame", text, fixed = TRUE)
+  # Python's functions and methods as the R package's
+  text <- gsub("(?<![A-Za-z_.$])evaluate\\(\\)", "dp_evaluate()", text, perl = TRUE)
+  text <- gsub("(.plot())", "(plot())", text, fixed = TRUE)
+  text <- gsub("`.fit()` needs m >= 2", "pooling with pool() needs m >= 2", text, fixed = TRUE)
   text
 }

@@ -113,7 +113,8 @@
 #'
 #' Dong, J., Durfee, D. and Rogers, R. (2020). Optimal differential privacy
 #' composition for exponential mechanisms. *ICML 2020*.
-#' @seealso [gain_impute()] to complete the data first.
+#' @seealso [gain_impute()] to complete the data first; [dp_evaluate()] to compare the
+#'   release with the real data.
 #' @examples
 #' \dontrun{
 #' set.seed(1)

@@ -158,12 +158,18 @@ def _estimable(fit) -> pd.Series:
     return pd.Series(np.abs(inside - 1) < 1e-6, index=fit.params.index)
 
 
+#: What a formula may call besides the data's columns: NumPy as ``np``, and R's names of the
+#: usual transformations (``log(income)`` as R users write it, ``np.log(income)`` as well)
+_FORMULA_FUNCTIONS = {"np": np, "log": np.log, "log2": np.log2, "log10": np.log10,
+                      "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
+
+
 def _regression(real, synth, formula: str) -> list[tuple]:
     with warnings.catch_warnings():  # a rank-deficient design: reported term by term below
         warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")
         try:
-            fr = smf.ols(formula, data=real).fit()
-            fs = smf.ols(formula, data=synth).fit()
+            fr = smf.ols(formula, data=real, eval_env=_FORMULA_FUNCTIONS).fit()
+            fs = smf.ols(formula, data=synth, eval_env=_FORMULA_FUNCTIONS).fit()
         except patsy.PatsyError as exc:
             raise ValueError(
                 f"`formula` {formula!r} could not be evaluated ({' '.join(str(exc).split()[:40])}"

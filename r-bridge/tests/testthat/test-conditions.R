@@ -18,6 +18,10 @@ test_that("Python's wording is translated to R's", {
   # subscripts, keyword arguments and tuples (an R user's trial saw `boundsc("age")`)
   expect_identical(w("`bounds['age']` = (20, 60); pass out_of_bounds='clip' or give a tuple (low, high)."),
                    "`bounds[[\"age\"]]` = (20, 60); pass out_of_bounds = \"clip\" or give c(low, high).")
+  # Python's functions as the R package's (an R user's trial: no evaluate() in R)
+  expect_identical(w("check the release with evaluate() on public data; look (.plot())."),
+                   "check the release with dp_evaluate() on public data; look (plot()).")
+  expect_identical(w("imp.evaluate() and dp_evaluate()"), "imp.evaluate() and dp_evaluate()")
   # a message about an argument the caller did not give keeps Python's value
   expect_identical(w("`m` must be at least 1, got 0.", list()), "`m` must be at least 1, got 0.")
 })

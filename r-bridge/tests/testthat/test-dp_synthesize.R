@@ -220,3 +220,26 @@ test_that("a factor keeps its level order whatever order bounds list its levels 
   expect_true(is.ordered(syn$o))
   expect_true(is.numeric(attr(syn, "privacy_report")$seed))
 })
+
+test_that("dp_evaluate() compares a release with the real data, with R's formulas", {
+  skip_if_no_socgan()
+  set.seed(4)
+  d <- data.frame(x = runif(300, 1, 10), g = factor(sample(c("a", "b"), 300, TRUE)))
+  d$y <- 2 * log(d$x) + 0.1 * d$x^2 + (d$g == "b") + rnorm(300, sd = 0.3)
+  same <- dp_evaluate(d, d[sample(nrow(d)), ], formula = y ~ log(x) + I(x^2) + g, target = "g",
+                      detection = FALSE)
+  expect_s3_class(same, "data.frame")
+  expect_identical(names(same), c("metric", "variable", "value", "reading"))
+  expect_type(same$value, "double")
+  # the same rows shuffled: the coefficients are the real ones exactly (I(x^2) read as a power)
+  expect_lt(same$value[same$metric == "coefficient_rmse"], 1e-8)
+  real_x2 <- same$value[same$metric == "coefficient_real" & same$variable == "I(x ** 2)"]
+  expect_equal(real_x2, unname(coef(lm(y ~ log(x) + I(x^2) + g, data = d))[["I(x^2)"]]),
+               tolerance = 1e-8)
+  expect_true(all(c("tvd_1way", "correlation_difference", "tstr_auc") %in% same$metric))
+  expect_identical(socgan:::formula_to_python(y ~ I((a + b)^2) + (c + d)^2),
+                   "y ~ I((a + b)**2) + (c + d)^2")
+  expect_error(dp_evaluate(d, d, formula = 3), "`formula` must be one non-empty string")
+  expect_error(dp_evaluate(d, d, bins = 0), "`bins` must be at least 1")
+  expect_error(dp_evaluate(d, list(x = 1)), "`synthetic` must be a data.frame")
+})
