@@ -188,3 +188,9 @@ rbind(real = colMeans(survey[c("age", "income")]),
 c(real = cor(survey$age, survey$income), private = cor(syn$age, syn$income),
   nonprivate = cor(plain$age, plain$income))
 
+
+## ----synth-evaluate-----------------------------------------------------------
+ev <- dp_evaluate(survey, syn, formula = income ~ age + region, detection = FALSE)
+ev[ev$metric %in% c("tvd_1way", "correlation_difference_mean_abs", "coefficient_rmse",
+                    "ci_overlap_mean"), c("metric", "variable", "value")]
+
