@@ -568,8 +568,19 @@ def _areas(s: pd.Series, c: pd.Series, name: str) -> tuple[pd.Series, pd.Series]
         levels = sorted(present, key=lambda v: (str(type(v)), v))
     in_survey = set(s.unique())
     if not in_survey & present:
+        def kind(v):
+            return ("numbers" if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                    else "strings" if isinstance(v, str) else type(v).__name__)
+
+        kinds = ({kind(v) for v in in_survey}, {kind(v) for v in present})
+        alike = ({str(v) for v in in_survey} & {str(v) for v in present}) and kinds[0] != kinds[1]
+        hint = (f" The values look alike but differ in type ({', '.join(sorted(kinds[0]))} in "
+                f"`survey`, {', '.join(sorted(kinds[1]))} in `census`; an R factor's levels "
+                "are strings): give the column the same type in both, e.g. strings in both."
+                if alike else "")
         raise ValueError(f"No area of `survey` is in `census` (column {name!r}): survey has "
-                         f"{_shown(sorted(in_survey, key=str))}, census has {_shown(levels)}.")
+                         f"{_shown(sorted(in_survey, key=str))}, census has {_shown(levels)}."
+                         + hint)
     extra = sorted(in_survey - present, key=str)
     if extra:
         raise ValueError(f"Area(s) {_shown(extra)} of column {name!r} are in `survey` but not in "

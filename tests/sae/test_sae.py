@@ -204,6 +204,13 @@ def test_no_overlap_of_areas(sim):
     with pytest.raises(ValueError, match=r"No area of `survey` is in `census` \(column 'state'\): "
                                          r"survey has 'Atlantis'"):
         estimate(survey, sim["census"], **_kw())
+    # numbers in one frame and strings (an R factor's levels) in the other: the type is named
+    codes = {v: k for k, v in enumerate(sim["census"]["state"].cat.categories)}
+    as_numbers = sim["survey"].assign(state=sim["survey"]["state"].map(codes).astype(int))
+    as_strings = sim["census"].assign(state=sim["census"]["state"].map(codes).astype(str))
+    with pytest.raises(ValueError, match=r"look alike but differ in type \(numbers in `survey`, "
+                                         r"strings in `census`"):
+        estimate(as_numbers, as_strings, **_kw())
     survey = sim["survey"].copy()
     survey["state"] = survey["state"].cat.add_categories("PR")
     survey.loc[survey.index[0], "state"] = "PR"
