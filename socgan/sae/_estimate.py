@@ -59,7 +59,7 @@ _COLUMN = Text("a column name (a string)")
 ESTIMATE_CONSTRAINTS = {
     "survey": Frame(min_rows=1), "census": Frame(min_rows=1), "outcome": _COLUMN, "area": _COLUMN,
     "covariates": Unchecked("None, a column name or a list of column names of both frames"),
-    "method": OneOf(*METHODS), "m": Count(2), "seed": Seed(), "conf_level": PROBABILITY,
+    "method": OneOf(*METHODS), "m": Count(1), "seed": Seed(), "conf_level": PROBABILITY,
     "progress": Flag(),
     "options": Optional(Instance(Mapping, what="a dict of the method's settings by name")),
     "known_totals": Unchecked("None, a number, or totals by group of areas (checked with "
@@ -227,6 +227,7 @@ def estimate(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: 
     ('mrp', 0.9)
     """
     options = _check_options(options, method)
+    _check_m(m, (method,))
     seed = _fresh_seed() if seed is None else seed
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates,
                         methods=(method,))
@@ -292,6 +293,7 @@ def compare(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: s
     if stray:
         raise ValueError(f"`options` has settings for methods not run: {stray}.")
     checked = {meth: _check_options(options.get(meth), meth) for meth in methods}
+    _check_m(m, methods)
     seed = _fresh_seed() if seed is None else seed
     prepared = _prepare(survey, census, outcome=outcome, area=area, covariates=covariates,
                         methods=tuple(methods))
@@ -357,6 +359,15 @@ def _fresh_seed() -> int:
     settings so that the run can be repeated (as ``impute`` records its entropy); below 2**31,
     so that R receives it as an integer."""
     return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def _check_m(m: int, methods) -> None:
+    """``m`` counts the stacking methods' imputations, which Rubin's rules need two of; the
+    other methods ignore it (as documented), whatever it is."""
+    stacking = [x for x in methods if x in ("gain", "amelia")]
+    if stacking and m < 2:
+        raise ValueError(f"`m` must be at least 2 for method(s) {stacking} (their imputations are "
+                         f"pooled), got {m}.")
 
 
 def _run(prepared: dict, *, method: str, m: int, seed, conf_level: float, progress: bool,

@@ -223,8 +223,11 @@ def test_other_argument_errors(sim):
     s, c = sim["survey"], sim["census"]
     with pytest.raises(ValueError, match="`method` must be one of"):
         estimate(s, c, **{**_kw(), "method": "bart!"})
-    with pytest.raises(ValueError, match="`m` must be at least 2"):
+    with pytest.raises(ValueError, match=r"`m` must be at least 2 for method\(s\) \['amelia'\]"):
         estimate(s, c, **{**_kw(), "m": 1})
+    # ignored by MRP, as documented (an R user's trial: m = 1 with MRP was an error)
+    assert estimate(s, c, **{**_kw(), "method": "mrp", "m": 1,
+                              "options": {"n_draws": 20}}).settings["m"] is None
     with pytest.raises(ValueError, match=r"`conf_level` must lie in \(0.0, 1.0\)"):
         estimate(s, c, conf_level=1.5, **_kw())
     with pytest.raises(ValueError, match=r"unknown setting\(s\) \['epochs'\]"):

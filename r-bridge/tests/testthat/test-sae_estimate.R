@@ -196,6 +196,10 @@ test_that("sae_estimate() and turnout_data() check their arguments in R", {
   expect_error(sae_estimate(d$survey, d$census, "y", c("a", "z")), "`area` must be one")
   expect_error(run(m = 1.5), "`m` must be one whole number")
   expect_error(run(m = 1), "`m` must be at least 2")
+  # MRP ignores m, as documented (an R user's trial: m = 1 was an error there); whatever this
+  # tiny table leads to further on, it is not m
+  said <- tryCatch({run(method = "mrp", m = 1); ""}, error = conditionMessage)
+  expect_false(grepl("`m` must", said, fixed = TRUE))
   expect_error(run(conf_level = 2), "`conf_level` must be one number in \\(0, 1\\)")
   expect_error(run(conf_level = NA), "`conf_level` must be one number")
   expect_error(run(seed = 1.5), "`seed` must be one whole number")
