@@ -157,10 +157,16 @@ plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
                value = history[[l]])
   }))
   long$loss <- factor(long$loss, levels = losses)
-  lattice::xyplot(value ~ epoch | loss, data = long, groups = long$imputation, type = "l",
-                  scales = list(y = list(relation = "free")), layout = c(length(losses), 1L),
-                  xlab = "Epoch", ylab = "Loss",
-                  main = "GAIN training losses, one line per imputation model", ...)
+  args <- list(...)
+  # a key of the imputations' colours (an R user's trial: the lines had none), unless given
+  key <- if ("auto.key" %in% names(args)) list() else
+    list(auto.key = list(title = "Imputation", cex.title = 0.9, lines = TRUE, points = FALSE,
+                         columns = min(nlevels(long$imputation), 10L)))
+  do.call(lattice::xyplot,
+          c(list(value ~ epoch | loss, data = long, groups = long$imputation, type = "l",
+                 scales = list(y = list(relation = "free")), layout = c(length(losses), 1L),
+                 xlab = "Epoch", ylab = "Loss",
+                 main = "GAIN training losses, one line per imputation model"), key, args))
 }
 
 #' The mice method name of GAIN imputations (not a mice imputation method)

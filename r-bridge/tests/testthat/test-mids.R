@@ -114,6 +114,8 @@ test_that("plot(imp) shows the training losses; the chain holds the imputed mean
   expect_identical(p$condlevels[[1]], c("g_reconstruction", "validation"))
   expect_identical(length(p$panel.args[[1]]$x), nrow(history))  # every model, every epoch
   expect_silent(print(p))
+  expect_identical(p$legend$top$args$title, "Imputation")  # which colour is which model
+  expect_null(plot(imp, auto.key = FALSE)$legend)
   expect_s3_class(plot(imp, losses = "d_loss"), "trellis")
 
   expect_identical(dim(imp$chainMean), c(4L, 1L, 3L))
