@@ -222,6 +222,27 @@ def _regression(real, synth, formula: str) -> list[tuple]:
     return rows
 
 
+def _numpy_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The (complete) columns of pandas' nullable types as NumPy's: boolean as bool, Int64 as
+    int64, Float64 as float64, string as object. R's logicals and integers cross as the
+    nullable types, which patsy cannot read ("Cannot interpret 'BooleanDtype' as a data
+    type", an R user's dp_evaluate())."""
+    out = {}
+    for name in frame.columns:
+        s = frame[name]
+        if isinstance(s.dtype, pd.BooleanDtype):
+            s = s.astype(bool)
+        elif isinstance(s.dtype, (pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype,
+                                  pd.UInt8Dtype, pd.UInt16Dtype, pd.UInt32Dtype, pd.UInt64Dtype)):
+            s = s.astype(s.dtype.numpy_dtype)
+        elif isinstance(s.dtype, (pd.Float32Dtype, pd.Float64Dtype)):
+            s = s.astype(s.dtype.numpy_dtype)
+        elif isinstance(s.dtype, pd.StringDtype):
+            s = s.astype(object)
+        out[name] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _shared_rows(real: pd.DataFrame, holdout: pd.DataFrame) -> tuple[int, float, float]:
     """How many rows of ``holdout`` equal a row of ``real`` (all columns); how many a holdout
     disjoint from ``real`` would share by chance; and the count above which that is unlikely.
@@ -469,13 +490,14 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, formula: str | None
     """
     # synthetic and holdout are checked again here, for the columns of `real`
     check_frame(synthetic, "synthetic", columns=real.columns, like="real", complete=_COMPLETE)
-    synth = synthetic[list(real.columns)]
+    real = _numpy_dtypes(real)
+    synth = _numpy_dtypes(synthetic[list(real.columns)])
     rows = _marginals(real, synth, bins) + _correlations(real, synth)
     if formula is not None:
         rows += _regression(real, synth, formula)
     if holdout is not None:
         check_frame(holdout, "holdout", columns=real.columns, like="real", complete=_COMPLETE)
-        holdout = holdout[list(real.columns)]
+        holdout = _numpy_dtypes(holdout[list(real.columns)])
         shared, expected, bound = _shared_rows(real, holdout)
         if shared > bound:
             chance = (f" (rows of `real` repeat one another, so about {expected:.0f} would by "

@@ -209,3 +209,16 @@ def test_evaluate_warns_when_the_holdout_shares_rows_with_real_and_reads_auc_bel
     ev = evaluate(d, d.copy()).set_index(["metric", "variable"])
     auc = ev.loc[("detection_auc", "all")]
     assert auc["value"] < 0.4 and auc["reading"].startswith("below chance")
+
+
+def test_evaluate_takes_pandas_nullable_columns_as_r_sends_them():
+    """R's logicals, integers and strings cross as pandas' boolean, Int64 and string dtypes,
+    which patsy cannot read (the README's R example of dp_evaluate() failed on a logical)."""
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"age": pd.array(rng.integers(18, 90, 300), dtype="Int64"),
+                      "smoker": pd.array(rng.random(300) < 0.2, dtype="boolean"),
+                      "s": pd.array(rng.choice(["a", "b"], 300), dtype="string")})
+    ev = evaluate(d, d.sample(frac=1, random_state=1), formula="age ~ smoker + s",
+                  target="smoker", detection=False).set_index("metric")["value"]
+    assert ev["coefficient_rmse"] < 1e-8  # the same rows: the same fit
+    assert np.isfinite(ev["tstr_auc"])
