@@ -109,8 +109,17 @@ print.gain_mids <- function(x, ...) {
   cat("Imputed by GAIN: socgan::gain_impute(), Python socgan ", g$socgan_version, "\n", sep = "")
   cat("Seed: ", if (is.null(g$settings$seed)) paste0("NULL (entropy ", g$settings$entropy, ")")
       else g$settings$seed, "\n", sep = "")
-  cat(strwrap(paste0("Settings: ", paste0(names(shown), " = ", shown, collapse = ", ")),
-              exdent = 2L), sep = "\n")
+  # the training's fixed internals are shown apart: they are recorded, not settable (an R
+  # user's trial passed max_hidden = 64 and was refused)
+  fixed <- names(shown) %in% c("max_hidden", "patience", "odds_weights", "keep_best",
+                               "stop_epochs")
+  cat(strwrap(paste0("Settings: ", paste0(names(shown)[!fixed], " = ", shown[!fixed],
+                                          collapse = ", ")), exdent = 2L), sep = "\n")
+  if (any(fixed)) {
+    cat(strwrap(paste0("Fixed internals (recorded, not settings): ",
+                       paste0(names(shown)[fixed], " = ", shown[fixed], collapse = ", ")),
+                exdent = 2L), sep = "\n")
+  }
   cat("plot() shows the training losses; mice.mids() cannot continue these imputations.\n")
   NextMethod()
 }

@@ -27,6 +27,10 @@ test_that("method, call, seed and settings name GAIN", {
   expect_match(shown, "Imputed by GAIN", fixed = TRUE)
   expect_match(shown, "Seed: 1", fixed = TRUE)
   expect_match(shown, "epochs = 3,", fixed = TRUE)
+  # the fixed internals apart from the settings a user can pass
+  expect_match(shown, "Fixed internals (recorded, not settings): max_hidden = ", fixed = TRUE)
+  settable <- sub("Fixed internals.*$", "", sub("^.*Settings: ", "", shown))
+  expect_false(grepl("max_hidden", settable, fixed = TRUE))
   expect_match(shown, "\"gain\"", fixed = TRUE)   # mice's method table
   expect_match(shown, "Class: mids", fixed = TRUE)  # and the rest of mice's print
   # without a seed, the entropy that repeats the run is kept
