@@ -95,7 +95,8 @@ def test_a_count_that_is_mostly_noise_and_a_collapsed_release_are_named():
     release: nothing unaccounted)."""
     d, bounds = small_table(150)
     with pytest.warns(LowSignalWarning, match=r"noisy row count, -?\d+ \(its noise sd is 1.41e\+03"):
-        rel = synthesize(d, epsilon=0.05, bounds=bounds, seed=1, progress=False)
+        # insecure_seed: the noisy count is random, and above two sds in about 3% of releases
+        rel = synthesize(d, epsilon=0.05, bounds=bounds, seed=1, insecure_seed=1, progress=False)
     assert len(rel.data) == max(rel.report["rows_noisy_count"], 1)
     with warnings.catch_warnings():  # a public n_rows: nothing rests on the count
         warnings.simplefilter("ignore", LowSignalWarning)
