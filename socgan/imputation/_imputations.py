@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Mapping
 from typing import Callable
@@ -348,6 +349,19 @@ class Imputations:
         if unknown:
             raise ValueError(f"`options` has name(s) that the {model!r} model does not use: "
                              f"{unknown}; known: {sorted(known)}.")
+        columns = [str(c) for c in self.datasets[0].columns] if self.datasets else []
+        for name in ("weights", "freq_weights", "var_weights", "offset", "exposure"):
+            value = kwargs.get(name)
+            if isinstance(value, str) and value not in columns:
+                close = ([c for c in columns if c.lower() == value.lower()]
+                         or difflib.get_close_matches(value, columns, n=1))
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"`options[{name!r}]` is {value!r}, which is not a column of the "
+                                 f"data.{hint} Give a column's name or an array of one value per row.")
+        if model == "wls" and kwargs.get("weights") is None:
+            warnings.warn("method='wls' without `weights` in `options` fits unweighted OLS; give "
+                          "the survey weights as options={'weights': 'column'}.", UserWarning,
+                          stacklevel=4)
         if model == "logit":
             opts.setdefault("disp", 0)
         unused = _unused_categories(self.datasets)

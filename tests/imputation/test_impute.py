@@ -521,6 +521,22 @@ def test_survey_weights_given_as_freq_weights_are_warned_about(seed_imp):
         weighted.fit("Y ~ X", method="glm", options={"family": gaussian, "freq_weights": "n"})
 
 
+def test_a_weights_option_that_names_no_column_is_refused_by_name(seed_imp):
+    # a misspelt column used to reach statsmodels as a string ("could not convert string to float")
+    weighted = socgan.Imputations(data=seed_imp.data.assign(w=1.0),
+                                  datasets=[d.assign(w=1.0) for d in seed_imp.datasets],
+                                  diagnostics=seed_imp.diagnostics)
+    with pytest.raises(ValueError, match=r"`options\['weights'\]` is 'W'.*Did you mean 'w'"):
+        weighted.fit("Y ~ X", method="wls", options={"weights": "W"})
+    with pytest.raises(ValueError, match=r"`options\['var_weights'\]` is 'wt'"):
+        weighted.fit("Y ~ X", method="glm", options={"var_weights": "wt"})
+    # WLS without weights is OLS: said, at the user's line
+    with pytest.warns(UserWarning, match="without `weights`") as caught:
+        out = weighted.fit("Y ~ X", method="wls")
+    assert caught[0].filename == __file__
+    np.testing.assert_allclose(out.table["estimate"], weighted.fit("Y ~ X").table["estimate"])
+
+
 def test_max_steps_caps_training_and_progress(seed_data, capsys):
     # 300 rows, batch 128: 2 steps per epoch; 5 steps = 2.5 epochs, evaluated after 2, 4 and 5 steps.
     imp = socgan.impute(seed_data, m=1, seed=1, epochs=10, max_steps=5, progress=True)
