@@ -133,7 +133,7 @@ _VALID_SEED = 0x5EED  # offset of the validation rows' random stream under ``sto
 class GainSettings:
     """Hyper-parameters of the GAIN imputation models (validated by ``impute``)."""
 
-    epochs: int = 500  # small data train to about the step cap (issue 18: Bin | Y, X under-fitted at 200)
+    epochs: int = 200  # at 1,000 rows 1,400 steps (the draw patterns: bench/RESULTS.md, thirteenth session)
     max_steps: int = 4000
     batch_size: int = 128
     hint_rate: float = 0.9
@@ -146,6 +146,9 @@ class GainSettings:
     patience: float = 1.0
     odds_weights: bool = False
     keep_best: bool = False  # True: keep each model's weights of lowest out-of-bag loss
+    # share of training rows that hide the cells of one of the draws' conditionals (the
+    # patterns of draw_patterns); the others hide a random share of their observed cells
+    pattern_share: float = 0.75
     # stop a model after this many epochs without out-of-bag improvement; a stopped model keeps
     # its weights of lowest out-of-bag loss, one that reaches the cap its final weights (stacking)
     stop_epochs: int | None = None
@@ -432,6 +435,7 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
                  rows: list[np.ndarray], valid: list[np.ndarray | None], seeds: list[int],
                  tick=None, device: torch.device = torch.device("cpu"),
                  patterns: tuple[np.ndarray, np.ndarray] | None = None,
+                 pattern_share: float = 1.0,
                  cell_weights: np.ndarray | None = None,
                  stop_rows: list[np.ndarray] | None = None,
                  ) -> tuple[GainModels, list[list[tuple]]]:
@@ -450,7 +454,9 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
     (masks, weights), the missingness patterns of the rows that will be imputed and their
     weights, each training row instead hides the cells missing in a pattern drawn with those
     weights: the network is trained on exactly the conditionals the imputation asks for (small-
-    area stacking: the outcome given the covariates as the census has them).
+    area stacking: the outcome given the covariates as the census has them; multiple imputation:
+    :func:`draw_patterns`). With ``pattern_share`` < 1 only that share of the rows (each row
+    by a uniform of its model's stream) hides a pattern; the others hide a random share.
     ``cell_weights`` (rows of ``x`` by columns) weight each held-out cell's loss (each column's
     loss is the weighted mean over its held-out cells).
 
@@ -524,6 +530,9 @@ def train_models(x: np.ndarray, mask: np.ndarray, enc: Encoder, settings: GainSe
                                                                        dtype=torch.float64))
                                 for g in gens]).clamp_max(len(pat_cum) - 1).to(dev)
             given = mb * pat_mask[pick]
+            if pattern_share < 1.0:  # the other rows hide a random share (deviation 1)
+                mixed = torch.stack([torch.rand(batch, 1, generator=g) for g in gens]).to(dev)
+                given = torch.where(mixed < pattern_share, given, mb * (hide >= share).to(mb.dtype))
         held_out = mb - given
         weight = None if wt is None else wt[idx]
         if adversarial:
@@ -917,6 +926,37 @@ def _in_batches(model: GainModel, x: np.ndarray, mask: np.ndarray, rows: np.ndar
 
 
 @torch.no_grad()
+def draw_order(mask: np.ndarray, enc: Encoder) -> np.ndarray:
+    """The order in which :func:`draw_imputations` draws the columns of rows ``mask``."""
+    observed = mask.sum(0)
+    discrete = np.array([0 if c.is_numeric else 1 for c in enc.columns])
+    sparse = observed < 0.5 * len(mask)
+    return np.lexsort((-observed, -discrete * ~sparse, sparse))
+
+
+def draw_patterns(mask: np.ndarray, enc: Encoder) -> tuple[np.ndarray, np.ndarray]:
+    """The conditionals the draws of rows ``mask`` ask the network for, as training patterns
+    (``train_models(patterns=)``): a row missing the columns S draws each j of S given its
+    observed cells and the columns of S drawn before j (:func:`draw_order`), i.e. with j and
+    the columns of S after it hidden. Returns (masks, weights): one row per distinct hidden
+    set (0 = hidden, 1 = given) and the number of cells drawn with it. Empty if nothing is
+    missing."""
+    order = draw_order(mask, enc)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    missing, counts = np.unique(np.asarray(mask) == 0, axis=0, return_counts=True)
+    sets: dict[tuple, int] = {}
+    for row, count in zip(missing, counts):
+        cols = np.flatnonzero(row)
+        for j in cols:
+            hidden = tuple(int(c) for c in cols if rank[c] >= rank[j])
+            sets[hidden] = sets.get(hidden, 0) + int(count)
+    masks = np.ones((len(sets), mask.shape[1]), dtype=np.float32)
+    for i, hidden in enumerate(sets):
+        masks[i, list(hidden)] = 0.0
+    return masks, np.array(list(sets.values()), dtype=np.float64)
+
+
 def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.ndarray,
                      residuals: dict[int, np.ndarray], rng: np.random.Generator,
                      unseen: list[tuple] | None = None) -> dict[int, np.ndarray]:
@@ -938,10 +978,7 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
     # observed first): their draws are largely extrapolation (pubertal stages of toddlers in
     # mice::boys), and conditioning a well-observed column on them would take the network
     # where it was never trained (heights of 110 cm at age 2 when they were drawn first).
-    observed = mask.sum(0)
-    discrete = np.array([0 if c.is_numeric else 1 for c in enc.columns])
-    sparse = observed < 0.5 * len(mask)
-    order = np.lexsort((-observed, -discrete * ~sparse, sparse))
+    order = draw_order(mask, enc)
     num_pos = {j: k for k, j in enumerate(lay.numeric)}
     for j in order:
         rows = np.flatnonzero(mask[:, j] == 0)

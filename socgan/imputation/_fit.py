@@ -15,7 +15,7 @@ import numpy as np
 
 from .._core.encoding import Encoder
 from .._core.gain import (GainModels, GainSettings, donor_residuals, donor_rows, draw_imputations,
-                          noise_calibrated, train_models, unseen_levels)
+                          draw_patterns, noise_calibrated, train_models, unseen_levels)
 from .._core.torch_state import torch_seed
 
 
@@ -60,8 +60,14 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
         else:
             rows.append(trainable)
             oob.append(None)
+    # trained on the conditionals the draws of these data ask for, and on random ones
+    # (settings.pattern_share; new rows of GainImputer.impute may ask for others)
+    patterns = draw_patterns(mask, enc) if settings.pattern_share > 0 else None
+    if patterns is not None and len(patterns[1]) == 0:
+        patterns = None
     models, history = train_models(x, mask, enc, settings, rows, oob,
-                                   [torch_seed(c) for c in children], tick=tick, device=device)
+                                   [torch_seed(c) for c in children], tick=tick, device=device,
+                                   patterns=patterns, pattern_share=settings.pattern_share)
     # Residual donors from the model's own (bootstrap) training rows, as Amelia's EMB draws
     # from the model fitted to its bootstrap sample: the spread between the m models already
     # carries the estimation error, so residuals of rows the model never saw (which contain

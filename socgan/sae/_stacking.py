@@ -228,7 +228,10 @@ from .._core.torch_state import resolve_device, seeded_torch, single_threaded, t
 #: ``GainSettings``' (socgan._core.defaults), as in ``impute``.
 GAIN_OPTIONS = {"census_sample": None, "area_effect": None, "early_stopping": True,
                 **{k: v for k, v in defaults.gain().items() if k != "adversarial"},
-                "device": "auto"}
+                # stacking's cap stays 500 epochs (its stopping rule waits a tenth of it; its
+                # models train on the census's patterns alone): ``impute``'s 200 came with the
+                # draws' patterns, which stacking does not use
+                "epochs": 500, "device": "auto"}
 #: EMB options, with their defaults; ``empri=None`` means 1% of the training rows.
 AMELIA_OPTIONS = {"census_sample": None, "empri": None, "tol": 1e-4, "max_iter": 1000}
 
