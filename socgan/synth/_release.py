@@ -398,25 +398,32 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
     if not settings.private and not settings.marginal and settings.match_margins:
         out = _conditional.match_observed(out, data, cols,
                                           np.random.default_rng([rand.public_seed, 6]))
-    _warn_collapsed(out, stacklevel=4)
+    _warn_collapsed(out, settings, stacklevel=4)
     return Release(data=out, epsilon=numbers.epsilon, delta=numbers.delta, method=settings.method,
                    numbers=numbers, text=text, curator_only=drawn.curator_only)
 
 
-def _warn_collapsed(release: pd.DataFrame, *, stacklevel: int) -> None:
+def _warn_collapsed(release: pd.DataFrame, settings: SynthSettings, *, stacklevel: int) -> None:
     """Warn when a column of the release takes one value in every row (a user's trial: a
-    DP-GAN gave 100 rows of one level of two columns). Read from the release alone
-    (post-processing: nothing private)."""
+    DP-GAN gave 100 rows of one level of two columns), with advice for the method used. Read
+    from the release alone (post-processing: nothing private)."""
     if len(release) < 20:
         return
     one = [c for c in release.columns if release[c].nunique(dropna=False) == 1]
-    if one:
-        warnings.warn(
-            f"Column(s) {', '.join(map(repr, one))} take a single value in all {len(release)} "
-            "released rows. Unless that is so in the data, the release has collapsed: the "
-            "settings left too little signal (see the other warnings and "
-            "report['noise_to_signal']); use a larger `epsilon`, fewer steps, or the default "
-            "method='marginals'.", LowSignalWarning, stacklevel=stacklevel)
+    if not one:
+        return
+    if settings.marginal:
+        advice = ("use a larger `epsilon`, or release fewer columns (each two-way table then "
+                  "gets more of the budget)")
+    else:
+        advice = "use a larger `epsilon`, fewer `steps`, or method='marginals'"
+    where = (" (see the other warnings and the report's noise_to_signal)" if settings.private
+             else "")
+    warnings.warn(
+        f"Column(s) {', '.join(map(repr, one))} take a single value in all {len(release)} "
+        "released rows. Unless that is so in the data, the release has collapsed: the "
+        f"settings left too little signal{where}; {advice}.", LowSignalWarning,
+        stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)
@@ -686,7 +693,8 @@ def _tree_candidates(x, cols, hist, one_way_sd, budget: _Budget, size: int,
     spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=one_way_sd)
     sd = (None if budget.tree_noise is None
           else budget.tree_noise * math.sqrt(len(_marginals.pairs(len(cols)))))
-    noisy = _marginals.measure(_marginals.codes(x, cols, spec), spec, sd, noise)
+    noisy = _marginals.shrunk(_marginals.measure(_marginals.codes(x, cols, spec), spec, sd, noise),
+                              sd, len(cols))
     tables = _marginals.filled(_marginals.projected(noisy), noisy, len(cols))
     pool_size = min(max(_marginals.POOL_PER_ROW * size, size), _marginals.MAX_POOL)
     pool, _ = _marginals.sample_tree(tables, spec, pool_size, public)
@@ -706,8 +714,9 @@ def _measure_and_draw(x, cols, settings: SynthSettings, budget: _Budget,
     fine_sd = _fine_sd(budget, cols)
     fine = _marginals.measure_fine(x, cols, fine_sd, noise)
     spec = _marginals.cells(cols, budget.bins, margins=fine, margin_sd=fine_sd)
-    noisy = _marginals.measure(_marginals.codes(x, cols, spec), spec,
-                               _noise_sd(budget, len(cols)), noise)
+    sd = _noise_sd(budget, len(cols))
+    noisy = _marginals.shrunk(_marginals.measure(_marginals.codes(x, cols, spec), spec, sd, noise),
+                              sd, len(cols))
     tables = _marginals.filled(_marginals.projected(noisy), noisy, len(cols))
     public = np.random.default_rng([rand.public_seed, 3])
     n_out = budget.n_out

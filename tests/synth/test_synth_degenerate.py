@@ -4,6 +4,7 @@ evaluate()'s readings and AUC."""
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -102,12 +103,19 @@ def test_a_count_that_is_mostly_noise_and_a_collapsed_release_are_named():
         warnings.simplefilter("ignore", LowSignalWarning)
         warnings.filterwarnings("error", message=".*noisy row count", category=LowSignalWarning)
         synthesize(d, epsilon=0.05, bounds=bounds, n_rows=150, seed=1, progress=False)
-    with pytest.warns(LowSignalWarning, match=r"Column\(s\) 'reg' take a single value in all 50"):
-        _core_release = __import__("socgan.synth._release", fromlist=["_warn_collapsed"])
-        _core_release._warn_collapsed(d.head(50).assign(reg="n"), stacklevel=2)
+    _core_release = __import__("socgan.synth._release", fromlist=["_warn_collapsed"])
+    marginals = SimpleNamespace(marginal=True, private=True)
+    gan = SimpleNamespace(marginal=False, private=True)
+    # the advice fits the method (users' trials: a marginals release was told to take fewer
+    # steps or the default method='marginals', which it was)
+    with pytest.warns(LowSignalWarning, match=r"Column\(s\) 'reg' take a single value in all 50") as w:
+        _core_release._warn_collapsed(d.head(50).assign(reg="n"), marginals, stacklevel=2)
+    assert "fewer columns" in str(w[0].message) and "steps" not in str(w[0].message)
+    with pytest.warns(LowSignalWarning, match="fewer `steps`, or method='marginals'"):
+        _core_release._warn_collapsed(d.head(50).assign(reg="n"), gan, stacklevel=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error", LowSignalWarning)
-        _core_release._warn_collapsed(d.head(50), stacklevel=2)
+        _core_release._warn_collapsed(d.head(50), marginals, stacklevel=2)
 
 
 # --- evaluate: readings and AUC --------------------------------------------------------------

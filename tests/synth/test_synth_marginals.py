@@ -338,3 +338,63 @@ def test_a_non_private_method_needs_no_epsilon_and_a_private_one_does():
     assert synthesize(df, method="marginals-nonprivate", seed=1, progress=False).data.shape == (60, 2)
     with pytest.raises(ValueError, match="`epsilon` is required for method 'marginals'"):
         synthesize(df, bounds={"a": (0, 1), "b": ["x", "y"]}, progress=False)
+
+
+def births(n: int = 189, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+    """A table like ``MASS::birthwt`` (189 births, 9 columns): whole-number ages, weights and
+    counts, three binary columns of 6-40% and a three-level factor, with public bounds."""
+    rng = np.random.default_rng(seed)
+    smoke = rng.random(n) < 0.39
+    race = rng.choice(["white", "black", "other"], size=n, p=[0.51, 0.14, 0.35])
+    bwt = np.round(3100 - 280 * smoke + rng.normal(0, 700, n)).clip(700, 5000).astype(int)
+    d = pd.DataFrame({"age": rng.integers(14, 46, n), "lwt": rng.integers(80, 250, n),
+                      "race": pd.Categorical(race, categories=["white", "black", "other"]),
+                      "smoke": smoke, "ptl": rng.choice(4, size=n, p=[0.84, 0.12, 0.03, 0.01]),
+                      "ht": rng.random(n) < 0.06, "ftv": rng.choice(7, size=n, p=[0.53, 0.25, 0.16, 0.04, 0.01, 0.005, 0.005]),
+                      "bwt": bwt,
+                      "low": pd.Categorical(np.where(bwt < 2500, "low", "normal"),
+                                            categories=["normal", "low"])})
+    bounds = {"age": (10, 50), "lwt": (70, 300), "race": ["white", "black", "other"],
+              "smoke": [False, True], "ptl": (0, 5), "ht": [False, True], "ftv": (0, 10),
+              "bwt": (500, 5500), "low": ["normal", "low"]}
+    return d, bounds
+
+
+def test_a_small_table_at_epsilon_one_does_not_collapse_onto_single_values():
+    # users' trials (MASS::birthwt, 189 rows, epsilon 1, the defaults): every released age was
+    # one value, every birth "normal", every mother a non-smoker. Tables swamped by the noise
+    # are now taken back to independence, and a histogram's support is judged on its
+    # shrunk counts, so such a release spreads instead of piling on noise spikes.
+    d, bounds = births()
+    for s in range(8):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LowSignalWarning)
+            out = synthesize(d, epsilon=1.0, bounds=bounds, n_rows=189, insecure_seed=s,
+                             progress=False).data
+        assert out["age"].nunique() >= 8, (s, out["age"].value_counts().head(3))
+        for col in ("smoke", "low"):
+            share = float((out[col] == out[col].iloc[0]).mean())
+            assert 0.05 < share < 0.95, (s, col, share)
+        assert (out["race"].value_counts() > 0).sum() >= 2, s
+
+
+def test_noise_alone_takes_a_table_back_to_independence_and_a_relation_is_kept():
+    rng = np.random.default_rng(3)
+    sd = 10.0
+    related = np.array([[400.0, 100.0], [100.0, 400.0]])  # a relation far above the noise
+    flat = np.full((2, 2), 250.0)
+    noisy = {(0, 1): related + rng.normal(0, sd, (2, 2)), (0, 2): flat + rng.normal(0, sd, (2, 2)),
+             (1, 2): flat + rng.normal(0, sd, (2, 2))}
+    out = mg.shrunk(noisy, sd, 3)
+    np.testing.assert_array_equal(out[(0, 1)], noisy[(0, 1)])  # detectable: kept as measured
+    for p in ((0, 2), (1, 2)):  # within the noise: the independence table of its margins
+        t = out[p]
+        np.testing.assert_allclose(t, np.outer(t.sum(1), t.sum(0)) / t.sum(), rtol=1e-12)
+        assert t.sum() == pytest.approx(noisy[p].sum())
+    assert mg.shrunk(noisy, None, 3) is noisy  # exact tables are left alone
+    # a histogram of pure noise comes out flat; one far above the noise is unchanged
+    pure = rng.normal(0, sd, 41) + 5.0
+    assert np.ptp(mg.shrunk_histogram(pure, sd)) < 1e-9 or mg._signal_share(
+        float(((pure - pure.mean()) ** 2).sum()), 40, sd ** 2) < 0.5
+    strong = np.r_[np.zeros(20), np.full(21, 1000.0)] + rng.normal(0, sd, 41)
+    assert np.abs(mg.shrunk_histogram(strong, sd) - strong).max() < 0.05 * 1000
