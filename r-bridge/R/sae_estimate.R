@@ -235,6 +235,14 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   out <- frame_from_python(reticulate::py_get_attr(result, "table"))
   if (is.factor(census[[area]])) {
     out$area <- factor(as.character(out$area), levels = levels(census[[area]]))
+  } else if (is.numeric(census[[area]])) {
+    # levels as R writes the census's numbers ("1224", not Python's "1224.0"), so that the
+    # table merges with the user's own tables by area
+    values <- sort(unique(census[[area]][!is.na(census[[area]])]))
+    at <- match(as.numeric(as.character(out$area)), values)
+    if (!anyNA(at)) {
+      out$area <- factor(as.character(values[at]), levels = as.character(values))
+    }
   }
   for (col in c("estimate", "std_error", "conf_low", "conf_high")) {
     out[[col]] <- as.double(out[[col]])

@@ -299,3 +299,18 @@ test_that("sae_estimate() checks known_totals in R", {
                "must be numbers")
   expect_identical(check_known_totals(5L, sim$census), 5)
 })
+
+test_that("a numeric area gives levels as R writes the numbers, so the table merges by area", {
+  skip_if_no_socgan()
+  d <- sae_small()
+  ids <- c(a = 1224, b = 1288, c = 1296, d = 1308, e = 1317)  # doubles, as school ids often are
+  d$census$district <- unname(ids[d$census$district])
+  d$survey$district <- unname(ids[d$survey$district])
+  est <- sae_estimate(d$survey, d$census, outcome = "smokes", area = "district",
+                      method = "amelia", m = 2, seed = 1)
+  expect_identical(levels(est$area), c("1224", "1288", "1296", "1308", "1317"))  # not "1224.0"
+  counts <- as.data.frame(table(district = d$census$district), responseName = "n")
+  both <- merge(est, counts, by.x = "area", by.y = "district")
+  expect_identical(nrow(both), 5L)
+  expect_identical(both$n_census, both$n)
+})
