@@ -87,5 +87,9 @@ r_wording <- function(message, values = list()) {
   text <- gsub("(?<![A-Za-z_.$])evaluate\\(\\)", "dp_evaluate()", text, perl = TRUE)
   text <- gsub("(.plot())", "(plot())", text, fixed = TRUE)
   text <- gsub("`.fit()` needs m >= 2", "pooling with pool() needs m >= 2", text, fixed = TRUE)
+  # formulas as R writes them: a power is ^ (formula_to_python() translates it), no NumPy
+  text <- gsub("I\\(([^)]*)\\*\\*", "I(\\1^", text)
+  text <- gsub(", I() and np.<function>", " and I()", text, fixed = TRUE)
+  text <- gsub("index label", "row name", text, fixed = TRUE)
   text
 }

@@ -51,7 +51,7 @@
 #' @param ... GAIN settings of the Python function `socgan.impute()`, by
 #'   name. The names and defaults are Python's (a test checks this list
 #'   against them):
-#'   * `epochs` (default `500`): passes over the (bootstrap) rows per
+#'   * `epochs` (default `200`): passes over the (bootstrap) rows per
 #'     imputation model, ...
 #'   * `max_steps` (default `4000`): ... but at most this many gradient steps,
 #'     so that training time stops growing with the number of rows;
@@ -99,7 +99,8 @@
 #' @param model `NULL` (default) to fit new models to `data`, or a fitted
 #'   model from [gain_fit()] (or [gain_model_load()]): `data` are then new rows
 #'   of the same columns (a new wave), imputed by the fitted models, one
-#'   imputation per model; `m` defaults to the model's and may not exceed it;
+#'   imputation per model (columns are matched by name; the result has the
+#'   fitted model's column order); `m` defaults to the model's and may not exceed it;
 #'   GAIN settings (`...`) are refused (they belong to `gain_fit()`).
 #' @return A `mids` object (see "The mids"), or a list of `m` data.frames
 #'   with the row names, columns and column types of `data` and the attribute
@@ -142,6 +143,10 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   socgan <- socgan_python()
   options <- check_gain_options(given)
   if (is.null(model)) check_imputable(data, "data")  # a fitted model imputes an item not asked
+  if (!is.null(model) && is.data.frame(data) && !identical(names(data), model$columns) &&
+      setequal(names(data), model$columns) && !anyDuplicated(names(data))) {
+    data <- data[model$columns]  # R matches columns by name: the fitted model's order
+  }
   prepared <- prepare_columns(data, "data", "gain_impute()")
   # everything mice needs is checked before training, not after it
   skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)

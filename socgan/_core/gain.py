@@ -26,7 +26,15 @@ Deviations from the paper, each for a reason (also listed in the README)
        in each batch a random share u ~ U(0, 1) of each row's observed cells is hidden from G
        (as in denoising/MIDAS training) and the reconstruction loss is taken on those cells.
        G thus learns the conditional distribution of any column given any subset of the
-       others, which the sequential draws below need.
+       others, which the sequential draws below need. Since the thirteenth session three
+       quarters of the training rows instead hide the cells of one of the conditionals the
+       draws of the data actually ask for (:func:`draw_patterns`: a column missing in a row
+       and the row's missing columns drawn after it), in proportion to how many cells are
+       drawn with it; the other quarter keeps the random share (new rows of a fitted
+       ``GainImputer`` may ask for other conditionals, and the donors' residuals are taken
+       with one column hidden). Trained on the draws' own conditionals, the network fits the
+       seed experiment's X × Bin interaction in 1,400 steps as well as in 3,500 before, at
+       equal coverage (bench/RESULTS.md, thirteenth session).
     2. Distributional heads instead of a sigmoid on min-max scaled data: continuous and
        integer columns are standardised and get a Gaussian head (mean and log-sd; loss =
        Gaussian negative log-likelihood), binary columns a Bernoulli head (binary
@@ -39,7 +47,7 @@ Deviations from the paper, each for a reason (also listed in the README)
     4. Hidden width max(128, 2 × number of features) instead of the number of features; Adam
        with weight decay and a learning rate of 0.01 decayed to zero on a cosine schedule
        over the cap (the paper: Adam at a fixed rate, 10,000 iterations); the cap is
-       ``epochs`` passes, at most ``max_steps`` gradient steps.
+       ``epochs`` passes (200), at most ``max_steps`` gradient steps (4,000).
     5. Missing cells of a row are drawn one column at a time (below); columns missing in most
        rows are drawn last.
     6. The m models are trained together, as one network whose weights carry a model

@@ -155,11 +155,13 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         At most this many passes over the (bootstrap) rows per imputation model...
     max_steps
         ...and at most this many gradient steps (batches), so that training time stops growing
-        with the number of rows: with the defaults, data of up to ~1,000 rows get 500 epochs;
-        larger data 4,000 batches (steps). 500 rather than 200 epochs because, in the seed
-        experiment under strong MAR, a binary column whose conditional has a sharp, product-
-        shaped boundary (Bin given Y and X) was under-fitted at 200: too many imputed Bins fell
-        on the wrong side, which attenuated X × Bin (bench/RESULTS.md, issue 18). The learning rate decays to
+        with the number of rows: with the defaults, data of up to ~2,500 rows get 200 epochs
+        (1,400 steps at 1,000 rows); larger data 4,000 batches (steps). Three quarters of the
+        training rows hide the cells of a conditional that the draws ask for (a column missing
+        in the data and those drawn after it), the others a random share of their observed
+        cells: trained on the draws' own conditionals, the network fits the seed experiment's
+        X × Bin interaction in 1,400 steps as well as it did in 3,500 with random cells alone
+        (bench/RESULTS.md, thirteenth session). The learning rate decays to
         zero over the cap; each model's loss on its out-of-bag rows is recorded in
         ``.diagnostics["loss_history"]``.
     batch_size, hint_rate, alpha, hidden, learning_rate, weight_decay
@@ -224,7 +226,7 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
     Examples
     --------
     About 1 s on the project's shared 2-core machine (``epochs=5``, set low for the
-    example; with the default 500 epochs, 1,000 rows and m = 5 take about 30-40 s there):
+    example; with the default 200 epochs, 1,000 rows and m = 5 take about 10-15 s there):
 
     >>> import socgan
     >>> df = socgan.datasets.seed_experiment(300, seed=1)

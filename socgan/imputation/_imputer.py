@@ -132,7 +132,7 @@ class GainImputer:
     Examples
     --------
     About 1 s on the project's shared 2-core machine (``epochs=5``, set low for the
-    example; the default is 500):
+    example; the default is 200):
 
     >>> import socgan
     >>> df = socgan.datasets.seed_experiment(300, seed=1)

@@ -51,6 +51,7 @@ do not meet). The thresholds in it ("close", "far") are rules of thumb, not test
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -161,20 +162,54 @@ def _estimable(fit) -> pd.Series:
 #: What a formula may call besides the data's columns: NumPy as ``np``, and R's names of the
 #: usual transformations (``log(income)`` as R users write it, ``np.log(income)`` as well)
 _FORMULA_FUNCTIONS = {"np": np, "log": np.log, "log2": np.log2, "log10": np.log10,
-                      "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
+                      "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs,
+                      "factor": patsy.builtins.C}  # R's factor(x) is patsy's C(x)
+
+
+def _with_dot(formula: str, columns) -> str:
+    """R's ``y ~ .`` (every other column) written out: a right side that is ``.`` alone becomes
+    the sum of the data's other columns (quoted with ``Q()``)."""
+    if "~" not in formula:
+        return formula
+    left, right = formula.split("~", 1)
+    if right.strip() != ".":
+        return formula
+    outcome = left.strip()
+    others = [c for c in columns if str(c) != outcome]
+    return f"{left}~ " + " + ".join(str(c) if str(c).isidentifier() else f'Q("{c}")'
+                                    for c in others)
+
+
+def _formula_error(formula: str, exc: Exception, columns) -> ValueError:
+    """A formula that patsy could not evaluate, said in the user's terms."""
+    text = str(exc)
+    name = re.search(r"name '([^']+)' is not defined", text)
+    if name:
+        word = name.group(1)
+        if re.search(rf"(?<![\w.]){re.escape(word)}\s*\(", formula):
+            return ValueError(
+                f"`formula` {formula!r} calls {word}(), which evaluate() does not know. It can "
+                "call log(), log2(), log10(), log1p(), exp(), sqrt(), abs(), factor() or C(), "
+                "I() and np.<function> (e.g. a square as I(x**2)).")
+        return ValueError(f"`formula` {formula!r} uses `{word}`, which is not a column of `real`"
+                          f" (its columns: {', '.join(map(str, columns))}). A column whose name "
+                          "is not a Python name (R's `Wr.Hnd`, a name with a space) must be "
+                          'quoted in the formula: Q("Wr.Hnd").')
+    return ValueError(
+        f"`formula` {formula!r} could not be evaluated ({' '.join(text.split()[:40])}). A column "
+        "whose name is not a Python name (R's `Wr.Hnd`, a name with a space) must be quoted in "
+        'the formula: Q("Wr.Hnd").')
 
 
 def _regression(real, synth, formula: str) -> list[tuple]:
+    formula = _with_dot(formula, real.columns)
     with warnings.catch_warnings():  # a rank-deficient design: reported term by term below
         warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")
         try:
             fr = smf.ols(formula, data=real, eval_env=_FORMULA_FUNCTIONS).fit()
             fs = smf.ols(formula, data=synth, eval_env=_FORMULA_FUNCTIONS).fit()
-        except patsy.PatsyError as exc:
-            raise ValueError(
-                f"`formula` {formula!r} could not be evaluated ({' '.join(str(exc).split()[:40])}"
-                "). A column whose name is not a Python name (R's `Wr.Hnd`, a name with a space) "
-                "must be quoted in the formula: Q(\"Wr.Hnd\").") from None
+        except (patsy.PatsyError, SyntaxError) as exc:
+            raise _formula_error(formula, exc, real.columns) from None
         except ValueError as exc:
             if "multiple columns" not in str(exc):
                 raise

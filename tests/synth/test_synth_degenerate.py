@@ -150,6 +150,24 @@ def test_evaluate_reads_weak_opposite_signs_and_names_unquoted_r_names():
     assert (ok["metric"] == "ci_overlap").any()
 
 
+def test_evaluate_reads_r_formulas_and_names_what_it_cannot_use():
+    # an R user's trial: factor(), `~ .`, a misspelt column and poly() gave Python's NameError
+    rng = np.random.default_rng(5)
+    n = 400
+    real = pd.DataFrame({"bwt": rng.normal(3000, 500, n), "age": rng.normal(25, 5, n),
+                         "ftv": rng.integers(0, 3, n).astype(float)})
+    fake = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    ev = evaluate(real, fake, formula="bwt ~ factor(ftv)", detection=False)
+    assert "factor(ftv)[T.1.0]" in set(ev.loc[ev["metric"] == "coefficient_real", "variable"])
+    dot = evaluate(real, fake, formula="bwt ~ .", detection=False)
+    assert set(dot.loc[dot["metric"] == "coefficient_real", "variable"]) == {"Intercept", "age", "ftv"}
+    with pytest.raises(ValueError, match=r"uses `nope`, which is not a column of `real` \(its "
+                                         r"columns: bwt, age, ftv\)"):
+        evaluate(real, fake, formula="bwt ~ age + nope", detection=False)
+    with pytest.raises(ValueError, match=r"calls poly\(\), which evaluate\(\) does not know"):
+        evaluate(real, fake, formula="bwt ~ poly(age, 2)", detection=False)
+
+
 def test_evaluate_reports_coefficients_a_release_cannot_estimate_instead_of_failing():
     """A small private release may lack a level: the synthetic regression is rank-deficient.
     Its unidentified coefficients are 'not estimable' (NaN), not ~0 read as a good overlap,

@@ -239,6 +239,19 @@ test_that("dp_evaluate() compares a release with the real data, with R's formula
   expect_true(all(c("tvd_1way", "correlation_difference", "tstr_auc") %in% same$metric))
   expect_identical(socgan:::formula_to_python(y ~ I((a + b)^2) + (c + d)^2),
                    "y ~ I((a + b)**2) + (c + d)^2")
+  # R's factor() and `~ .` work; what cannot be used is named in R's terms (an R user's trial:
+  # Python's NameError with carets)
+  fac <- dp_evaluate(d, d, formula = y ~ factor(g), detection = FALSE)
+  expect_true("factor(g)[T.b]" %in% fac$variable)
+  dot <- dp_evaluate(d, d, formula = y ~ ., detection = FALSE)
+  expect_setequal(dot$variable[dot$metric == "coefficient_real"], c("Intercept", "x", "g[T.b]"))
+  expect_error(dp_evaluate(d, d, formula = y ~ x + nope, detection = FALSE),
+               "uses `nope`, which is not a column of `real`", class = "socgan_error")
+  err <- tryCatch(dp_evaluate(d, d, formula = y ~ poly(x, 2), detection = FALSE),
+                  socgan_error = conditionMessage)
+  expect_match(err, "calls poly(), which dp_evaluate() does not know", fixed = TRUE)
+  expect_match(err, "I(x^2)", fixed = TRUE)
+  expect_false(grepl("np.", err, fixed = TRUE) || grepl("**", err, fixed = TRUE))
   expect_error(dp_evaluate(d, d, formula = 3), "`formula` must be one non-empty string")
   expect_error(dp_evaluate(d, d, bins = 0), "`bins` must be at least 1")
   expect_error(dp_evaluate(d, list(x = 1)), "`synthetic` must be a data.frame")

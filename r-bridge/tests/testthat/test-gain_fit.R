@@ -49,6 +49,10 @@ test_that("gain_impute(model = ) refuses settings, too many imputations and unse
   bad$region[1] <- "west"
   expect_error(gain_impute(bad, model = fit, seed = 1), "Column .region. has levels not seen.*west",
                class = "socgan_error")
+  # columns are matched by name, as R does (an R user's trial: the reordered wave was refused
+  # with Python's advice new_data[imputer.columns_])
+  shuffled <- gain_impute(new[c("region", "y", "age")], model = fit, seed = 2, output = "list")
+  expect_identical(shuffled, gain_impute(new, model = fit, seed = 2, output = "list"))
   expect_error(gain_impute(new, model = list()), "gain_fit")
   expect_error(gain_model_load(tempfile()), "No saved imputer", class = "socgan_error")
 })
