@@ -7,6 +7,8 @@ the area means; the counts of survey and census rows are added here.
 
 from __future__ import annotations
 
+import difflib
+
 import time
 import warnings
 from typing import Literal
@@ -439,8 +441,11 @@ def _check_options(options, method: str) -> dict:
     known, constraints = _option_table(method)
     unknown = [k for k in options if k not in known]
     if unknown:
-        raise ValueError(f"`options` for method {method!r} has unknown setting(s) {unknown}; "
-                         f"known: {sorted(known)}.")
+        hints = [f"{k!r} (did you mean {close[0]!r}?)" if close else repr(k)
+                 for k in unknown
+                 for close in [difflib.get_close_matches(str(k), sorted(known), n=1)]]
+        raise ValueError(f"`options` for method {method!r}: unknown setting(s) "
+                         f"{', '.join(hints)}; known: {sorted(known)}.")
     return check_params(constraints, dict(options), where=f"options of method {method!r}")
 
 

@@ -230,8 +230,10 @@ def test_other_argument_errors(sim):
                               "options": {"n_draws": 20}}).settings["m"] is None
     with pytest.raises(ValueError, match=r"`conf_level` must lie in \(0.0, 1.0\)"):
         estimate(s, c, conf_level=1.5, **_kw())
-    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['epochs'\]"):
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) 'epochs'; known"):
         estimate(s, c, options={"epochs": 3}, **_kw())
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) 'n_draw' \(did you mean 'n_draws'\?\)"):
+        estimate(s, c, **{**_kw(), "method": "mrp", "options": {"n_draw": 3}})
     with pytest.raises(ValueError, match="`census` has values in the outcome column 'voted'"):
         estimate(s, c.assign(voted=1), **_kw())
     with pytest.raises(TypeError, match="`survey` must be a pandas DataFrame"):
