@@ -582,6 +582,13 @@ class Imputations:
                 raise ValueError(f"`func` returned {len(est)} estimate(s) but {len(var)} "
                                  f"variance(s) for imputation {ell}; they must match, one "
                                  "variance (or a covariance row) per estimate.")
+            bad = [str(t) for t, e, v in zip(est.index, np.asarray(est, dtype=float), var)
+                   if not (np.isfinite(e) and np.isfinite(v))]
+            if bad:
+                raise ValueError(
+                    f"`func` gave a non-finite estimate or variance for {', '.join(map(repr, bad))} "
+                    f"in imputed dataset {ell} (`.complete({ell})`): look at that dataset, e.g. for "
+                    "a log of an imputed 0 or a level with no rows there.")
             estimates.append(est)
             variances.append(pd.Series(var, index=est.index))
             dfcoms.append(dfc)

@@ -677,6 +677,16 @@ def test_fit_errors_name_the_problem(seed_imp):
 def test_analyze_refuses_mismatched_estimates_and_variances(seed_imp):
     with pytest.raises(ValueError, match="2 estimate.*3 variance.*imputation 1"):
         seed_imp.analyze(lambda d: (pd.Series([1.0, 2.0]), np.eye(3)))
+    # a non-finite estimate names the term and the imputed dataset (a user's trial: a log of an
+    # imputed 0 gave only "`estimates` must be finite")
+    count = iter(range(1, 100))
+
+    def fails_in_second(d):
+        bad = next(count) == 2
+        return pd.Series({"a": 1.0, "log_x": -np.inf if bad else 0.5}), np.ones(2)
+
+    with pytest.raises(ValueError, match=r"'log_x' in imputed dataset 2 \(`.complete\(2\)`\)"):
+        seed_imp.analyze(fails_in_second)
 
 
 def _with_datasets(imp, datasets):
