@@ -50,8 +50,9 @@ def test_functions_take_their_gain_defaults_from_gain_settings():
     for name, value in expected.items():
         assert impute[name].default == value, name
         assert params[name] == value, name
-        if name != "adversarial":  # stacking trains without the discriminator
+        if name not in ("adversarial", "epochs"):  # stacking: no discriminator, its own cap
             assert GAIN_OPTIONS[name] == value, name
+    assert GAIN_OPTIONS["epochs"] == 500  # stacking keeps its 500-epoch cap (_stacking.py)
 
 
 def test_command_line_shows_the_same_default(capsys):

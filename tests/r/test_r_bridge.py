@@ -208,7 +208,8 @@ def test_signature_gives_plain_defaults_of_impute():
     assert params["seed"]["default"] is None and params["seed"]["keyword_only"]
     # the GAIN settings the R package documents are GainSettings' defaults; the others are
     # internal (not arguments of impute, so not documented in R)
-    internal = {"max_hidden", "patience", "odds_weights", "keep_best", "stop_epochs"}
+    internal = {"max_hidden", "patience", "odds_weights", "keep_best", "stop_epochs",
+                "pattern_share"}
     for name, value in GainSettings().__dict__.items():
         if name not in internal:
             assert params[name]["default"] == value, name
