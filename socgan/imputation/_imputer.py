@@ -614,7 +614,9 @@ def _check_values(col: pd.Series, c: ColumnSpec) -> None:
             f"Column {c.name!r} has {what} not seen when the imputer was fitted: {shown}"
             f"{', ...' if len(unseen) > 5 else ''} (fitted: "
             f"{', '.join(repr(v) for v in c.levels[:10])}{', ...' if len(c.levels) > 10 else ''}). "
-            "The models cannot condition on them; recode them or refit on data that have them.")
+            "The models cannot condition on them: a level is part of the model only if the "
+            "fitted data have rows with it (a declared level without rows is not). Recode them "
+            "or refit on data that have them.")
 
 
 def _loss_frame(history: list[list[tuple]]) -> pd.DataFrame:
