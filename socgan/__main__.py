@@ -293,6 +293,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         # Ctrl-C at any point after this, the imports of pandas and torch included, ends in
         # the one-line message and exit status 130 below.
+        _import_torch_deferring_ctrl_c()
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.func(args)
@@ -305,6 +306,28 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # anything else still ends in one line, not a traceback
         print(f"socgan: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _import_torch_deferring_ctrl_c() -> None:
+    """Import torch with Ctrl-C held until the import is done, then raised as KeyboardInterrupt.
+
+    A SIGINT that lands while torch's compiled (pybind11) start-up code runs becomes a C++
+    exception that nothing catches: the process aborted with "terminate called after throwing
+    an instance of 'pybind11::error_already_set'" and status -6 (a CI run of the Ctrl-C test).
+    Only in the main thread, where Python handles signals."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    got: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        import torch  # noqa: F401
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if got:
+        raise KeyboardInterrupt
 
 
 def _exit(code: int) -> None:
