@@ -24,6 +24,7 @@ maps them to the new ones with a ``FutureWarning`` (shown to end users, unlike
 from __future__ import annotations
 
 import abc
+import difflib
 import functools
 import inspect
 import math
@@ -299,6 +300,16 @@ def check_params(constraints: Mapping[str, Constraint], values: Mapping, *,
     return {k: constraints[k](v, k) for k, v in values.items()}
 
 
+def _unknown_keyword(label: str, key: str, keywords: list[str]) -> str:
+    """Python's message for an unexpected keyword argument, with the closest accepted name
+    (``epoch`` -> ``epochs``) or, without one, the accepted names."""
+    message = f"{label}() got an unexpected keyword argument {key!r}"
+    close = difflib.get_close_matches(str(key), keywords, n=1)
+    if close:
+        return f"{message}. Did you mean {close[0]!r}?"
+    return f"{message}; it accepts {', '.join(repr(k) for k in keywords)}."
+
+
 def _future(message: str, stacklevel: int) -> None:
     warnings.warn(message, FutureWarning, stacklevel=stacklevel + 1)
 
@@ -345,6 +356,8 @@ def validate_params(constraints: Mapping[str, Constraint], *,
                 raise RuntimeError(f"{func.__qualname__}: {name!r} is not keyword-only.")
         checked_names = declared if check else []  # in the signature's order
         label = func.__qualname__.removesuffix(".__init__")
+        open_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        keywords = [p for p in declared if params[p].kind is not inspect.Parameter.POSITIONAL_ONLY]
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -365,6 +378,10 @@ def validate_params(constraints: Mapping[str, Constraint], *,
                     _future(f"`{old}` of {label}() is now called `{new}`; `{old}` is deprecated "
                             "and will stop working.", 2)
                     kwargs[new] = kwargs.pop(old)
+            if not open_keywords:
+                for key in kwargs:
+                    if key not in keywords:
+                        raise TypeError(_unknown_keyword(label, key, keywords))
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             for name, table in values_renamed.items():

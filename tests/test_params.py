@@ -355,3 +355,18 @@ def test_no_argument_is_checked_by_hand_outside_the_tables():
                     "as_count", "as_real", "as_seed"):
                 used.append(f"{path.relative_to(root)}:{node.lineno}")
     assert not used, used
+
+
+def test_a_misspelt_keyword_is_named_with_the_function_and_the_closest_name():
+    # a user's trial: impute(x, epoch=20) said only "got an unexpected keyword argument
+    # 'epoch'", without the function or a correction (options= dicts already suggested one)
+    d = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0], "b": [1.0, np.nan, 3.0, 4.0]})
+    with pytest.raises(TypeError, match=r"impute\(\) got an unexpected keyword argument 'epoch'\. "
+                                        r"Did you mean 'epochs'\?"):
+        socgan.impute(d, m=2, epoch=2)
+    with pytest.raises(TypeError, match=r"synthesize\(\) .*'epsilom'\. Did you mean 'epsilon'\?"):
+        socgan.synth.synthesize(d, epsilom=1.0)
+    with pytest.raises(TypeError, match=r"'zzz'; it accepts 'data', 'm', 'seed'"):
+        socgan.impute(d, m=2, zzz=1)
+    with pytest.raises(TypeError, match=r"GainImputer\(\) .*'sed'\. Did you mean 'seed'\?"):
+        socgan.GainImputer(sed=1)
