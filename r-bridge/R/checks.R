@@ -19,6 +19,17 @@ check_seed <- function(x, name = "seed") {
   check_count(x, name, minimum = 0L)
 }
 
+# The `seed` of gain_impute(), gain_fit(), sae_estimate(), sae_compare() and dp_synthesize():
+# a whole number, or NULL / NA (mice's default) for one drawn from R's random number generator,
+# so that set.seed() repeats the run as it repeats mice() (a user's trial: set.seed(123) before
+# gain_impute(seed = NULL) gave other imputations every time). Never the privacy noise's source.
+r_seed <- function(x, name = "seed") {
+  if (is.null(x) || (is.atomic(x) && length(x) == 1L && is.na(x))) {
+    return(sample.int(.Machine$integer.max, 1L))
+  }
+  check_count(x, name, minimum = 0L)
+}
+
 check_flag <- function(x, name) {
   if (!is.logical(x) || length(x) != 1L || is.na(x)) {
     socgan_stop("`", name, "` must be TRUE or FALSE, not ", deparse_short(x), ".", call. = FALSE)

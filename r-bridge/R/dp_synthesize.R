@@ -64,8 +64,10 @@
 #'   do not apply to the marginals methods; `marginal_bins` applies to them only.
 #' @param n_rows Rows to release (a whole number, public); `NULL` for the noisy
 #'   row count (private methods) or `nrow(data)` (non-private methods).
-#' @param seed `NULL`, or a whole number fixing the public randomness only (see
-#'   "Randomness"); for the non-private methods it fixes the whole release.
+#' @param seed A whole number fixing the public randomness only (see
+#'   "Randomness"); for the non-private methods it fixes the whole release. `NULL`
+#'   (or `NA`) draws one from R's random number generator (`set.seed()` repeats
+#'   the public draws, never the privacy noise).
 #' @param insecure_seed `NULL`, or (tests only) a whole number from which the
 #'   privacy noise is derived, making a private release reproducible and not
 #'   private against anyone who knows it.
@@ -163,8 +165,10 @@ dp_synthesize <- function(data, epsilon = NULL, delta = NULL,
     }
   }
   if (!is.null(n_rows)) n_rows <- check_count(n_rows, "n_rows")
-  seed <- check_seed(seed)
   insecure_seed <- check_seed(insecure_seed, "insecure_seed")
+  # with insecure_seed and no seed, Python derives the public draws from insecure_seed too
+  unseeded <- is.null(seed) || (is.atomic(seed) && length(seed) == 1L && is.na(seed))
+  seed <- if (!is.null(insecure_seed) && unseeded) NULL else r_seed(seed)
   steps <- check_count(steps, "steps")
   progress <- resolve_progress(progress)
   bounds <- check_bounds(bounds, data)

@@ -17,7 +17,8 @@
 #'
 #' @param data A data.frame (as for [gain_impute()]).
 #' @param m Number of models to fit (the most imputations the model gives).
-#' @param seed `NULL` for fresh randomness, or a whole number.
+#' @param seed A whole number; `NULL` (or `NA`) draws one from R's random number
+#'   generator, so that `set.seed()` first repeats the fit.
 #' @param ... GAIN settings by name, as in [gain_impute()].
 #' @param bounds Ranges of numeric columns' imputations, as in [gain_impute()]; the
 #'   model keeps them (also when saved).
@@ -40,7 +41,7 @@
 gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, progress = NULL) {
   check_data_frame(data)
   m <- check_count(m, "m")
-  seed <- check_seed(seed)
+  seed <- r_seed(seed)
   progress <- resolve_progress(progress)
   given <- list(...)
   socgan <- socgan_python()

@@ -27,8 +27,7 @@
 #' The result is a `mids` (class `c("gain_mids", "mids")`) that says what
 #' made it: `imp$method` is `"gain"` for every imputed column, `imp$call` is
 #' your `gain_impute()` call, `imp$seed` the seed, and `imp$gain` holds the
-#' settings Python used (`settings`, with defaults filled in and, for
-#' `seed = NULL`, the `entropy` that repeats the run in Python), the Python
+#' settings Python used (`settings`, with defaults filled in), the Python
 #' socgan version and the training losses (`loss_history`). `print(imp)` shows
 #' them; `plot(imp)` plots the training losses (see [plot.gain_mids()]).
 #' GAIN draws each imputation once from its own model, so `imp$chainMean` and
@@ -46,8 +45,10 @@
 #'
 #' @param data A data.frame with missing values (`NA`).
 #' @param m Number of imputations (a whole number; `5` and `5L` both work).
-#' @param seed `NULL` for fresh randomness, or a whole number: the same seed
-#'   gives identical imputations.
+#' @param seed A whole number: the same seed gives identical imputations. `NULL`
+#'   (or `NA`, mice's default) draws one from R's random number generator, so
+#'   that `set.seed()` first repeats the run, as it does for `mice()`; `imp$seed`
+#'   records it.
 #' @param ... GAIN settings of the Python function `socgan.impute()`, by
 #'   name. The names and defaults are Python's (a test checks this list
 #'   against them):
@@ -129,7 +130,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
     if (missing(m)) m <- model$m
   }
   m <- check_count(m, "m")
-  seed <- check_seed(seed)
+  seed <- r_seed(seed)
   output <- match.arg(output)
   given <- list(...)
   if (!is.null(model) && (length(given) || !is.null(bounds))) {

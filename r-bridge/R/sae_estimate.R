@@ -85,8 +85,9 @@
 #'   Ignored by the other methods. The default, 10, is larger than
 #'   [gain_impute()]'s 5: the between-imputation variance is here the whole
 #'   variance of the estimates, and Honaker & Plutzer (2016) overimpute 10 times.
-#' @param seed `NULL` for fresh randomness, or a whole number: the same seed
-#'   gives the same estimates.
+#' @param seed A whole number: the same seed gives the same estimates. `NULL` (or
+#'   `NA`) draws one from R's random number generator, so that `set.seed()` first
+#'   repeats the run.
 #' @param conf_level Level of the intervals, in (0, 1). The default 0.9 is
 #'   usual in small-area estimation.
 #' @param progress Show Python's progress bar: `TRUE` or `FALSE`. `NULL`
@@ -198,7 +199,7 @@ sae_estimate <- function(survey, census, outcome, area, covariates = NULL,
   method <- check_sae_method_name(method)
   # the stacking methods pool their imputations; the others ignore m (as documented)
   m <- check_count(m, "m", minimum = if (method %in% c("gain", "amelia")) 2L else 1L)
-  seed <- check_seed(seed)
+  seed <- r_seed(seed)
   conf_level <- check_number(conf_level, "conf_level", 0, 1)
   progress <- resolve_progress(progress)
   options <- check_sae_options(list(...))
@@ -311,8 +312,8 @@ check_known_totals <- function(known_totals, census) {
 #'   number, at least 5100).
 #' @param n_survey Expected number of respondents (a whole number, at least 51
 #'   and at most `n_census / 2`); the realised number varies a little.
-#' @param seed `NULL` for a fresh world, or a whole number: the same seed gives
-#'   the same world, census and survey.
+#' @param seed A whole number: the same seed gives the same world, census and
+#'   survey. `NULL` (or `NA`) draws one from R's random number generator.
 #' @param vote_response_odds Odds ratio of responding for voters against
 #'   non-voters with the same covariates (a positive number). Above 1 the
 #'   survey overstates turnout even after adjusting for the covariates, as real
@@ -342,7 +343,7 @@ turnout_data <- function(n_census = 1e6, n_survey = 30000, seed = NULL, vote_res
                          missing = TRUE) {
   n_census <- check_count(n_census, "n_census")
   n_survey <- check_count(n_survey, "n_survey")
-  seed <- check_seed(seed)
+  seed <- r_seed(seed)
   vote_response_odds <- check_number(vote_response_odds, "vote_response_odds", 0, Inf)
   missing <- check_flag(missing, "missing")
   sim <- call_python(socgan_python("datasets")$turnout, n_census = n_census,
