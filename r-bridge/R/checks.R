@@ -104,3 +104,17 @@ check_options <- function(options, counts, reals = list(), example, skip_null,
   }
   options
 }
+
+# match.arg() with socgan's wording (a user's trial: dp_synthesize(method = "marginal") got base
+# R's "'arg' should be one of ..."): the argument is named and its choices listed. As
+# match.arg(), the default vector means its first element and unique abbreviations match.
+check_choice <- function(x, choices, name, several_ok = FALSE) {
+  if (identical(x, choices)) return(if (several_ok) choices else choices[1L])
+  hit <- if (is.character(x) && length(x) >= 1L && !anyNA(x)) pmatch(x, choices) else NA
+  if (anyNA(hit) || (!several_ok && length(x) != 1L)) {
+    socgan_stop("`", name, "` must be ", if (several_ok) "some of " else "one of ",
+                paste0("\"", choices, "\"", collapse = ", "), ", not ", deparse_short(x), ".",
+                call. = FALSE)
+  }
+  choices[hit]
+}

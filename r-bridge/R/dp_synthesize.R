@@ -137,7 +137,8 @@ dp_synthesize <- function(data, epsilon = NULL, delta = NULL,
                           seed = NULL, insecure_seed = NULL, bounds = NULL, steps = 2000,
                           progress = NULL, ...) {
   check_data_frame(data)
-  method <- match.arg(method)
+  method <- check_choice(method, c("marginals", "pgb", "dpgan", "marginals-nonprivate",
+                                    "pgb-nonprivate", "gan"), "method")
   private <- method %in% c("pgb", "dpgan", "marginals")
   check_synth_data(data, private)
   if (private) {

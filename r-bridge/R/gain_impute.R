@@ -10,7 +10,10 @@
 #' @section Data:
 #' Columns may be numeric, integer, logical, factor (ordered or not) or
 #' character; they come back with the same types, factor levels and level
-#' order, and with their attributes (e.g. a variable `label`). Infinite
+#' order, and with their attributes (e.g. a variable `label`). An ordered
+#' factor keeps its order in the result, but the network models its levels as
+#' unordered categories (a softmax over the levels; mice's default for it is
+#' `polr`): its imputations follow the other columns, not the order. Infinite
 #' values are refused: replace them with `NA` to have them imputed.
 #' * Labelled columns from haven (`haven::read_dta()`, `read_sav()`) whose
 #'   observed values all carry a value label are imputed as categories and
@@ -131,7 +134,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   }
   m <- check_count(m, "m")
   seed <- r_seed(seed)
-  output <- match.arg(output)
+  output <- check_choice(output, c("mids", "list"), "output")
   given <- list(...)
   if (!is.null(model) && (length(given) || !is.null(bounds))) {
     socgan_stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds"), "`",

@@ -159,7 +159,7 @@ plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
     losses <- if (!is.null(adversarial) && adversarial > 0) known
               else intersect(known, c("g_reconstruction", "validation"))
   } else {
-    losses <- match.arg(losses, known, several.ok = TRUE)
+    losses <- check_choice(losses, known, "losses", several_ok = TRUE)
   }
   long <- do.call(rbind, lapply(losses, function(l) {
     data.frame(epoch = history$epoch, imputation = factor(history$imputation), loss = l,

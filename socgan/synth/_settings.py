@@ -11,6 +11,7 @@ non-private methods alone, to read bounds from them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -120,6 +121,15 @@ class SynthSettings:
         return self.method in ("marginals", "marginals-nonprivate")
 
 
+# The GAN methods' own settings and their defaults (those of ``synthesize``): given to a
+# marginals release, a value other than the default is ignored with a warning.
+GAN_DEFAULTS = {"steps": 2000, "batch_size": None, "clip_norm": 1.0, "hidden": 128,
+                "learning_rate": 2e-4, "snapshots": 20, "candidates": 10_000, "pgb_rounds": 200,
+                "pgb_share": 0.2, "pgb_marginals": 0, "pgb_bins": 10, "critic_steps": 1,
+                "discriminator_hidden": None, "saturation_penalty": 1.0, "generator_average": 0.0,
+                "pgb_public_share": 0.0, "conditional": False}
+
+
 def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, insecure_seed,
                    bounds, out_of_bounds, steps, batch_size, clip_norm, hidden, learning_rate,
                    snapshots, candidates, pgb_rounds, pgb_share, count_share, pgb_marginals,
@@ -182,6 +192,14 @@ def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, 
     if private and method == "pgb" and v["pgb_share"] + v["count_share"] + v["pgb_tree_share"] >= 1:
         raise ValueError(f"`pgb_share` + `count_share` + `pgb_tree_share` must be below 1, got "
                          f"{v['pgb_share']:g} + {v['count_share']:g} + {v['pgb_tree_share']:g}.")
+    if marginal:  # a GAN setting given to a marginals release is ignored: said, not silent
+        ignored = [k for k, default in GAN_DEFAULTS.items() if v[k] != default]
+        if ignored:
+            warnings.warn(
+                f"{', '.join(f'`{k}`' for k in ignored)} "
+                f"{'applies' if len(ignored) == 1 else 'apply'} to the GAN methods ('pgb', "
+                f"'dpgan', 'pgb-nonprivate', 'gan'), not to method {method!r}, and "
+                f"{'is' if len(ignored) == 1 else 'are'} ignored.", UserWarning, stacklevel=4)  # the user's call: wrapper, synthesize
     if v["bayesian_dp"] and marginal:
         raise ValueError("`bayesian_dp` estimates the Bayesian DP of DP-SGD steps, which the "
                          f"method {method!r} does not take; leave it False.")

@@ -398,3 +398,25 @@ def test_evaluate_multiclass_target_and_errors():
         evaluate(real, real.drop(columns="age"))
     with pytest.raises(ValueError, match="`target`"):
         evaluate(real, real, target="nope")
+
+
+def test_gan_settings_given_to_a_marginals_release_are_said_to_be_ignored():
+    # a user's trial (from R): dp_synthesize(..., learning_rate = 123) ran with no message
+    import inspect
+    import warnings
+    from socgan.synth import _settings
+    sig = inspect.signature(synthesize).parameters
+    assert {k: sig[k].default for k in _settings.GAN_DEFAULTS} == _settings.GAN_DEFAULTS
+    d = pd.DataFrame({"x": np.linspace(0, 1, 50), "g": ["a", "b"] * 25})
+    bounds = {"x": (0, 1), "g": ["a", "b"]}
+    with pytest.warns(UserWarning, match=r"`learning_rate` applies to the GAN methods .*'marginals', "
+                                         r"and is ignored") as caught:
+        synthesize(d, epsilon=1.0, bounds=bounds, learning_rate=123.0, insecure_seed=1,
+                   progress=False)
+    assert any(w.filename == __file__ for w in caught)  # points at the user's call
+    with pytest.warns(UserWarning, match=r"`steps`, `hidden` apply to the GAN methods"):
+        synthesize(d, method="marginals-nonprivate", steps=10, hidden=8, progress=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*apply to the GAN methods")
+        warnings.filterwarnings("error", message=".*applies to the GAN methods")
+        synthesize(d, epsilon=1.0, bounds=bounds, steps=2000, insecure_seed=1, progress=False)

@@ -18,7 +18,7 @@ test_that("gain_impute() checks its arguments before calling Python", {
   expect_error(gain_impute(d, m = 1.5), "`m` must be one whole number")
   expect_error(gain_impute(d, m = 0), "`m` must be at least 1")
   expect_error(gain_impute(d, seed = -1), "`seed` must be at least 0")
-  expect_error(gain_impute(d, output = "array"), "should be one of")
+  expect_error(gain_impute(d, output = "array"), "`output` must be one of")
   expect_error(gain_impute(d, progress = NA), "`progress` must be TRUE or FALSE")
   expect_error(gain_impute(data.frame(a = 1, a = 2, check.names = FALSE)), "duplicate column")
 })
@@ -61,4 +61,19 @@ test_that("pool_rubin() checks its arguments before calling Python", {
 test_that("install_socgan() asks where the Python package is", {
   expect_error(install_socgan(), "Say where pip finds the socgan Python package")
   expect_error(install_socgan(1), "`package` must be one non-empty string")
+})
+
+test_that("a choice argument names itself and its choices (not base R's 'arg')", {
+  expect_identical(socgan:::check_choice(c("a", "bb"), c("a", "bb"), "x"), "a")
+  expect_identical(socgan:::check_choice("b", c("a", "bb"), "x"), "bb")  # as match.arg
+  expect_identical(socgan:::check_choice(c("bb", "a"), c("a", "bb"), "x", several_ok = TRUE),
+                   c("bb", "a"))
+  expect_error(socgan:::check_choice("c", c("a", "bb"), "x"),
+               "`x` must be one of \"a\", \"bb\", not \"c\"", fixed = TRUE)
+  expect_error(socgan:::check_choice(c("a", "bb", "a"), c("a", "bb"), "x"), "`x` must be one of")
+  expect_error(socgan:::check_choice(NA_character_, c("a", "bb"), "x"), "`x` must be one of")
+  expect_error(dp_synthesize(data.frame(x = 1:3), method = "marginal"),
+               "`method` must be one of \"marginals\"", fixed = TRUE)
+  expect_error(gain_impute(data.frame(x = c(1, NA, 3)), output = "lists"),
+               "`output` must be one of \"mids\", \"list\"", fixed = TRUE)
 })

@@ -156,7 +156,7 @@ test_that("dp_synthesize() checks its arguments in R, before calling Python", {
   expect_error(dp_synthesize(d, epsilon = 1, delta = 1, bounds = b), "`delta` must be one number")
   expect_error(dp_synthesize(d, epsilon = 1), "`bounds` is required for a private release")
   expect_error(dp_synthesize(d, epsilon = 1, method = "gan"), "is not private")
-  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, method = "ctgan"), "should be one of")
+  expect_error(dp_synthesize(d, epsilon = 1, bounds = b, method = "ctgan"), "`method` must be one of")
   # a misspelt setting is named with the nearest one (it got Python's "unexpected keyword")
   expect_error(dp_synthesize(d, epsilon = 1, bounds = b, batchsize = 3),
                "`batchsize` is not a setting of dp_synthesize\\(\\)\\. Did you mean `batch_size`")
