@@ -19,7 +19,7 @@ check_seed <- function(x, name = "seed") {
   check_count(x, name, minimum = 0L)
 }
 
-# The `seed` of gain_impute(), gain_fit(), sae_estimate(), sae_compare() and dp_synthesize():
+# The `seed` of gain_impute(), gain_fit(), sae_estimate(), turnout_data() and dp_synthesize():
 # a whole number, or NULL / NA (mice's default) for one drawn from R's random number generator,
 # so that set.seed() repeats the run as it repeats mice() (a user's trial: set.seed(123) before
 # gain_impute(seed = NULL) gave other imputations every time). Never the privacy noise's source.
@@ -107,10 +107,13 @@ check_options <- function(options, counts, reals = list(), example, skip_null,
 
 # match.arg() with socgan's wording (a user's trial: dp_synthesize(method = "marginal") got base
 # R's "'arg' should be one of ..."): the argument is named and its choices listed. As
-# match.arg(), the default vector means its first element and unique abbreviations match.
+# match.arg(), NULL or the default vector means its first element (all of them with
+# several_ok) and unique abbreviations match.
 check_choice <- function(x, choices, name, several_ok = FALSE) {
-  if (identical(x, choices)) return(if (several_ok) choices else choices[1L])
-  hit <- if (is.character(x) && length(x) >= 1L && !anyNA(x)) pmatch(x, choices) else NA
+  if (is.null(x) || identical(x, choices)) return(if (several_ok) choices else choices[1L])
+  hit <- if (is.character(x) && length(x) >= 1L && !anyNA(x)) {
+    pmatch(x, choices, duplicates.ok = TRUE)
+  } else NA
   if (anyNA(hit) || (!several_ok && length(x) != 1L)) {
     socgan_stop("`", name, "` must be ", if (several_ok) "some of " else "one of ",
                 paste0("\"", choices, "\"", collapse = ", "), ", not ", deparse_short(x), ".",

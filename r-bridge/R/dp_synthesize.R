@@ -67,7 +67,8 @@
 #' @param seed A whole number fixing the public randomness only (see
 #'   "Randomness"); for the non-private methods it fixes the whole release. `NULL`
 #'   (or `NA`) draws one from R's random number generator (`set.seed()` repeats
-#'   the public draws, never the privacy noise).
+#'   the public draws, never the privacy noise); with `insecure_seed` and no
+#'   `seed`, the public draws come from `insecure_seed` too.
 #' @param insecure_seed `NULL`, or (tests only) a whole number from which the
 #'   privacy noise is derived, making a private release reproducible and not
 #'   private against anyone who knows it.
@@ -137,8 +138,7 @@ dp_synthesize <- function(data, epsilon = NULL, delta = NULL,
                           seed = NULL, insecure_seed = NULL, bounds = NULL, steps = 2000,
                           progress = NULL, ...) {
   check_data_frame(data)
-  method <- check_choice(method, c("marginals", "pgb", "dpgan", "marginals-nonprivate",
-                                    "pgb-nonprivate", "gan"), "method")
+  method <- check_choice(method, eval(formals(dp_synthesize)$method), "method")
   private <- method %in% c("pgb", "dpgan", "marginals")
   check_synth_data(data, private)
   if (private) {

@@ -273,7 +273,8 @@ def support_trimmed(hist: np.ndarray, noise_sd: float | None, share: float = 0.0
     trials: carData::Salaries at epsilon 3, 244 of 397 released years of service were 19 and
     none below; MASS::Aids2 at epsilon 1, nobody aged 50 or over against 11%; MASS::birthwt at
     epsilon 10, the mothers' weights cut to 118-128 lb). Where the noise is too large to show a
-    run empty, nothing is cut."""
+    run empty, nothing is cut, and nothing at all when the noisy total is within ``z`` noise sds
+    of zero (pure noise: a dip would otherwise pass for an empty run)."""
     if noise_sd is None:
         return projected({(0,): np.asarray(hist, dtype=float)})[(0,)]
     h = np.asarray(hist, dtype=float)
@@ -282,7 +283,10 @@ def support_trimmed(hist: np.ndarray, noise_sd: float | None, share: float = 0.0
     n = len(h)
     if n < 2 or not noise_sd > 0:
         return p
-    limit = share * max(float(h.sum()), 1.0)
+    total = float(h.sum())
+    if not total > z * noise_sd * math.sqrt(n):  # no data shown at all: nothing to place a span by
+        return p
+    limit = share * total
     lo, top = _empty_run(h, noise_sd, z, limit), _empty_run(h[::-1], noise_sd, z, limit)
     strong = np.flatnonzero(est > z * noise_sd)
     if len(strong):  # a cell whose shrunk count is above z noise sds is data: kept
@@ -297,10 +301,11 @@ def support_trimmed(hist: np.ndarray, noise_sd: float | None, share: float = 0.0
 def _empty_run(h: np.ndarray, noise_sd: float, z: float, limit: float) -> int:
     """The length of the longest run of the first noisy counts ``h`` that is (nearly) empty:
     whose sum plus ``z`` of its noise sds (sqrt(length) noise sds) is at most ``limit``, and
-    whose sum is at most ``z`` noise sds (no significant data in it); 0 if none is."""
+    whose sum is within ``z`` noise sds of zero (no significant data in it, and no noise dip
+    deep enough to hide some); 0 if none is."""
     run = np.cumsum(h)
     sd = noise_sd * np.sqrt(np.arange(1, len(h) + 1))
-    ok = np.flatnonzero((run + z * sd <= limit) & (run <= z * sd))
+    ok = np.flatnonzero((run + z * sd <= limit) & (np.abs(run) <= z * sd))
     return int(ok[-1]) + 1 if len(ok) else 0
 
 

@@ -124,10 +124,11 @@ class SynthSettings:
 # The GAN methods' own settings and their defaults (those of ``synthesize``): given to a
 # marginals release, a value other than the default is ignored with a warning.
 GAN_DEFAULTS = {"steps": 2000, "batch_size": None, "clip_norm": 1.0, "hidden": 128,
-                "learning_rate": 2e-4, "snapshots": 20, "candidates": 10_000, "pgb_rounds": 200,
+                "learning_rate": 2e-4, "snapshots": 20, "pgb_rounds": 200,
                 "pgb_share": 0.2, "pgb_marginals": 0, "pgb_bins": 10, "critic_steps": 1,
                 "discriminator_hidden": None, "saturation_penalty": 1.0, "generator_average": 0.0,
-                "pgb_public_share": 0.0, "conditional": False}
+                "pgb_public_share": 0.0, "conditional": False, "match_margins": True}
+# (``candidates`` is not among them: the marginals methods draw their candidate pool too)
 
 
 def check_settings(data: pd.DataFrame, *, epsilon, delta, method, n_rows, seed, insecure_seed,

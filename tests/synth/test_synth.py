@@ -420,3 +420,5 @@ def test_gan_settings_given_to_a_marginals_release_are_said_to_be_ignored():
         warnings.filterwarnings("error", message=".*apply to the GAN methods")
         warnings.filterwarnings("error", message=".*applies to the GAN methods")
         synthesize(d, epsilon=1.0, bounds=bounds, steps=2000, insecure_seed=1, progress=False)
+        # the marginals methods draw a candidate pool too: `candidates` applies to them
+        synthesize(d, epsilon=1.0, bounds=bounds, candidates=300, insecure_seed=1, progress=False)

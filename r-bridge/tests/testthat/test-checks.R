@@ -68,6 +68,9 @@ test_that("a choice argument names itself and its choices (not base R's 'arg')",
   expect_identical(socgan:::check_choice("b", c("a", "bb"), "x"), "bb")  # as match.arg
   expect_identical(socgan:::check_choice(c("bb", "a"), c("a", "bb"), "x", several_ok = TRUE),
                    c("bb", "a"))
+  expect_identical(socgan:::check_choice(NULL, c("a", "bb"), "x"), "a")  # as match.arg
+  expect_identical(socgan:::check_choice(c("a", "a"), c("a", "bb"), "x", several_ok = TRUE),
+                   c("a", "a"))
   expect_error(socgan:::check_choice("c", c("a", "bb"), "x"),
                "`x` must be one of \"a\", \"bb\", not \"c\"", fixed = TRUE)
   expect_error(socgan:::check_choice(c("a", "bb", "a"), c("a", "bb"), "x"), "`x` must be one of")
