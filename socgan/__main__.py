@@ -162,7 +162,8 @@ def _impute(args: argparse.Namespace) -> int:
             backend, n_jobs = "dask", (-1 if n_jobs == 1 else n_jobs)
         imp = socgan.impute(data, m=args.m, seed=args.seed, epochs=args.epochs,
                             progress=not args.quiet, n_jobs=n_jobs, backend=backend,
-                            device=args.device, bounds=dict(args.bounds) or None)
+                            device=args.device, bounds=dict(args.bounds) or None,
+                            idvars=args.idvars or None)
     written = write_imputations(imp, out, split=args.split, **csv)
     if not args.quiet:
         layout = "one file per imputation" if args.split else "long format: .imp 0 = the input, 1..m"
@@ -257,6 +258,9 @@ def _main(argv: list[str] | None) -> int:
                      help="the range of a numeric column's imputations (default: its observed "
                           "range; income=0: imputes income from 0 up without an upper bound); "
                           "once per column")
+    imp.add_argument("--idvars", action="append", default=[], metavar="COL",
+                     help="a column kept out of the model and copied as it is, missing values "
+                          "included (respondent ids, free text; Amelia's idvars); once per column")
     imp.add_argument("--n-jobs", type=_count, default=1, dest="n_jobs",
                      help="models trained at once (default 1; -1 = every core or cluster thread)")
     imp.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -428,6 +428,29 @@ def test_bounds_widen_the_range_of_imputations(folder, capsys):
         assert words in err
 
 
+def test_idvars_are_kept_out_of_the_model_and_copied(folder, capsys):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=120)
+    df = pd.DataFrame({"respid": [f"r{i:03d}" for i in range(120)], "x": x,
+                       "y": x + 0.3 * rng.normal(size=120)})
+    df.loc[rng.random(120) < 0.3, "y"] = np.nan
+    df.loc[5, "respid"] = None
+    sio.write_table(df, folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", *FAST,
+                        "--idvars", "respid"], capsys)
+    assert code == 0, err
+    out = sio.read_table(folder / "o.csv")
+    for k in (1, 2):
+        part = out[out[".imp"] == k].reset_index(drop=True)
+        assert part["y"].notna().all()
+        assert part["respid"].isna().sum() == 1 and pd.isna(part.loc[5, "respid"])
+        assert (part["respid"].dropna() == df["respid"].dropna().to_numpy()).all()
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "p.csv", *FAST,
+                        "--idvars", "nope"], capsys)
+    assert_one_line_error(code, err)
+    assert "`idvars`: `data` has no column 'nope'" in err
+
+
 def test_large_seeds_are_taken_exactly():
     from socgan.__main__ import _count
 

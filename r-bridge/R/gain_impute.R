@@ -92,6 +92,12 @@
 #'   the observed range. An integer column with at most 1,000 distinct values
 #'   is imputed with its observed values within its observed range and with
 #'   whole numbers beyond it; its bounds are taken inward to whole numbers.
+#' @param idvars `NULL` (default), or names of columns to keep out of the
+#'   model, as Amelia's `idvars`: respondent ids, interview dates, free text,
+#'   weights you do not want as a predictor. They are copied into every
+#'   completed dataset as they are, missing values included (never imputed;
+#'   in the `mids` their method is `""`), and the imputations are those of
+#'   the data without them. With `model`, the fitted model's `idvars` apply.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
@@ -124,7 +130,7 @@
 #' plot(imp)
 #' }
 #' @export
-gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
+gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL,
                         output = c("mids", "list"), progress = NULL, model = NULL) {
   call <- match.call()
   check_data_frame(data)
@@ -136,8 +142,9 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   seed <- r_seed(seed)
   output <- check_choice(output, c("mids", "list"), "output")
   given <- list(...)
-  if (!is.null(model) && (length(given) || !is.null(bounds))) {
-    socgan_stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds"), "`",
+  if (!is.null(model) && (length(given) || !is.null(bounds) || !is.null(idvars))) {
+    socgan_stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds",
+                                                 if (!is.null(idvars)) "idvars"), "`",
                                    collapse = ", "), ") belong to ",
          "gain_fit(); with `model`, gain_impute() only draws from the fitted models.",
          call. = FALSE)
@@ -146,7 +153,9 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   progress <- resolve_progress(progress)
   socgan <- socgan_python()
   options <- check_gain_options(given)
-  if (is.null(model)) check_imputable(data, "data")  # a fitted model imputes an item not asked
+  idvars <- check_idvars(idvars, data)
+  # a fitted model imputes an item not asked; idvars are never imputed
+  if (is.null(model)) check_imputable(data[setdiff(names(data), idvars)], "data")
   if (!is.null(model) && is.data.frame(data) && !identical(names(data), model$columns) &&
       setequal(names(data), model$columns) && !anyDuplicated(names(data))) {
     data <- data[model$columns]  # R matches columns by name: the fitted model's order
@@ -158,7 +167,8 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL,
   imputations <- if (is.null(model)) {
     do.call(call_python, c(
       list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
-           progress = progress, bounds = bounds),
+           progress = progress, bounds = bounds,
+           idvars = if (length(idvars)) as.list(idvars)),
       options,
       list(values = c(list(m = m, seed = seed, progress = progress), given))
     ))
@@ -187,8 +197,26 @@ gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
 check_gain_options <- function(options, what = "gain_impute()") {
   check_settings(options, python_parameters("impute"),
-                 taken = c("data", "m", "seed", "progress", "bounds"),
+                 taken = c("data", "m", "seed", "progress", "bounds", "idvars"),
                  counts = gain_count_options, what = what)
+}
+
+# `idvars` checked against the data: NULL, or names of columns of `data` (a column named
+# twice, or one `data` lacks, is an error naming it).
+check_idvars <- function(idvars, data) {
+  if (is.null(idvars)) return(NULL)
+  if (!is.character(idvars) || !length(idvars) || anyNA(idvars)) {
+    socgan_stop("`idvars` must be NULL or names of columns of `data`, such as c(\"id\", \"date\"); got ",
+                deparse_short(idvars), ".", call. = FALSE)
+  }
+  if (anyDuplicated(idvars)) {
+    socgan_stop("`idvars` names column `", idvars[duplicated(idvars)][1L], "` twice.", call. = FALSE)
+  }
+  absent <- setdiff(idvars, names(data))
+  if (length(absent)) {
+    socgan_stop("`idvars`: `data` has no column `", absent[1L], "`.", call. = FALSE)
+  }
+  idvars
 }
 
 # list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and

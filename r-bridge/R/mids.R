@@ -3,7 +3,8 @@
 # mice::mice(maxit = 0) sets the object up (as mice::as.mids() does) before any training, so
 # that data mice cannot hold fail at once; the imputations are then filled in, and the fields
 # that describe how they were made are set truthfully:
-# * `method`: "gain" for every imputed column ("" for the complete ones), `call`: the user's
+# * `method`: "gain" for every imputed column ("" for the complete ones and those in `idvars`,
+#   whose missing values stay missing, as mice leaves a column of method ""), `call`: the user's
 #   gain_impute() call, `seed`: the seed; `gain`: the settings Python used, the socgan version
 #   and the training losses (one row per imputation model and epoch);
 # * `chainMean` / `chainVar`: GAIN draws each imputation once, from its own model, so the
@@ -62,9 +63,18 @@ fill_mids <- function(ini, completed, call, seed, gain) {
   where <- ini$where
   m <- length(completed)
   ids <- rownames(data)
+  kept <- unlist(gain$settings$idvars)  # never imputed: method "", their imputations NA
   for (v in names(ini$imp)) {
     miss <- where[, v]
     if (!any(miss)) next
+    if (v %in% kept) {
+      x <- ini$data[[v]][miss]
+      x[] <- NA
+      na <- rep(list(x), m)
+      names(na) <- as.character(seq_len(m))
+      ini$imp[[v]] <- structure(na, row.names = ids[miss], class = "data.frame")
+      next
+    }
     cols <- lapply(completed, function(d) {
       x <- d[[v]][miss]
       attributes(x) <- attributes(x)[intersect(names(attributes(x)), c("class", "levels"))]
@@ -73,7 +83,7 @@ fill_mids <- function(ini, completed, call, seed, gain) {
     names(cols) <- as.character(seq_len(m))
     ini$imp[[v]] <- structure(cols, row.names = ids[miss], class = "data.frame")
   }
-  imputed <- colSums(where) > 0
+  imputed <- colSums(where) > 0 & !(colnames(where) %in% kept)
   ini$method[] <- ifelse(imputed[names(ini$method)], "gain", "")
   ini$call <- call
   ini$seed <- if (is.null(seed)) NA else seed

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._params import NON_NEGATIVE, POSITIVE, Count, Flag, Frame, Seed, Unchecked, validate_params
+from .._params import (NON_NEGATIVE, POSITIVE, Count, Flag, Frame, Optional, Rule, Seed, Unchecked,
+                       validate_params)
 # The EM model and the design matrix are shared with small-area stacking (socgan.sae); the
 # private aliases keep this function's body as it was.
 from .._core.emb import Design as _Design
@@ -37,6 +38,7 @@ from .._core.emb import bootstrap_rows as _bootstrap_rows
 from .._core.emb import draw as _draw
 from .._core.emb import em as _em
 from ..imputation import Imputations
+from ..imputation._impute import _check_idvars, idvar_positions
 
 
 
@@ -45,10 +47,12 @@ _COLUMN_LIST = Unchecked("None, or names of columns of `data` (checked with `dat
 
 @validate_params({"data": Frame(), "m": Count(1), "seed": Seed(), "empri": NON_NEGATIVE,
                   "noms": _COLUMN_LIST, "ords": _COLUMN_LIST, "tol": POSITIVE,
-                  "max_iter": Count(1), "progress": Flag()}, positional=("m",))
+                  "max_iter": Count(1), "progress": Flag(),
+                  "idvars": Optional(Rule(_check_idvars, "a column name or a list of them"))},
+                 positional=("m",))
 def emb_impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, empri: float = 0.0,
                noms: Iterable | None = None, ords: Iterable | None = None, tol: float = 1e-4,
-               max_iter: int = 1000, progress: bool = True) -> Imputations:
+               max_iter: int = 1000, progress: bool = True, idvars=None) -> Imputations:
     """Multiply impute ``data`` with EM and bootstrapping under a multivariate normal (Amelia II).
 
     Parameters
@@ -87,6 +91,9 @@ def emb_impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, empri
         if it is reached.
     progress
         Show a progress bar over the imputations (on by default, as everywhere in socgan).
+    idvars
+        Columns to keep out of the model (a name or a list of names), as Amelia's ``idvars``:
+        copied into every completed dataset as they are, missing values included.
 
     Returns
     -------
@@ -117,6 +124,24 @@ def emb_impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, empri
     3
     """
     original = data.copy(deep=True)
+    ids = idvar_positions(original, idvars or [], None)
+    if ids:  # as Amelia: the model never sees them; each dataset gets them back as they are
+        named = [c for c in list(noms or []) + list(ords or []) if c in original.columns[ids]]
+        if named:
+            raise ValueError(f"`idvars` and `noms`/`ords` both name {named[0]!r}: a column in "
+                             "`idvars` is not modelled.")
+        keep = [j for j in range(original.shape[1]) if j not in ids]
+        inner = emb_impute(original.iloc[:, keep], m=m, seed=seed, empri=empri, noms=noms,
+                           ords=ords, tol=tol, max_iter=max_iter, progress=progress)
+        datasets = []
+        for done in inner.datasets:
+            full = original.copy(deep=True)
+            for i, j in enumerate(keep):
+                full.isetitem(j, done.iloc[:, i])
+            datasets.append(full)
+        return Imputations(data=original, datasets=datasets,
+                           options={**inner.options, "idvars": [original.columns[j] for j in ids]},
+                           diagnostics=inner.diagnostics)
     design = _Design.build(original, noms, ords)
     seeds = np.random.SeedSequence(seed)
     options = {"method": "emb", "seed": seed, "entropy": seeds.entropy, "empri": empri,

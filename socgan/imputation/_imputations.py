@@ -213,8 +213,18 @@ class Imputations:
         """Boolean DataFrame: True where ``data`` was missing (mice's ``where``)."""
         return self.data.isna()
 
+    @property
+    def imputed(self) -> pd.DataFrame:
+        """Boolean DataFrame: True where a value was imputed, i.e. ``where`` except in the
+        columns kept out of the model (``idvars``), whose missing values stay missing."""
+        out = self.where
+        kept = [c for c in self.options.get("idvars") or [] if c in out.columns]
+        if kept:
+            out.loc[:, kept] = False
+        return out
+
     def __repr__(self) -> str:
-        miss = self.where.sum()
+        miss = self.imputed.sum()
         miss = miss[miss > 0]
         cells = ", ".join(f"{k}: {v}" for k, v in miss.items()) or "none"
         return (f"<Imputations: m={self.m}, {len(self.data)} rows x {self.data.shape[1]} columns; "

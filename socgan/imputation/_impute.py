@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -63,6 +63,42 @@ def _check_bounds(value, name: str) -> dict:
     return out
 
 
+def _check_idvars(value, name: str) -> list:
+    """``idvars`` as a list of column names: one name (R's ``"id"`` arrives as a string) or a
+    list of them, without repeats. Checked against the data when fitting (:func:`idvar_positions`)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or isinstance(value, Mapping):
+        value = [value]
+    names = [v.item() if isinstance(v, np.generic) else v for v in value]
+    for v in names:
+        if not isinstance(v, (str, int)) or isinstance(v, bool):
+            raise TypeError(f"`{name}` must name columns (a column name or a list of them), "
+                            f"got {v!r} ({type(v).__name__}).")
+    twice = sorted({repr(v) for v in names if names.count(v) > 1})
+    if twice:
+        raise ValueError(f"`{name}` names {', '.join(twice)} more than once.")
+    return names
+
+
+def idvar_positions(data: pd.DataFrame, idvars: list, bounds: dict | None) -> list[int]:
+    """The positions in ``data`` of the columns ``idvars`` names (Amelia's ``idvars``: kept in
+    every completed dataset as they are, missing values included, and left out of the model);
+    an error names a column that ``data`` lacks or holds twice, and one that ``bounds`` names."""
+    out = []
+    for col in idvars:
+        hits = [j for j, name in enumerate(data.columns) if name == col]
+        if not hits:
+            raise ValueError(f"`idvars`: `data` has no column {col!r}.")
+        if len(hits) > 1:
+            raise ValueError(f"`idvars`: `data` has {len(hits)} columns named {col!r}.")
+        if col in (bounds or {}):
+            raise ValueError(f"`idvars` and `bounds` both name {col!r}: a column in `idvars` is "
+                             "not imputed, so it has no bounds.")
+        out.append(hits[0])
+    if out and len(out) == data.shape[1]:
+        raise ValueError("`idvars` names every column of `data`: nothing is left to impute.")
+    return out
+
+
 def apply_bounds(enc: Encoder, bounds: dict | None, data: pd.DataFrame,
                  positions: list[int]) -> None:
     """Replace the observed range of the columns named in ``bounds`` (the range within which
@@ -106,6 +142,7 @@ GAIN_CONSTRAINTS = {
     # a dask backend also needs n_jobs > 1 and a running Client: checked with n_jobs, on use
     "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),
     "bounds": Optional(Rule(_check_bounds, "a dict {column: (low, high)}")),
+    "idvars": Optional(Rule(_check_idvars, "a column name or a list of them")),
 }
 
 
@@ -117,7 +154,7 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
            learning_rate: float = _GAIN.learning_rate, weight_decay: float = _GAIN.weight_decay,
            adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
            backend: Backend | None = None, device: Device = "auto",
-           bounds: Mapping | None = None) -> Imputations:
+           bounds: Mapping | None = None, idvars: Sequence | str | None = None) -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a
@@ -208,6 +245,13 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         within its observed range; beyond it (bounds wider than that range) with whole
         numbers; bounds of an integer column are taken inward to whole numbers. Recorded in
         ``.options``.
+    idvars
+        Columns to keep out of the model (a name or a list of names), as Amelia's ``idvars``:
+        respondent ids, interview dates, free text, survey weights you do not want as a
+        predictor. They are copied into every completed dataset as they are, missing values
+        included (they are never imputed), and the result is the same as imputing the data
+        without them and joining them back. Recorded in ``.options``. (mice: ``method = ""``
+        for the column and a zero column in ``predictorMatrix``.)
 
     Returns
     -------
@@ -240,19 +284,22 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
                           batch_size=batch_size, hint_rate=hint_rate, alpha=alpha, hidden=hidden,
                           learning_rate=learning_rate, weight_decay=weight_decay,
                           adversarial=adversarial, bootstrap=bootstrap, n_jobs=n_jobs,
-                          backend=backend, device=device, bounds=bounds)
-    if data.isna().to_numpy().any():
+                          backend=backend, device=device, bounds=bounds, idvars=idvars)
+    ids = idvar_positions(data, imputer._idvars(), imputer._bounds())
+    modelled = [j for j in range(data.shape[1]) if j not in ids]
+    if data.iloc[:, modelled].isna().to_numpy().any():
         return imputer._fit_impute(data, stacklevel=5)  # the user's call: impute, its checks
 
     # Nothing to impute: the settings and columns are still checked, nothing is trained.
     m, seed, settings, _, _, device = imputer._settings()
     original = data.copy(deep=True)
-    positions = [j for j in range(original.shape[1]) if original.iloc[:, j].nunique() > 1]
+    positions = [j for j in modelled if original.iloc[:, j].nunique() > 1]
     bounds = imputer._bounds()
     apply_bounds(Encoder.fit(original.iloc[:, positions]), bounds, original, positions)
     options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
                "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
-               "device": device.type, "bounds": bounds}
+               "device": device.type, "bounds": bounds,
+               "idvars": [original.columns[j] for j in ids]}
     warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                   stacklevel=3)
     return Imputations(data=original, datasets=[original.copy() for _ in range(m)],
@@ -402,8 +449,9 @@ def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
             f"Column(s) {', '.join(repr(v) for v in found)} hold a different whole number in "
             "every row, in increasing order: they look like row numbers or identifiers, which "
             "the networks would use as a quantity (a range of ids can stand for a source or a "
-            "wave). Drop them before imputing (and join them back afterwards) unless they "
-            "measure something.", UserWarning, stacklevel=stacklevel)
+            "wave). Keep them out of the model with `idvars=` (they are copied into every "
+            "completed dataset as they are) unless they measure something.", UserWarning,
+            stacklevel=stacklevel)
 
 
 def _warn_text_dates(data: pd.DataFrame, stacklevel: int) -> None:
@@ -490,8 +538,9 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
         warnings.warn(
             f"Column(s) {', '.join(repr(v) for v in ids)} have a level for every other row or "
             "more: they look like identifiers or free text, which give the networks one feature "
-            "per value and nothing to learn from. Drop them before imputing (and join them back "
-            "afterwards) unless they are meant to be imputed.", UserWarning, stacklevel=stacklevel)
+            "per value and nothing to learn from. Keep them out of the model with `idvars=` "
+            "(they are copied into every completed dataset as they are) unless they are meant "
+            "to be imputed.", UserWarning, stacklevel=stacklevel)
     widest = sorted(enc.columns, key=lambda c: -c.width)[:3]
     shown = ", ".join(f"{c.name!r} ({c.width} levels)" for c in widest if c.width > 1)
     if settings.hidden is None and 2 * enc.n_features > settings.max_hidden:

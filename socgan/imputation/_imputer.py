@@ -43,7 +43,7 @@ FORMAT_VERSION = 1
 
 _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_rate", "alpha",
            "hidden", "learning_rate", "weight_decay", "adversarial", "bootstrap", "n_jobs",
-           "backend", "device", "bounds")
+           "backend", "device", "bounds", "idvars")
 
 
 # GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
@@ -101,8 +101,9 @@ class GainImputer:
     Parameters
     ----------
     m, seed, progress, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-    weight_decay, adversarial, bootstrap, n_jobs, backend, device, bounds
-        As in :func:`socgan.impute`; ``m`` is the number of models fitted.
+    weight_decay, adversarial, bootstrap, n_jobs, backend, device, bounds, idvars
+        As in :func:`socgan.impute`; ``m`` is the number of models fitted. Columns in
+        ``idvars`` are copied from new data as they are (missing values included).
 
     Attributes
     ----------
@@ -154,7 +155,8 @@ class GainImputer:
                  learning_rate: float = _GAIN.learning_rate,
                  weight_decay: float = _GAIN.weight_decay,
                  adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
-                 backend: str | None = None, device: str = "auto", bounds: dict | None = None):
+                 backend: str | None = None, device: str = "auto", bounds: dict | None = None,
+                 idvars=None):
         self.m = m
         self.seed = seed
         self.progress = progress
@@ -172,6 +174,7 @@ class GainImputer:
         self.backend = backend
         self.device = device
         self.bounds = bounds
+        self.idvars = idvars
 
     # -- scikit-learn's parameter protocol ------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
@@ -218,6 +221,11 @@ class GainImputer:
         return check_params({"bounds": self._parameter_constraints["bounds"]},
                             {"bounds": self.bounds})["bounds"] or {}
 
+    def _idvars(self) -> list:
+        """``idvars`` checked (a list of column names; [] for none)."""
+        return check_params({"idvars": self._parameter_constraints["idvars"]},
+                            {"idvars": self.idvars})["idvars"] or []
+
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
         ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
@@ -231,18 +239,20 @@ class GainImputer:
                           UserWarning, stacklevel=stacklevel)
         original = data.copy(deep=True)
         where = original.isna()
-        # Complete columns without variation (a survey wave, a one-level factor) carry no
-        # information and need no imputation: they are carried along, outside the networks.
-        positions = [j for j in range(original.shape[1])
-                     if where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1]
-        enc = Encoder.fit(original.iloc[:, positions])
         bounds = self._bounds()
+        # Columns in `idvars` (Amelia's) are carried along as they are, outside the networks.
+        ids = _impute.idvar_positions(original, self._idvars(), bounds)
+        # Complete columns without variation (a survey wave, a one-level factor) carry no
+        # information and need no imputation: they are carried along too.
+        positions = [j for j in range(original.shape[1]) if j not in ids and (
+                     where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1)]
+        enc = Encoder.fit(original.iloc[:, positions])
         _impute.apply_bounds(enc, bounds, original, positions)
         x, mask = enc.transform(original.iloc[:, positions])
         seeds = np.random.SeedSequence(seed)
         options = {"method": "gain", "bootstrap": bool(self.bootstrap), "seed": seed,
                    "entropy": seeds.entropy, **settings.__dict__, "device": device.type,
-                   "bounds": bounds}
+                   "bounds": bounds, "idvars": [original.columns[j] for j in ids]}
         if where.to_numpy().any():
             _check_completion(original, where, enc, positions)
         _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend),
@@ -271,6 +281,7 @@ class GainImputer:
         self.fitted_ = fitted
         self.encoder_ = enc
         self.positions_ = positions
+        self.idvars_ = ids
         self.columns_ = original.columns
         self.feature_names_in_ = np.asarray(original.columns, dtype=object)
         self.n_features_in_ = original.shape[1]
@@ -333,7 +344,7 @@ class GainImputer:
             if new_family not in _COMPATIBLE.get(family, {family}):
                 raise TypeError(f"Column {name!r} was fitted as {family} data but has dtype "
                                 f"{col.dtype} in `{arg}`; convert it as it was when fitted.")
-        carried = set(range(len(want))) - set(self.positions_)
+        carried = set(range(len(want))) - set(self.positions_) - set(getattr(self, "idvars_", []))
         for pos in sorted(carried):
             n_missing = int(new_data.iloc[:, pos].isna().sum())
             if n_missing:
@@ -434,6 +445,8 @@ class GainImputer:
                 # the bounds the models were fitted with (not a later set_params)
                 used = self.options_.get("bounds") or {}
                 params[name] = _bounds_rows(used) if used else None
+            elif name == "idvars":  # the columns the models were fitted without
+                params[name] = [_plain(self.columns_[j]) for j in self.idvars_] or None
             elif value is not None:
                 params[name] = _plain(value)
         schema = {
@@ -443,12 +456,14 @@ class GainImputer:
             "columns": [_plain(c) for c in self.columns_],
             "families": self.families_,
             "positions": self.positions_,
+            "idvars": self.idvars_,
             "encoder": [_spec_json(c) for c in self.encoder_.columns],
             "n_features": self.encoder_.n_features,
             "m": self.m_, "entropy": str(self.entropy_),
             "loss_dtypes": [str(t) for t in self.loss_history_[_LOSS_COLUMNS].dtypes],
             "unseen": [[list(u) for u in per_model] for per_model in fitted.unseen],
-            "options": {k: (str(v) if k == "entropy" else _bounds_rows(v) if k == "bounds" else v)
+            "options": {k: (str(v) if k == "entropy" else _bounds_rows(v) if k == "bounds"
+                            else [_plain(c) for c in v] if k == "idvars" else v)
                         for k, v in self.options_.items()},
         }
         save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
@@ -516,6 +531,7 @@ class GainImputer:
                                   unseen=unseen)
         self.encoder_ = enc
         self.positions_ = [int(p) for p in schema["positions"]]
+        self.idvars_ = [int(p) for p in schema.get("idvars", [])]  # files written before: none
         self.columns_ = pd.Index(schema["columns"])
         self.feature_names_in_ = np.asarray(self.columns_, dtype=object)
         self.n_features_in_ = len(self.columns_)
@@ -528,6 +544,7 @@ class GainImputer:
         options["device"] = dev.type
         # files written before bounds existed: none were given
         options["bounds"] = _bounds_dict(options.get("bounds", []))
+        options.setdefault("idvars", [])
         self.options_ = options
         self.loss_history_ = loss
         return self

@@ -36,7 +36,7 @@ def _is_numeric(s: pd.Series) -> bool:
 
 
 def plot_densities(imp, *, columns=None, path=None):
-    where = imp.where
+    where = imp.imputed  # the columns in `idvars` keep their missing values
     if columns is None:
         columns = [c for c in imp.data.columns if where[c].any()]
     else:

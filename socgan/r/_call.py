@@ -110,7 +110,7 @@ def _plain(value):
         return value
     if isinstance(value, dict):  # bounds: {column: (low, high)} -> list(column = c(low, high))
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):  # bounds' pairs; idvars: column names
         return [_plain(v) for v in value]
     if isinstance(value, (np.bool_,)):
         return bool(value)

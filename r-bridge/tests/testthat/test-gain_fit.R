@@ -112,3 +112,30 @@ test_that("bounds widen the range of imputations, are kept by a fitted model and
   expect_error(gain_impute(d, m = 2, bounds = c(y = 0)), "must be a named list")
   expect_error(gain_impute(d, model = fit, bounds = list(y = c(0, 1))), "belong to gain_fit")
 })
+
+test_that("idvars are kept out of the model, copied as they are and marked method \"\"", {
+  skip_if_no_socgan()
+  d <- mice::nhanes2
+  d$id <- sprintf("r%02d", seq_len(nrow(d)))
+  d$id[3] <- NA
+  d$note <- NA_character_  # every value missing: refused unless kept out
+  imp <- gain_impute(d, m = 2, seed = 1, epochs = 5, idvars = c("id", "note"))
+  expect_equal(unname(imp$method[c("id", "note")]), c("", ""))
+  expect_equal(unname(imp$method["chl"]), "gain")
+  without <- gain_impute(d[c("age", "bmi", "hyp", "chl")], m = 2, seed = 1, epochs = 5)
+  for (k in 1:2) {
+    done <- mice::complete(imp, k)
+    expect_identical(done$id, d$id)  # the missing id stays missing
+    expect_identical(done$note, d$note)
+    expect_identical(done[c("age", "bmi", "hyp", "chl")], mice::complete(without, k))
+  }
+  fit <- with(imp, lm(chl ~ age + bmi))
+  expect_s3_class(mice::pool(fit), "mipo")
+  model <- gain_fit(d, m = 2, seed = 1, epochs = 5, idvars = c("id", "note"))
+  again <- gain_impute(d, model = model, seed = 2, output = "list")
+  expect_identical(again[[1]]$id, d$id)
+  expect_error(gain_impute(d, m = 2, idvars = "nope"), "`data` has no column `nope`")
+  expect_error(gain_impute(d, m = 2, idvars = c("id", "id")), "names column `id` twice")
+  expect_error(gain_impute(d, m = 2, idvars = 3), "must be NULL or names of columns")
+  expect_error(gain_impute(d, model = model, idvars = "id"), "belong to gain_fit")
+})
