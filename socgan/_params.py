@@ -258,7 +258,7 @@ def check_frame(data, name: str = "data", *, min_rows: int = 2, complete: str | 
 
     ``private=True`` (a differentially private release's data) allows any number of rows, since
     refusing small data would make whether a release happens depend on one person, and its
-    messages give column names and counts, never a value.
+    messages give column names, never a value or a count.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
@@ -283,8 +283,10 @@ def check_frame(data, name: str = "data", *, min_rows: int = 2, complete: str | 
         if na:
             first, *rest = na
             also = f"; so do {_listed(rest)}" if rest else ""
-            raise ValueError(f"Column {first!r} of `{name}` has {na[first]} missing value(s)"
-                             f"{also}; {complete}")
+            # a private release's data: which columns, never how many (a count computed from
+            # private data is not paid for by any accountant)
+            how_many = "missing values" if private else f"{na[first]} missing value(s)"
+            raise ValueError(f"Column {first!r} of `{name}` has {how_many}{also}; {complete}")
 
 
 # -- one place where the table is checked ----------------------------------------------------

@@ -67,6 +67,8 @@ r_wording <- function(message, values = list()) {
   text <- gsub("([A-Za-z0-9_])\\['([^']*)'\\]", "\\1[[\"\\2\"]]", text)
   text <- gsub("\\b([a-z_]+)='([^']*)'", "\\1 = \"\\2\"", text)
   text <- gsub("(a )?tuple \\(low, high\\)", "c(low, high)", text)
+  # a pair of numbers given as a range: `bounds[["age"]]` = (18, 80) -> c(18, 80)
+  text <- gsub("` = \\((-?[0-9.eE+-]+|-?inf), (-?[0-9.eE+-]+|-?inf)\\)", "` = c(\\1, \\2)", text)
   lists <- gregexpr("\\['[^']*'(, '[^']*')*\\]", text)
   regmatches(text, lists) <- lapply(regmatches(text, lists), function(found) {
     vapply(found, function(l) {

@@ -82,10 +82,26 @@ def _binned(real: pd.DataFrame, other: pd.DataFrame, bins: int) -> tuple[pd.Data
             edges = np.unique(np.quantile(r.to_numpy(dtype=float), np.linspace(0, 1, bins + 1))[1:-1])
             a[c] = np.digitize(r.to_numpy(dtype=float), edges)
             b[c] = np.digitize(o.to_numpy(dtype=float), edges)
+        elif _is_numeric(r) and _is_numeric(o):
+            # Few distinct real values (a 1-7 scale, 0/1): each value of either table counts
+            # as the nearest real value (cut at the midpoints), so that a release that draws
+            # 2.45 on a whole-number scale is compared at the scale's resolution, not as a
+            # label that never equals "2.0" (a user's trial: every such distance was 1).
+            values = np.unique(r.dropna().to_numpy(dtype=float))
+            a[c], b[c] = _nearest_label(r, values), _nearest_label(o, values)
         else:
             a[c] = r.astype(str).to_numpy()
             b[c] = o.astype(str).to_numpy()
     return pd.DataFrame(a), pd.DataFrame(b)
+
+
+def _nearest_label(col: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Each value of ``col`` as the label of the nearest of the sorted ``values`` (missing: "nan")."""
+    x = col.to_numpy(dtype=float, na_value=np.nan)
+    idx = np.digitize(x, (values[1:] + values[:-1]) / 2) if len(values) else np.zeros(len(x), int)
+    labels = np.array([f"{v:g}" for v in values] or ["nan"], dtype=object)[np.minimum(idx, max(len(values) - 1, 0))]
+    labels[np.isnan(x)] = "nan"
+    return labels
 
 
 def _tvd(x: pd.Series, y: pd.Series) -> float:

@@ -422,3 +422,18 @@ def test_gan_settings_given_to_a_marginals_release_are_said_to_be_ignored():
         synthesize(d, epsilon=1.0, bounds=bounds, steps=2000, insecure_seed=1, progress=False)
         # the marginals methods draw a candidate pool too: `candidates` applies to them
         synthesize(d, epsilon=1.0, bounds=bounds, candidates=300, insecure_seed=1, progress=False)
+
+
+def test_evaluate_compares_a_whole_number_scale_at_its_resolution():
+    """A user's trial: a release drawing 2.45 on a 1-7 scale was scored as disjoint (TVD 1)
+    because the real values, few and whole, were compared as exact labels."""
+    rng = np.random.default_rng(4)
+    real = pd.DataFrame({"polviews": rng.integers(1, 8, 500).astype(float),
+                         "age": rng.normal(45, 12, 500)})
+    jittered = real.assign(polviews=real["polviews"] + rng.uniform(-0.4, 0.4, 500))
+    ev = evaluate(real, jittered, detection=False).set_index(["metric", "variable"])["value"]
+    assert ev[("tvd_1way", "polviews")] < 0.01
+    assert ev[("tvd_2way", "polviews x age")] < 0.05
+    shifted = real.assign(polviews=np.clip(real["polviews"] + 3, 1, 7))  # far: still far
+    far = evaluate(real, shifted, detection=False).set_index(["metric", "variable"])["value"]
+    assert far[("tvd_1way", "polviews")] > 0.4

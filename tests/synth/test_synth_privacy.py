@@ -141,6 +141,19 @@ def test_out_of_bounds_is_named_never_quoted_nor_counted_or_clipped_on_request()
     assert "zz-secret" not in str(err.value)
 
 
+def test_missing_values_are_named_never_counted():
+    # a user's trial saw "Column 'age' of `data` has 7 missing value(s)": a count of the
+    # private data that no accountant paid for
+    df = frame()
+    df.loc[[1, 4, 6, 8, 9, 11, 20], "age"] = np.nan
+    df.loc[[2], "income"] = np.nan
+    with pytest.raises(ValueError) as err:
+        synthesize(df, epsilon=1.0, bounds=BOUNDS, **FAST)
+    msg = str(err.value)
+    assert "'age'" in msg and "'income'" in msg and "needs complete data" in msg
+    assert not re.search(r"\d", msg.replace("synthesize()", "")), msg
+
+
 def test_private_values_never_in_messages_of_common_mistakes():
     df = frame()
     secret = df["income"].iloc[0]

@@ -17,7 +17,10 @@ test_that("Python's wording is translated to R's", {
   expect_identical(w("`data` must be a pandas DataFrame"), "`data` must be a data.frame")
   # subscripts, keyword arguments and tuples (an R user's trial saw `boundsc("age")`)
   expect_identical(w("`bounds['age']` = (20, 60); pass out_of_bounds='clip' or give a tuple (low, high)."),
-                   "`bounds[[\"age\"]]` = (20, 60); pass out_of_bounds = \"clip\" or give c(low, high).")
+                   "`bounds[[\"age\"]]` = c(20, 60); pass out_of_bounds = \"clip\" or give c(low, high).")
+  # a range quoted back (a user's trial saw `bounds[["age"]]` = (18, 80))
+  expect_identical(w("`bounds['age']` = (18.0, 80.0) and `b` = (-inf, 2.5)"),
+                   "`bounds[[\"age\"]]` = c(18, 80) and `b` = c(-Inf, 2.5)")
   # Python's functions as the R package's (an R user's trial: no evaluate() in R)
   expect_identical(w("check the release with evaluate() on public data; look (.plot())."),
                    "check the release with dp_evaluate() on public data; look (plot()).")
