@@ -46,7 +46,11 @@
 #' data* (a questionnaire, a codebook), one entry per column of `data`. Bounds
 #' read from the data would leak information outside the privacy budget, so
 #' they are refused as a default. The data are checked against them.
-#' * a numeric or integer column: `c(low, high)`, its possible range;
+#' * a numeric or integer column: `c(low, high)`, its possible range. An
+#'   integer column is released as whole numbers, a double column as any
+#'   number within the range: for a 1-7 scale held as doubles, use
+#'   `as.integer()` or give its values as a list, `as.list(1:7)` (the data are
+#'   not looked at to decide this);
 #' * a factor column: its levels, as a character vector or as the factor
 #'   itself (they must be the factor's levels);
 #' * a character column: all its possible values (a character vector);

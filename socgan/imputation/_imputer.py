@@ -557,6 +557,7 @@ def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
     a skip pattern (an item not asked after some answer), which the user should know of."""
     found = [(j, c, k, n) for j, c, k, n in unseen_levels(x, mask, enc)
              if n >= min_rows and (mask[:, j] == 0).any()]
+    _warn_unseen_values(x, mask, enc, stacklevel + 1, min_rows)
     if not found:
         return
     names = []
@@ -574,6 +575,38 @@ def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
         "collinear with a column's missingness); check them (.plot()). If an item does not "
         "apply to those rows (a skip pattern: hours worked of people without a job), do not "
         "impute it there.", UserWarning, stacklevel=stacklevel)
+
+
+def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
+                        min_rows: int = 10, max_values: int = 30) -> None:
+    """Warn of columns never observed where a whole-number column with few values (a survey
+    year, a wave, a code) takes one of them, in at least ``min_rows`` rows: an item not asked in
+    one year (a user's trial: ANES's feeling thermometers, missing for every 2002 respondent).
+    Unlike a level of a discrete column, such a column stays an input of the network, so those
+    cells are extrapolated from the column's trend over its other values; the user should know."""
+    found = []
+    for c, spec in enumerate(enc.columns):
+        if spec.kind != "integer" or not 2 < len(spec.levels) <= max_values:
+            continue
+        seen = mask[:, c] == 1
+        levels = np.asarray(spec.levels, dtype=float)
+        values = x[seen, spec.start].astype(float) * spec.scale + spec.mean
+        code = np.abs(values[:, None] - levels[None, :]).argmin(1)
+        for k in np.flatnonzero(np.bincount(code, minlength=len(levels)) >= min_rows):
+            rows = np.flatnonzero(seen)[code == k]
+            for j in range(mask.shape[1]):
+                if j != c and mask[rows, j].sum() == 0 and mask[:, j].any():
+                    found.append((enc.columns[j].name, spec.name, levels[k], len(rows)))
+    if not found:
+        return
+    shown = "; ".join(f"{j!r} where {c!r} is {v:g} ({n} rows)" for j, c, v, n in found[:3])
+    more = f", and {len(found) - 3} more such pair(s)" if len(found) > 3 else ""
+    warnings.warn(
+        f"Column(s) never observed where a whole-number column takes one of its values: {shown}"
+        f"{more}. The data say nothing about those cells; they are extrapolated from how the "
+        "column varies over the other values (an item not asked in one year or wave). Check "
+        "them (.plot()), or leave such rows out of analyses of that item.", UserWarning,
+        stacklevel=stacklevel)
 
 
 def _socgan_version() -> str:

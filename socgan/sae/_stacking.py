@@ -966,6 +966,10 @@ def gain_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str,
     return out
 
 
+# below this median number of respondents per area, Amelia-style stacking (no pooling) warns
+_FEW_PER_AREA = 30
+
+
 def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: str, area: str,
                       covariates: list[str], binary: bool, m: int, conf_level: float,
                       seed: int | None, progress: bool, options: dict,
@@ -979,6 +983,17 @@ def amelia_area_means(survey: pd.DataFrame, census: pd.DataFrame, *, outcome: st
     n_train = n_s + min(census_sample, n_c)
     empri = 0.01 * n_train if opts["empri"] is None else opts["empri"]
     tol, max_iter = opts["tol"], opts["max_iter"]
+    per_area = survey[area].value_counts().reindex(census[area].cat.categories, fill_value=0)
+    if float(np.median(per_area)) < _FEW_PER_AREA:
+        # a user's trial: 1,000 ANES respondents in 52 states (about 19 each), party by state;
+        # the Amelia-style estimates (RMSE 0.141) were worse than the national mean for every
+        # state (0.107), against GAIN 0.068 and MRP 0.074
+        warnings.warn(
+            f"Amelia-style stacking has no pooling across areas: the area is a fixed effect of "
+            f"its normal model, so each area's estimate rests on its own respondents (median "
+            f"{float(np.median(per_area)):g} per area here), and with few of them it can be worse "
+            "than one national mean for every area. Prefer method='gain' or 'mrp', which "
+            "pool small areas toward similar ones.", UserWarning, stacklevel=4)
     stacked = _stack(survey, census, outcome)
     noms = [area] + [c for c in covariates if isinstance(stacked[c].dtype, pd.CategoricalDtype)
                      and not stacked[c].dtype.ordered]

@@ -333,7 +333,7 @@ def shrunk_histogram(hist: np.ndarray, noise_sd: float | None) -> np.ndarray:
 
 
 def shrunk(noisy: dict[tuple, np.ndarray], noise_sd: float | None,
-           n_columns: int) -> dict[tuple, np.ndarray]:
+           n_columns: int, independent: list | None = None) -> dict[tuple, np.ndarray]:
     """The noisy tables, with what the noise alone explains taken back to independence: every
     column's consensus margin (the inverse-variance mean of its tables' sums) is shrunk toward
     the flat margin (:func:`shrunk_histogram`'s factor), and a two-way table whose deviation
@@ -347,7 +347,7 @@ def shrunk(noisy: dict[tuple, np.ndarray], noise_sd: float | None,
     rows at epsilon 1, released every birth as "normal", every mother as a non-smoker, no black
     mother). Now such a release comes out close to independent columns with their margins.
     Exact tables (``noise_sd`` None) are returned as they are. Post-processing of the noisy
-    tables."""
+    tables. The pairs whose tables were replaced are appended to ``independent`` (if given)."""
     if noise_sd is None:
         return noisy
     var = noise_sd ** 2
@@ -378,6 +378,8 @@ def shrunk(noisy: dict[tuple, np.ndarray], noise_sd: float | None,
         # 0.097, 3 seeds; bench/RESULTS.md, thirteenth session)
         swamped = float((dev ** 2).sum()) <= chi2.ppf(0.95, t.size - 1) * var
         out[p] = target if swamped else t
+        if swamped and independent is not None:
+            independent.append(p)
     return out
 
 

@@ -46,7 +46,9 @@ class ReleaseNumbers:
     noise's standard deviation in each cell of a two-way table, ``noise_to_signal`` that
     standard deviation over the average cell count of the largest table (from the noisy count),
     and ``marginal_bins``, ``marginal_tables``, ``marginal_tree`` (each column's parent in the
-    tree, chosen from the noisy tables; the first column is the root) and ``candidates`` describe the model.
+    tree, chosen from the noisy tables; the first column is the root), ``marginal_independent``
+    (the pairs of columns whose noisy two-way table was within its noise and is released as
+    independent: no relation between them is in the release) and ``candidates`` describe the model.
     """
 
     method: str = _when(_ALWAYS)
@@ -89,6 +91,7 @@ class ReleaseNumbers:
     marginal_bins: int | None = _when(_MARG)
     marginal_tables: int | None = _when(_MARG)
     marginal_tree: dict | None = _when(_MARG)
+    marginal_independent: tuple | None = _when(_MARG)  # pairs of column names
 
     @property
     def private(self) -> bool:
@@ -128,7 +131,7 @@ REPORT_KEYS = (
     "noise_to_signal", "pgb_rounds", "pgb_epsilon_per_round", "pgb_event",
     "pgb_share", "epsilon_pgb_alone", "pgb_queries", "snapshots", "candidates",
     "candidates_public", "candidates_tree", "pgb_tree_noise_std", "marginal_event", "marginal_bins", "marginal_tables", "marginal_model",
-    "marginal_tree",
+    "marginal_tree", "marginal_independent",
 )
 
 
@@ -166,6 +169,11 @@ def summary(numbers: ReleaseNumbers, text: ReleaseText) -> str:
                         f"{numbers.noise_to_signal:.3g}; "
                         f"{numbers.marginal_bins} bins per numeric column. Model: "
                         f"{text.marginal_model}; {numbers.candidates} candidates.")
+            lost = numbers.marginal_independent or ()
+            head.append(
+                f"Relations: {len(lost)} of the {numbers.marginal_tables} two-way tables were "
+                "within their noise and are released as independent"
+                + (": " + ", ".join(f"{a} x {b}" for a, b in lost) if lost else "") + ".")
         else:
             head.append(
                 f"DP-SGD: {text.dpsgd_event}; {numbers.steps} steps, sampling rate "

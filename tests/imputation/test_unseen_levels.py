@@ -133,3 +133,25 @@ def test_dates_sent_by_r_as_numbers_are_not_taken_for_identifiers():
         socgan.impute(df.assign(when=days, stamp=seconds), m=2, seed=1, max_steps=5,
                       progress=False)
     assert not any("increasing order" in str(w.message) for w in caught)
+
+
+def test_an_item_not_asked_in_one_year_is_named_in_a_warning():
+    """A user's trial (ANES, 2000-2012): the feeling thermometers are missing for every 2002
+    respondent, and ``year`` is a whole-number column, not a level; they were imputed without a
+    word. Now a warning names the column, the year and the rows."""
+    rng = np.random.default_rng(1)
+    n = 400
+    year = rng.choice([2000, 2002, 2004, 2008], n)
+    pid = rng.integers(1, 8, n).astype(float)
+    therm = 50 + 5 * (pid - 4) + rng.normal(0, 10, n)
+    therm[year == 2002] = np.nan
+    therm[rng.random(n) < 0.1] = np.nan
+    pid[rng.random(n) < 0.1] = np.nan
+    d = pd.DataFrame({"year": year, "pid": pid, "therm": therm})
+    k = int((year == 2002).sum())
+    with pytest.warns(UserWarning, match=rf"'therm' where 'year' is 2002 \({k} rows\)"):
+        socgan.impute(d, m=2, seed=1, epochs=2, progress=False)
+    d.loc[d.index[year == 2002][:12], "therm"] = 50.0  # asked of a few: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        socgan.impute(d, m=2, seed=1, epochs=2, progress=False)

@@ -393,3 +393,19 @@ def test_an_area_of_one_census_row_gets_an_interval_that_can_hold_its_truth():
         zz = est[est["area"].astype(str) == "ZZ"].iloc[0]
         assert zz["n_census"] == 1 and zz["n_survey"] == 0
         assert zz["std_error"] > 0.3 and zz["conf_low"] <= 0.05 and zz["conf_high"] >= 0.95, seed
+
+
+def test_amelia_style_stacking_warns_when_areas_have_few_respondents(sim):
+    """A user's trial (1,000 ANES respondents in 52 states): the Amelia-style estimates, with
+    no pooling across areas, were worse than the national mean for every state, and nothing
+    said why. With a median below 30 respondents per area it now warns, at the user's call."""
+    small = sim["survey"].sample(600, random_state=1)
+    with pytest.warns(UserWarning, match=r"no pooling across areas.*median \d+ per area") as got:
+        estimate(small, sim["census"], outcome="voted", area="state", method="amelia", m=2,
+                 seed=1, progress=False)
+    assert any(w.filename == __file__ for w in got if "no pooling" in str(w.message))
+    import warnings
+    with warnings.catch_warnings():  # enough respondents per area: no such warning
+        warnings.filterwarnings("error", message=".*no pooling across areas")
+        estimate(sim["survey"], sim["census"], outcome="voted", area="state", method="amelia",
+                 m=2, seed=1, progress=False)

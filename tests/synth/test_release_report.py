@@ -42,11 +42,11 @@ MARGINAL_PRIVATE_KEYS = [
     "insecure_seed", "epsilon_requested", "epsilon", "delta", "delta_rule", "accountant",
     "epsilon_joint", "epsilon_pld", "epsilon_rdp", "noise_multiplier", "noise_std",
     "noise_to_signal", "candidates", "marginal_event", "marginal_bins", "marginal_tables",
-    "marginal_model", "marginal_tree"]
+    "marginal_model", "marginal_tree", "marginal_independent"]
 MARGINAL_PUBLIC_KEYS = [
     "method", "neighbouring", "rows", "rows_released", "out_of_bounds", "public_bounds",
     "privacy_randomness", "seed_controls", "seed", "epsilon", "delta", "accountant", "candidates",
-    "marginal_bins", "marginal_tables", "marginal_model", "marginal_tree"]
+    "marginal_bins", "marginal_tables", "marginal_model", "marginal_tree", "marginal_independent"]
 # Issue 17 (matched margins, on by default) adds keys to the GAN methods' reports, after
 # "critic_steps" and (private) after "epsilon_dpsgd_alone".
 
@@ -105,7 +105,7 @@ def test_the_halves_are_frozen_and_plain(rel):
     with pytest.raises(dataclasses.FrozenInstanceError):
         rel.numbers.epsilon = 0.0
     numbers = dataclasses.asdict(rel.numbers)
-    assert all(isinstance(v, (int, float, str, dict, type(None))) for v in numbers.values())
+    assert all(isinstance(v, (int, float, str, dict, tuple, type(None))) for v in numbers.values())
     assert all(isinstance(v, (str, type(None))) for v in dataclasses.asdict(rel.text).values())
     # a copy each time: changing it changes nothing in the release
     rel.report["epsilon"] = -1.0

@@ -323,7 +323,7 @@ def test_bad_arguments(kwargs, match):
 
 def test_bad_data():
     df = survey()
-    with pytest.raises(ValueError, match="'income'.*1 missing"):
+    with pytest.raises(ValueError, match="'income' of `data` has missing values; synthesize"):
         synthesize(df.assign(income=df["income"].where(df.index > 0)), epsilon=1.0, bounds=BOUNDS, **FAST)
     with pytest.raises(TypeError, match="DataFrame"):
         synthesize(df.to_numpy(), epsilon=1.0, bounds=BOUNDS, **FAST)
@@ -332,10 +332,16 @@ def test_bad_data():
 
 
 def test_small_delta_warning_uses_the_noisy_count():
-    with pytest.warns(UserWarning, match="not well below 1/n"):
-        synthesize(survey(), epsilon=1.0, delta=1e-3, method="pgb", bounds=BOUNDS, **FAST)
-    with pytest.warns(UserWarning, match="not well below 1/n"):
-        synthesize(survey(), epsilon=1.0, delta=1e-3, bounds=BOUNDS, progress=False)
+    # The noisy count of 300 rows has a noise sd of about 70 at the default count_share: with
+    # fresh noise it fell below 100 (and 100 x 1e-3 below the warning's 0.1) in about one run
+    # in twelve. Fixed noise (insecure_seed) makes the test repeatable.
+    for seed in (1, 2):
+        with pytest.warns(UserWarning, match="not well below 1/n"):
+            synthesize(survey(), epsilon=1.0, delta=1e-3, method="pgb", bounds=BOUNDS,
+                       insecure_seed=seed, **FAST)
+        with pytest.warns(UserWarning, match="not well below 1/n"):
+            synthesize(survey(), epsilon=1.0, delta=1e-3, bounds=BOUNDS, insecure_seed=seed,
+                       progress=False)
 
 
 # --- evaluate -----------------------------------------------------------------------------------
