@@ -289,6 +289,42 @@ def check_frame(data, name: str = "data", *, min_rows: int = 2, complete: str | 
             raise ValueError(f"Column {first!r} of `{name}` has {how_many}{also}; {complete}")
 
 
+def check_idvars(value, name: str) -> list:
+    """``idvars`` as a list of column names: one name (R's ``"id"`` arrives as a string) or a
+    list of them, without repeats. Checked against the data when fitting (:func:`idvar_positions`)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or isinstance(value, Mapping):
+        value = [value]
+    names = [v.item() if isinstance(v, np.generic) else v for v in value]
+    for v in names:
+        if not isinstance(v, (str, numbers.Real)) or isinstance(v, bool):
+            raise TypeError(f"`{name}` must name columns (a column name or a list of them), "
+                            f"got {v!r} ({type(v).__name__}).")
+    twice = sorted({repr(v) for v in names if names.count(v) > 1})
+    if twice:
+        raise ValueError(f"`{name}` names {', '.join(twice)} more than once.")
+    return names
+
+
+def idvar_positions(data: pd.DataFrame, idvars: list, bounds: dict | None) -> list[int]:
+    """The positions in ``data`` of the columns ``idvars`` names (Amelia's ``idvars``: kept in
+    every completed dataset as they are, missing values included, and left out of the model);
+    an error names a column that ``data`` lacks or holds twice, and one that ``bounds`` names."""
+    out = []
+    for col in idvars:
+        hits = [j for j, name in enumerate(data.columns) if name == col]
+        if not hits:
+            raise ValueError(f"`idvars`: `data` has no column {col!r}.")
+        if len(hits) > 1:
+            raise ValueError(f"`idvars`: `data` has {len(hits)} columns named {col!r}.")
+        if col in (bounds or {}):
+            raise ValueError(f"`idvars` and `bounds` both name {col!r}: a column in `idvars` is "
+                             "not imputed, so it has no bounds.")
+        out.append(hits[0])
+    if out and len(out) == data.shape[1]:
+        raise ValueError("`idvars` names every column of `data`: nothing is left to impute.")
+    return out
+
+
 # -- one place where the table is checked ----------------------------------------------------
 
 

@@ -10,12 +10,15 @@
 # * attributes such as a variable's `label` are kept on the way back.
 
 # `data` -> list(r = the data as the model sees them, in R (labelled -> factor), python = what
-# crosses (dates as numbers)).
-prepare_columns <- function(data, name = "data", what) {
+# crosses (dates as numbers)). Columns in `keep` (idvars) are not modelled: they are not
+# checked, stay as they are in `r`, and cross as plain values (dates as numbers, labels dropped).
+prepare_columns <- function(data, name = "data", what, keep = character()) {
   r <- data
   for (col in names(data)) {
     x <- data[[col]]
-    if (inherits(x, "haven_labelled")) {
+    if (col %in% keep) {
+      next
+    } else if (inherits(x, "haven_labelled")) {
       r[[col]] <- labelled_as_factor(x, col)
     } else if (inherits(x, c("Date", "POSIXt", "difftime")) && anyNA(x)) {
       kind <- if (inherits(x, "difftime")) "a duration (difftime)" else "a date"
@@ -34,6 +37,8 @@ prepare_columns <- function(data, name = "data", what) {
   for (col in names(r)) {
     if (inherits(r[[col]], c("Date", "POSIXt", "difftime"))) {
       python[[col]] <- as.double(unclass(r[[col]]))  # days, seconds, the difftime's units
+    } else if (col %in% keep && inherits(r[[col]], "haven_labelled")) {
+      python[[col]] <- as.vector(unclass(r[[col]]))
     }
   }
   list(r = r, python = python)

@@ -64,6 +64,8 @@ r_wording <- function(message, values = list()) {
   text <- gsub("([Cc])olumn '([^']*)'", "\\1olumn `\\2`", text)
   # Python's subscripts, keyword arguments and tuples as R's: bounds['age'] -> bounds[["age"]],
   # out_of_bounds='clip' -> out_of_bounds = "clip", a tuple (low, high) -> c(low, high)
+  # a release's report is an attribute in R: `report['x']` -> `attr(release, "privacy_report")$x`
+  text <- gsub("`report\\['([A-Za-z0-9_]+)'\\]`", "`attr(release, \"privacy_report\")$\\1`", text)
   text <- gsub("([A-Za-z0-9_])\\['([^']*)'\\]", "\\1[[\"\\2\"]]", text)
   text <- gsub("\\b([a-z_]+)='([^']*)'", "\\1 = \"\\2\"", text)
   text <- gsub("(a )?tuple \\(low, high\\)", "c(low, high)", text)
@@ -93,5 +95,11 @@ r_wording <- function(message, values = list()) {
   text <- gsub("I\\(([^)]*)\\*\\*", "I(\\1^", text)
   text <- gsub(", I() and np.<function>", " and I()", text, fixed = TRUE)
   text <- gsub("index label", "row name", text, fixed = TRUE)
+  # a fitted model's new data (R matches its columns by name) and its file
+  text <- gsub("`new_data` must have the columns the imputer was fitted on, in the same order",
+               "`data` must have the columns the model was fitted on", text, fixed = TRUE)
+  text <- gsub("`new_data`", "`data`", text, fixed = TRUE)
+  text <- gsub("GainImputer.save", "gain_model_save()", text, fixed = TRUE)
+  text <- gsub("GainImputer.load", "gain_model_load()", text, fixed = TRUE)
   text
 }

@@ -5,8 +5,10 @@
 #' result as `gain_impute(newdata, model = fit)` to impute new rows of the
 #' same columns (a new wave, a new batch of responses), one imputation per
 #' model, so the imputations stay proper. New data must have the fitted
-#' columns in the same order and types; a level not seen in fitting is an
-#' error naming the column.
+#' columns (matched by name, in any order) with compatible types (a factor
+#' may arrive as character, an integer as a double; a number where a factor
+#' was fitted is an error); a level not seen in fitting is an error naming
+#' the column. Columns in `idvars` are copied as they are, whatever they hold.
 #'
 #' The fitted models live in the Python session: save them with
 #' `gain_model_save(fit, path)` and read them back, in another session, with
@@ -52,7 +54,7 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL
   bounds <- gain_bounds_to_python(bounds)
   idvars <- check_idvars(idvars, data)
   check_imputable(data[setdiff(names(data), idvars)], "data")
-  prepared <- prepare_columns(data, "data", "gain_fit()")
+  prepared <- prepare_columns(data, "data", "gain_fit()", keep = idvars)
   values <- c(list(m = m, seed = seed, progress = progress), given)
   imputer <- do.call(call_python, c(
     list(reticulate::py_get_attr(socgan, "GainImputer"), m = m, seed = seed,

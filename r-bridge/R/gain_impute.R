@@ -98,6 +98,10 @@
 #'   completed dataset as they are, missing values included (never imputed;
 #'   in the `mids` their method is `""`), and the imputations are those of
 #'   the data without them. With `model`, the fitted model's `idvars` apply.
+#'   A cluster number (a school, a panel's respondent) is a meaningless
+#'   quantity to the networks: give it here, or as a factor to impute with a
+#'   fixed effect per cluster (for clusters of more than a few members);
+#'   socgan has no two-level imputation model (mice's `2l.*` methods).
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
@@ -160,7 +164,8 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
       setequal(names(data), model$columns) && !anyDuplicated(names(data))) {
     data <- data[model$columns]  # R matches columns by name: the fitted model's order
   }
-  prepared <- prepare_columns(data, "data", "gain_impute()")
+  kept <- if (is.null(model)) idvars else model_idvars(model)
+  prepared <- prepare_columns(data, "data", "gain_impute()", keep = kept)
   # everything mice needs is checked before training, not after it
   skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)
 
@@ -178,7 +183,11 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
                 values = list(m = m, seed = seed))
   }
   result <- reticulate::py_to_r(socgan_python("r")$imputations_for_r(imputations))
-  completed <- lapply(result$datasets, function(d) restore_columns(decode_frame(d), prepared$r))
+  completed <- lapply(result$datasets, function(d) {
+    d <- restore_columns(decode_frame(d), prepared$r)
+    for (v in kept) d[[v]] <- prepared$r[[v]]  # idvars: exactly as given
+    d
+  })
   gain <- list(
     settings = result$options,
     socgan_version = reticulate::py_to_r(reticulate::py_get_attr(socgan, "__version__")),
@@ -201,11 +210,17 @@ check_gain_options <- function(options, what = "gain_impute()") {
                  counts = gain_count_options, what = what)
 }
 
+# The columns a fitted model keeps out of the model (its idvars), by name.
+model_idvars <- function(model) {
+  at <- unlist(reticulate::py_to_r(reticulate::py_get_attr(model$python, "idvars_")))
+  model$columns[as.integer(at) + 1L]
+}
+
 # `idvars` checked against the data: NULL, or names of columns of `data` (a column named
 # twice, or one `data` lacks, is an error naming it).
 check_idvars <- function(idvars, data) {
-  if (is.null(idvars)) return(NULL)
-  if (!is.character(idvars) || !length(idvars) || anyNA(idvars)) {
+  if (is.null(idvars) || (is.character(idvars) && !length(idvars))) return(NULL)
+  if (!is.character(idvars) || anyNA(idvars)) {
     socgan_stop("`idvars` must be NULL or names of columns of `data`, such as c(\"id\", \"date\"); got ",
                 deparse_short(idvars), ".", call. = FALSE)
   }

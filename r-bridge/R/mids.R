@@ -85,6 +85,12 @@ fill_mids <- function(ini, completed, call, seed, gain) {
   }
   imputed <- colSums(where) > 0 & !(colnames(where) %in% kept)
   ini$method[] <- ifelse(imputed[names(ini$method)], "gain", "")
+  # idvars predict nothing and are predicted by nothing (mice: a zero row and column)
+  pm <- intersect(kept, colnames(ini$predictorMatrix))
+  if (length(pm)) {
+    ini$predictorMatrix[, pm] <- 0
+    ini$predictorMatrix[intersect(pm, rownames(ini$predictorMatrix)), ] <- 0
+  }
   ini$call <- call
   ini$seed <- if (is.null(seed)) NA else seed
   vars <- names(ini$imp)
@@ -119,10 +125,13 @@ print.gain_mids <- function(x, ...) {
   cat("Imputed by GAIN: socgan::gain_impute(), Python socgan ", g$socgan_version, "\n", sep = "")
   cat("Seed: ", if (is.null(g$settings$seed)) paste0("NULL (entropy ", g$settings$entropy, ")")
       else g$settings$seed, "\n", sep = "")
-  # the training's fixed internals are shown apart: they are recorded, not settable (an R
-  # user's trial passed max_hidden = 64 and was refused)
-  fixed <- names(shown) %in% c("max_hidden", "patience", "odds_weights", "keep_best",
-                               "stop_epochs")
+  # the training's fixed internals (and records such as a fitted model's entropy) are shown
+  # apart: they are not settable (R users' trials passed max_hidden = 64, pattern_share = 0.5)
+  settable <- tryCatch(vapply(python_parameters("impute"), function(p) p$name, ""),
+                       error = function(e) character())
+  fixed <- if (length(settable)) !names(shown) %in% settable else
+    names(shown) %in% c("max_hidden", "patience", "odds_weights", "keep_best", "stop_epochs",
+                        "pattern_share", "fitted_entropy")
   cat(strwrap(paste0("Settings: ", paste0(names(shown)[!fixed], " = ", shown[!fixed],
                                           collapse = ", ")), exdent = 2L), sep = "\n")
   if (any(fixed)) {

@@ -30,7 +30,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .._params import (NON_NEGATIVE, POSITIVE, Count, Flag, Frame, Optional, Rule, Seed, Unchecked,
-                       validate_params)
+                       check_idvars, idvar_positions, validate_params)
 # The EM model and the design matrix are shared with small-area stacking (socgan.sae); the
 # private aliases keep this function's body as it was.
 from .._core.emb import Design as _Design
@@ -38,8 +38,6 @@ from .._core.emb import bootstrap_rows as _bootstrap_rows
 from .._core.emb import draw as _draw
 from .._core.emb import em as _em
 from ..imputation import Imputations
-from ..imputation._impute import _check_idvars, idvar_positions
-
 
 
 _COLUMN_LIST = Unchecked("None, or names of columns of `data` (checked with `data`)")
@@ -48,7 +46,7 @@ _COLUMN_LIST = Unchecked("None, or names of columns of `data` (checked with `dat
 @validate_params({"data": Frame(), "m": Count(1), "seed": Seed(), "empri": NON_NEGATIVE,
                   "noms": _COLUMN_LIST, "ords": _COLUMN_LIST, "tol": POSITIVE,
                   "max_iter": Count(1), "progress": Flag(),
-                  "idvars": Optional(Rule(_check_idvars, "a column name or a list of them"))},
+                  "idvars": Optional(Rule(check_idvars, "a column name or a list of them"))},
                  positional=("m",))
 def emb_impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, empri: float = 0.0,
                noms: Iterable | None = None, ords: Iterable | None = None, tol: float = 1e-4,
@@ -131,8 +129,12 @@ def emb_impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, empri
             raise ValueError(f"`idvars` and `noms`/`ords` both name {named[0]!r}: a column in "
                              "`idvars` is not modelled.")
         keep = [j for j in range(original.shape[1]) if j not in ids]
-        inner = emb_impute(original.iloc[:, keep], m=m, seed=seed, empri=empri, noms=noms,
-                           ords=ords, tol=tol, max_iter=max_iter, progress=progress)
+        with warnings.catch_warnings(record=True) as caught:  # re-issued at the user's call
+            warnings.simplefilter("always")
+            inner = emb_impute(original.iloc[:, keep], m=m, seed=seed, empri=empri, noms=noms,
+                               ords=ords, tol=tol, max_iter=max_iter, progress=progress)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=3)
         datasets = []
         for done in inner.datasets:
             full = original.copy(deep=True)

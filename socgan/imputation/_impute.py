@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._params import Count, Flag, Frame, OneOf, Optional, Rule, Seed, validate_params
+from .._params import (Count, Flag, Frame, OneOf, Optional, Rule, Seed, check_idvars,
+                       idvar_positions, validate_params)
 from .._core.encoding import Encoder, is_time
 from .._core.gain import GainSettings
 from .._core.settings import GAIN_SETTING_CONSTRAINTS
@@ -63,42 +64,6 @@ def _check_bounds(value, name: str) -> dict:
     return out
 
 
-def _check_idvars(value, name: str) -> list:
-    """``idvars`` as a list of column names: one name (R's ``"id"`` arrives as a string) or a
-    list of them, without repeats. Checked against the data when fitting (:func:`idvar_positions`)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or isinstance(value, Mapping):
-        value = [value]
-    names = [v.item() if isinstance(v, np.generic) else v for v in value]
-    for v in names:
-        if not isinstance(v, (str, int)) or isinstance(v, bool):
-            raise TypeError(f"`{name}` must name columns (a column name or a list of them), "
-                            f"got {v!r} ({type(v).__name__}).")
-    twice = sorted({repr(v) for v in names if names.count(v) > 1})
-    if twice:
-        raise ValueError(f"`{name}` names {', '.join(twice)} more than once.")
-    return names
-
-
-def idvar_positions(data: pd.DataFrame, idvars: list, bounds: dict | None) -> list[int]:
-    """The positions in ``data`` of the columns ``idvars`` names (Amelia's ``idvars``: kept in
-    every completed dataset as they are, missing values included, and left out of the model);
-    an error names a column that ``data`` lacks or holds twice, and one that ``bounds`` names."""
-    out = []
-    for col in idvars:
-        hits = [j for j, name in enumerate(data.columns) if name == col]
-        if not hits:
-            raise ValueError(f"`idvars`: `data` has no column {col!r}.")
-        if len(hits) > 1:
-            raise ValueError(f"`idvars`: `data` has {len(hits)} columns named {col!r}.")
-        if col in (bounds or {}):
-            raise ValueError(f"`idvars` and `bounds` both name {col!r}: a column in `idvars` is "
-                             "not imputed, so it has no bounds.")
-        out.append(hits[0])
-    if out and len(out) == data.shape[1]:
-        raise ValueError("`idvars` names every column of `data`: nothing is left to impute.")
-    return out
-
-
 def apply_bounds(enc: Encoder, bounds: dict | None, data: pd.DataFrame,
                  positions: list[int]) -> None:
     """Replace the observed range of the columns named in ``bounds`` (the range within which
@@ -142,7 +107,7 @@ GAIN_CONSTRAINTS = {
     # a dask backend also needs n_jobs > 1 and a running Client: checked with n_jobs, on use
     "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),
     "bounds": Optional(Rule(_check_bounds, "a dict {column: (low, high)}")),
-    "idvars": Optional(Rule(_check_idvars, "a column name or a list of them")),
+    "idvars": Optional(Rule(check_idvars, "a column name or a list of them")),
 }
 
 
@@ -420,7 +385,8 @@ def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
 
 def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
     """Warn of complete whole-number columns that hold a different value in every row, in
-    increasing order (``1:n``, respondent numbers): identifiers, which the networks would use as
+    increasing order (``1:n``, respondent numbers), or that number consecutive blocks of rows
+    from 0 or 1 with at least 10 values (a cluster: 1, 1, 2, 2, 2, 3, ...): identifiers, which the networks would use as
     a number (a range of ids can stand for a source or a wave: ``mice::selfreport``'s ``id``).
     Float columns count too when every value is a whole number from 0 to the number of rows at
     the start (R's ids arrive as doubles: ``mice::fdd$id``); R's dates also arrive as doubles
@@ -429,7 +395,7 @@ def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
     _warn_text_dates(data, stacklevel + 1)
     if len(data) < 20:
         return
-    found = []
+    found, clusters = [], []
     for j in range(data.shape[1]):
         col = data.iloc[:, j]
         if pd.api.types.is_bool_dtype(col.dtype) or not (
@@ -442,8 +408,24 @@ def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
             continue
         if pd.api.types.is_float_dtype(col.dtype) and not 0 <= values[0] <= len(values):
             continue  # a float that does not start like a row number (R's dates: days, seconds)
-        if np.all(np.diff(values) > 0):
+        step = np.diff(values)
+        if np.all(step > 0):
             found.append(col.name)
+        elif (np.all(step >= 0) and values[0] in (0, 1) and len(np.unique(values)) >= 10
+              and values[-1] - values[0] + 1 == len(np.unique(values))):
+            # 1, 1, 1, 2, 2, 3, ...: the rows sorted by a numbered cluster (a school, a
+            # respondent of a long panel); an R user's trial (mice::popmis's school, plm's
+            # Wages id) saw them used as a quantity without a word
+            clusters.append((col.name, len(values) / len(np.unique(values))))
+    if clusters:
+        shown = ", ".join(f"{name!r} (about {per:.3g} rows per value)" for name, per in clusters)
+        warnings.warn(
+            f"Column(s) {shown} number consecutive blocks of rows (1, 1, ..., 2, 2, ...): "
+            "they look like cluster identifiers (schools, the respondents of a long panel), "
+            "which the networks would use as a quantity. Keep them out of the model with "
+            "`idvars=`, or, to impute within clusters, make them categorical (a level per "
+            "cluster: the clusters' means are kept, but with few rows per cluster this "
+            "overfits).", UserWarning, stacklevel=stacklevel)
     if found:
         warnings.warn(
             f"Column(s) {', '.join(repr(v) for v in found)} hold a different whole number in "

@@ -338,7 +338,10 @@ class GainImputer:
                 + (f"; not fitted: {extra}" if extra else "")
                 + ("" if missing or extra else "; they are in another order: use "
                    f"{arg}[imputer.columns_]") + ".")
+        ids = set(getattr(self, "idvars_", []))
         for pos, (name, family) in enumerate(zip(want, self.families_)):
+            if pos in ids:  # copied as they are, whatever they hold
+                continue
             col = new_data.iloc[:, pos]
             new_family = _family(col.dtype)
             if new_family not in _COMPATIBLE.get(family, {family}):
@@ -398,6 +401,14 @@ class GainImputer:
         ``l`` with ``rngs[l]``."""
         original = self._check_new(new_data, name)
         where = original.isna()
+        empty = [original.columns[pos] for pos in self.positions_
+                 if len(original) > 1 and where.iloc[:, pos].all()]
+        if empty:  # a user's trial: an item not asked in a new wave was imputed without a word
+            warnings.warn(
+                f"Column(s) {', '.join(map(repr, empty))} have no observed value in `{name}`: every "
+                "value is drawn from the fitted models (their relation to the other columns in "
+                "the fitted data). If the item was not asked in these rows, leave it out of their "
+                "analyses.", UserWarning, stacklevel=4)
         sub = original.iloc[:, self.positions_]
         x, mask = self.encoder_.transform(sub)
         if where.to_numpy().any():
@@ -585,28 +596,35 @@ def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stackleve
     Unlike a level of a discrete column, such a column stays an input of the network, so those
     cells are extrapolated from the column's trend over its other values; the user should know."""
     found = []
+    anywhere = mask.any(0)
     for c, spec in enumerate(enc.columns):
         if spec.kind != "integer" or not 2 < len(spec.levels) <= max_values:
             continue
-        seen = mask[:, c] == 1
+        seen = np.flatnonzero(mask[:, c] == 1)
         levels = np.asarray(spec.levels, dtype=float)
         values = x[seen, spec.start].astype(float) * spec.scale + spec.mean
         code = np.abs(values[:, None] - levels[None, :]).argmin(1)
         for k in np.flatnonzero(np.bincount(code, minlength=len(levels)) >= min_rows):
-            rows = np.flatnonzero(seen)[code == k]
-            for j in range(mask.shape[1]):
-                if j != c and mask[rows, j].sum() == 0 and mask[:, j].any():
-                    found.append((enc.columns[j].name, spec.name, levels[k], len(rows)))
+            rows = seen[code == k]
+            never = ~mask[rows].any(0) & anywhere  # every column at once
+            never[c] = False
+            for j in np.flatnonzero(never):
+                found.append((enc.columns[j].name, spec.name, levels[k], len(rows)))
     if not found:
         return
-    shown = "; ".join(f"{j!r} where {c!r} is {v:g} ({n} rows)" for j, c, v, n in found[:3])
+
+    def value(v: float):
+        return int(v) if float(v).is_integer() else v
+
+    shown = "; ".join(f"{j!r} where {c!r} is {value(v)!r} ({n} rows)" for j, c, v, n in found[:3])
     more = f", and {len(found) - 3} more such pair(s)" if len(found) > 3 else ""
     warnings.warn(
         f"Column(s) never observed where a whole-number column takes one of its values: {shown}"
         f"{more}. The data say nothing about those cells; they are extrapolated from how the "
-        "column varies over the other values (an item not asked in one year or wave). Check "
-        "them (.plot()), or leave such rows out of analyses of that item.", UserWarning,
-        stacklevel=stacklevel)
+        "column varies over the other values. If that column's values were assigned at random "
+        "(a split ballot, a questionnaire version), keep it out of the model with `idvars=`; if "
+        "the item was not asked there (a year, a wave), check the imputations (.plot()) or leave "
+        "those rows out of analyses of the item.", UserWarning, stacklevel=stacklevel)
 
 
 def _socgan_version() -> str:

@@ -96,10 +96,11 @@ def _binned(real: pd.DataFrame, other: pd.DataFrame, bins: int) -> tuple[pd.Data
 
 
 def _nearest_label(col: pd.Series, values: np.ndarray) -> np.ndarray:
-    """Each value of ``col`` as the label of the nearest of the sorted ``values`` (missing: "nan")."""
+    """Each value of ``col`` as the position of the nearest of the sorted ``values``, as text
+    (missing: "nan"); positions, so that values alike in their first digits stay apart."""
     x = col.to_numpy(dtype=float, na_value=np.nan)
     idx = np.digitize(x, (values[1:] + values[:-1]) / 2) if len(values) else np.zeros(len(x), int)
-    labels = np.array([f"{v:g}" for v in values] or ["nan"], dtype=object)[np.minimum(idx, max(len(values) - 1, 0))]
+    labels = np.minimum(idx, max(len(values) - 1, 0)).astype(str).astype(object)
     labels[np.isnan(x)] = "nan"
     return labels
 

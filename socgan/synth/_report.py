@@ -170,10 +170,12 @@ def summary(numbers: ReleaseNumbers, text: ReleaseText) -> str:
                         f"{numbers.marginal_bins} bins per numeric column. Model: "
                         f"{text.marginal_model}; {numbers.candidates} candidates.")
             lost = numbers.marginal_independent or ()
-            head.append(
-                f"Relations: {len(lost)} of the {numbers.marginal_tables} two-way tables were "
-                "within their noise and are released as independent"
-                + (": " + ", ".join(f"{a} x {b}" for a, b in lost) if lost else "") + ".")
+            k = len(numbers.public_bounds)
+            if k > 1:
+                head.append(
+                    f"Relations: {len(lost)} of the {k * (k - 1) // 2} two-way tables were "
+                    "within their noise and are released as independent"
+                    + (": " + ", ".join(f"{a} x {b}" for a, b in lost) if lost else "") + ".")
         else:
             head.append(
                 f"DP-SGD: {text.dpsgd_event}; {numbers.steps} steps, sampling rate "

@@ -58,7 +58,8 @@ def test_one_name_as_r_passes_it_and_the_id_warning_points_to_idvars():
     ({"idvars": ["X", "X"]}, ValueError, "names 'X' more than once"),
     ({"idvars": ["Y", "X", "Bin", "Bimod", "Categ"]}, ValueError, "nothing is left to impute"),
     ({"idvars": "X", "bounds": {"X": (None, None)}}, ValueError, "both name 'X'"),
-    ({"idvars": 2.5}, TypeError, "must name columns"),
+    ({"idvars": [None]}, TypeError, "must name columns"),
+    ({"idvars": 2.5}, ValueError, "`data` has no column 2.5"),
 ])
 def test_idvars_errors_name_the_column(bad, error, match):
     d = socgan.datasets.seed_experiment(60, seed=1)
@@ -100,3 +101,46 @@ def test_emb_impute_takes_idvars_as_amelia_does():
         pd.testing.assert_series_equal(got["note"], d["note"])
     with pytest.raises(ValueError, match="both name 'respid'"):
         emb_impute(d, idvars="respid", noms=["respid"], progress=False)
+
+
+def test_emb_impute_with_idvars_warns_at_the_callers_line():
+    d = _survey().drop(columns="interview")
+    with pytest.warns(UserWarning, match="EM did not converge") as got:
+        emb_impute(d, m=1, seed=1, idvars=["respid", "note"], max_iter=1, progress=False)
+    assert all(w.filename == __file__ for w in got)
+
+
+def test_new_rows_may_hold_anything_in_the_idvars():
+    """A new wave whose free-text column is empty (read as float) is copied as it is."""
+    d = _survey()
+    imputer = socgan.GainImputer(m=2, seed=1, idvars=["note", "interview"], **FAST).fit(
+        d.drop(columns="respid"))
+    new = d.drop(columns="respid").iloc[:10].assign(note=np.nan)
+    out = imputer.impute(new, seed=1).datasets[0]
+    assert out["note"].isna().all() and out["X"].notna().all()
+
+
+
+def test_a_numbered_cluster_column_warns_and_points_to_idvars():
+    """An R user's trial: mice::popmis's school (1..100, 20 pupils each, sorted) was used as a
+    quantity without a word."""
+    rng = np.random.default_rng(3)
+    school = np.repeat(np.arange(1, 31), 8)
+    y = rng.normal(size=240) + 0.1 * school
+    y[rng.random(240) < 0.3] = np.nan
+    d = pd.DataFrame({"school": school, "x": rng.normal(size=240), "y": y})
+    with pytest.warns(UserWarning, match=r"'school' \(about 8 rows per value\) number consecutive"):
+        socgan.impute(d, m=2, seed=1, **FAST)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        socgan.impute(d, m=2, seed=1, idvars="school", **FAST)
+        socgan.impute(d.assign(school=d["school"] + 1990), m=2, seed=1, **FAST)  # years: no
+
+
+def test_a_column_with_no_observed_value_in_new_rows_warns():
+    d = _survey().drop(columns=["respid", "note", "interview"])
+    imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(d)
+    with pytest.warns(UserWarning, match=r"'X' have no observed value in `new_data`") as got:
+        imputer.impute(d.iloc[:10].assign(X=np.nan), seed=1)
+    assert any(w.filename == __file__ for w in got)

@@ -440,6 +440,10 @@ def test_evaluate_compares_a_whole_number_scale_at_its_resolution():
     ev = evaluate(real, jittered, detection=False).set_index(["metric", "variable"])["value"]
     assert ev[("tvd_1way", "polviews")] < 0.01
     assert ev[("tvd_2way", "polviews x age")] < 0.05
+    codes = pd.DataFrame({"code": np.repeat([20240101.0, 20240102.0, 20240103.0], 100),
+                          "x": rng.normal(size=300)})  # alike in their first six digits
+    one = evaluate(codes, codes.assign(code=20240101.0), detection=False)
+    assert one.set_index(["metric", "variable"])["value"][("tvd_1way", "code")] == pytest.approx(2 / 3)
     shifted = real.assign(polviews=np.clip(real["polviews"] + 3, 1, 7))  # far: still far
     far = evaluate(real, shifted, detection=False).set_index(["metric", "variable"])["value"]
     assert far[("tvd_1way", "polviews")] > 0.4

@@ -18,6 +18,13 @@ test_that("Python's wording is translated to R's", {
   # subscripts, keyword arguments and tuples (an R user's trial saw `boundsc("age")`)
   expect_identical(w("`bounds['age']` = (20, 60); pass out_of_bounds='clip' or give a tuple (low, high)."),
                    "`bounds[[\"age\"]]` = c(20, 60); pass out_of_bounds = \"clip\" or give c(low, high).")
+  expect_identical(w("`report['marginal_independent']` lists them"),
+                   "`attr(release, \"privacy_report\")$marginal_independent` lists them")
+  expect_identical(w(paste0("`new_data` must have the columns the imputer was fitted on, in the ",
+                            "same order; not fitted: ['extra'].")),
+                   "`data` must have the columns the model was fitted on; not fitted: c(\"extra\").")
+  expect_identical(w("'x' is not a safetensors file written by GainImputer.save (bad)."),
+                   "'x' is not a safetensors file written by gain_model_save() (bad).")
   # a range quoted back (a user's trial saw `bounds[["age"]]` = (18, 80))
   expect_identical(w("`bounds['age']` = (18.0, 80.0) and `b` = (-inf, 2.5)"),
                    "`bounds[[\"age\"]]` = c(18, 80) and `b` = c(-Inf, 2.5)")
@@ -77,7 +84,7 @@ test_that("mice's arguments are refused with socgan's equivalent, before Python 
     expect_error(gain_impute(d, maxit = 5), "set `epochs`", fixed = TRUE)
     expect_error(gain_impute(d, method = "pmm"), "no per-column methods", fixed = TRUE)
     expect_error(gain_impute(d, printFlag = FALSE), "equivalent is `progress`", fixed = TRUE)
-    expect_error(gain_impute(d, predictorMatrix = matrix(1, 2, 2)), "leave it out of `data`",
+    expect_error(gain_impute(d, predictorMatrix = matrix(1, 2, 2)), "name it in `idvars`",
                  fixed = TRUE)
     expect_error(gain_impute(d, epoch = 5),
                  "`epoch` is not a setting of gain_impute(). Did you mean `epochs`?", fixed = TRUE)

@@ -138,4 +138,19 @@ test_that("idvars are kept out of the model, copied as they are and marked metho
   expect_error(gain_impute(d, m = 2, idvars = c("id", "id")), "names column `id` twice")
   expect_error(gain_impute(d, m = 2, idvars = 3), "must be NULL or names of columns")
   expect_error(gain_impute(d, model = model, idvars = "id"), "belong to gain_fit")
+  expect_true(all(imp$predictorMatrix[, c("id", "note")] == 0))  # they predict nothing
+  # a date with missing values is refused as a modelled column, carried as an idvar (the
+  # README's example: interview dates), also by a fitted model and in new rows
+  d$date <- as.Date("2024-01-01") + seq_len(nrow(d))
+  d$date[2] <- NA
+  expect_error(gain_impute(d, m = 2, epochs = 2, idvars = c("id", "note")), "is a date with")
+  kept <- gain_impute(d, m = 2, seed = 1, epochs = 2, idvars = c("id", "note", "date"),
+                      output = "list")
+  expect_identical(kept[[1]]$date, d$date)
+  model <- gain_fit(d, m = 2, seed = 1, epochs = 2, idvars = c("id", "note", "date"))
+  new <- d[1:8, ]
+  new$date[5] <- NA
+  again <- gain_impute(new, model = model, seed = 1)
+  expect_identical(mice::complete(again, 1)$date, new$date)
+  expect_equal(unname(again$method["date"]), "")
 })
