@@ -539,6 +539,8 @@ def _check_size(enc: Encoder, n_rows: int, settings: GainSettings, device: torch
             f"({enc.n_features} encoded features of {enc.n_columns} columns, hidden width "
             f"{hidden}, {concurrent} model(s) at once), more than the "
             f"{_size(have)} of the {device.type.upper()}'s memory can hold. "
-            + (f"The widest columns are {shown}; drop identifiers and free-text columns, or "
-               "recode categoricals with many levels. " if shown else "Impute fewer columns. ")
-            + "A smaller `hidden` or fewer parallel jobs (`n_jobs`) also use less memory.")
+            + (f"The widest columns are {shown}; keep identifiers and free-text columns out "
+               "of the model (`idvars=`), or recode categoricals with many levels. " if shown
+               else "Impute fewer columns. ")
+            + "A smaller `hidden`, fewer imputations at once (`m`) or fewer parallel jobs "
+            "(`n_jobs`) also use less memory.")
