@@ -43,7 +43,7 @@ import pandas as pd
 import torch
 
 from . import _marginals
-from ._marginals import (Cells, _interval, fine_edges, projected, support_trimmed,
+from ._marginals import (Cells, _interval, fine_bin, fine_edges, projected, support_trimmed,
                          within_cell_weights)
 from ._schema import Column, _numeric_values, _unit, within_bounds
 
@@ -63,7 +63,7 @@ def one_way(x: np.ndarray, cols: list[Column], noise_sd: float | None,
         if c.kind == "numeric":
             e = fine_edges(c)
             u = _unit(_numeric_values(x[:, c.start], c).astype(float), c)
-            h = np.bincount(_interval(u, e), minlength=len(e) - 1).astype(float)
+            h = np.bincount(fine_bin(u, e), minlength=len(e) - 1).astype(float)
         else:
             h = x[:, c.start:c.stop].sum(0).astype(float)
         if noise_sd is not None:

@@ -6,7 +6,8 @@ reweighted towards measured queries, every part accounted):
 1. **Cells.** A discrete column's cells are its levels; an integer column with at most ``bins``
    whole numbers gets one cell per number; any other numeric column gets ``bins`` intervals
    holding about equal shares of its rows. To place them, each such column's histogram on a fine
-   grid of its public bounds (``FINE_BINS`` equal-width intervals, or one per whole number) is
+   grid of its public bounds (``FINE_BINS`` equal-width intervals and a cell for the values
+   exactly at each bound -- zero incomes, top codes -- or one per whole number) is
    measured by a first Gaussian mechanism, with ``EDGE_SHARE`` of the budget (each row changes
    each histogram by one in one cell: L2 sensitivity sqrt(columns measured)), and the intervals
    are cut at the noisy quantiles, on that grid. Equal-width intervals of public bounds that are
@@ -131,15 +132,31 @@ def cells(cols: list[Column], bins: int, margins: dict[int, np.ndarray] | None =
 
 
 def fine_edges(c: Column) -> np.ndarray:
-    """The fine grid of a numeric column's one-way histogram (unit scale): ``FINE_BINS``
-    equal-width intervals, or one interval around each whole number of an integer column that
-    has no more."""
+    """The fine grid of a numeric column's one-way histogram (unit scale): one interval around
+    each whole number of an integer column that has at most ``FINE_BINS``; otherwise
+    ``FINE_BINS`` equal-width intervals between two cells of width 0 that hold the values
+    exactly at the public bounds (:func:`fine_bin`). Zero incomes or hours, and top codes, are
+    spikes at a bound: inside the first of 100 intervals they were spread over it (a user's
+    trial: 45% of incomes were 0, none in the release, and the sign of a coefficient flipped).
+    Each row is in one cell either way, so the sensitivity is unchanged."""
     if c.integer:
         lo, hi = math.ceil(c.low), math.floor(c.high)
         if hi - lo + 1 <= FINE_BINS:
             mids = np.arange(lo, hi + 2) - 0.5
             return np.clip(_unit(mids.astype(float), c), 0.0, 1.0)
-    return _equal_edges(FINE_BINS)
+    inner = _equal_edges(FINE_BINS)
+    return np.concatenate([[0.0], inner, [1.0]])
+
+
+def fine_bin(u: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The fine-grid cell of each unit value: :func:`_interval`, except that a value exactly at
+    a bound is in the cell of width 0 there, if the grid has one (:func:`fine_edges`)."""
+    out = _interval(u, edges)
+    if len(edges) > 2 and edges[1] == edges[0]:
+        out = np.where(u <= edges[0], 0, out)
+    if len(edges) > 2 and edges[-1] == edges[-2]:
+        out = np.where(u >= edges[-1], len(edges) - 2, out)
+    return out
 
 
 def fine_cells(cols: list[Column]) -> Cells:
@@ -425,7 +442,7 @@ def measure_fine(x: np.ndarray, cols: list[Column], noise_sd: float | None,
         c = cols[k]
         e = fine_edges(c)
         u = _unit(_numeric_values(x[:, c.start], c).astype(float), c)
-        h = np.bincount(_interval(u, e), minlength=len(e) - 1).astype(float)
+        h = np.bincount(fine_bin(u, e), minlength=len(e) - 1).astype(float)
         if noise_sd is not None:
             h = h + rng.normal(0.0, noise_sd, size=h.shape)
         out[k] = h

@@ -162,9 +162,10 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
         release is drawn from the averaged weights. ``"gan"`` and ``"pgb-nonprivate"`` are the
         same without clipping, noise or exponential mechanism, for comparison. The GAN methods'
         numeric margins are then matched to measured one-way histograms (``match_margins``).
-        ``"marginals"``: no GAN. Every two-way table of the columns' cells (levels; equal-width
-        intervals of a numeric column's public bounds) is measured once with the Gaussian
-        mechanism; a tree of the noisy tables (Chow & Liu 1968, as in MST and PrivBayes) draws
+        ``"marginals"``: no GAN. Every two-way table of the columns' cells (levels; intervals of
+        a numeric column cut at the noisy quantiles of its one-way histogram on a fine grid of
+        its public bounds, with a cell of its own for values exactly at each bound: zero
+        incomes, top codes) is measured once with the Gaussian mechanism; a tree of the noisy tables (Chow & Liu 1968, as in MST and PrivBayes) draws
         candidate rows, which are then raked to *every* noisy table (iterative proportional
         fitting), and the release is drawn from them (``socgan.synth._marginals``). It keeps
         one- and two-way relations (correlations, a regression on several covariates as far as
@@ -199,7 +200,7 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
         one inside ``(low, high)``; a column with a single observed value is no special case.
         The non-private methods read them from the data when not given.
     out_of_bounds : {"raise", "clip"}
-        Data outside ``bounds``: refused with the column named and a count (never a value), or
+        Data outside ``bounds``: refused with the column named (never a value or a count), or
         numeric values clipped to the bounds (top-coding). Levels outside a discrete column's
         list are always refused.
     steps : int
@@ -241,8 +242,9 @@ def synthesize(data: pd.DataFrame, *, epsilon: float | None = None, delta: float
     pgb_bins : int
         Equal-width intervals of each numeric column's public bounds for those cells.
     marginal_bins : int, optional
-        ``"marginals"`` only: equal-width intervals of each numeric column's public bounds (an
-        integer column with at most that many values gets one cell per value). Default: from
+        ``"marginals"`` only: intervals of each numeric column, cut at the noisy quantiles of its
+        one-way histogram (an integer column with at most that many values gets one cell per
+        value). Default: from
         the noisy row count, the largest number in [4, 32] at which an average cell of a
         numeric x numeric table holds at least four times its noise's standard deviation (the
         larger of the Gaussian mechanism's and the count's own sampling noise; the non-private

@@ -115,6 +115,11 @@ def test_numeric_outcome_and_two_level_factor_outcome(sim):
     b = estimate(survey.drop(columns=["said", "score"]), sim["census"], outcome="voted",
                  area="state", method="amelia", m=2, seed=1, progress=False).table
     np.testing.assert_allclose(a["estimate"], b["estimate"])
+    flag = estimate(survey.drop(columns=["said", "score"]).assign(voted=survey["voted"] == 1),
+                    sim["census"], outcome="voted", area="state", method="amelia", m=2, seed=1,
+                    progress=False)
+    assert flag.settings["outcome_level"] is True  # a boolean outcome: the share of True
+    np.testing.assert_allclose(flag.table["estimate"], b["estimate"])
 
 
 def test_compare_scores_against_truth_and_plots(sim, tmp_path):
@@ -409,3 +414,15 @@ def test_amelia_style_stacking_warns_when_areas_have_few_respondents(sim):
         warnings.filterwarnings("error", message=".*no pooling across areas")
         estimate(sim["survey"], sim["census"], outcome="voted", area="state", method="amelia",
                  m=2, seed=1, progress=False)
+
+
+def test_areas_without_respondents_are_named_in_a_warning(sim):
+    survey = sim["survey"]
+    gone = survey[~survey["state"].astype(str).isin(["AZ", "NM"])]
+    with pytest.warns(UserWarning, match=r"2 of the census's 51 areas have no respondent") as got:
+        res = estimate(gone, sim["census"], outcome="voted", area="state", method="mrp",
+                       progress=False)
+    assert any(w.filename == __file__ for w in got)
+    table = res.table.set_index(res.table["area"].astype(str))
+    assert (table.loc[["AZ", "NM"], "n_survey"] == 0).all()
+    assert table.loc[["AZ", "NM"], "estimate"].notna().all()

@@ -120,7 +120,7 @@ def test_intervals_follow_the_data_not_the_width_of_the_bounds():
     share = np.bincount(mg.codes(x, cols, equal)[:, 0], minlength=8) / len(d)
     assert share[3] + share[4] > 0.85
     fine = mg.measure_fine(x, cols, 20.0, np.random.default_rng(1))  # noisy histograms
-    assert list(fine) == [0] and len(fine[0]) == mg.FINE_BINS
+    assert list(fine) == [0] and len(fine[0]) == mg.FINE_BINS + 2  # and a cell at each bound
     spec = mg.cells(cols, 8, margins=fine, margin_sd=20.0)
     share = np.bincount(mg.codes(x, cols, spec)[:, 0], minlength=spec.sizes[0]) / len(d)
     assert spec.sizes[0] >= 6 and share.max() < 0.25
@@ -473,3 +473,31 @@ def test_a_release_whose_tables_are_mostly_noise_says_which_relations_it_lost():
     kept = {frozenset(p) for p in itertools.combinations(d.columns, 2)} - {
         frozenset(p) for p in big.report["marginal_independent"]}
     assert {frozenset(("age", "income")), frozenset(("edu", "income"))} <= kept
+
+
+def test_values_at_a_bound_stay_there():
+    """A user's trial (openintro::acs12, income with bounds (0, 1e6)): 45% of incomes were 0 and
+    none were in the release: the spike sat in the first of 100 fine intervals and was spread
+    over it, and a published regression's coefficient changed sign. Values exactly at a public
+    bound have a cell of their own now (at no privacy cost: each row is in one cell)."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    works = rng.random(n) < 0.6
+    income = np.where(works, np.minimum(rng.lognormal(10, 0.8, n), 200_000.0), 0.0)
+    d = pd.DataFrame({"income": income.round(2), "works": np.where(works, "yes", "no"),
+                      "age": rng.integers(18, 90, n)})
+    bounds = {"income": (0, 200_000), "works": ["yes", "no"], "age": (18, 99)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSignalWarning)
+        out = synthesize(d, epsilon=3.0, bounds=bounds, insecure_seed=1, progress=False).data
+    zero, top = (d["income"] == 0).mean(), (d["income"] == 200_000).mean()
+    assert abs((out["income"] == 0).mean() - zero) < 0.05
+    assert abs((out["income"] == 200_000).mean() - top) < 0.03
+    # the zeros belong to those who do not work, as in the data
+    assert (out.loc[out["works"] == "no", "income"] == 0).mean() > 0.8
+    # a column without values at its bounds gets no spike there
+    assert (out["age"] == 18).mean() < 0.03 and (out["age"] == 99).mean() < 0.01
+    e = mg.fine_edges(build_schema(d, bounds)[0])
+    assert len(e) == mg.FINE_BINS + 3 and e[0] == e[1] == 0.0 and e[-2] == e[-1] == 1.0
+    np.testing.assert_array_equal(mg.fine_bin(np.array([0.0, 1e-9, 0.5, 1 - 1e-9, 1.0]), e),
+                                  [0, 1, 51, mg.FINE_BINS, mg.FINE_BINS + 1])
