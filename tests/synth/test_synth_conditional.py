@@ -309,7 +309,9 @@ def test_a_histogram_of_mostly_noise_is_not_matched():
     assert cd.match_margins(x, cols, exact, None, rng)[1] == ["tv"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowSignalWarning)
+        # fixed noise: with fresh noise the 30-step DP-GAN collapsed onto one value in a CI run
+        # (a rare event the release then names: _warn_collapsed); seeds 1-20 gave 0.32-0.60
         rel = synthesize(d, epsilon=1.0, method="dpgan", bounds={"tv": (1, 25), "g": ["a", "b"]},
-                         steps=30, progress=False)
+                         steps=30, insecure_seed=3, progress=False)
     assert rel.report["margins_matched"] == {"tv": False}
     assert rel.data.tv.value_counts(normalize=True).iloc[0] < 0.9
