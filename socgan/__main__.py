@@ -141,6 +141,9 @@ def _impute(args: argparse.Namespace) -> int:
     named = [column for column, _ in args.bounds]
     if len(set(named)) < len(named):
         raise ValueError("--bounds names a column twice.")
+    named = [column for column, _ in args.derived]
+    if len(set(named)) < len(named):
+        raise ValueError("--derived names a column twice.")
     targets = imputation_paths(out, m=args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
@@ -163,7 +166,7 @@ def _impute(args: argparse.Namespace) -> int:
         imp = socgan.impute(data, m=args.m, seed=args.seed, epochs=args.epochs,
                             progress=not args.quiet, n_jobs=n_jobs, backend=backend,
                             device=args.device, bounds=dict(args.bounds) or None,
-                            idvars=args.idvars or None)
+                            idvars=args.idvars or None, derived=dict(args.derived) or None)
     written = write_imputations(imp, out, split=args.split, **csv)
     if not args.quiet:
         layout = "one file per imputation" if args.split else "long format: .imp 0 = the input, 1..m"
@@ -206,6 +209,15 @@ def _bound(text: str) -> tuple[str, tuple[float | None, float | None]]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the bounds must be numbers, or empty for no bound on that side")
     return column, sides
+
+
+def _derived(text: str) -> tuple:
+    """``COLUMN=FORMULA`` as (column, formula); the formula is checked when imputing."""
+    column, eq, formula = text.partition("=")
+    if not eq or not column.strip() or not formula.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not COLUMN=FORMULA (e.g. \"bmi=wgt / (hgt / 100)^2\")")
+    return column.strip(), formula.strip()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -261,6 +273,12 @@ def _main(argv: list[str] | None) -> int:
     imp.add_argument("--idvars", action="append", default=[], metavar="COL",
                      help="a column kept out of the model and copied as it is, missing values "
                           "included (respondent ids, free text; Amelia's idvars); once per column")
+    imp.add_argument("--derived", type=_derived, action="append", default=[],
+                     metavar="COL=FORMULA",
+                     help="a column computed from others (mice's passive imputation): where "
+                          "missing, it is its formula on the completed row, e.g. "
+                          "\"bmi=wgt / (hgt / 100)^2\" (^ is a power); once per column, in the "
+                          "order they are computed")
     imp.add_argument("--n-jobs", type=_count, default=1, dest="n_jobs",
                      help="models trained at once (default 1; -1 = every core or cluster thread)")
     imp.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -451,6 +451,32 @@ def test_idvars_are_kept_out_of_the_model_and_copied(folder, capsys):
     assert "`idvars`: `data` has no column 'nope'" in err
 
 
+def test_derived_columns_follow_their_formula(folder, capsys):
+    rng = np.random.default_rng(7)
+    hgt = rng.normal(170, 10, 120)
+    wgt = rng.normal(70, 10, 120)
+    df = pd.DataFrame({"hgt": hgt, "wgt": wgt, "bmi": wgt / (hgt / 100) ** 2})
+    df.loc[rng.random(120) < 0.3, "hgt"] = np.nan
+    df.loc[df["hgt"].isna() | (rng.random(120) < 0.1), "bmi"] = np.nan
+    sio.write_table(df, folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", *FAST,
+                        "--derived", "bmi=wgt / (hgt / 100)^2"], capsys)
+    assert code == 0, err
+    out = sio.read_table(folder / "o.csv")
+    part = out[out[".imp"] == 1].reset_index(drop=True)
+    np.testing.assert_allclose(part["bmi"], part["wgt"] / (part["hgt"] / 100) ** 2)
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "p.csv", *FAST,
+                        "--derived", "bmi=hgtx"], capsys)
+    assert_one_line_error(code, err)
+    assert "could not be evaluated" in err and "hgtx" in err
+    with pytest.raises(SystemExit) as stop:
+        main(["impute", str(folder / "in.csv"), "--out", str(folder / "p.csv"), *FAST,
+              "--derived", "bmi"])
+    err = capsys.readouterr().err
+    assert_one_line_error(stop.value.code, err, expected_code=2)
+    assert "is not COLUMN=FORMULA" in err
+
+
 def test_large_seeds_are_taken_exactly():
     from socgan.__main__ import _count
 

@@ -26,6 +26,9 @@
 #'   model keeps them (also when saved).
 #' @param idvars Columns kept out of the model, as in [gain_impute()]; the model
 #'   keeps them (also when saved) and copies them from new data as they are.
+#' @param derived Formulas of columns computed from others, as in
+#'   [gain_impute()]; the model keeps them (also when saved) and applies them
+#'   to new data.
 #' @param progress Show a progress bar while training (as in [gain_impute()]).
 #' @param model A fitted model from `gain_fit()` or `gain_model_load()`.
 #' @param path File to write or read (e.g. `"wave1.safetensors"`).
@@ -43,7 +46,7 @@
 #' }
 #' @export
 gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL,
-                     progress = NULL) {
+                     derived = NULL, progress = NULL) {
   check_data_frame(data)
   m <- check_count(m, "m")
   seed <- r_seed(seed)
@@ -53,13 +56,14 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL
   options <- check_gain_options(given, "gain_fit()")
   bounds <- gain_bounds_to_python(bounds)
   idvars <- check_idvars(idvars, data)
+  derived <- check_derived(derived)
   check_imputable(data[setdiff(names(data), idvars)], "data")
   prepared <- prepare_columns(data, "data", "gain_fit()", keep = idvars)
   values <- c(list(m = m, seed = seed, progress = progress), given)
   imputer <- do.call(call_python, c(
     list(reticulate::py_get_attr(socgan, "GainImputer"), m = m, seed = seed,
          progress = progress, bounds = bounds,
-         idvars = if (length(idvars)) as.list(idvars)),
+         idvars = if (length(idvars)) as.list(idvars), derived = derived),
     options, list(values = values)))
   call_python(reticulate::py_get_attr(imputer, "fit"), frame_to_python(prepared$python),
               values = values)

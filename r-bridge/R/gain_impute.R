@@ -28,7 +28,8 @@
 #'
 #' @section The mids:
 #' The result is a `mids` (class `c("gain_mids", "mids")`) that says what
-#' made it: `imp$method` is `"gain"` for every imputed column, `imp$call` is
+#' made it: `imp$method` is `"gain"` for every imputed column (mice's
+#' passive `"~I(formula)"` for a `derived` one), `imp$call` is
 #' your `gain_impute()` call, `imp$seed` the seed, and `imp$gain` holds the
 #' settings Python used (`settings`, with defaults filled in), the Python
 #' socgan version and the training losses (`loss_history`). `print(imp)` shows
@@ -102,6 +103,20 @@
 #'   quantity to the networks: give it here, or as a factor to impute with a
 #'   fixed effect per cluster (for clusters of more than a few members);
 #'   socgan has no two-level imputation model (mice's `2l.*` methods).
+#' @param derived `NULL` (default), or formulas of columns computed from others,
+#'   as mice's passive imputation: a named character vector (or list) such as
+#'   `c(bmi = "wgt / (hgt / 100)^2", total = "q1 + q2 + q3")`. Such a column
+#'   stays in the model (where observed, it informs the others), and in every
+#'   completed dataset its missing values are its formula on the completed
+#'   row, so that it agrees with the imputed columns it is made from (imputed
+#'   as a column of its own, `mice::boys`' `bmi` was 1.2 units off its formula
+#'   in the median row); observed values are never changed. A formula is
+#'   arithmetic on column names (`^` for powers, `log()`, `sqrt()`,
+#'   comparisons; evaluated by Python's pandas), and mice's `"~I(...)"` is
+#'   accepted; formulas are computed in the order given. A warning says when a
+#'   formula mostly disagrees with the column's observed values (units, a
+#'   typo). In the `mids` the column's method is mice's passive
+#'   `"~I(formula)"`. With `model`, the fitted model's formulas apply.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
@@ -135,7 +150,8 @@
 #' }
 #' @export
 gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL,
-                        output = c("mids", "list"), progress = NULL, model = NULL) {
+                        derived = NULL, output = c("mids", "list"), progress = NULL,
+                        model = NULL) {
   call <- match.call()
   check_data_frame(data)
   if (!is.null(model)) {
@@ -146,9 +162,11 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
   seed <- r_seed(seed)
   output <- check_choice(output, c("mids", "list"), "output")
   given <- list(...)
-  if (!is.null(model) && (length(given) || !is.null(bounds) || !is.null(idvars))) {
+  if (!is.null(model) && (length(given) || !is.null(bounds) || !is.null(idvars) ||
+                          !is.null(derived))) {
     socgan_stop("GAIN settings (", paste0("`", c(names(given), if (!is.null(bounds)) "bounds",
-                                                 if (!is.null(idvars)) "idvars"), "`",
+                                                 if (!is.null(idvars)) "idvars",
+                                                 if (!is.null(derived)) "derived"), "`",
                                    collapse = ", "), ") belong to ",
          "gain_fit(); with `model`, gain_impute() only draws from the fitted models.",
          call. = FALSE)
@@ -158,6 +176,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
   socgan <- socgan_python()
   options <- check_gain_options(given)
   idvars <- check_idvars(idvars, data)
+  derived <- check_derived(derived)
   # a fitted model imputes an item not asked; idvars are never imputed
   if (is.null(model)) check_imputable(data[setdiff(names(data), idvars)], "data")
   if (!is.null(model) && is.data.frame(data) && !identical(names(data), model$columns) &&
@@ -173,7 +192,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
     do.call(call_python, c(
       list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
            progress = progress, bounds = bounds,
-           idvars = if (length(idvars)) as.list(idvars)),
+           idvars = if (length(idvars)) as.list(idvars), derived = derived),
       options,
       list(values = c(list(m = m, seed = seed, progress = progress), given))
     ))
@@ -206,7 +225,7 @@ gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
 check_gain_options <- function(options, what = "gain_impute()") {
   check_settings(options, python_parameters("impute"),
-                 taken = c("data", "m", "seed", "progress", "bounds", "idvars"),
+                 taken = c("data", "m", "seed", "progress", "bounds", "idvars", "derived"),
                  counts = gain_count_options, what = what)
 }
 
@@ -232,6 +251,30 @@ check_idvars <- function(idvars, data) {
     socgan_stop("`idvars`: `data` has no column `", absent[1L], "`.", call. = FALSE)
   }
   idvars
+}
+
+# `derived` checked: NULL, or a named character vector or list of formulas (one string each),
+# as a named list (Python's dict); Python checks the columns and formulas against the data.
+check_derived <- function(derived) {
+  if (is.null(derived) || (is.character(derived) && !length(derived))) return(NULL)
+  ok <- (is.character(derived) || is.list(derived)) && !is.null(names(derived)) &&
+    all(nzchar(names(derived))) && !anyNA(names(derived))
+  if (!ok) {
+    socgan_stop("`derived` must be NULL or formulas named by their column, such as ",
+                "c(bmi = \"wgt / (hgt / 100)^2\"); got ", deparse_short(derived), ".", call. = FALSE)
+  }
+  if (anyDuplicated(names(derived))) {
+    socgan_stop("`derived` names column `", names(derived)[duplicated(names(derived))][1L],
+                "` twice.", call. = FALSE)
+  }
+  for (v in names(derived)) {
+    f <- derived[[v]]
+    if (!is.character(f) || length(f) != 1L || is.na(f)) {
+      socgan_stop("`derived[[\"", v, "\"]]` must be one formula (a string such as ",
+                  "\"wgt / (hgt / 100)^2\"); got ", deparse_short(f), ".", call. = FALSE)
+    }
+  }
+  as.list(derived)
 }
 
 # list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and

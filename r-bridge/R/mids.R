@@ -3,7 +3,8 @@
 # mice::mice(maxit = 0) sets the object up (as mice::as.mids() does) before any training, so
 # that data mice cannot hold fail at once; the imputations are then filled in, and the fields
 # that describe how they were made are set truthfully:
-# * `method`: "gain" for every imputed column ("" for the complete ones and those in `idvars`,
+# * `method`: "gain" for every imputed column (mice's passive "~I(formula)" for a `derived` one;
+#   "" for the complete ones and those in `idvars`,
 #   whose missing values stay missing, as mice leaves a column of method ""), `call`: the user's
 #   gain_impute() call, `seed`: the seed; `gain`: the settings Python used, the socgan version
 #   and the training losses (one row per imputation model and epoch);
@@ -85,6 +86,13 @@ fill_mids <- function(ini, completed, call, seed, gain) {
   }
   imputed <- colSums(where) > 0 & !(colnames(where) %in% kept)
   ini$method[] <- ifelse(imputed[names(ini$method)], "gain", "")
+  # derived columns: mice's passive method, "~I(formula)"
+  derived <- gain$settings$derived
+  for (v in intersect(names(derived), names(ini$method))) {
+    if (!imputed[[v]]) next
+    f <- trimws(derived[[v]])
+    ini$method[[v]] <- if (startsWith(f, "~")) f else paste0("~I(", f, ")")
+  }
   # idvars predict nothing and are predicted by nothing (mice: a zero row and column)
   pm <- intersect(kept, colnames(ini$predictorMatrix))
   if (length(pm)) {

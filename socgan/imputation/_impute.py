@@ -20,6 +20,7 @@ from .._core.settings import GAIN_SETTING_CONSTRAINTS
 from .._core.settings import gain_settings  # looked up here by GainImputer (bench patches it)
 from .._core.torch_state import Device
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
+from ._derived import check_derived, plan as derived_plan, describe as derived_describe
 from ._imputations import Imputations
 
 Backend = Literal["loky", "dask"]
@@ -108,6 +109,7 @@ GAIN_CONSTRAINTS = {
     "backend": Optional(OneOf(*get_args(Backend))), "device": OneOf(*get_args(Device)),
     "bounds": Optional(Rule(_check_bounds, "a dict {column: (low, high)}")),
     "idvars": Optional(Rule(check_idvars, "a column name or a list of them")),
+    "derived": Optional(Rule(check_derived, "a dict {column: formula}")),
 }
 
 
@@ -119,7 +121,8 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
            learning_rate: float = _GAIN.learning_rate, weight_decay: float = _GAIN.weight_decay,
            adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
            backend: Backend | None = None, device: Device = "auto",
-           bounds: Mapping | None = None, idvars: Sequence | str | None = None) -> Imputations:
+           bounds: Mapping | None = None, idvars: Sequence | str | None = None,
+           derived: Mapping | None = None) -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a
@@ -217,6 +220,20 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         included (they are never imputed), and the result is the same as imputing the data
         without them and joining them back. Recorded in ``.options``. (mice: ``method = ""``
         for the column and a zero column in ``predictorMatrix``.)
+    derived
+        ``{column: formula}``: columns computed from others (mice's passive imputation), such
+        as ``{"bmi": "wgt / (hgt / 100)^2"}`` or a sum score ``{"total": "q1 + q2 + q3"}``.
+        The column stays in the model (where observed it informs the others), and in every
+        completed dataset its missing values are its formula on the completed row, so it
+        agrees with the imputed columns it is made from (imputed as a column of its own,
+        ``mice::boys``' BMI was 1.2 units off its formula in the median row). Its observed
+        values are never changed. A formula is a string for :meth:`pandas.DataFrame.eval`
+        (``^`` is a power, as in R; mice's ``"~I(...)"`` is accepted; ``log``, ``sqrt``,
+        comparisons...) or, from Python, a function of the completed DataFrame returning its
+        values (a model with one cannot be saved). Formulas are computed in the order given,
+        so one may read a column derived before it. A warning says when a formula mostly
+        disagrees with the column's observed values (units, a typo). Recorded in
+        ``.options``. (mice: ``method["bmi"] <- "~I(wgt / (hgt / 100)^2)"``.)
 
     Returns
     -------
@@ -249,7 +266,8 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
                           batch_size=batch_size, hint_rate=hint_rate, alpha=alpha, hidden=hidden,
                           learning_rate=learning_rate, weight_decay=weight_decay,
                           adversarial=adversarial, bootstrap=bootstrap, n_jobs=n_jobs,
-                          backend=backend, device=device, bounds=bounds, idvars=idvars)
+                          backend=backend, device=device, bounds=bounds, idvars=idvars,
+                          derived=derived)
     ids = idvar_positions(data, imputer._idvars(), imputer._bounds())
     modelled = [j for j in range(data.shape[1]) if j not in ids]
     if data.iloc[:, modelled].isna().to_numpy().any():
@@ -261,10 +279,12 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
     positions = [j for j in modelled if original.iloc[:, j].nunique() > 1]
     bounds = imputer._bounds()
     apply_bounds(Encoder.fit(original.iloc[:, positions]), bounds, original, positions)
+    derived_plan(original, imputer._derived_formulas(), imputer._idvars(), bounds, stacklevel=4)
     options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
                "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
                "device": device.type, "bounds": bounds,
-               "idvars": [original.columns[j] for j in ids]}
+               "idvars": [original.columns[j] for j in ids],
+               "derived": derived_describe(imputer._derived_formulas())}
     warnings.warn("`data` has no missing values; returning m identical copies.", UserWarning,
                   stacklevel=3)
     return Imputations(data=original, datasets=[original.copy() for _ in range(m)],

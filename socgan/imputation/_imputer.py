@@ -29,7 +29,7 @@ from .._params import (Count, FilePath, Frame, OneOf, Optional, Seed, Unchecked,
                        check_params, validate_params)
 from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
-from . import _impute
+from . import _derived, _impute
 from ._fit import FittedGain, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
@@ -43,7 +43,7 @@ FORMAT_VERSION = 1
 
 _PARAMS = ("m", "seed", "progress", "epochs", "max_steps", "batch_size", "hint_rate", "alpha",
            "hidden", "learning_rate", "weight_decay", "adversarial", "bootstrap", "n_jobs",
-           "backend", "device", "bounds", "idvars")
+           "backend", "device", "bounds", "idvars", "derived")
 
 
 # GAIN's defaults are GainSettings' (socgan._core.defaults), written there only.
@@ -101,9 +101,10 @@ class GainImputer:
     Parameters
     ----------
     m, seed, progress, epochs, max_steps, batch_size, hint_rate, alpha, hidden, learning_rate,
-    weight_decay, adversarial, bootstrap, n_jobs, backend, device, bounds, idvars
+    weight_decay, adversarial, bootstrap, n_jobs, backend, device, bounds, idvars, derived
         As in :func:`socgan.impute`; ``m`` is the number of models fitted. Columns in
-        ``idvars`` are copied from new data as they are (missing values included).
+        ``idvars`` are copied from new data as they are (missing values included); columns in
+        ``derived`` are recomputed from the completed rows of new data where missing.
 
     Attributes
     ----------
@@ -156,7 +157,7 @@ class GainImputer:
                  weight_decay: float = _GAIN.weight_decay,
                  adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
                  backend: str | None = None, device: str = "auto", bounds: dict | None = None,
-                 idvars=None):
+                 idvars=None, derived=None):
         self.m = m
         self.seed = seed
         self.progress = progress
@@ -175,6 +176,7 @@ class GainImputer:
         self.device = device
         self.bounds = bounds
         self.idvars = idvars
+        self.derived = derived
 
     # -- scikit-learn's parameter protocol ------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
@@ -226,6 +228,11 @@ class GainImputer:
         return check_params({"idvars": self._parameter_constraints["idvars"]},
                             {"idvars": self.idvars})["idvars"] or []
 
+    def _derived_formulas(self) -> dict:
+        """``derived`` checked (``{column: formula}``; {} for none)."""
+        return check_params({"derived": self._parameter_constraints["derived"]},
+                            {"derived": self.derived})["derived"] or {}
+
     def _fit(self, data: pd.DataFrame, stacklevel: int):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
         ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
@@ -242,6 +249,9 @@ class GainImputer:
         bounds = self._bounds()
         # Columns in `idvars` (Amelia's) are carried along as they are, outside the networks.
         ids = _impute.idvar_positions(original, self._idvars(), bounds)
+        # Derived columns (mice's passive imputation): modelled, recomputed where missing.
+        derived = _derived.plan(original, self._derived_formulas(), self._idvars(), bounds,
+                                stacklevel=stacklevel + 1)
         # Complete columns without variation (a survey wave, a one-level factor) carry no
         # information and need no imputation: they are carried along too.
         positions = [j for j in range(original.shape[1]) if j not in ids and (
@@ -252,7 +262,8 @@ class GainImputer:
         seeds = np.random.SeedSequence(seed)
         options = {"method": "gain", "bootstrap": bool(self.bootstrap), "seed": seed,
                    "entropy": seeds.entropy, **settings.__dict__, "device": device.type,
-                   "bounds": bounds, "idvars": [original.columns[j] for j in ids]}
+                   "bounds": bounds, "idvars": [original.columns[j] for j in ids],
+                   "derived": _derived.describe(self._derived_formulas())}
         if where.to_numpy().any():
             _check_completion(original, where, enc, positions)
         _check_size(enc, len(original), settings, device, _concurrent_models(m, n_jobs, backend),
@@ -282,6 +293,7 @@ class GainImputer:
         self.encoder_ = enc
         self.positions_ = positions
         self.idvars_ = ids
+        self.derived_ = derived
         self.columns_ = original.columns
         self.feature_names_in_ = np.asarray(original.columns, dtype=object)
         self.n_features_in_ = original.shape[1]
@@ -314,7 +326,10 @@ class GainImputer:
         with single_threaded():
             draws = _per_model(lambda ell: draw_gain(fitted, x, mask, ell), fitted.k,
                                n_jobs=_check_n_jobs(self.n_jobs))
-        datasets = [_complete(original, where, self.encoder_, d, self.positions_) for d in draws]
+        datasets = []
+        for d in draws:  # a loop, not a comprehension: warnings point at the user's call
+            done = _complete(original, where, self.encoder_, d, self.positions_)
+            datasets.append(_derived.apply(done, where, self.derived_, stacklevel=stacklevel))
         return Imputations(data=original, datasets=datasets, options=dict(self.options_),
                            diagnostics={"loss_history": self.loss_history_})
 
@@ -416,8 +431,12 @@ class GainImputer:
         with single_threaded():
             draws = _per_model(lambda ell: draw_gain(self.fitted_, x, mask, ell, rngs[ell]),
                                len(rngs), n_jobs=_check_n_jobs(self.n_jobs))
-        return original, [_complete(original, where, self.encoder_, d, self.positions_)
-                          for d in draws]
+        derived = getattr(self, "derived_", [])
+        datasets = []
+        for d in draws:  # a loop, not a comprehension: warnings point at the user's call
+            done = _complete(original, where, self.encoder_, d, self.positions_)
+            datasets.append(_derived.apply(done, where, derived, stacklevel=5))
+        return original, datasets
 
     @validate_params({"X": Frame(min_rows=1)})
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -458,6 +477,8 @@ class GainImputer:
                 params[name] = _bounds_rows(used) if used else None
             elif name == "idvars":  # the columns the models were fitted without
                 params[name] = [_plain(self.columns_[j]) for j in self.idvars_] or None
+            elif name == "derived":  # the formulas fitted with, as [column, formula] rows
+                params[name] = _derived_rows(self.derived_) or None
             elif value is not None:
                 params[name] = _plain(value)
         schema = {
@@ -474,7 +495,8 @@ class GainImputer:
             "loss_dtypes": [str(t) for t in self.loss_history_[_LOSS_COLUMNS].dtypes],
             "unseen": [[list(u) for u in per_model] for per_model in fitted.unseen],
             "options": {k: (str(v) if k == "entropy" else _bounds_rows(v) if k == "bounds"
-                            else [_plain(c) for c in v] if k == "idvars" else v)
+                            else [_plain(c) for c in v] if k == "idvars"
+                            else [[_plain(c), f] for c, f in v.items()] if k == "derived" else v)
                         for k, v in self.options_.items()},
         }
         save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
@@ -511,6 +533,8 @@ class GainImputer:
         params = schema["params"]
         if params.get("bounds") is not None:
             params["bounds"] = _bounds_dict(params["bounds"])
+        if params.get("derived") is not None:
+            params["derived"] = {c: f for c, f in params["derived"]}
         if device is not None:
             params["device"] = device
         self = cls(**params)
@@ -544,6 +568,7 @@ class GainImputer:
         self.positions_ = [int(p) for p in schema["positions"]]
         self.idvars_ = [int(p) for p in schema.get("idvars", [])]  # files written before: none
         self.columns_ = pd.Index(schema["columns"])
+        self.derived_ = _derived.derivations(self.columns_, self._derived_formulas())
         self.feature_names_in_ = np.asarray(self.columns_, dtype=object)
         self.n_features_in_ = len(self.columns_)
         self.families_ = list(schema["families"])
@@ -556,6 +581,7 @@ class GainImputer:
         # files written before bounds existed: none were given
         options["bounds"] = _bounds_dict(options.get("bounds", []))
         options.setdefault("idvars", [])
+        options["derived"] = {c: f for c, f in options.get("derived", [])}
         self.options_ = options
         self.loss_history_ = loss
         return self
@@ -630,6 +656,17 @@ def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stackleve
 def _socgan_version() -> str:
     from .. import __version__
     return __version__
+
+
+def _derived_rows(derived: list) -> list:
+    """The derived columns' formulas as [column, formula] rows (JSON keys are text); a formula
+    that is a Python function cannot be written to a file."""
+    functions = [d.column for d in derived if not isinstance(d.formula, str)]
+    if functions:
+        raise ValueError(f"`derived[{functions[0]!r}]` is a Python function, which cannot be saved; "
+                         "write it as a formula string (e.g. 'wgt / (hgt / 100)^2') to save the "
+                         "imputer.")
+    return [[_plain(d.column), d.formula] for d in derived]
 
 
 def _bounds_rows(bounds: dict) -> list:

@@ -12,13 +12,15 @@ test_that("?gain_impute documents every setting of socgan.impute() with Python's
   skip_if_no_socgan()
   text <- rd_text("gain_impute")
   params <- socgan:::python_parameters("impute")
-  own <- c("data", "m", "seed", "progress", "bounds", "idvars")  # arguments of their own
+  own <- c("data", "m", "seed", "progress", "bounds", "idvars", "derived")  # of their own
   settings <- Filter(function(p) !p$name %in% own, params)
   expect_gt(length(settings), 8L)
   expect_null(formals(gain_impute)$bounds)
   expect_null(formals(gain_impute)$idvars)
   expect_match(text, "\\item{bounds}{", fixed = TRUE)
   expect_match(text, "\\item{idvars}{", fixed = TRUE)
+  expect_null(formals(gain_impute)$derived)
+  expect_match(text, "\\item{derived}{", fixed = TRUE)
   for (p in settings) {
     documented <- sprintf("\\code{%s} (default \\code{%s})", p$name, r_literal(p$default))
     expect(grepl(documented, text, fixed = TRUE),

@@ -113,6 +113,35 @@ test_that("bounds widen the range of imputations, are kept by a fitted model and
   expect_error(gain_impute(d, model = fit, bounds = list(y = c(0, 1))), "belong to gain_fit")
 })
 
+test_that("derived columns follow their formula where missing, as mice's passive imputation", {
+  skip_if_no_socgan()
+  d <- mice::boys[1:300, c("age", "hgt", "wgt", "bmi", "reg")]
+  imp <- gain_impute(d, m = 2, seed = 1, epochs = 5, derived = c(bmi = "wgt / (hgt / 100)^2"))
+  expect_equal(unname(imp$method["bmi"]), "~I(wgt / (hgt / 100)^2)")
+  expect_equal(unname(imp$method["hgt"]), "gain")
+  miss <- is.na(d$bmi)
+  for (k in 1:2) {
+    done <- mice::complete(imp, k)
+    expect_equal(done$bmi[miss], done$wgt[miss] / (done$hgt[miss] / 100)^2)
+    expect_identical(done$bmi[!miss], d$bmi[!miss])  # observed values stay
+  }
+  expect_s3_class(mice::pool(with(imp, lm(bmi ~ age))), "mipo")
+  passive <- gain_impute(d, m = 2, seed = 1, epochs = 5, output = "list",
+                         derived = list(bmi = "~I(wgt / (hgt / 100)^2)"))
+  expect_equal(passive[[1]]$bmi, mice::complete(imp, 1)$bmi)
+  model <- gain_fit(d, m = 2, seed = 1, epochs = 5, derived = c(bmi = "wgt / (hgt / 100)^2"))
+  again <- gain_impute(d[1:40, ], model = model, seed = 2, output = "list")[[1]]
+  m40 <- is.na(d$bmi[1:40])
+  expect_equal(again$bmi[m40], again$wgt[m40] / (again$hgt[m40] / 100)^2)
+  expect_error(gain_impute(d, m = 2, derived = "wgt"), "formulas named by their column")
+  expect_error(gain_impute(d, m = 2, derived = c(bmi = "a", bmi = "b")), "names column `bmi` twice")
+  expect_error(gain_impute(d, m = 2, derived = list(bmi = 1)), "must be one formula")
+  expect_error(gain_impute(d, m = 2, epochs = 5, derived = c(bmi = "wgt / hgtx")), "hgtx")
+  expect_error(gain_impute(d, model = model, derived = c(bmi = "wgt")), "belong to gain_fit")
+  expect_warning(gain_impute(d, m = 2, seed = 1, epochs = 2, derived = c(bmi = "wgt / hgt^2")),
+                 "differs by more than 1%")
+})
+
 test_that("idvars are kept out of the model, copied as they are and marked method \"\"", {
   skip_if_no_socgan()
   d <- mice::nhanes2
