@@ -25,8 +25,8 @@ import torch
 from pandas.api import types as pdt
 from tqdm.auto import tqdm
 
-from .._params import (Count, FilePath, Frame, OneOf, Optional, Seed, Unchecked, check_frame,
-                       check_params, validate_params)
+from .._params import (PROBABILITY, Count, FilePath, Flag, Frame, OneOf, Optional, Real, Rule,
+                       Seed, Unchecked, check_frame, check_idvars, check_params, validate_params)
 from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
 from . import _derived, _impute
@@ -437,6 +437,68 @@ class GainImputer:
             done = _complete(original, where, self.encoder_, d, self.positions_)
             datasets.append(_derived.apply(done, where, derived, stacklevel=5))
         return original, datasets
+
+    @validate_params({"data": Frame(),
+                      "columns": Optional(Rule(check_idvars, "a column name or a list of them")),
+                      "holdout": Real(0.0, 0.5, closed="right"), "max_cells": Optional(Count(1)),
+                      "draws": Count(2, 10_000), "conf_level": PROBABILITY,
+                      "progress": Optional(Flag())})
+    def overimpute(self, data: pd.DataFrame, *, columns=None, holdout: float = 0.2,
+                   max_cells: int | None = 1000, draws: int = 20, conf_level: float = 0.90,
+                   progress: bool | None = None):
+        """Does the imputation model fit ``data``? Amelia's ``overimpute``, on held-out values.
+
+        A share ``holdout`` of the observed values of each numeric column (``columns``; default
+        every numeric column with missing values) is hidden, m models are fitted to the data with
+        these settings (``seed`` included) as :meth:`fit` would, and each hidden value is drawn
+        ``draws`` times by the models in turn, given the rest of its row. A prediction interval
+        from the draws should cover the real value as often as a right model's does (the
+        ``expected`` column; 0.905 for 20 draws at 0.90). Clearly less says the model misses
+        something there (a relation, a tail, a subgroup); clearly more, that its imputations are
+        more spread out than the data need, which widens the pooled intervals. Needs no fitted
+        imputer (a fitted one is left as it is); ``data`` is never modified.
+
+        The values are held out of the fit because a network predicts its own training rows too
+        well, while a missing value is never among them. The fit sees a share ``holdout`` fewer
+        values of each checked column than an imputation of ``data`` does, so the check is a
+        little pessimistic. See :mod:`socgan.imputation._overimpute`.
+
+        Parameters
+        ----------
+        data
+            The data (as for :meth:`fit`).
+        columns
+            Numeric columns to check (a name or a list); default every numeric column with a
+            missing value (all numeric columns if none has one).
+        holdout
+            Share of each checked column's observed values to hide, in (0, 0.5].
+        max_cells
+            At most this many hidden values per column (``None``: no limit).
+        draws
+            Draws per hidden value (whole-number floats accepted): more give steadier intervals.
+            ``conf_level`` needs at least ``2 / (1 - conf_level) - 1`` (19 at 0.90).
+        conf_level
+            Level of the prediction intervals.
+        progress
+            Progress bars; default the imputer's ``progress``.
+
+        Returns
+        -------
+        Overimputation
+            ``.table`` (one row per hidden value: the real value, the draws' mean and interval,
+            whether it covers), ``.coverage`` (per column: share covered beside the share a right
+            model covers, the mean width, the RMSE and correlation of the means), ``.summary()``
+            and ``.plot()``.
+        """
+        from .._runtime import isolating, run_in_worker
+        from ._overimpute import overimpute
+
+        options = {"columns": columns, "holdout": holdout, "max_cells": max_cells,
+                   "draws": draws, "conf_level": conf_level,
+                   "progress": self.progress if progress is None else progress}
+        if isolating():  # inside R: the fit runs away from R's reference BLAS (socgan._runtime)
+            return run_in_worker(overimpute, (self.get_params(), data), options)
+        return overimpute(self.get_params(), data, **options)
 
     @validate_params({"X": Frame(min_rows=1)})
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -183,3 +183,25 @@ test_that("idvars are kept out of the model, copied as they are and marked metho
   expect_identical(mice::complete(again, 1)$date, new$date)
   expect_equal(unname(again$method["date"]), "")
 })
+
+test_that("gain_overimpute() checks held-out values, as Amelia's overimpute()", {
+  skip_if_no_socgan()
+  d <- mice::nhanes2
+  check <- gain_overimpute(d, m = 2, seed = 1, epochs = 5, draws = 19, holdout = 0.3)
+  expect_s3_class(check, "gain_overimpute")
+  cov <- attr(check, "coverage")
+  expect_setequal(cov$column, c("bmi", "chl"))  # the numeric columns with missing values
+  expect_equal(cov$expected, rep(18 / 20, 2))
+  for (v in c("bmi", "chl")) {
+    part <- check[check$column == v, ]
+    expect_equal(part$observed, d[part$row, v])  # the real values of the hidden cells
+    expect_equal(nrow(part), round(0.3 * sum(!is.na(d[[v]]))))
+    expect_true(all(part$lower <= part$upper))
+  }
+  expect_output(print(check), "expected")
+  expect_s3_class(plot(check), "trellis")
+  expect_error(gain_overimpute(d, m = 2, columns = "hyp", epochs = 5, draws = 19),
+               "overimputation checks numeric columns")
+  expect_error(gain_overimpute(d, m = 2, draws = 10), "too few")
+  expect_error(gain_overimpute(d, m = 2, holdout = 0.9), "holdout")
+})
