@@ -383,7 +383,11 @@ class Imputations:
         def one(df: pd.DataFrame):
             ell = next(count)
             for col, levels in unused.items():
-                df[col] = df[col].cat.remove_categories(levels)
+                # set_categories keeps the levels' order, so the first (R's reference level)
+                # stays first; pandas 3.1's remove_categories sorts unordered levels
+                gone = set(levels)
+                df[col] = df[col].cat.set_categories(
+                    [c for c in df[col].cat.categories if c not in gone])
             if outcome is not None:  # R's glm: the first level is 0, the other 1
                 name, levels = outcome
                 df[name] = (df[name] == levels[1]).astype(float)

@@ -661,6 +661,18 @@ def test_fit_drops_categories_no_dataset_has(seed_imp):
     pd.testing.assert_frame_equal(out, seed_imp.fit("Y ~ X + Categ").table)
 
 
+def test_dropping_unused_levels_keeps_the_reference_level(seed_imp):
+    """An SPSS file's labelled missing codes leave unused levels; pandas 3.1's
+    remove_categories then sorted the others, and the first level (R's reference) changed."""
+    cats = list(seed_imp.data["Categ"].cat.categories)
+    order = [cats[-1], *cats[:-1], "never"]  # the reference is not first alphabetically
+    recode = lambda d: d.assign(Categ=d["Categ"].cat.set_categories(order))  # noqa: E731
+    imp = socgan.Imputations(data=recode(seed_imp.data), diagnostics=seed_imp.diagnostics,
+                             datasets=[recode(d) for d in seed_imp.datasets])
+    terms = list(imp.fit("Y ~ X + Categ").table["term"])
+    assert [t for t in terms if t.startswith("Categ")] == [f"Categ[T.{c}]" for c in cats[:-1]]
+
+
 def test_fit_errors_name_the_problem(seed_imp):
     with pytest.raises(TypeError, match="`formula` must be a string"):
         seed_imp.fit(None)
