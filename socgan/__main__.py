@@ -1,7 +1,7 @@
 """Command line for socgan's main jobs.
 
 ``socgan impute INPUT --out OUTPUT``: multiply impute a data file (CSV, Parquet, Stata .dta,
-SPSS .sav) and write the imputations (mice's long format, or one file per imputation).
+SPSS .sav or .zsav) and write the imputations (mice's long format, or one file per imputation).
 ``socgan demo``: the main job on built-in data, with the pooled table and plots.
 """
 
@@ -250,7 +250,7 @@ def _main(argv: list[str] | None) -> int:
     parser = _Parser(prog="socgan", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("impute", help="multiply impute a data file (.csv, .parquet, .dta, .sav)",
+    imp = sub.add_parser("impute", help="multiply impute a data file (.csv, .parquet, .dta, .sav, .zsav)",
                          description="GAIN multiple imputation of a data file. The file types are "
                          "told by the extensions: .csv, .parquet, .dta (Stata), .sav (SPSS); value "
                          "labels become categories, and categories are written as value labels.")

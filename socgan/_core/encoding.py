@@ -208,8 +208,9 @@ def _refuse_missing_times(name, s: pd.Series) -> None:
         raise ValueError(
             f"Column {name!r} holds dates/times ({s.dtype}) with {missing} missing value(s); "
             "socgan does not impute dates and times. Convert it to a number first (e.g. days "
-            "since a date, and back after imputing) or leave it out. Complete date/time columns "
-            "are fine: they inform the model and come back unchanged.")
+            "since a date, and back after imputing), or keep it out of the model with `idvars=` "
+            "(CLI: --idvars; an interview date is copied as it is, missing values included). "
+            "Complete date/time columns are fine: they inform the model and come back unchanged.")
 
 
 def _column_kind(name, s: pd.Series) -> tuple[str, list]:

@@ -25,7 +25,8 @@ def _imputations(value, name: str):
 # Stata and SPSS names cannot start with a dot: mice's .imp and .id are renamed there.
 # SPSS reads a variable named Imputation_ as the marker of multiply imputed data.
 _LONG_NAMES = {".dta": {".imp": "Imputation_", ".id": "id_"},
-               ".sav": {".imp": "Imputation_", ".id": "id_"}}
+               ".sav": {".imp": "Imputation_", ".id": "id_"},
+               ".zsav": {".imp": "Imputation_", ".id": "id_"}}
 
 
 @validate_params({"path": _PATH, "m": Count(1)}, positional=("m",))
@@ -96,6 +97,10 @@ def check_writable(data: pd.DataFrame, path: str | os.PathLike, *, split: bool =
     os.close(fd)
     try:
         write_tables([(head, name)], **csv)
+    except (ValueError, OSError) as exc:  # the message names the file to write, not this one
+        text = str(exc).replace(repr(name), repr(os.fspath(targets[0]))).replace(
+            name, os.fspath(targets[0]))
+        raise type(exc)(text) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)

@@ -1,4 +1,5 @@
-"""Data files by extension: CSV, Parquet (pyarrow), Stata ``.dta`` and SPSS ``.sav`` (pyreadstat).
+"""Data files by extension: CSV, Parquet (pyarrow), Stata ``.dta`` and SPSS ``.sav``/``.zsav``
+(pyreadstat).
 
 What crosses, and how
     CSV        numbers, text; integer columns with missing values stay integers (pandas'
@@ -6,16 +7,23 @@ What crosses, and how
     Parquet    every pandas dtype, categories (ordered or not) included.
     Stata/SPSS value labels become categories on reading, in the order of their codes, when
                every observed value of the variable is labelled (codes that share a label
-               are one category, as ``haven::as_factor()`` makes them; a variable with only a few
-               labelled codes, such as 99 = "refused", stays numeric); system and user-defined
-               missing values become missing; integer variables (Stata integer storage, SPSS
-               formats with no decimals) holding whole numbers become integers; empty strings
-               become missing; the file's value labels, codes included, are kept in
-               ``DataFrame.attrs["value_labels"]``. On writing, a category column whose
-               levels are all labels of that variable there gets their codes (a 0/1 ``female``
-               stays 0/1), with all its labels (numeric columns keep theirs too, such as
-               99 = "refused"); another category column is written as codes 1..k with its
-               levels as value labels.
+               keep a level each, the code in brackets, "no answer (8)", with a warning, so
+               that writing them back keeps every code; a variable with only a few labelled
+               codes, such as 99 = "refused", stays numeric); system and user-defined missing
+               values (SPSS missing values, Stata's .a-.z) become missing, and codes whose
+               labels say nonresponse ("refused", "don't know", "no answer") but which are
+               not declared missing are read as values with a warning naming them; integer
+               variables (Stata integer storage, SPSS formats with no decimals) holding whole
+               numbers become integers; empty strings become missing; the file's value labels,
+               codes included, are kept in ``DataFrame.attrs["value_labels"]``, its variable
+               labels in ``attrs["variable_labels"]`` and its label in ``attrs["file_label"]``.
+               On writing, a category column whose levels are all labels of that variable
+               there gets their codes (a 0/1 ``female`` stays 0/1), with all its labels
+               (numeric columns keep theirs too, such as 99 = "refused"); another category
+               column is written as codes 1..k with its levels as value labels; variable and
+               file labels are written back. Not kept: SPSS measure levels, display formats
+               and missing-value declarations (those values are missing in the data). Stata
+               files are written as release 118 (Stata 14 and later).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +43,10 @@ from .._core.encoding import ISO_DATE
 from .._params import FilePath, Frame, Optional, Rule, Text, validate_params
 from ._atomic import atomic_paths
 
-FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".dta": "Stata", ".sav": "SPSS"}
-_NEEDS = {".parquet": "pyarrow", ".dta": "pyreadstat", ".sav": "pyreadstat"}
+FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".dta": "Stata", ".sav": "SPSS",
+           ".zsav": "compressed SPSS"}
+_NEEDS = {".parquet": "pyarrow", ".dta": "pyreadstat", ".sav": "pyreadstat",
+          ".zsav": "pyreadstat"}
 
 
 def _character(value, name: str) -> str:
@@ -121,7 +132,7 @@ def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".",
                 raise ValueError(f"{os.fspath(path)!r}: Parquet files are always UTF-8; an "
                                  "encoding applies to CSV, Stata and SPSS files.")
             return pd.read_parquet(path)
-        return _read_labelled(path, ext, encoding)
+        return _read_labelled(path, ".sav" if ext == ".zsav" else ext, encoding)
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{os.fspath(path)!r} is not {exc.encoding} text (byte 0x{exc.object[exc.start]:02x} "
@@ -214,6 +225,8 @@ def write_tables(items: list[tuple[pd.DataFrame, str | os.PathLike]], *, sep: st
         _check_csv_dialect(sep, decimal)
     with atomic_paths([path for _, path in items]) as temps:
         for (data, path), ext, tmp in zip(items, exts, temps):
+            if ext in (".dta", ".sav", ".zsav"):
+                _check_names(data, ".sav" if ext == ".zsav" else ext, path)
             try:
                 _write(data, tmp, ext, sep=sep, decimal=decimal, encoding=encoding)
             except UnicodeEncodeError as exc:
@@ -234,7 +247,8 @@ def _write(data: pd.DataFrame, path: Path, ext: str, *, sep: str = ",", decimal:
     elif ext == ".parquet":
         data.to_parquet(path, index=False)
     else:
-        _write_labelled(data, path, ext)
+        # a .zsav is an SPSS file with compressed data
+        _write_labelled(data, path, ".sav" if ext == ".zsav" else ext, compress=ext == ".zsav")
 
 
 # -- Stata and SPSS ---------------------------------------------------------------------------
@@ -249,8 +263,16 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
     # The file's value labels, codes included, so that writing the data (or their imputations)
     # back gives each label its code again (a 0/1 `female` stays 0/1, not 1/2) and keeps the
     # labels of values no row has (99 = "refused").
-    data.attrs["value_labels"] = {name: dict(labels) for name, labels
-                                  in meta.variable_value_labels.items() if name in data.columns}
+    stored = {name: dict(labels) for name, labels in meta.variable_value_labels.items()
+              if name in data.columns}
+    data.attrs["value_labels"] = stored
+    # variable and file labels, which writing the data back keeps
+    data.attrs["variable_labels"] = {name: label for name, label
+                                     in (meta.column_names_to_labels or {}).items()
+                                     if label and name in data.columns}
+    if meta.file_label:
+        data.attrs["file_label"] = meta.file_label
+    shared, missing_codes = [], []
     for name in data.columns:
         s = data[name]
         if meta.readstat_variable_types.get(name) == "string":
@@ -258,23 +280,66 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
             continue
         if pdt.is_object_dtype(s.dtype):  # integer storage with missing values: ints and NaN
             s = _to_number(s)
-        labels = meta.variable_value_labels.get(name)
+        labels = stored.get(name)
+        if labels:
+            # Stata's extended missing values (.a "refused") are read as missing; their labels
+            # have letters as codes, which no value of the column holds
+            labels = {c: v for c, v in labels.items() if isinstance(c, (int, float, np.number))}
+            stored[name] = labels
         if labels and pdt.is_numeric_dtype(s.dtype):
             obs = s.dropna()
+            flagged = [(c, v) for c, v in labels.items()
+                       if _MISSING_LABEL.search(str(v)) and (obs == c).any()]
+            if flagged:
+                missing_codes.append((name, flagged, int(obs.isin([c for c, _ in flagged]).sum())))
             if len(obs) and obs.isin(list(labels)).all():
                 codes = sorted(labels)
-                # codes that share a label are one category (as haven::as_factor() makes them)
-                names = list(dict.fromkeys(str(labels[c]) for c in codes))
-                index = np.array([names.index(str(labels[c])) for c in codes] + [-1])
+                texts = [str(labels[c]) for c in codes]
+                twice = {t for t in texts if texts.count(t) > 1}
+                if twice:
+                    # Codes that share a label keep a level each ("no answer (8)", "no answer
+                    # (9)"): one level would be written back as one code, changing observed
+                    # values. The stored labels follow, so writing gives each its code.
+                    texts = [f"{t} ({_code(c)})" if t in twice else t for c, t in zip(codes, texts)]
+                    stored[name] = dict(zip(codes, texts))
+                    shared.append((name, sorted(twice)))
+                index = np.arange(len(codes)).tolist() + [-1]
                 where = pd.Index(codes).get_indexer(s)
-                data[name] = pd.Categorical.from_codes(index[where], categories=names)
+                data[name] = pd.Categorical.from_codes(np.array(index)[where], categories=texts)
                 continue
         if pdt.is_float_dtype(s.dtype) and _integer_variable(meta, name, ext):
             obs = s.dropna().to_numpy()
             if np.array_equal(obs, np.round(obs)):
                 s = s.astype("Int64")
         data[name] = s
+    where = os.fspath(path)
+    if shared:
+        listed = "; ".join(f"{n!r}: {', '.join(map(repr, t))}" for n, t in shared)
+        warnings.warn(f"{where!r}: some codes share a value label ({listed}); each code is read "
+                      "as a level of its own, its code in brackets (\"no answer (8)\"), so that "
+                      "writing the data back keeps every observed code.", UserWarning, stacklevel=4)
+    if missing_codes:
+        listed = "; ".join(
+            f"{n!r} ({', '.join(f'{_code(c)} = {v!r}' for c, v in f)}: {rows} rows)"
+            for n, f, rows in missing_codes)
+        warnings.warn(
+            f"{where!r}: codes labelled as missing answers are read as values, not as missing: "
+            f"{listed}. Imputed and analysed as they are, a -9 is a number and 'refused' a "
+            "level. If they are nonresponse, declare them missing in the file (SPSS missing "
+            "values; Stata .a-.z) or set them to missing before imputing.", UserWarning,
+            stacklevel=4)
     return data
+
+
+# value labels that mark nonresponse ("refused", "don't know", "no answer", "not applicable"...)
+_MISSING_LABEL = re.compile(
+    r"refus|don.?t know|do not know|\bdk\b|no answer|not answered|not applicable|\binap|"
+    r"\bn/?a\b|missing|not asked|prefer not|no response|nonresponse|skipped", re.IGNORECASE)
+
+
+def _code(c) -> str:
+    """A value label's code as written in a file (8, not 8.0)."""
+    return f"{c:g}" if isinstance(c, (float, np.floating)) else str(c)
 
 
 def _to_number(s: pd.Series) -> pd.Series:
@@ -292,7 +357,23 @@ def _integer_variable(meta, name, ext: str) -> bool:
     return bool(_SPSS_WHOLE.match(str(meta.original_variable_types.get(name, "")).upper()))
 
 
-def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
+_STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+
+
+def _check_names(data: pd.DataFrame, ext: str, path) -> None:
+    """Column names the format cannot hold, named (pyreadstat's own message names none)."""
+    for name in data.columns:
+        text = str(name)
+        if ext == ".dta" and not _STATA_NAME.fullmatch(text):
+            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be a Stata variable name (at most 32 "
+                             "letters, digits or underscores, not starting with a digit); "
+                             "rename it, or write another format.")
+        if ext == ".sav" and (len(text.encode("utf-8")) > 64 or not text or " " in text):
+            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be an SPSS variable name (at most 64 "
+                             "bytes, no spaces); rename it, or write another format.")
+
+
+def _write_labelled(data: pd.DataFrame, path: Path, ext: str, compress: bool = False) -> None:
     import pyreadstat
 
     out = pd.DataFrame(index=range(len(data)))
@@ -331,10 +412,20 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str) -> None:
             out[name] = s.astype(object).where(s.notna(), None)
             if labels and all(isinstance(code, str) for code in labels):
                 value_labels[name] = labels  # SPSS's labels of a string variable's values
+    # variable and file labels read from a file (socgan.io.read_table) are written back
+    column_labels = {name: str(label) for name, label
+                     in (data.attrs.get("variable_labels") or {}).items() if name in out.columns}
+    file_label = data.attrs.get("file_label") or ""
     if ext == ".dta":
-        pyreadstat.write_dta(out, path, variable_value_labels=value_labels)
+        # release 118 (Stata 14 and later; pyreadstat's default, 119, is for Stata 15 and later
+        # and only needed beyond 32,767 variables)
+        pyreadstat.write_dta(out, path, variable_value_labels=value_labels,
+                             column_labels=column_labels or None, file_label=file_label,
+                             version=14)
     else:
-        pyreadstat.write_sav(out, path, variable_value_labels=value_labels, variable_format=formats)
+        pyreadstat.write_sav(out, path, compress=compress,
+                             variable_value_labels=value_labels, variable_format=formats,
+                             column_labels=column_labels or None, file_label=file_label)
 
 
 def _file_labels(labels: dict | None, ext: str) -> dict | None:

@@ -171,14 +171,99 @@ def test_a_files_value_label_codes_come_back_in_the_imputations(tmp_path, ext):
 
 
 @pytest.mark.parametrize("ext", [".dta", ".sav"])
-def test_codes_that_share_a_label_are_one_category(tmp_path, ext):
+def test_codes_that_share_a_label_keep_a_level_each_and_their_codes(tmp_path, ext):
+    """A user's trial: 8 and 9 both "no answer" were read as one level and written back as 9,
+    changing observed values without imputing anything."""
     raw = pd.DataFrame({"answer": [1.0, 2.0, 8.0, 9.0, np.nan, 1.0]})
-    labels = {"answer": {1: "yes", 2: "no", 8: "don't know", 9: "don't know"}}
+    labels = {"answer": {1: "yes", 2: "no", 8: "no answer", 9: "no answer"}}
     (pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav)(
         raw, tmp_path / f"d{ext}", variable_value_labels=labels)
-    back = sio.read_table(tmp_path / f"d{ext}")
-    assert list(back["answer"].cat.categories) == ["yes", "no", "don't know"]
-    assert as_text(back["answer"]) == ["yes", "no", "don't know", "don't know", None, "yes"]
+    with pytest.warns(UserWarning, match=r"share a value label \('answer': 'no answer'\)"):
+        back = sio.read_table(tmp_path / f"d{ext}")
+    assert list(back["answer"].cat.categories) == ["yes", "no", "no answer (8)", "no answer (9)"]
+    assert as_text(back["answer"]) == ["yes", "no", "no answer (8)", "no answer (9)", None, "yes"]
+    sio.write_table(back, tmp_path / f"again{ext}")
+    again, meta = (pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav)(
+        tmp_path / f"again{ext}")
+    np.testing.assert_array_equal(again["answer"].to_numpy(dtype=float), raw["answer"].to_numpy())
+    assert meta.variable_value_labels["answer"][8] == "no answer (8)"
+
+
+@pytest.mark.parametrize("ext", [".dta", ".sav"])
+def test_codes_labelled_as_nonresponse_but_not_missing_warn(tmp_path, ext):
+    raw = pd.DataFrame({"educ": [12.0, -9.0, 16.0, -8.0, 10.0],
+                        "trust": [1.0, 2.0, 99.0, 1.0, 2.0], "ok": [1.0, 2.0, 1.0, 2.0, 1.0]})
+    labels = {"educ": {-9: "refused", -8: "don't know"},
+              "trust": {1: "low", 2: "high", 99: "Refusal"}, "ok": {1: "yes", 2: "no"}}
+    (pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav)(
+        raw, tmp_path / f"d{ext}", variable_value_labels=labels)
+    with pytest.warns(UserWarning, match="codes labelled as missing answers") as rec:
+        back = sio.read_table(tmp_path / f"d{ext}")
+    text = str(rec[0].message)
+    assert "'educ' (-9 = 'refused', -8 = \"don't know\": 2 rows)" in text
+    assert "'trust' (99 = 'Refusal': 1 rows)" in text and "'ok'" not in text
+    assert back["educ"].tolist()[:2] == [12, -9]  # read as values, as the warning says
+    if ext == ".sav":  # declared missing, the codes are missing and nothing warns
+        pyreadstat.write_sav(raw, tmp_path / "m.sav", variable_value_labels=labels,
+                             missing_ranges={"educ": [-9, -8], "trust": [99]})
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert sio.read_table(tmp_path / "m.sav")["educ"].isna().sum() == 2
+
+
+def test_stata_extended_missing_values_with_labels_are_missing(tmp_path):
+    """A user's trial: labels of .a ("refused") made reading fail (a str code beside ints)."""
+    raw = pd.DataFrame({"x": [1.0, 2.0, 1.0, 2.0]})
+    pyreadstat.write_dta(raw, tmp_path / "t.dta", variable_value_labels={"x": {1: "yes", 2: "no"}})
+    data, meta = pyreadstat.read_dta(tmp_path / "t.dta")
+
+    class Meta:  # what pyreadstat gives for labels of Stata's .a: a letter as a code
+        def __getattr__(self, name):
+            return getattr(meta, name)
+        variable_value_labels = {"x": {1: "yes", 2: "no", "a": "refused"}}
+
+    real = pyreadstat.read_dta
+    try:
+        pyreadstat.read_dta = lambda *a, **k: (data.assign(x=[1.0, np.nan, 2.0, 1.0]), Meta())
+        back = sio.read_table(tmp_path / "t.dta")
+    finally:
+        pyreadstat.read_dta = real
+    assert as_text(back["x"]) == ["yes", None, "no", "yes"]
+    assert back.attrs["value_labels"]["x"] == {1: "yes", 2: "no"}
+
+
+@pytest.mark.parametrize("ext", [".dta", ".sav", ".zsav"])
+def test_variable_and_file_labels_survive_reading_imputing_and_writing(tmp_path, ext):
+    raw = pd.DataFrame({"age": [30.0, 40.0, np.nan, 50.0, 60.0, 35.0, 45.0, 55.0],
+                        "inc": [1.0, 2.0, 3.0, np.nan, 5.0, 2.5, 3.5, 4.5]})
+    write = pyreadstat.write_dta if ext == ".dta" else pyreadstat.write_sav
+    write(raw, tmp_path / f"in{ext.replace('z', '')}", file_label="Wave 1",
+          column_labels={"age": "Age in years", "inc": "Income (1000s)"})
+    data = sio.read_table(tmp_path / f"in{ext.replace('z', '')}")
+    assert data.attrs["variable_labels"] == {"age": "Age in years", "inc": "Income (1000s)"}
+    imp = socgan.impute(data, m=2, seed=1, epochs=2, progress=False)
+    sio.write_imputations(imp, tmp_path / f"out{ext}")
+    read = pyreadstat.read_dta if ext == ".dta" else pyreadstat.read_sav
+    _, meta = read(tmp_path / f"out{ext}")
+    assert meta.column_names_to_labels["age"] == "Age in years"
+    assert meta.file_label == "Wave 1"
+    if ext == ".dta":
+        with open(tmp_path / f"out{ext}", "rb") as f:
+            assert b"<release>118</release>" in f.read(100)  # readable by Stata 14 and later
+    back = sio.read_table(tmp_path / f"out{ext}")
+    assert back.loc[back["Imputation_"] > 0, "age"].notna().all()
+
+
+@pytest.mark.parametrize("ext, words", [(".dta", "cannot be a Stata variable name"),
+                                        (".sav", "cannot be an SPSS variable name")])
+def test_names_a_format_cannot_hold_are_named_with_the_target_file(tmp_path, ext, words):
+    from socgan.io._imputations import check_writable
+
+    data = pd.DataFrame({"x y": [1.0, np.nan, 3.0], "z": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=words) as err:
+        check_writable(data, tmp_path / f"out{ext}", m=2)
+    assert repr(os.fspath(tmp_path / f"out{ext}")) in str(err.value) and "check" not in str(err.value)
 
 
 def test_spss_value_labels_of_a_string_variable_survive_a_round_trip(tmp_path):
