@@ -252,7 +252,7 @@ def _main(argv: list[str] | None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("impute", help="multiply impute a data file (.csv, .parquet, .dta, .sav, .zsav)",
                          description="GAIN multiple imputation of a data file. The file types are "
-                         "told by the extensions: .csv, .parquet, .dta (Stata), .sav (SPSS); value "
+                         "told by the extensions: .csv, .parquet, .dta (Stata), .sav or .zsav (SPSS); value "
                          "labels become categories, and categories are written as value labels.")
     imp.add_argument("input", help="the data with missing values")
     imp.add_argument("--out", required=True,

@@ -56,7 +56,7 @@ gain_fit <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL
   options <- check_gain_options(given, "gain_fit()")
   bounds <- gain_bounds_to_python(bounds)
   idvars <- check_idvars(idvars, data)
-  derived <- check_derived(derived)
+  derived <- check_derived(derived, data)
   check_imputable(data[setdiff(names(data), idvars)], "data")
   prepared <- prepare_columns(data, "data", "gain_fit()", keep = idvars)
   values <- c(list(m = m, seed = seed, progress = progress), given)

@@ -113,7 +113,8 @@
 #'   in the median row); observed values are never changed. A formula is
 #'   arithmetic on column names (`^` for powers, `log()`, `sqrt()`,
 #'   comparisons; evaluated by Python's pandas), and mice's `"~I(...)"` is
-#'   accepted; formulas are computed in the order given. A warning says when a
+#'   accepted; names with dots (`Solar.R`) are read as names; formulas are
+#'   computed in the order given. A warning says when a
 #'   formula mostly disagrees with the column's observed values (units, a
 #'   typo). In the `mids` the column's method is mice's passive
 #'   `"~I(formula)"`. With `model`, the fitted model's formulas apply.
@@ -176,7 +177,7 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
   socgan <- socgan_python()
   options <- check_gain_options(given)
   idvars <- check_idvars(idvars, data)
-  derived <- check_derived(derived)
+  derived <- check_derived(derived, data)
   # a fitted model imputes an item not asked; idvars are never imputed
   if (is.null(model)) check_imputable(data[setdiff(names(data), idvars)], "data")
   if (!is.null(model) && is.data.frame(data) && !identical(names(data), model$columns) &&
@@ -255,7 +256,7 @@ check_idvars <- function(idvars, data) {
 
 # `derived` checked: NULL, or a named character vector or list of formulas (one string each),
 # as a named list (Python's dict); Python checks the columns and formulas against the data.
-check_derived <- function(derived) {
+check_derived <- function(derived, data = NULL) {
   if (is.null(derived) || (is.character(derived) && !length(derived))) return(NULL)
   ok <- (is.character(derived) || is.list(derived)) && !is.null(names(derived)) &&
     all(nzchar(names(derived))) && !anyNA(names(derived))
@@ -274,7 +275,21 @@ check_derived <- function(derived) {
                   "\"wgt / (hgt / 100)^2\"); got ", deparse_short(f), ".", call. = FALSE)
     }
   }
-  as.list(derived)
+  derived <- as.list(derived)
+  # R names with dots (Solar.R, hgt.cm) are not names to Python's formulas: backticked, they are
+  # (longest names first, so that `hgt.cm` is not read as `hgt` and `.cm`)
+  dotted <- if (is.null(data)) character() else grep(".", names(data), fixed = TRUE, value = TRUE)
+  dotted <- dotted[order(-nchar(dotted))]
+  for (v in names(derived)) {
+    f <- derived[[v]]
+    for (nm in dotted) {
+      pattern <- paste0("(?<![A-Za-z0-9_.`])", gsub("([^A-Za-z0-9_])", "\\\\\\1", nm, perl = TRUE),
+                        "(?![A-Za-z0-9_.`])")
+      f <- gsub(pattern, paste0("`", nm, "`"), f, perl = TRUE)
+    }
+    derived[[v]] <- f
+  }
+  derived
 }
 
 # list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and

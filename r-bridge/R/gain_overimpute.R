@@ -26,9 +26,12 @@
 #' @param m,seed,...,bounds,idvars,derived As in [gain_impute()]: the
 #'   imputation model to check.
 #' @param columns `NULL` (default: every numeric column with missing values,
-#'   or every numeric column if none has one), or names of numeric columns.
+#'   or every numeric column if none has one; not those in `derived`, whose
+#'   imputations are their formulas), or names of numeric columns.
 #' @param holdout Share of each checked column's observed values to hide, in
 #'   (0, 0.5].
+#' @param max_cells At most this many hidden values per column (a random
+#'   sample); `NULL` for no limit.
 #' @param draws Draws per hidden value; a 90% interval needs at least 19.
 #' @param conf_level Level of the prediction intervals.
 #' @param progress Show progress bars (as in [gain_impute()]).
@@ -51,8 +54,8 @@
 #' }
 #' @export
 gain_overimpute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL,
-                            derived = NULL, columns = NULL, holdout = 0.2, draws = 20,
-                            conf_level = 0.9, progress = NULL) {
+                            derived = NULL, columns = NULL, holdout = 0.2, max_cells = 1000,
+                            draws = 20, conf_level = 0.9, progress = NULL) {
   check_data_frame(data)
   m <- check_count(m, "m")
   seed <- r_seed(seed)
@@ -62,12 +65,13 @@ gain_overimpute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars
   options <- check_gain_options(given, "gain_overimpute()")
   bounds <- gain_bounds_to_python(bounds)
   idvars <- check_idvars(idvars, data)
-  derived <- check_derived(derived)
+  derived <- check_derived(derived, data)
   if (!is.null(columns) && (!is.character(columns) || anyNA(columns) || !length(columns))) {
     socgan_stop("`columns` must be NULL or names of numeric columns of `data`; got ",
                 deparse_short(columns), ".", call. = FALSE)
   }
   holdout <- check_number(holdout, "holdout", 0, 0.5 + 1e-12)
+  if (!is.null(max_cells)) max_cells <- check_count(max_cells, "max_cells")
   draws <- check_count(draws, "draws")
   conf_level <- check_number(conf_level, "conf_level", 0, 1)
   check_imputable(data[setdiff(names(data), idvars)], "data")
@@ -81,7 +85,7 @@ gain_overimpute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars
   result <- call_python(reticulate::py_get_attr(imputer, "overimpute"),
                         frame_to_python(prepared$python),
                         columns = if (length(columns)) as.list(columns), holdout = holdout,
-                        draws = draws, conf_level = conf_level, progress = progress,
+                        max_cells = max_cells, draws = draws, conf_level = conf_level, progress = progress,
                         values = list(holdout = holdout, draws = draws, conf_level = conf_level))
   table <- frame_from_python(reticulate::py_get_attr(result, "table"))
   coverage <- frame_from_python(reticulate::py_get_attr(result, "coverage"))
@@ -94,8 +98,9 @@ gain_overimpute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars
 #' @rdname gain_overimpute
 #' @export
 print.gain_overimpute <- function(x, ...) {
-  cat(sprintf(paste0("Overimputation: %g%% of each column's observed values hidden, the models ",
-                     "fitted without them, each drawn %d times; %g%% prediction intervals.\n"),
+  cat(sprintf(paste0("Overimputation: %g%% of each column's observed values hidden (at most ",
+                     "max_cells; n below), the models fitted without them, each drawn %d ",
+                     "times; %g%% prediction intervals.\n"),
               100 * attr(x, "holdout"), as.integer(attr(x, "draws")), 100 * attr(x, "conf_level")))
   print(attr(x, "coverage"), digits = 3, row.names = FALSE)
   cat("A right model covers about `expected`; clearly less says where it misses (plot() shows",

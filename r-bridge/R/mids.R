@@ -128,7 +128,8 @@ print.gain_mids <- function(x, ...) {
   g <- x$gain
   settings <- g$settings[setdiff(names(g$settings), c("method", "seed", "entropy"))]
   shown <- vapply(settings, function(v) {
-    if (is.null(v)) "NULL" else paste(deparse(v, control = NULL), collapse = " ")
+    # control "niceNames" keeps a named list's names (derived = list(bmi = "..."))
+    if (is.null(v)) "NULL" else paste(deparse(v, control = "niceNames"), collapse = " ")
   }, "")
   cat("Imputed by GAIN: socgan::gain_impute(), Python socgan ", g$socgan_version, "\n", sep = "")
   cat("Seed: ", if (is.null(g$settings$seed)) paste0("NULL (entropy ", g$settings$entropy, ")")

@@ -40,6 +40,40 @@ _RTOL = 0.01
 _DISAGREE = 0.05
 
 
+# What a formula may hold: names, numbers and strings, arithmetic, comparisons, and the
+# mathematical functions pandas' eval knows. Nothing else is evaluated (no attribute, item or
+# method access): a formula read from a saved imputer's file is code, and must only compute.
+_FUNCTIONS = frozenset({"sin", "cos", "tan", "exp", "log", "expm1", "log1p", "sqrt", "sinh",
+                        "cosh", "tanh", "arcsin", "arccos", "arctan", "arccosh", "arcsinh",
+                        "arctanh", "abs", "log10", "floor", "ceil", "arctan2"})
+_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Name, ast.Load,
+          ast.Constant, ast.List, ast.Tuple, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+
+
+def _check_formula(text: str, where: str) -> None:
+    """A ValueError naming ``where`` unless the formula holds only what :data:`_NODES` and
+    :data:`_FUNCTIONS` allow."""
+    plain = re.sub(r"`[^`]*`", "_column_", text)
+    try:
+        tree = ast.parse(plain, mode="eval")
+    except SyntaxError as e:
+        raise ValueError(f"{where}: the formula {text!r} is not an expression ({e.msg}).") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            ok = (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
+                  and not node.keywords)
+            if not ok:
+                called = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+                raise ValueError(
+                    f"{where}: the formula {text!r} calls {called!r}; a formula may call "
+                    f"{', '.join(sorted(_FUNCTIONS))} only.")
+        elif not isinstance(node, _NODES):
+            raise ValueError(
+                f"{where}: the formula {text!r} holds {ast.unparse(node)!r}; a formula holds "
+                "column names (in backticks if they are not plain names), numbers, strings, "
+                "arithmetic, comparisons and functions such as log() and sqrt(), nothing else.")
+
+
 def check_derived(value, name: str) -> dict:
     """``derived`` as ``{column: formula}``: a formula is a non-empty string or (Python) a
     function. Checked against the data when fitting (:func:`plan`)."""
@@ -53,6 +87,7 @@ def check_derived(value, name: str) -> dict:
         if isinstance(formula, str):
             if not formula.strip():
                 raise ValueError(f"`{name}[{col!r}]` is an empty formula.")
+            _check_formula(expression(formula), f"`{name}[{col!r}]`")
         elif not callable(formula):
             raise TypeError(f"`{name}[{col!r}]` must be a formula (a string such as "
                             f"'wgt / (hgt / 100)^2') or a function of the completed DataFrame; "
@@ -234,23 +269,31 @@ def _written(col: pd.Series, index: np.ndarray, new: pd.Series, name) -> pd.Seri
                              f"of the categorical column {name!r}.")
         out.iloc[index] = new.to_numpy()
         return out
-    if pd.api.types.is_integer_dtype(dtype):
-        v = pd.to_numeric(new).to_numpy(dtype=float)
-        if np.any(v != np.round(v)):
-            raise ValueError(f"`derived[{name!r}]` gives fractions (e.g. {v[v != np.round(v)][0]:g}) "
-                             f"for the integer column {name!r}; round in the formula "
-                             "(e.g. 'round(x / 2)') or make the column float.")
-        out.iloc[index] = v.astype(np.int64)
-        return out.astype(dtype)
+    # numbers are written into a float64 (or nullable Int64 / boolean) copy and cast back, so
+    # that float32, int8 or sparse columns keep their dtype (pandas 3 refuses to write float64
+    # values into a float32 column)
     if pd.api.types.is_bool_dtype(dtype):
+        out = col.astype("boolean")
         out.iloc[index] = new.astype(bool).to_numpy()
         return out.astype(dtype)
     if pd.api.types.is_numeric_dtype(dtype):
-        if isinstance(dtype, pd.SparseDtype):
-            dense = col.sparse.to_dense()
-            dense.iloc[index] = pd.to_numeric(new).to_numpy(dtype=float)
-            return dense.astype(dtype)
-        out.iloc[index] = pd.to_numeric(new).to_numpy(dtype=float)
+        try:
+            v = pd.to_numeric(new).to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"`derived[{name!r}]` gives values that are not numbers (e.g. "
+                             f"{new.iloc[0]!r}) for the numeric column {name!r}.") from None
+        dense = col.sparse.to_dense() if isinstance(dtype, pd.SparseDtype) else col
+        if pd.api.types.is_integer_dtype(dtype):
+            if np.any(v != np.round(v)):
+                raise ValueError(
+                    f"`derived[{name!r}]` gives fractions (e.g. {v[v != np.round(v)][0]:g}) for "
+                    f"the integer column {name!r}; round in the formula (e.g. 'floor(x / 2)') "
+                    "or make the column float.")
+            out = dense.astype("Int64")
+            out.iloc[index] = v.astype(np.int64)
+        else:
+            out = dense.astype("float64")
+            out.iloc[index] = v
         return out.astype(dtype)
     out.iloc[index] = new.to_numpy()
     return out

@@ -228,9 +228,12 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         agrees with the imputed columns it is made from (imputed as a column of its own,
         ``mice::boys``' BMI was 1.2 units off its formula in the median row). Its observed
         values are never changed. A formula is a string for :meth:`pandas.DataFrame.eval`
-        (``^`` is a power, as in R; mice's ``"~I(...)"`` is accepted; ``log``, ``sqrt``,
-        comparisons...) or, from Python, a function of the completed DataFrame returning its
-        values (a model with one cannot be saved). Formulas are computed in the order given,
+        (``^`` is a power, as in R; mice's ``"~I(...)"`` is accepted; column names, numbers,
+        arithmetic, comparisons and the functions ``log``, ``log10``, ``exp``, ``sqrt``,
+        ``abs``, ``floor``, ``ceil`` and the trigonometric ones, nothing else, so a saved
+        formula can only compute; a name with dots or spaces in backticks, ```hgt cm```) or,
+        from Python, a function of the completed DataFrame returning its values (a model with
+        one cannot be saved). Formulas are computed in the order given,
         so one may read a column derived before it. A warning says when a formula mostly
         disagrees with the column's observed values (units, a typo). Recorded in
         ``.options``. (mice: ``method["bmi"] <- "~I(wgt / (hgt / 100)^2)"``.)

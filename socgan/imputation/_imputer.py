@@ -448,8 +448,9 @@ class GainImputer:
                    progress: bool | None = None):
         """Does the imputation model fit ``data``? Amelia's ``overimpute``, on held-out values.
 
-        A share ``holdout`` of the observed values of each numeric column (``columns``; default
-        every numeric column with missing values) is hidden, m models are fitted to the data with
+        A share ``holdout`` (at most ``max_cells``) of the observed values of each numeric
+        column (``columns``; default every numeric column with missing values, except those in
+        ``derived``, whose imputations are their formulas) is hidden, m models are fitted to the data with
         these settings (``seed`` included) as :meth:`fit` would, and each hidden value is drawn
         ``draws`` times by the models in turn, given the rest of its row. A prediction interval
         from the draws should cover the real value as often as a right model's does (the

@@ -67,9 +67,10 @@ class Overimputation:
 
     def summary(self) -> str:
         """The coverage table as text, with what to look for."""
-        lines = [f"Overimputation: {self.holdout:.0%} of each column's observed values hidden, "
-                 f"the models fitted without them, each drawn {self.draws} times given the rest "
-                 f"of its row; {self.conf_level:.0%} prediction intervals.",
+        lines = [f"Overimputation: {self.holdout:.0%} of each column's observed values hidden "
+                 "(at most `max_cells`; `n` below), the models fitted without them, each drawn "
+                 f"{self.draws} times given the rest of its row; {self.conf_level:.0%} prediction "
+                 "intervals.",
                  self.coverage.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
                  "A right model covers about `expected`; clearly less says where it misses "
                  "(plot() shows which values)."]
@@ -149,7 +150,9 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
     modelled = [j for j in range(original.shape[1]) if j not in ids and (
                 where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1)]
     kinds = Encoder.fit(original.iloc[:, modelled]).columns  # the fit's own errors, if any
-    numeric = [p for p, c in zip(modelled, kinds) if c.is_numeric]
+    # a derived column's imputations are its formula, not the model's draws: nothing to check
+    derived = set(clone._derived_formulas())
+    numeric = [p for p, c in zip(modelled, kinds) if c.is_numeric and names[p] not in derived]
     if columns is None:
         chosen = [p for p in numeric if where.iloc[:, p].any()] or numeric
         chosen = [p for p in chosen if original.iloc[:, p].notna().sum() >= 3]
@@ -165,6 +168,10 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
             if p not in modelled:
                 raise ValueError(f"`columns`: {col!r} is not modelled (it is in `idvars`, or "
                                  "complete with one value), so it cannot be checked.")
+            if col in derived:
+                raise ValueError(f"`columns`: {col!r} is in `derived`: its imputations come from "
+                                 "its formula, not from the model's draws, so there is nothing "
+                                 "to check.")
             if p not in numeric:
                 raise ValueError(f"`columns`: {col!r} is {kinds[modelled.index(p)].kind}; "
                                  "overimputation checks numeric columns (a discrete column's "

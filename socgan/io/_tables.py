@@ -12,7 +12,8 @@ What crosses, and how
                codes, such as 99 = "refused", stays numeric); system and user-defined missing
                values (SPSS missing values, Stata's .a-.z) become missing, and codes whose
                labels say nonresponse ("refused", "don't know", "no answer") but which are
-               not declared missing are read as values with a warning naming them; integer
+               not declared missing are read as values with a warning naming them (a negative
+               code, or one of 7s, 8s and 9s above the column's other values); integer
                variables (Stata integer storage, SPSS formats with no decimals) holding whole
                numbers become integers; empty strings become missing; the file's value labels,
                codes included, are kept in ``DataFrame.attrs["value_labels"]``, its variable
@@ -21,7 +22,8 @@ What crosses, and how
                there gets their codes (a 0/1 ``female`` stays 0/1), with all its labels
                (numeric columns keep theirs too, such as 99 = "refused"); another category
                column is written as codes 1..k with its levels as value labels; variable and
-               file labels are written back. Not kept: SPSS measure levels, display formats
+               file labels are written back (cut to Stata's 80 or SPSS's 256 characters, with
+               a warning). Not kept: SPSS measure levels, display formats
                and missing-value declarations (those values are missing in the data). Stata
                files are written as release 118 (Stata 14 and later).
 """
@@ -288,8 +290,7 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
             stored[name] = labels
         if labels and pdt.is_numeric_dtype(s.dtype):
             obs = s.dropna()
-            flagged = [(c, v) for c, v in labels.items()
-                       if _MISSING_LABEL.search(str(v)) and (obs == c).any()]
+            flagged = _nonresponse_codes(labels, obs)
             if flagged:
                 missing_codes.append((name, flagged, int(obs.isin([c for c, _ in flagged]).sum())))
             if len(obs) and obs.isin(list(labels)).all():
@@ -317,7 +318,8 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
         listed = "; ".join(f"{n!r}: {', '.join(map(repr, t))}" for n, t in shared)
         warnings.warn(f"{where!r}: some codes share a value label ({listed}); each code is read "
                       "as a level of its own, its code in brackets (\"no answer (8)\"), so that "
-                      "writing the data back keeps every observed code.", UserWarning, stacklevel=4)
+                      "writing the data back keeps every observed code.", UserWarning,
+                      stacklevel=_callers_level())
     if missing_codes:
         listed = "; ".join(
             f"{n!r} ({', '.join(f'{_code(c)} = {v!r}' for c, v in f)}: {rows} rows)"
@@ -327,7 +329,7 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
             f"{listed}. Imputed and analysed as they are, a -9 is a number and 'refused' a "
             "level. If they are nonresponse, declare them missing in the file (SPSS missing "
             "values; Stata .a-.z) or set them to missing before imputing.", UserWarning,
-            stacklevel=4)
+            stacklevel=_callers_level())
     return data
 
 
@@ -335,6 +337,27 @@ def _read_labelled(path: Path, ext: str, encoding: str | None = None) -> pd.Data
 _MISSING_LABEL = re.compile(
     r"refus|don.?t know|do not know|\bdk\b|no answer|not answered|not applicable|\binap|"
     r"\bn/?a\b|missing|not asked|prefer not|no response|nonresponse|skipped", re.IGNORECASE)
+
+
+def _nonresponse_codes(labels: dict, obs: pd.Series) -> list:
+    """The (code, label) pairs of ``labels`` that mark nonresponse and occur in ``obs``: a label
+    such as "refused" or "DK" on a code where surveys put such codes: a negative one (-9, -8), or
+    one of 7s, 8s and 9s (8, 9, 98, 999) above every other value and code of the column. A
+    country "DK" (Denmark) among other countries' codes, or "Skipped breakfast" as one answer of
+    several, is not one."""
+    words = [(c, v) for c, v in labels.items() if _MISSING_LABEL.search(str(v))]
+    if not words:
+        return []
+    codes = [c for c, _ in words]
+    rest = [c for c in labels if c not in codes] + obs[~obs.isin(codes)].tolist()
+    top = max(rest) if rest else None
+    def coded(c) -> bool:
+        if c < 0:
+            return True
+        return (float(c).is_integer() and re.fullmatch(r"[789]+", str(int(c))) is not None
+                and (top is None or c > top))
+
+    return [(c, v) for c, v in words if (obs == c).any() and coded(c)]
 
 
 def _code(c) -> str:
@@ -357,20 +380,61 @@ def _integer_variable(meta, name, ext: str) -> bool:
     return bool(_SPSS_WHOLE.match(str(meta.original_variable_types.get(name, "")).upper()))
 
 
-_STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+# Variable names each format holds (Unicode letters included: Stata 14's release 118, SPSS).
+_STATA_NAME = re.compile(r"[^\W\d]\w{0,31}")
+_STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int",
+                   "long", "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with"}
+_SPSS_NAME = re.compile(r"[^\W\d_][\w.$#@]*")
+_SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+#: The longest variable and file label each format holds (longer ones are cut, with a warning).
+_LABEL_LIMIT = {".dta": 80, ".sav": 256}
 
 
 def _check_names(data: pd.DataFrame, ext: str, path) -> None:
     """Column names the format cannot hold, named (pyreadstat's own message names none)."""
     for name in data.columns:
         text = str(name)
-        if ext == ".dta" and not _STATA_NAME.fullmatch(text):
-            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be a Stata variable name (at most 32 "
-                             "letters, digits or underscores, not starting with a digit); "
+        if ext == ".dta" and (not _STATA_NAME.fullmatch(text) or text in _STATA_RESERVED
+                              or re.fullmatch(r"str\d+", text)):
+            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be a Stata variable name "
+                             "(at most 32 letters, digits or underscores, not starting with a "
+                             "digit, not a reserved word such as _n, in or byte); rename it, or "
+                             "write another format.")
+        if ext == ".sav" and (len(text.encode("utf-8")) > 64 or not _SPSS_NAME.fullmatch(text)
+                              or text.upper() in _SPSS_RESERVED):
+            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be an SPSS variable name "
+                             "(at most 64 bytes of letters, digits, '.', '_', '$', '#' or '@', "
+                             "starting with a letter, not a reserved word such as ALL or TO); "
                              "rename it, or write another format.")
-        if ext == ".sav" and (len(text.encode("utf-8")) > 64 or not text or " " in text):
-            raise ValueError(f"{os.fspath(path)!r}: column {text!r} cannot be an SPSS variable name (at most 64 "
-                             "bytes, no spaces); rename it, or write another format.")
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` that points a warning raised by this function's caller at the first
+    frame outside socgan (the user's line, however deep the call came through socgan)."""
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _labels_for(data: pd.DataFrame, columns, ext: str) -> tuple[dict, str]:
+    """The variable and file labels to write, cut to what the format holds (with a warning
+    naming the columns)."""
+    limit = _LABEL_LIMIT[ext]
+    labels = {name: str(label) for name, label
+              in (data.attrs.get("variable_labels") or {}).items() if name in columns}
+    file_label = str(data.attrs.get("file_label") or "")
+    long = [name for name, label in labels.items() if len(label) > limit]
+    if long or len(file_label) > limit:
+        what = ", ".join(map(repr, long)) + (" and the file label" if len(file_label) > limit
+                                             else "")
+        warnings.warn(f"{FORMATS[ext]} labels hold at most {limit} characters: the labels of "
+                      f"{what.lstrip(', ')} are cut to {limit}.", UserWarning,
+                      stacklevel=_callers_level())
+    return ({name: label[:limit] for name, label in labels.items()}, file_label[:limit])
 
 
 def _write_labelled(data: pd.DataFrame, path: Path, ext: str, compress: bool = False) -> None:
@@ -413,9 +477,7 @@ def _write_labelled(data: pd.DataFrame, path: Path, ext: str, compress: bool = F
             if labels and all(isinstance(code, str) for code in labels):
                 value_labels[name] = labels  # SPSS's labels of a string variable's values
     # variable and file labels read from a file (socgan.io.read_table) are written back
-    column_labels = {name: str(label) for name, label
-                     in (data.attrs.get("variable_labels") or {}).items() if name in out.columns}
-    file_label = data.attrs.get("file_label") or ""
+    column_labels, file_label = _labels_for(data, out.columns, ext)
     if ext == ".dta":
         # release 118 (Stata 14 and later; pyreadstat's default, 119, is for Stata 15 and later
         # and only needed beyond 32,767 variables)

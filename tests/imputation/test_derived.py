@@ -165,3 +165,47 @@ def test_a_fitted_imputer_applies_and_saves_its_formulas(tmp_path):
     func = socgan.GainImputer(m=2, seed=1, derived={"bmi": lambda x: x["wgt"]}, **FAST).fit(d)
     with pytest.raises(ValueError, match=r"`derived\['bmi'\]` is a Python function"):
         func.save(tmp_path / "f.safetensors")
+
+
+def test_a_formula_can_only_compute_also_from_a_saved_file(tmp_path):
+    """A review: pandas' eval runs method calls and attribute walks; a formula read from a saved
+    imputer's file would have been code that runs when the model imputes."""
+    d = _growth(seed=8)
+    for bad in ("wgt.__class__", "wgt.to_csv('x.csv')", "wgt[0]", "where(wgt > 1, 1, 0)"):
+        with pytest.raises(ValueError, match=r"`derived\['bmi'\]`: the formula"):
+            socgan.impute(d, m=2, seed=1, derived={"bmi": bad}, **FAST)
+    imputer = socgan.GainImputer(m=2, seed=1, derived={"bmi": "wgt / (hgt / 100)^2"},
+                                 **FAST).fit(d)
+    path = tmp_path / "m.safetensors"
+    imputer.save(path)
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+    import json
+    with safe_open(str(path), framework="pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    schema = json.loads(meta["socgan"])
+    schema["params"]["derived"] = [["bmi", "wgt.to_csv('leak.csv') or wgt"]]
+    save_file(tensors, str(path), metadata={"socgan": json.dumps(schema)})
+    with pytest.raises(ValueError, match="a formula may call"):
+        socgan.GainImputer.load(path)
+
+
+def test_float32_and_small_integer_derived_columns_keep_their_dtype():
+    d = _growth(seed=9)
+    d["bmi"] = d["bmi"].astype("float32")
+    d["total"] = d["total"].astype("Int8")
+    imp = socgan.impute(d, m=2, seed=1, derived=DERIVED, **FAST)
+    for x in imp.datasets:
+        assert x["bmi"].dtype == np.float32 and x["total"].dtype == "Int8"
+        miss = d["bmi"].isna()
+        np.testing.assert_allclose(x.loc[miss, "bmi"], (x.loc[miss, "wgt"] / (x.loc[miss, "hgt"] / 100) ** 2)
+                                   .astype("float32"), rtol=1e-6)
+
+
+def test_overimpute_leaves_derived_columns_out():
+    d = _growth(seed=10)
+    imputer = socgan.GainImputer(m=2, seed=1, derived=DERIVED, **FAST)
+    check = imputer.overimpute(d, draws=19)
+    assert "bmi" not in set(check.table["column"]) and "total" not in set(check.table["column"])
+    with pytest.raises(ValueError, match="'bmi' is in `derived`"):
+        imputer.overimpute(d, columns="bmi", draws=19)

@@ -548,3 +548,40 @@ def test_imputation_paths_takes_m_by_keyword_and_whole_number_floats():
         assert len(sio.imputation_paths("imp.csv", 3)) == 3
     with pytest.raises(ValueError, match="`m` must be at least 1, got 0"):
         sio.imputation_paths("imp.csv", m=0)
+
+
+def test_nonresponse_labels_on_ordinary_codes_do_not_warn(tmp_path):
+    """A review: a country "DK" (Denmark) or "NA" (Namibia) among other countries, or the answer
+    "Skipped breakfast", are not nonresponse; GSS's 8 = "DK", 9 = "NA" on a 1-5 scale are."""
+    raw = pd.DataFrame({"country": [1.0, 2, 3, 2], "snack": [1.0, 2, 1, 2], "gss": [1.0, 5, 8, 9]})
+    pyreadstat.write_sav(raw, tmp_path / "fp.sav", variable_value_labels={
+        "country": {1: "AT", 2: "DK", 3: "NA"}, "snack": {1: "Skipped breakfast", 2: "Ate"},
+        "gss": {1: "low", 5: "high", 8: "DK", 9: "NA"}})
+    with pytest.warns(UserWarning, match="codes labelled as missing answers") as rec:
+        sio.read_table(tmp_path / "fp.sav")
+    text = " ".join(str(r.message) for r in rec)
+    assert "'gss' (8 = 'DK', 9 = 'NA': 2 rows)" in text
+    assert "'country'" not in text and "'snack'" not in text
+    assert all(r.filename == __file__ for r in rec)
+
+
+def test_long_labels_are_cut_with_a_warning_and_unicode_names_are_written(tmp_path):
+    data = pd.DataFrame({"größe": [1.0, 2.0, np.nan], "q1": [1.0, 2.0, 3.0]})
+    question = "How satisfied are you with the way democracy works in your country, all things considered?"
+    data.attrs["variable_labels"] = {"q1": question}
+    with pytest.warns(UserWarning, match="Stata labels hold at most 80 characters: the labels of "
+                                         "'q1' are cut") as rec:
+        sio.write_table(data, tmp_path / "u.dta")
+    assert rec[0].filename == __file__
+    back = sio.read_table(tmp_path / "u.dta")
+    assert list(back.columns) == ["größe", "q1"]
+    assert back.attrs["variable_labels"]["q1"] == question[:80]
+    sio.write_table(data, tmp_path / "u.sav")  # SPSS holds it whole
+    assert sio.read_table(tmp_path / "u.sav").attrs["variable_labels"]["q1"] == question
+
+
+@pytest.mark.parametrize("name, ext", [("_n", ".dta"), ("in", ".dta"), ("byte", ".dta"),
+                                       ("_x", ".sav"), ("a-b", ".sav"), ("TO", ".sav")])
+def test_reserved_and_illegal_names_are_named(tmp_path, name, ext):
+    with pytest.raises(ValueError, match=f"column {name!r} cannot be"):
+        sio.write_table(pd.DataFrame({name: [1.0, 2.0]}), tmp_path / f"n{ext}")

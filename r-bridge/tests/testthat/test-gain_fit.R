@@ -140,6 +140,13 @@ test_that("derived columns follow their formula where missing, as mice's passive
   expect_error(gain_impute(d, model = model, derived = c(bmi = "wgt")), "belong to gain_fit")
   expect_warning(gain_impute(d, m = 2, seed = 1, epochs = 2, derived = c(bmi = "wgt / hgt^2")),
                  "differs by more than 1%")
+  # R names with dots are names in formulas too; print() keeps the formulas' columns
+  e <- d
+  names(e)[2] <- "hgt.cm"
+  imp2 <- gain_impute(e, m = 2, seed = 1, epochs = 5, derived = c(bmi = "wgt / (hgt.cm / 100)^2"))
+  done <- mice::complete(imp2, 1)
+  expect_equal(done$bmi[miss], done$wgt[miss] / (done$hgt.cm[miss] / 100)^2)
+  expect_output(print(imp2), "derived = list(bmi = ", fixed = TRUE)
 })
 
 test_that("idvars are kept out of the model, copied as they are and marked method \"\"", {
@@ -204,4 +211,7 @@ test_that("gain_overimpute() checks held-out values, as Amelia's overimpute()", 
                "overimputation checks numeric columns")
   expect_error(gain_overimpute(d, m = 2, draws = 10), "too few")
   expect_error(gain_overimpute(d, m = 2, holdout = 0.9), "holdout")
+  few <- gain_overimpute(d, m = 2, seed = 1, epochs = 5, draws = 19, columns = "chl",
+                         max_cells = 3)
+  expect_equal(nrow(few), 3L)
 })
