@@ -144,6 +144,9 @@ def _impute(args: argparse.Namespace) -> int:
     named = [column for column, _ in args.derived]
     if len(set(named)) < len(named):
         raise ValueError("--derived names a column twice.")
+    named = [column for column, _ in args.where]
+    if len(set(named)) < len(named):
+        raise ValueError("--where names a column twice.")
     targets = imputation_paths(out, m=args.m) if args.split else [out]
     if any(Path(args.input).resolve() == t.resolve() for t in targets):
         raise ValueError(f"--out {os.fspath(out)!r} would overwrite the input file; choose another name.")
@@ -166,7 +169,8 @@ def _impute(args: argparse.Namespace) -> int:
         imp = socgan.impute(data, m=args.m, seed=args.seed, epochs=args.epochs,
                             progress=not args.quiet, n_jobs=n_jobs, backend=backend,
                             device=args.device, bounds=dict(args.bounds) or None,
-                            idvars=args.idvars or None, derived=dict(args.derived) or None)
+                            idvars=args.idvars or None, derived=dict(args.derived) or None,
+                            where=dict(args.where) or None)
     written = write_imputations(imp, out, split=args.split, **csv)
     if not args.quiet:
         layout = "one file per imputation" if args.split else "long format: .imp 0 = the input, 1..m"
@@ -279,6 +283,11 @@ def _main(argv: list[str] | None) -> int:
                           "missing, it is its formula on the completed row, e.g. "
                           "\"bmi=wgt / (hgt / 100)^2\" (^ is a power); once per column, in the "
                           "order they are computed")
+    imp.add_argument("--where", type=_derived, action="append", default=[],
+                     metavar="COL=CONDITION",
+                     help="impute COL only where CONDITION holds (a skip pattern; mice's where), "
+                          "e.g. \"hours=employed == 1\": its other missing cells stay missing; "
+                          "once per column")
     imp.add_argument("--n-jobs", type=_count, default=1, dest="n_jobs",
                      help="models trained at once (default 1; -1 = every core or cluster thread)")
     imp.add_argument("--scheduler", default=None, metavar="ADDRESS",

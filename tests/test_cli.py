@@ -478,6 +478,22 @@ def test_derived_columns_follow_their_formula(folder, capsys):
     assert "is not COLUMN=FORMULA" in err
 
 
+def test_where_leaves_a_skip_patterns_cells_missing(folder, capsys):
+    rng = np.random.default_rng(8)
+    employed = (rng.random(150) < 0.6).astype(int)
+    hours = np.where(employed == 1, rng.normal(35, 8, 150), np.nan)
+    df = pd.DataFrame({"employed": employed, "educ": rng.normal(12, 2, 150), "hours": hours})
+    df.loc[(employed == 1) & (rng.random(150) < 0.2), "hours"] = np.nan
+    sio.write_table(df, folder / "in.csv")
+    code, _, err = run(["impute", folder / "in.csv", "--out", folder / "o.csv", *FAST,
+                        "--where", "hours=employed == 1"], capsys)
+    assert code == 0, err
+    out = sio.read_table(folder / "o.csv")
+    part = out[out[".imp"] == 1].reset_index(drop=True)
+    assert part.loc[employed == 0, "hours"].isna().all()
+    assert part.loc[employed == 1, "hours"].notna().all()
+
+
 def test_large_seeds_are_taken_exactly():
     from socgan.__main__ import _count
 

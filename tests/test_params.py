@@ -82,9 +82,11 @@ def test_gain_imputer_declares_its_settings_as_scikit_learn_does():
     names = [p.name for p in _parameters(socgan.GainImputer.__init__)]
     assert names == list(socgan.GainImputer._parameter_constraints)
     # socgan.impute is the imputer's settings plus the data, with the same rules
+    # (and `where`, the cells to impute: a property of the data, as in GainImputer.impute)
     assert socgan.impute._parameter_constraints == {
         "data": socgan.impute._parameter_constraints["data"],
-        **socgan.GainImputer._parameter_constraints}
+        **socgan.GainImputer._parameter_constraints,
+        "where": socgan.GainImputer.impute._parameter_constraints["where"]}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))

@@ -118,6 +118,18 @@
 #'   formula mostly disagrees with the column's observed values (units, a
 #'   typo). In the `mids` the column's method is mice's passive
 #'   `"~I(formula)"`. With `model`, the fitted model's formulas apply.
+#' @param where `NULL` (default: impute every missing cell), or which missing
+#'   cells to impute, as mice's `where`, for skip patterns (hours worked are not
+#'   asked of people without a job; imputing them invents hours for people who
+#'   do not work): a logical matrix or data.frame of `data`'s shape (`TRUE`:
+#'   impute that cell; only `NA` cells), or conditions by column such as
+#'   `list(hours = "employed == 1", earn = "employed == 1")` (a condition as
+#'   `derived`'s formulas, or `TRUE`/`FALSE` per row; where it cannot be
+#'   evaluated, e.g. `employed` is `NA`, the cell is imputed). The other missing
+#'   cells stay `NA` in every completed dataset (`with()` then analyses the
+#'   rows where the item applies), are never drawn, and are not given to the
+#'   columns drawn after them; in the `mids` their `where` is `FALSE`. With
+#'   `model`, it applies to the new rows.
 #' @param output `"mids"` (default) for a mice `mids` object, or `"list"` for a
 #'   plain list of the `m` completed data.frames. Column names that are not
 #'   syntactic R names (e.g. with spaces) are refused by mice; `"list"` keeps
@@ -151,8 +163,8 @@
 #' }
 #' @export
 gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = NULL,
-                        derived = NULL, output = c("mids", "list"), progress = NULL,
-                        model = NULL) {
+                        derived = NULL, where = NULL, output = c("mids", "list"),
+                        progress = NULL, model = NULL) {
   call <- match.call()
   check_data_frame(data)
   if (!is.null(model)) {
@@ -185,21 +197,26 @@ gain_impute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars = N
     data <- data[model$columns]  # R matches columns by name: the fitted model's order
   }
   kept <- if (is.null(model)) idvars else model_idvars(model)
+  where <- check_where(where, data)
   prepared <- prepare_columns(data, "data", "gain_impute()", keep = kept)
   # everything mice needs is checked before training, not after it
-  skeleton <- if (output == "mids") mids_skeleton(prepared$r, m)
+  skeleton <- if (output == "mids") {
+    mids_skeleton(prepared$r, m, where = if (is.matrix(where)) where)
+  }
 
   imputations <- if (is.null(model)) {
     do.call(call_python, c(
       list(socgan$impute, frame_to_python(prepared$python), m = m, seed = seed,
            progress = progress, bounds = bounds,
-           idvars = if (length(idvars)) as.list(idvars), derived = derived),
+           idvars = if (length(idvars)) as.list(idvars), derived = derived,
+           where = where_to_python(where)),
       options,
       list(values = c(list(m = m, seed = seed, progress = progress), given))
     ))
   } else {
     call_python(reticulate::py_get_attr(model$python, "impute"),
                 frame_to_python(prepared$python), m = m, seed = seed,
+                where = where_to_python(where),
                 values = list(m = m, seed = seed))
   }
   result <- reticulate::py_to_r(socgan_python("r")$imputations_for_r(imputations))
@@ -226,7 +243,8 @@ gain_count_options <- c("epochs", "max_steps", "batch_size", "hidden", "n_jobs")
 
 check_gain_options <- function(options, what = "gain_impute()") {
   check_settings(options, python_parameters("impute"),
-                 taken = c("data", "m", "seed", "progress", "bounds", "idvars", "derived"),
+                 taken = c("data", "m", "seed", "progress", "bounds", "idvars", "derived",
+                           "where"),
                  counts = gain_count_options, what = what)
 }
 
@@ -254,6 +272,63 @@ check_idvars <- function(idvars, data) {
   idvars
 }
 
+# `where` checked (mice's): NULL; a logical matrix or data.frame of `data`'s shape and column
+# names (TRUE = impute the cell; only NA cells); or a named list (or character vector) of
+# conditions by column, c(hours = "employed == 1"), or of logical vectors. Sent to Python as a
+# logical matrix (numpy) in `data`'s column order, or as a dict.
+check_where <- function(where, data) {
+  if (is.null(where)) return(NULL)
+  if (is.data.frame(where) || is.matrix(where)) {
+    if (!identical(dim(where), dim(data))) {
+      socgan_stop("`where` must have `data`'s dimensions (", nrow(data), " x ", ncol(data),
+                  "), as mice's; got ", paste(dim(where), collapse = " x "), ".", call. = FALSE)
+    }
+    if (!is.null(colnames(where)) && !setequal(colnames(where), names(data))) {
+      socgan_stop("`where`'s column names must be `data`'s.", call. = FALSE)
+    }
+    w <- as.matrix(where)
+    if (!is.null(colnames(w))) w <- w[, names(data), drop = FALSE]
+    if (!is.logical(w) || anyNA(w)) {
+      socgan_stop("`where` must hold TRUE or FALSE (TRUE: impute that cell).", call. = FALSE)
+    }
+    on_observed <- w & !is.na(data)
+    if (any(on_observed)) {
+      v <- names(data)[which(colSums(on_observed) > 0)[1L]]
+      socgan_stop("`where` is TRUE in ", sum(on_observed), " observed cell(s) (first in column `",
+                  v, "`); it marks missing cells to impute (observed values are never changed).",
+                  call. = FALSE)
+    }
+    dimnames(w) <- list(NULL, names(data))
+    return(w)  # sent to Python by where_to_python(), as TRUE/FALSE per row by column
+  }
+  if ((is.list(where) || is.character(where)) && !is.null(names(where)) &&
+      all(nzchar(names(where)))) {
+    absent <- setdiff(names(where), names(data))
+    if (length(absent)) {
+      socgan_stop("`where`: `data` has no column `", absent[1L], "`.", call. = FALSE)
+    }
+    out <- lapply(as.list(where), function(rule) {
+      if (is.character(rule) && length(rule) == 1L && !is.na(rule)) return(rule)
+      if (is.logical(rule) && length(rule) == nrow(data) && !anyNA(rule)) return(as.list(rule))
+      socgan_stop("`where`'s entries must be conditions (one string such as \"employed == 1\") ",
+                  "or TRUE/FALSE per row; got ", deparse_short(rule), ".", call. = FALSE)
+    })
+    # R names with dots are names in conditions too (as in `derived`)
+    return(backtick_dotted(out, data))
+  }
+  socgan_stop("`where` must be NULL, a logical matrix of `data`'s shape (mice's), or ",
+              "conditions by column such as list(hours = \"employed == 1\").", call. = FALSE)
+}
+
+# A checked `where` for Python: a matrix as a dict of TRUE/FALSE lists by column (reticulate's
+# numpy conversion of R matrices is not relied on), conditions as they are.
+where_to_python <- function(where) {
+  if (!is.matrix(where)) return(where)
+  out <- lapply(colnames(where), function(v) as.list(where[, v]))
+  names(out) <- colnames(where)
+  out
+}
+
 # `derived` checked: NULL, or a named character vector or list of formulas (one string each),
 # as a named list (Python's dict); Python checks the columns and formulas against the data.
 check_derived <- function(derived, data = NULL) {
@@ -275,21 +350,26 @@ check_derived <- function(derived, data = NULL) {
                   "\"wgt / (hgt / 100)^2\"); got ", deparse_short(f), ".", call. = FALSE)
     }
   }
-  derived <- as.list(derived)
-  # R names with dots (Solar.R, hgt.cm) are not names to Python's formulas: backticked, they are
-  # (longest names first, so that `hgt.cm` is not read as `hgt` and `.cm`)
+  backtick_dotted(as.list(derived), data)
+}
+
+# R names with dots (Solar.R, hgt.cm) are not names to Python's formulas: backticked, they are
+# (longest names first, so that `hgt.cm` is not read as `hgt` and `.cm`). `formulas`: a named
+# list; its strings are rewritten, anything else is left as it is.
+backtick_dotted <- function(formulas, data) {
   dotted <- if (is.null(data)) character() else grep(".", names(data), fixed = TRUE, value = TRUE)
   dotted <- dotted[order(-nchar(dotted))]
-  for (v in names(derived)) {
-    f <- derived[[v]]
+  for (v in names(formulas)) {
+    f <- formulas[[v]]
+    if (!is.character(f)) next
     for (nm in dotted) {
       pattern <- paste0("(?<![A-Za-z0-9_.`])", gsub("([^A-Za-z0-9_])", "\\\\\\1", nm, perl = TRUE),
                         "(?![A-Za-z0-9_.`])")
       f <- gsub(pattern, paste0("`", nm, "`"), f, perl = TRUE)
     }
-    derived[[v]] <- f
+    formulas[[v]] <- f
   }
-  derived
+  formulas
 }
 
 # list(income = c(0, Inf)) as Python's {"income": [0.0, inf]}; Python checks the columns and

@@ -16,7 +16,7 @@
 
 # The mids skeleton for `data`, before training. R's random number generator is left as it was
 # (mice's set-up draws starting values that are thrown away).
-mids_skeleton <- function(data, m) {
+mids_skeleton <- function(data, m, where = NULL) {
   bad <- names(data)[make.names(names(data)) != names(data)]
   if (length(bad)) {
     socgan_stop("Column name(s) ", paste0("`", bad, "`", collapse = ", "), " are not syntactic R ",
@@ -39,7 +39,8 @@ mids_skeleton <- function(data, m) {
   tryCatch(
     withCallingHandlers(
       mice::mice(data, m = m, maxit = 0, remove.collinear = FALSE, remove.constant = FALSE,
-                 allow.na = TRUE, printFlag = FALSE),
+                 allow.na = TRUE, printFlag = FALSE,
+                 where = if (is.null(where)) is.na(data) else where),
       warning = function(w) invokeRestart("muffleWarning")  # about mice's set-up, not GAIN's
     ),
     error = function(e) {
@@ -66,8 +67,17 @@ fill_mids <- function(ini, completed, call, seed, gain) {
   ids <- rownames(data)
   kept <- unlist(gain$settings$idvars)  # never imputed: method "", their imputations NA
   for (v in names(ini$imp)) {
+    if (!(v %in% kept) && any(where[, v])) {
+      # cells that `where` left missing (NA in every completed dataset) are not imputed: mice's
+      # `where` is FALSE there, and the mids holds no imputations for them
+      left <- Reduce(`&`, lapply(completed, function(d) is.na(d[[v]])))
+      where[, v] <- where[, v] & !left
+    }
     miss <- where[, v]
-    if (!any(miss)) next
+    if (!any(miss)) {
+      if (is.data.frame(ini$imp[[v]])) ini$imp[[v]] <- ini$imp[[v]][0L, , drop = FALSE]
+      next
+    }
     if (v %in% kept) {
       x <- ini$data[[v]][miss]
       x[] <- NA
@@ -84,6 +94,7 @@ fill_mids <- function(ini, completed, call, seed, gain) {
     names(cols) <- as.character(seq_len(m))
     ini$imp[[v]] <- structure(cols, row.names = ids[miss], class = "data.frame")
   }
+  ini$where <- where
   imputed <- colSums(where) > 0 & !(colnames(where) %in% kept)
   ini$method[] <- ifelse(imputed[names(ini$method)], "gain", "")
   # derived columns: mice's passive method, "~I(formula)"

@@ -35,7 +35,6 @@ mice_arguments <- c(
   post = paste0("GAIN has no post-processing step; observed values are never changed and ",
                 "imputed integers stay whole numbers."),
   defaultMethod = "GAIN imputes every column with one joint model; there are no methods.",
-  where = "GAIN imputes the cells that are NA in `data`; set the others to NA to impute them.",
   ignore = "GAIN trains on every row of `data`.",
   data.init = "GAIN needs no starting imputations.",
   remove.collinear = "GAIN keeps every column.",

@@ -967,11 +967,14 @@ def draw_patterns(mask: np.ndarray, enc: Encoder) -> tuple[np.ndarray, np.ndarra
 
 def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.ndarray,
                      residuals: dict[int, np.ndarray], rng: np.random.Generator,
-                     unseen: list[tuple] | None = None) -> dict[int, np.ndarray]:
+                     unseen: list[tuple] | None = None,
+                     skip: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """Draw every missing cell once; returns, per column, the drawn values of its missing rows
     (numeric: standardised scale; binary: 0/1; categorical: level index). ``unseen``
     (:func:`unseen_levels` of the training data): a cell of column j in a row whose column c
-    holds a level k never seen beside an observed j is drawn with c hidden from the network."""
+    holds a level k never seen beside an observed j is drawn with c hidden from the network.
+    ``skip`` (rows x columns, True = leave missing: ``impute(where=)``): those cells are not
+    drawn and stay hidden from the columns drawn after them."""
     blind: dict[int, list[tuple[int, int]]] = {}
     for j, c, k, *_ in unseen or ():
         blind.setdefault(j, []).append((c, k))
@@ -990,6 +993,8 @@ def draw_imputations(model: GainModel, enc: Encoder, x: np.ndarray, mask: np.nda
     num_pos = {j: k for k, j in enumerate(lay.numeric)}
     for j in order:
         rows = np.flatnonzero(mask[:, j] == 0)
+        if skip is not None:
+            rows = rows[~skip[rows, j]]
         if len(rows) == 0:
             continue
         c = enc.columns[j]

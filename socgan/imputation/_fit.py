@@ -92,11 +92,12 @@ def _distinct(rows: np.ndarray, n: int) -> np.ndarray:
 
 
 def draw_gain(fitted: FittedGain, x: np.ndarray, mask: np.ndarray, ell: int,
-              rng: np.random.Generator | None = None) -> dict[int, np.ndarray]:
+              rng: np.random.Generator | None = None,
+              skip: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """Draw every missing cell of ``x``/``mask`` (encoded by ``fitted.encoder``) once with
-    model ``ell``; per column, the drawn values of its missing rows. ``rng`` defaults to the
-    model's own stream."""
+    model ``ell``; per column, the drawn values of its missing rows (those ``skip`` does not
+    leave missing). ``rng`` defaults to the model's own stream."""
     rng = fitted.rngs[ell] if rng is None else rng
     return draw_imputations(fitted.models.member(ell), fitted.encoder, x, mask,
                             fitted.residuals[ell], rng,
-                            unseen=fitted.unseen[ell] if fitted.unseen else None)
+                            unseen=fitted.unseen[ell] if fitted.unseen else None, skip=skip)

@@ -215,12 +215,16 @@ class Imputations:
 
     @property
     def imputed(self) -> pd.DataFrame:
-        """Boolean DataFrame: True where a value was imputed, i.e. ``where`` except in the
-        columns kept out of the model (``idvars``), whose missing values stay missing."""
+        """Boolean DataFrame: True where a value was imputed, i.e. ``where`` except the cells
+        that stay missing: the columns kept out of the model (``idvars``), and the cells that
+        ``impute(where=)`` leaves missing (skip patterns)."""
         out = self.where
         kept = [c for c in self.options.get("idvars") or [] if c in out.columns]
         if kept:
             out.loc[:, kept] = False
+        if self.datasets and out.to_numpy().any():
+            filled = np.logical_or.reduce([d.notna().to_numpy() for d in self.datasets])
+            out = out & pd.DataFrame(filled, index=out.index, columns=out.columns)
         return out
 
     def __repr__(self) -> str:

@@ -22,6 +22,7 @@ from .._core.torch_state import Device
 from ._fit import fit_gain  # looked up here by GainImputer, so patches of _impute reach it
 from ._derived import check_derived, plan as derived_plan, describe as derived_describe
 from ._imputations import Imputations
+from ._where import check_where, cells as where_cells
 
 Backend = Literal["loky", "dask"]
 _LOSS_COLUMNS = ["imputation", "epoch", "d_loss", "g_adversarial", "g_reconstruction",
@@ -113,7 +114,12 @@ GAIN_CONSTRAINTS = {
 }
 
 
-@validate_params({"data": Frame(), **GAIN_CONSTRAINTS}, positional=("m",))
+#: ``where`` (which missing cells to impute), a property of the data, not a setting: an
+#: argument of socgan.impute and GainImputer.impute, not of the imputer
+WHERE = Optional(Rule(check_where, "a boolean DataFrame or array, or a dict {column: condition}"))
+
+
+@validate_params({"data": Frame(), **GAIN_CONSTRAINTS, "where": WHERE}, positional=("m",))
 def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress: bool = True,
            epochs: int = _GAIN.epochs, max_steps: int = _GAIN.max_steps,
            batch_size: int = _GAIN.batch_size, hint_rate: float = _GAIN.hint_rate,
@@ -122,7 +128,7 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
            adversarial: float = _GAIN.adversarial, bootstrap: bool = True, n_jobs: int = 1,
            backend: Backend | None = None, device: Device = "auto",
            bounds: Mapping | None = None, idvars: Sequence | str | None = None,
-           derived: Mapping | None = None) -> Imputations:
+           derived: Mapping | None = None, where=None) -> Imputations:
     """Multiply impute the missing values of ``data`` with GAIN, properly.
 
     Each of the ``m`` imputations comes from its own imputation network, trained on a
@@ -237,6 +243,17 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         so one may read a column derived before it. A warning says when a formula mostly
         disagrees with the column's observed values (units, a typo). Recorded in
         ``.options``. (mice: ``method["bmi"] <- "~I(wgt / (hgt / 100)^2)"``.)
+    where
+        Which missing cells to impute (mice's ``where``), for skip patterns: hours worked are
+        not asked of people without a job, and imputing them invents hours for people who do
+        not work. A dict by column, ``{"hours": "employed == 1", "earn": "employed == 1"}`` (a
+        condition as ``derived``'s formulas, or a boolean array): the column's missing cells
+        are imputed where it holds, and where it cannot be evaluated (``employed`` missing);
+        or a boolean DataFrame (or array) of the data's shape, True = impute (missing cells
+        only). The other missing cells stay missing in every completed dataset, are never
+        drawn, and stay hidden from the columns drawn after them in their row. Default: every
+        missing cell. Analyses of such a column then use the rows where it applies, as they
+        should.
 
     Returns
     -------
@@ -274,7 +291,8 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
     ids = idvar_positions(data, imputer._idvars(), imputer._bounds())
     modelled = [j for j in range(data.shape[1]) if j not in ids]
     if data.iloc[:, modelled].isna().to_numpy().any():
-        return imputer._fit_impute(data, stacklevel=5)  # the user's call: impute, its checks
+        # the user's call: impute, its checks
+        return imputer._fit_impute(data, stacklevel=5, impute_where=where)
 
     # Nothing to impute: the settings and columns are still checked, nothing is trained.
     m, seed, settings, _, _, device = imputer._settings()
@@ -283,6 +301,7 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
     bounds = imputer._bounds()
     apply_bounds(Encoder.fit(original.iloc[:, positions]), bounds, original, positions)
     derived_plan(original, imputer._derived_formulas(), imputer._idvars(), bounds, stacklevel=4)
+    where_cells(original, where)  # checked, though nothing is missing
     options = {"method": "gain", "bootstrap": bool(bootstrap), "seed": seed,
                "entropy": np.random.SeedSequence(seed).entropy, **settings.__dict__,
                "device": device.type, "bounds": bounds,

@@ -29,13 +29,13 @@ from .._params import (PROBABILITY, Count, FilePath, Flag, Frame, OneOf, Optiona
                        Seed, Unchecked, check_frame, check_idvars, check_params, validate_params)
 from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
-from . import _derived, _impute
+from . import _derived, _impute, _where
 from ._fit import FittedGain, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
 from .._core.torch_state import resolve_device, search_threads, share_threads, single_threaded
 from ._imputations import Imputations
-from ._impute import (GAIN_CONSTRAINTS, _LOSS_COLUMNS, _check_backend, _check_completion,
+from ._impute import (GAIN_CONSTRAINTS, WHERE, _LOSS_COLUMNS, _check_backend, _check_completion,
                       _check_n_jobs, _check_size, _complete, _concurrent_models)
 
 FORMAT = "socgan.GainImputer"
@@ -233,10 +233,11 @@ class GainImputer:
         return check_params({"derived": self._parameter_constraints["derived"]},
                             {"derived": self.derived})["derived"] or {}
 
-    def _fit(self, data: pd.DataFrame, stacklevel: int):
+    def _fit(self, data: pd.DataFrame, stacklevel: int, impute_where=None):
         """Fit, keeping the encoded training data for ``fit_impute``; warnings point
         ``stacklevel`` frames up (at the user's call). ``data`` was checked by the caller's
-        table (fit, fit_impute, socgan.impute)."""
+        table (fit, fit_impute, socgan.impute); ``impute_where`` (``impute(where=)``) only tells
+        the warnings which cells will be imputed."""
         m, seed, settings, n_jobs, backend, device = self._settings()
         if m == 1:  # as mice's pool() says "No pooling done" only after the analysis
             warnings.warn("m = 1 makes a single imputation: its analyses cannot be pooled by "
@@ -246,6 +247,7 @@ class GainImputer:
                           UserWarning, stacklevel=stacklevel)
         original = data.copy(deep=True)
         where = original.isna()
+        fill = _where.cells(original, impute_where)  # None: every missing cell
         bounds = self._bounds()
         # Columns in `idvars` (Amelia's) are carried along as they are, outside the networks.
         ids = _impute.idvar_positions(original, self._idvars(), bounds)
@@ -276,7 +278,9 @@ class GainImputer:
                 "and are imputed from the model's marginal distribution.", UserWarning,
                 stacklevel=stacklevel)
         trainable = np.flatnonzero(~empty)
-        _warn_unseen(x[trainable], mask[trainable], enc, stacklevel + 1)
+        skip = _skip(where, fill, positions)
+        _warn_unseen(x[trainable], mask[trainable], enc, stacklevel + 1,
+                     skip=None if skip is None else skip[trainable])
         _impute.warn_identifiers(original.iloc[:, positions], stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
@@ -303,7 +307,7 @@ class GainImputer:
         self.device_ = device
         self.options_ = options
         self.loss_history_ = _loss_frame(fitted.history)
-        return original, where, x, mask
+        return original, where, x, mask, fill, skip
 
     # (the decorator adds a frame: warnings point one frame further up, at the user's call)
     @validate_params({"data": Frame(), "y": _IGNORED})
@@ -319,18 +323,24 @@ class GainImputer:
         settings (each model draws with the stream that drew its bootstrap sample)."""
         return self._fit_impute(data, stacklevel=5)
 
-    def _fit_impute(self, data: pd.DataFrame, stacklevel: int) -> Imputations:
+    def _fit_impute(self, data: pd.DataFrame, stacklevel: int,
+                    impute_where=None) -> Imputations:
         # called by fit_impute and by socgan.impute: the user's call is 4 frames up from _fit
-        original, where, x, mask = self._fit(data, stacklevel=stacklevel)
+        original, where, x, mask, fill, skip = self._fit(data, stacklevel=stacklevel,
+                                                         impute_where=impute_where)
         fitted = self.fitted_
         with single_threaded():
-            draws = _per_model(lambda ell: draw_gain(fitted, x, mask, ell), fitted.k,
+            draws = _per_model(lambda ell: draw_gain(fitted, x, mask, ell, skip=skip), fitted.k,
                                n_jobs=_check_n_jobs(self.n_jobs))
+        options = dict(self.options_)
+        if fill is not None:
+            options["where"] = _where.describe(impute_where, where, fill)
+        fill = where if fill is None else fill
         datasets = []
         for d in draws:  # a loop, not a comprehension: warnings point at the user's call
-            done = _complete(original, where, self.encoder_, d, self.positions_)
-            datasets.append(_derived.apply(done, where, self.derived_, stacklevel=stacklevel))
-        return Imputations(data=original, datasets=datasets, options=dict(self.options_),
+            done = _complete(original, fill, self.encoder_, d, self.positions_)
+            datasets.append(_derived.apply(done, fill, self.derived_, stacklevel=stacklevel))
+        return Imputations(data=original, datasets=datasets, options=options,
                            diagnostics={"loss_history": self.loss_history_})
 
     # -- imputing new data ---------------------------------------------------------------------
@@ -374,10 +384,10 @@ class GainImputer:
             _check_values(new_data.iloc[:, pos], self.encoder_.columns[j])
         return new_data.copy(deep=True)
 
-    @validate_params({"new_data": Frame(min_rows=1), "m": Optional(Count(1)), "seed": Seed()},
-                     positional=("m",))
+    @validate_params({"new_data": Frame(min_rows=1), "m": Optional(Count(1)), "seed": Seed(),
+                      "where": WHERE}, positional=("m",))
     def impute(self, new_data: pd.DataFrame, *, m: int | None = None,
-               seed: int | None = None) -> Imputations:
+               seed: int | None = None, where=None) -> Imputations:
         """Impute ``new_data`` (rows of the fitted columns) ``m`` times, imputation ``l`` with
         model ``l`` (so the imputations stay proper).
 
@@ -390,6 +400,8 @@ class GainImputer:
             accepted.
         seed
             Seed of the draws; ``None`` draws fresh entropy, kept in ``.options["entropy"]``.
+        where
+            Which missing cells to impute (skip patterns), as in :func:`socgan.impute`.
 
         Returns
         -------
@@ -403,19 +415,21 @@ class GainImputer:
                              f"{self.m_}. Fit it with m={m} or more.")
         seeds = np.random.SeedSequence(seed)
         rngs = [np.random.default_rng(s) for s in seeds.spawn(m)]
-        original, datasets = self._draw(new_data, rngs)
+        original, datasets = self._draw(new_data, rngs, impute_where=where)
         options = {**self.options_, "seed": seed, "entropy": seeds.entropy,
                    "fitted_entropy": self.entropy_}
         loss = self.loss_history_[self.loss_history_["imputation"] <= m].reset_index(drop=True)
         return Imputations(data=original, datasets=datasets, options=options,
                            diagnostics={"loss_history": loss})
 
-    def _draw(self, new_data, rngs,
-              name: str = "new_data") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    def _draw(self, new_data, rngs, name: str = "new_data",
+              impute_where=None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         """A checked copy of ``new_data`` and its completions, completion ``l`` drawn by model
         ``l`` with ``rngs[l]``."""
         original = self._check_new(new_data, name)
         where = original.isna()
+        fill = _where.cells(original, impute_where)
+        skip = _skip(where, fill, self.positions_)
         empty = [original.columns[pos] for pos in self.positions_
                  if len(original) > 1 and where.iloc[:, pos].all()]
         if empty:  # a user's trial: an item not asked in a new wave was imputed without a word
@@ -429,13 +443,15 @@ class GainImputer:
         if where.to_numpy().any():
             _check_completion(original, where, self.encoder_, self.positions_)
         with single_threaded():
-            draws = _per_model(lambda ell: draw_gain(self.fitted_, x, mask, ell, rngs[ell]),
+            draws = _per_model(lambda ell: draw_gain(self.fitted_, x, mask, ell, rngs[ell],
+                                                     skip=skip),
                                len(rngs), n_jobs=_check_n_jobs(self.n_jobs))
         derived = getattr(self, "derived_", [])
+        fill = where if fill is None else fill
         datasets = []
         for d in draws:  # a loop, not a comprehension: warnings point at the user's call
-            done = _complete(original, where, self.encoder_, d, self.positions_)
-            datasets.append(_derived.apply(done, where, derived, stacklevel=5))
+            done = _complete(original, fill, self.encoder_, d, self.positions_)
+            datasets.append(_derived.apply(done, fill, derived, stacklevel=5))
         return original, datasets
 
     @validate_params({"data": Frame(),
@@ -650,14 +666,36 @@ class GainImputer:
         return self
 
 
+def _skip(missing: pd.DataFrame, fill: pd.DataFrame | None, positions: list[int]):
+    """The encoded columns' missing cells that ``where`` leaves missing (rows x columns), or
+    None when every missing cell is imputed."""
+    if fill is None:
+        return None
+    skip = (missing.to_numpy() & ~fill.to_numpy())[:, positions]
+    return skip if skip.any() else None
+
+
+def _level_rows(x: np.ndarray, mask: np.ndarray, enc: Encoder, c: int, k: int) -> np.ndarray:
+    """Rows where discrete column ``c`` is observed at its ``k``-th level (as
+    :func:`socgan._core.gain.unseen_levels` reads them)."""
+    col = enc.columns[c]
+    has = mask[:, c] > 0
+    if col.kind == "binary":
+        return has & ((x[:, col.start] > 0.5) == bool(k))
+    return has & (x[:, col.start:col.stop].argmax(1) == k)
+
+
 def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
-                 min_rows: int = 10) -> None:
+                 min_rows: int = 10, skip: np.ndarray | None = None) -> None:
     """Warn of columns never observed beside a level that at least ``min_rows`` rows hold
     (:func:`socgan._core.gain.unseen_levels`): a design (a source that did not measure it) or
     a skip pattern (an item not asked after some answer), which the user should know of."""
     found = [(j, c, k, n) for j, c, k, n in unseen_levels(x, mask, enc)
              if n >= min_rows and (mask[:, j] == 0).any()]
-    _warn_unseen_values(x, mask, enc, stacklevel + 1, min_rows)
+    if skip is not None:  # cells that `where` leaves missing need no warning
+        found = [(j, c, k, n) for j, c, k, n in found
+                 if ((mask[:, j] == 0) & ~skip[:, j] & _level_rows(x, mask, enc, c, k)).any()]
+    _warn_unseen_values(x, mask, enc, stacklevel + 1, min_rows, skip=skip)
     if not found:
         return
     names = []
@@ -674,11 +712,13 @@ def _warn_unseen(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
         "relation to the other columns, with that column left out (as mice drops a predictor "
         "collinear with a column's missingness); check them (.plot()). If an item does not "
         "apply to those rows (a skip pattern: hours worked of people without a job), do not "
-        "impute it there.", UserWarning, stacklevel=stacklevel)
+        "impute it there: where={'hours': 'employed == 1'} (mice's `where`) leaves those cells "
+        "missing.", UserWarning, stacklevel=stacklevel)
 
 
 def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stacklevel: int,
-                        min_rows: int = 10, max_values: int = 30) -> None:
+                        min_rows: int = 10, max_values: int = 30,
+                        skip: np.ndarray | None = None) -> None:
     """Warn of columns never observed where a whole-number column with few values (a survey
     year, a wave, a code) takes one of them, in at least ``min_rows`` rows: an item not asked in
     one year (a user's trial: ANES's feeling thermometers, missing for every 2002 respondent).
@@ -698,6 +738,8 @@ def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stackleve
             never = ~mask[rows].any(0) & anywhere  # every column at once
             never[c] = False
             for j in np.flatnonzero(never):
+                if skip is not None and skip[rows, j].all():
+                    continue  # `where` leaves those cells missing
                 found.append((enc.columns[j].name, spec.name, levels[k], len(rows)))
     if not found:
         return
@@ -712,8 +754,9 @@ def _warn_unseen_values(x: np.ndarray, mask: np.ndarray, enc: Encoder, stackleve
         f"{more}. The data say nothing about those cells; they are extrapolated from how the "
         "column varies over the other values. If that column's values were assigned at random "
         "(a split ballot, a questionnaire version), keep it out of the model with `idvars=`; if "
-        "the item was not asked there (a year, a wave), check the imputations (.plot()) or leave "
-        "those rows out of analyses of the item.", UserWarning, stacklevel=stacklevel)
+        "the item was not asked there (a year, a wave), leave those cells missing with `where=` "
+        "(e.g. where={'item': 'year != 2002'}) or those rows out of analyses of the item.",
+        UserWarning, stacklevel=stacklevel)
 
 
 def _socgan_version() -> str:

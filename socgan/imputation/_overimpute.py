@@ -198,7 +198,7 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
         hide[rows] = True
         masked.isetitem(p, col.mask(hide))
     # warnings of the fit point at the user's call: _fit < overimpute < the method < its check
-    _, _, x, mask = clone._fit(masked, stacklevel=5)
+    _, _, x, mask, _, _ = clone._fit(masked, stacklevel=5)
     enc, fitted = clone.encoder_, clone.fitted_
     values = {p: np.empty((len(rows), draws)) for p, rows in hidden.items()}
     with single_threaded(), tqdm(total=draws, disable=not progress, desc="overimputation",

@@ -12,7 +12,7 @@ test_that("?gain_impute documents every setting of socgan.impute() with Python's
   skip_if_no_socgan()
   text <- rd_text("gain_impute")
   params <- socgan:::python_parameters("impute")
-  own <- c("data", "m", "seed", "progress", "bounds", "idvars", "derived")  # of their own
+  own <- c("data", "m", "seed", "progress", "bounds", "idvars", "derived", "where")  # own
   settings <- Filter(function(p) !p$name %in% own, params)
   expect_gt(length(settings), 8L)
   expect_null(formals(gain_impute)$bounds)

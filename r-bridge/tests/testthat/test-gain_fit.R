@@ -215,3 +215,31 @@ test_that("gain_overimpute() checks held-out values, as Amelia's overimpute()", 
                          max_cells = 3)
   expect_equal(nrow(few), 3L)
 })
+
+test_that("where leaves the cells of a skip pattern missing, as mice's where", {
+  skip_if_no_socgan()
+  set.seed(1)
+  n <- 200
+  d <- data.frame(employed = rbinom(n, 1, 0.6), educ = rnorm(n, 12, 2))
+  d$hours <- ifelse(d$employed == 1, pmax(1, rnorm(n, 35, 8)), NA)
+  d$hours[d$employed == 1 & runif(n) < 0.15] <- NA
+  d$educ[runif(n) < 0.1] <- NA
+  emp <- d$employed == 1
+  imp <- gain_impute(d, m = 2, seed = 1, epochs = 5, where = list(hours = "employed == 1"))
+  for (k in 1:2) {
+    done <- mice::complete(imp, k)
+    expect_true(all(is.na(done$hours[!emp])))
+    expect_true(!anyNA(done$hours[emp]) && !anyNA(done$educ))
+  }
+  expect_equal(sum(imp$where[, "hours"]), sum(emp & is.na(d$hours)))
+  expect_s3_class(mice::pool(with(imp, lm(hours ~ educ))), "mipo")
+  wm <- is.na(d)
+  wm[!emp, "hours"] <- FALSE
+  same <- gain_impute(d, m = 2, seed = 1, epochs = 5, where = wm)
+  expect_identical(mice::complete(same, 1), mice::complete(imp, 1))
+  bad <- is.na(d)
+  bad[which(!is.na(d$educ))[1], "educ"] <- TRUE
+  expect_error(gain_impute(d, m = 2, where = bad), "observed cell")
+  expect_error(gain_impute(d, m = 2, where = list(hourz = "x")), "no column `hourz`")
+  expect_error(gain_impute(d, m = 2, where = matrix(TRUE, 2, 2)), "dimensions")
+})

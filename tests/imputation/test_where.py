@@ -1,0 +1,122 @@
+"""``where`` (mice's): which missing cells to impute, for skip patterns."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import socgan
+
+FAST = {"epochs": 3, "progress": False}
+
+
+def _labour(n=300, seed=1):
+    """Hours and earnings asked of the employed only, with item nonresponse among them."""
+    rng = np.random.default_rng(seed)
+    employed = (rng.random(n) < 0.6).astype(int)
+    educ = rng.normal(12, 2, n)
+    hours = np.where(employed == 1, np.clip(rng.normal(35, 8, n), 1, 80), np.nan)
+    earn = np.where(employed == 1, np.exp(8 + 0.08 * educ + rng.normal(0, 0.4, n)), np.nan)
+    d = pd.DataFrame({"employed": employed, "educ": educ, "hours": hours, "earn": earn})
+    emp = employed == 1
+    d.loc[emp & (rng.random(n) < 0.15), "earn"] = np.nan
+    d.loc[emp & (rng.random(n) < 0.1), "hours"] = np.nan
+    d.loc[rng.random(n) < 0.1, "educ"] = np.nan
+    return d
+
+
+RULE = {"hours": "employed == 1", "earn": "employed == 1"}
+
+
+def test_cells_where_an_item_does_not_apply_stay_missing():
+    d = _labour()
+    before = d.copy(deep=True)
+    emp = d["employed"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no skip-pattern warning once `where` says so
+        imp = socgan.impute(d, m=2, seed=1, where=RULE, **FAST)
+    pd.testing.assert_frame_equal(d, before)
+    for x in imp.datasets:
+        assert x.loc[~emp, ["hours", "earn"]].isna().all().all()
+        assert x.loc[emp, ["hours", "earn"]].notna().all().all() and x["educ"].notna().all()
+        pd.testing.assert_frame_equal(x[d.notna()].dropna(how="all"),
+                                      d[d.notna()].dropna(how="all"))  # observed cells stay
+    assert imp.imputed.loc[~emp, "hours"].sum() == 0
+    assert imp.imputed["hours"].sum() == (emp & d["hours"].isna()).sum()
+    assert imp.options["where"]["hours"].startswith("employed == 1 (")
+    fit = imp.fit("np.log(earn) ~ educ").table  # the employed rows, as they should
+    assert fit["estimate"].notna().all()
+
+
+def test_a_boolean_frame_is_the_same_as_conditions_and_all_true_changes_nothing():
+    d = _labour(seed=2)
+    emp = d["employed"] == 1
+    cells = d.isna()
+    cells.loc[~emp, ["hours", "earn"]] = False
+    by_rule = socgan.impute(d, m=2, seed=3, where=RULE, **FAST)
+    by_frame = socgan.impute(d, m=2, seed=3, where=cells, **FAST)
+    by_array = socgan.impute(d, m=2, seed=3, where=cells.to_numpy(), **FAST)
+    for a, b, c in zip(by_rule.datasets, by_frame.datasets, by_array.datasets):
+        pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(a, c)
+    everything = socgan.impute(d, m=2, seed=3, where=d.isna(), **FAST)
+    default = socgan.impute(d, m=2, seed=3, **FAST)
+    for a, b in zip(everything.datasets, default.datasets):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_skipped_cells_are_not_given_to_the_columns_drawn_after_them():
+    """A column drawn later in a row sees a skipped cell as missing, not an invented value:
+    imputing educ is the same whether hours and earn of the non-employed are skipped or
+    removed from those rows' view (checked against a manual run of the draws)."""
+    from socgan.imputation._fit import draw_gain
+
+    d = _labour(seed=4)
+    imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(d)
+    enc, pos = imputer.encoder_, imputer.positions_
+    x, mask = enc.transform(d.iloc[:, pos])
+    skip = np.zeros_like(mask, dtype=bool)
+    emp = d["employed"].to_numpy() == 1
+    for col in ("hours", "earn"):
+        skip[~emp, list(d.columns).index(col)] = True
+    got = imputer.impute(d, seed=5, where=RULE).datasets[0]
+    rng = np.random.default_rng(np.random.SeedSequence(5).spawn(2)[0])
+    manual = draw_gain(imputer.fitted_, x, mask, 0, rng, skip=skip)
+    j = list(d.columns).index("educ")
+    np.testing.assert_allclose(got.loc[d["educ"].isna(), "educ"].to_numpy(),
+                               enc.decode_column(j, manual[j], d.loc[d["educ"].isna(), "educ"]))
+
+
+@pytest.mark.parametrize("where, error, match", [
+    ({"nope": "employed == 1"}, ValueError, r"`where\['nope'\]`: `data` has no column 'nope'"),
+    ({"hours": "employed + 1"}, TypeError, "must give True or False"),
+    ({"hours": "employd == 1"}, ValueError, "could not be evaluated"),
+    ({"hours": "employed.__class__"}, ValueError, "a formula holds"),
+    ("hours", TypeError, "must be a boolean DataFrame or array"),
+    ({"hours": [True, False]}, ValueError, "has 2 rows; the data have 300"),
+])
+def test_errors_name_the_column(where, error, match):
+    with pytest.raises(error, match=match):
+        socgan.impute(_labour(), m=2, seed=1, where=where, **FAST)
+
+
+def test_true_on_an_observed_cell_is_refused():
+    d = _labour()
+    cells = d.isna()
+    cells.loc[cells.index[~d["educ"].isna()][0], "educ"] = True
+    with pytest.raises(ValueError, match=r"`where\['educ'\]` is True in 1 row\(s\) where 'educ' is "
+                                         "observed"):
+        socgan.impute(d, m=2, seed=1, where=cells, **FAST)
+
+
+def test_new_waves_take_where_too():
+    d = _labour(seed=6)
+    imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(d)
+    new = _labour(n=80, seed=7)
+    emp = new["employed"] == 1
+    out = imputer.impute(new, seed=2, where=RULE)
+    for x in out.datasets:
+        assert x.loc[~emp, "hours"].isna().all() and x.loc[emp, "hours"].notna().all()
