@@ -41,9 +41,12 @@
 #'   `column`, `row` (its row name), `observed` (the real value), `mean` (of
 #'   the draws), `lower`, `upper`, `covered` and `missing_in_row` (how many
 #'   of the row's other modelled cells were missing); its attribute
-#'   `coverage` is a data.frame per column: `n`, `coverage`, `expected`,
-#'   `mean_width`, `rmse` and `correlation` (of the draws' means with the real
-#'   values). `print()` shows the coverage; `plot()` the real values against
+#'   `coverage` is a data.frame per column: `n`, `coverage` and its binomial
+#'   standard error `coverage_se`, `expected`, `mean_width`, `rmse`,
+#'   `rmse_no_model` (the error of guessing the column's observed mean: what a
+#'   model that learned nothing gives; its draws cover as well, so only `rmse`
+#'   well below it and the `correlation` of the draws' means with the real
+#'   values say that the model predicts). `print()` shows the coverage; `plot()` the real values against
 #'   the draws' means and intervals, a panel per column (lattice).
 #' @seealso [gain_impute()]; Amelia's `overimpute()`.
 #' @examples
@@ -120,10 +123,16 @@ plot.gain_overimpute <- function(x, y = NULL, ...) {
     mean ~ observed | column, data = d, scales = list(relation = "free"),
     xlab = "Observed (held-out) value", ylab = "Overimputed: mean and interval of the draws",
     main = "Overimputation", lower = d$lower, upper = d$upper, covered = d$covered,
+    aspect = 1,
+    # the same range on both axes of a panel, so that the line y = x is the diagonal
+    prepanel = function(x, y, lower, upper, subscripts, ...) {
+      r <- range(x, lower[subscripts], upper[subscripts], finite = TRUE)
+      list(xlim = r, ylim = r)
+    },
     panel = function(x, y, lower, upper, covered, subscripts, ...) {
-      col <- ifelse(covered[subscripts], "grey60", "red")
+      col <- ifelse(covered[subscripts], "grey55", "red")
       lattice::panel.segments(x, lower[subscripts], x, upper[subscripts], col = col)
-      lattice::panel.points(x, y, pch = 16, cex = 0.4, col = col)
+      lattice::panel.points(x, y, pch = 16, cex = 0.7, col = col)
       lattice::panel.abline(0, 1)
     }, ...)
 }

@@ -189,10 +189,6 @@ def plan(data: pd.DataFrame, derived: dict, idvars: list, bounds: dict,
             if later:
                 raise ValueError(f"{where}: the formula reads {later[0]!r}, which is derived "
                                  f"after it; list {later[0]!r} first in `derived`.")
-            ids = sorted((str(c) for c in sources if c in idvars))
-            if ids:
-                raise ValueError(f"{where}: the formula reads {', '.join(map(repr, ids))}, "
-                                 "which `idvars` keeps out of the model (never imputed).")
         d = Derivation(hits[0], col, formula, sources)
         try:
             values = d.values(data)
@@ -204,8 +200,26 @@ def plan(data: pd.DataFrame, derived: dict, idvars: list, bounds: dict,
         if ok.any():
             _written(data.iloc[:, d.position], np.flatnonzero(ok), values[ok], col)
         _check_agreement(d, data, values, stacklevel + 1)
+        _check_parts(d, data, stacklevel + 1)
         out.append(d)
     return out
+
+
+def _check_parts(d: Derivation, data: pd.DataFrame, stacklevel: int) -> None:
+    """Warn of rows where the column is observed while a column its formula reads is missing:
+    the observed value stays, the part is imputed, and the formula need not hold there."""
+    if not d.sources:
+        return
+    parts = [c for c in data.columns if c in d.sources]
+    gaps = data[parts].isna().any(axis=1) & data.iloc[:, d.position].notna()
+    if gaps.any():
+        warnings.warn(
+            f"`derived[{d.column!r}]`: in {int(gaps.sum())} row(s) {d.column!r} is observed while "
+            f"a column its formula reads ({', '.join(map(repr, parts))}) is missing. There the "
+            f"observed {d.column!r} stays and the missing part is imputed by the model (which sees "
+            "it), so the formula need not hold in those rows (mice's passive imputation has the "
+            "same gap); if the part follows from the others, fill it before imputing.",
+            UserWarning, stacklevel=stacklevel)
 
 
 def _check_agreement(d: Derivation, data: pd.DataFrame, values: pd.Series,
@@ -233,7 +247,8 @@ def apply(completed: pd.DataFrame, missing: pd.DataFrame, plan_: list[Derivation
           stacklevel: int) -> pd.DataFrame:
     """``completed`` (modified in place and returned) with each derived column's missing cells
     (``missing``, the original data's ``isna()``) set to its formula on the completed row. A row
-    where the formula gives no value keeps the model's draw, with a warning."""
+    where the formula gives no value (a division by zero) is left missing, with a warning
+    (one whose dtype cannot hold a missing value keeps the model's draw)."""
     for d in plan_:
         rows = missing.iloc[:, d.position].to_numpy()
         if not rows.any():
@@ -247,13 +262,24 @@ def apply(completed: pd.DataFrame, missing: pd.DataFrame, plan_: list[Derivation
             with np.errstate(invalid="ignore"):
                 ok &= np.isfinite(pd.to_numeric(new, errors="coerce").to_numpy(
                     dtype=float, na_value=np.nan))
+        holds_na = not (pd.api.types.is_numeric_dtype(col.dtype) and not
+                        pd.api.types.is_extension_array_dtype(col.dtype) and
+                        not pd.api.types.is_float_dtype(col.dtype)) and not \
+            pd.api.types.is_bool_dtype(col.dtype)
         if not ok.all():
             warnings.warn(
                 f"`derived[{d.column!r}]`: the formula gave no finite value in {int((~ok).sum())} "
-                f"imputed row(s) of {d.column!r} (a division by an imputed zero?); those rows "
-                "keep the model's draw.", UserWarning, stacklevel=stacklevel)
+                f"row(s) where {d.column!r} was missing (a division by zero, a log of 0, or a part "
+                "left missing); "
+                + ("those cells stay missing." if holds_na else
+                   f"{col.dtype} cannot hold a missing value, so those cells keep the model's "
+                   "draw."), UserWarning, stacklevel=stacklevel)
         index = np.flatnonzero(rows)[ok]
-        completed.isetitem(d.position, _written(col, index, new[ok], d.column))
+        out = _written(col, index, new[ok], d.column)
+        if holds_na and not ok.all():
+            out = out.copy()
+            out.iloc[np.flatnonzero(rows)[~ok]] = None
+        completed.isetitem(d.position, out)
     return completed
 
 
@@ -265,8 +291,11 @@ def _written(col: pd.Series, index: np.ndarray, new: pd.Series, name) -> pd.Seri
     if isinstance(dtype, pd.CategoricalDtype):
         bad = ~new.isin(dtype.categories)
         if bad.any():
-            raise ValueError(f"`derived[{name!r}]` gives {new[bad].iloc[0]!r}, which is not a level "
-                             f"of the categorical column {name!r}.")
+            value = new[bad].iloc[0]
+            value = value.item() if isinstance(value, np.generic) else value
+            raise ValueError(f"`derived[{name!r}]` gives {value!r}, which is not a level of the "
+                             f"categorical column {name!r} (a formula string gives numbers; from "
+                             "Python, a function can give levels).")
         out.iloc[index] = new.to_numpy()
         return out
     # numbers are written into a float64 (or nullable Int64 / boolean) copy and cast back, so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
@@ -423,6 +424,42 @@ def _check_completion(original: pd.DataFrame, where: pd.DataFrame, enc: Encoder,
         if k:  # 0 is the mean (standardised scale), or the first level
             stand_in[j] = np.zeros(k, dtype=float if enc.columns[j].is_numeric else int)
     _complete(part, part_where, enc, stand_in, positions)
+
+
+def warn_codes(data: pd.DataFrame, stacklevel: int) -> None:
+    """Warn of numeric columns holding what look like nonresponse codes: negative codes of 7s,
+    8s and 9s (-9, -8, -99, -998) in a column whose other values are all at least 0, or a code
+    of 9s (99, 999, 999999) above twice every other value. Read from a CSV they are numbers:
+    imputed and analysed as income of -9 or 999999, and imputations copy them (a user's trial:
+    earnings of -9 and 999999 imputed)."""
+    found = []
+    for col in data.columns:
+        s = data[col]
+        if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        v = s.dropna().to_numpy(dtype=float)
+        if len(v) < 10 or not np.all(np.isfinite(v)):
+            continue
+        whole = v == np.round(v)
+        neg = whole & (v < 0) & np.array([re.fullmatch(r"-[789]+", f"{x:.0f}") is not None
+                                          for x in v])
+        high = whole & (v >= 99) & np.array([re.fullmatch(r"9+", f"{x:.0f}") is not None
+                                             for x in v])
+        codes = []
+        if neg.any() and np.all(v[~neg] >= 0) and (~neg).sum() >= 5:
+            codes += sorted(set(v[neg]))
+        rest = v[~high & ~neg]
+        if high.any() and len(rest) >= 5 and np.all(v[high] > 2 * np.max(rest)):
+            codes += sorted(set(v[high]))
+        if codes:
+            n = int(np.isin(v, codes).sum())
+            found.append(f"{col!r} ({', '.join(f'{c:.0f}' for c in codes)}: {n} rows)")
+    if found:
+        warnings.warn(
+            f"Column(s) hold values that look like nonresponse codes: {'; '.join(found)}. They are "
+            "imputed and analysed as numbers, and imputations copy them. If they mean 'refused' "
+            "or 'don't know', set them to missing before imputing (pandas: "
+            "df[col] = df[col].mask(df[col] < 0)).", UserWarning, stacklevel=stacklevel)
 
 
 def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:

@@ -50,9 +50,11 @@ class Overimputation:
         ``lower``, ``upper`` (the prediction interval), ``covered`` (``lower <= observed <=
         upper``) and ``missing_in_row`` (how many of the row's other modelled cells were missing).
     coverage : DataFrame
-        Per column: ``column``, ``n`` (cells checked), ``coverage`` (share covered),
-        ``expected`` (what a right model gives), ``mean_width``, ``rmse`` (of the draws' means
-        against the observed values) and ``correlation`` (of means and observed values).
+        Per column: ``column``, ``n`` (cells checked), ``coverage`` (share covered) and its
+        binomial standard error ``coverage_se``, ``expected`` (what a right model gives),
+        ``mean_width``, ``rmse`` (of the draws' means against the real values),
+        ``rmse_no_model`` (of the observed values' mean: what a model that learned nothing
+        predicts) and ``correlation`` (of means and real values).
     conf_level : float
     draws : int
     holdout : float
@@ -72,8 +74,11 @@ class Overimputation:
                  f"{self.draws} times given the rest of its row; {self.conf_level:.0%} prediction "
                  "intervals.",
                  self.coverage.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
-                 "A right model covers about `expected`; clearly less says where it misses "
-                 "(plot() shows which values)."]
+                 "A right model covers about `expected` (give or take 2 coverage_se); clearly "
+                 "less says where it misses (plot() shows which values). Coverage alone cannot "
+                 "tell a model that learned nothing (its draws spread like the column itself): "
+                 "rmse well below rmse_no_model (the error of guessing the column's mean) and a "
+                 "clear correlation say the model predicts."]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -104,6 +109,8 @@ class Overimputation:
             lo = float(min(t["observed"].min(), t["lower"].min()))
             hi = float(max(t["observed"].max(), t["upper"].max()))
             ax.plot([lo, hi], [lo, hi], color="black", lw=0.8)
+            ax.set_xlim(lo, hi)
+            ax.set_ylim(lo, hi)
             ax.set_title(f"{col}: {cov['coverage']:.2f} covered (expected {cov['expected']:.2f})",
                          fontsize="medium")
             ax.set_xlabel("observed value")
@@ -224,14 +231,22 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
             "covered": (lower <= observed) & (observed <= upper),
             "missing_in_row": missing_in_row[rows]}))
     table = pd.concat(parts, ignore_index=True)
+    table_rows = {names[p]: rows for p, rows in hidden.items()}
     summary = []
     for col, t in table.groupby("column", sort=False):
         corr = (float(np.corrcoef(t["observed"], t["mean"])[0, 1])
                 if len(t) > 2 and t["observed"].std() > 0 and t["mean"].std() > 0 else np.nan)
-        summary.append({"column": col, "n": len(t), "coverage": float(t["covered"].mean()),
+        p = float(t["covered"].mean())
+        # what predicting every hidden value by the observed values' mean gives: a model that
+        # learned nothing (its draws from the column's distribution cover as well)
+        col_obs = original[col].to_numpy(dtype=float, na_value=np.nan)
+        col_mean = float(np.nanmean(np.delete(col_obs, table_rows[col])))
+        summary.append({"column": col, "n": len(t), "coverage": p,
+                        "coverage_se": float(np.sqrt(p * (1 - p) / len(t))),
                         "expected": expected,
                         "mean_width": float((t["upper"] - t["lower"]).mean()),
                         "rmse": float(np.sqrt(((t["mean"] - t["observed"]) ** 2).mean())),
+                        "rmse_no_model": float(np.sqrt(((t["observed"] - col_mean) ** 2).mean())),
                         "correlation": corr})
     return Overimputation(table=table, coverage=pd.DataFrame(summary), conf_level=conf_level,
                           draws=draws, holdout=holdout)

@@ -29,6 +29,9 @@ def _growth(n=200, seed=1):
                       "region": pd.Categorical(rng.choice(["north", "south"], n))})
     for col, share in (("hgt", 0.15), ("wgt", 0.1), ("bmi", 0.2), ("q2", 0.1), ("total", 0.2)):
         d.loc[rng.random(n) < share, col] = np.nan
+    # as in mice::boys, a BMI (a total) is missing where a part of it is
+    d.loc[d["hgt"].isna() | d["wgt"].isna(), "bmi"] = np.nan
+    d.loc[d["q2"].isna(), "total"] = np.nan
     d["q1"] = d["q1"].astype("Int64")
     d["q2"] = d["q2"].astype("Int64")
     d["q3"] = d["q3"].astype("Int64")
@@ -121,9 +124,13 @@ def test_idvars_and_bounds_cannot_name_a_derived_column():
         socgan.impute(d, m=2, derived={"bmi": "wgt"}, idvars="bmi", **FAST)
     with pytest.raises(ValueError, match="also in `bounds`"):
         socgan.impute(d, m=2, derived={"bmi": "wgt"}, bounds={"bmi": (0, None)}, **FAST)
-    d["respid"] = np.arange(len(d), dtype=float)
-    with pytest.raises(ValueError, match="reads 'respid', which `idvars` keeps out"):
-        socgan.impute(d, m=2, derived={"bmi": "respid"}, idvars="respid", **FAST)
+    # a formula may read a column kept out of the model (mice: a passive formula may read a
+    # column of method ""): a household size that is complete, say
+    d["size"] = np.arange(len(d)) % 4 + 1.0
+    d["per_head"] = d["wgt"] / d["size"]
+    imp = socgan.impute(d, m=2, seed=1, derived={"per_head": "wgt / size"}, idvars="size", **FAST)
+    x = imp.datasets[0]
+    np.testing.assert_allclose(x["per_head"], x["wgt"] / x["size"])
 
 
 def test_a_formula_that_disagrees_with_the_observed_values_warns_at_the_callers_line():
@@ -137,15 +144,32 @@ def test_a_formula_that_disagrees_with_the_observed_values_warns_at_the_callers_
                       derived={"bmi": "wgt / (hgt / 100)^2"}, **FAST)
 
 
-def test_rows_where_the_formula_gives_nothing_keep_the_models_draw():
+def test_rows_where_the_formula_gives_nothing_stay_missing():
+    """A user's trial: earnings per hour of people who work 0 hours were given a made-up
+    value (the model's draw); as in mice's passive imputation, there is none."""
     d = _growth(seed=5)
     d["ratio"] = d["q1"].astype(float) / d["q3"].astype(float).replace(0, np.nan)
     d["ratio"] = d["ratio"].fillna(1.0)
     d.loc[d.index[:30], "ratio"] = np.nan
-    with pytest.warns(UserWarning, match="gave no finite value in .* imputed row"):
+    zero = d.index[:30][(d.loc[d.index[:30], "q3"] == 0).to_numpy()]
+    assert len(zero)
+    with pytest.warns(UserWarning, match="gave no finite value in .* row.*a division by zero.*"
+                                         "stay missing"):
         imp = socgan.impute(d, m=2, seed=1, derived={"ratio": "q1 / q3"}, **FAST)
     for x in imp.datasets:
-        assert x["ratio"].notna().all() and np.isfinite(x["ratio"]).all()
+        assert x.loc[zero, "ratio"].isna().all()
+        others = x["ratio"].drop(index=zero)
+        assert others.notna().all() and np.isfinite(others).all()
+    assert not imp.imputed.loc[zero, "ratio"].any()
+
+
+def test_an_observed_total_with_a_missing_part_warns():
+    d = _growth(seed=11)
+    d.loc[d.index[:10], "q2"] = pd.NA
+    d.loc[d.index[:10], "total"] = 5
+    with pytest.warns(UserWarning, match=r"in 10 row\(s\) 'total' is observed while a column its "
+                                         r"formula reads \('q1', 'q2', 'q3'\) is missing"):
+        socgan.impute(d, m=2, seed=1, derived={"total": "q1 + q2 + q3"}, **FAST)
 
 
 def test_a_fitted_imputer_applies_and_saves_its_formulas(tmp_path):

@@ -73,6 +73,9 @@ def test_a_fitted_model_covers_about_as_often_as_it_should():
     cov = o.coverage.set_index("column")
     assert cov.loc[["a", "b"], "coverage"].between(0.75, 0.97).all()
     assert (cov.loc[["a", "b"], "correlation"] > 0.3).all()
+    # the model predicts: its error is below that of guessing the mean
+    assert (cov.loc[["a", "b"], "rmse"] < cov.loc[["a", "b"], "rmse_no_model"]).all()
+    assert np.allclose(cov["coverage_se"], np.sqrt(cov["coverage"] * (1 - cov["coverage"]) / cov["n"]))
     fig = o.plot()
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
 

@@ -120,3 +120,21 @@ def test_new_waves_take_where_too():
     out = imputer.impute(new, seed=2, where=RULE)
     for x in out.datasets:
         assert x.loc[~emp, "hours"].isna().all() and x.loc[emp, "hours"].notna().all()
+
+
+def test_nonresponse_codes_in_numeric_columns_warn():
+    """A user's trial: earnings of -9 and -8 and a husband's of 999999 (a CSV's codes) were
+    imputed and analysed as numbers without a word."""
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"earn": rng.gamma(2, 2000, 300), "hus": rng.gamma(2, 3000, 300),
+                      "temp": rng.normal(0, 10, 300), "age": rng.integers(18, 99, 300) * 1.0})
+    d.loc[:19, "earn"] = -9
+    d.loc[20:29, "earn"] = -8
+    d.loc[30:44, "hus"] = 999999
+    d.loc[50:80, "age"] = np.nan
+    with pytest.warns(UserWarning, match=r"look like nonresponse codes: 'earn' \(-9, -8: 30 rows\); "
+                                         r"'hus' \(999999: 15 rows\)\.") as rec:
+        socgan.impute(d, m=2, seed=1, **FAST)
+    text = " ".join(str(r.message) for r in rec)
+    assert "'temp'" not in text and "'age'" not in text  # negative values, 99 as an age
+
