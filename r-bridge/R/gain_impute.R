@@ -116,7 +116,9 @@
 #'   accepted; names with dots (`Solar.R`) are read as names; formulas are
 #'   computed in the order given. A warning says when a
 #'   formula mostly disagrees with the column's observed values (units, a
-#'   typo). In the `mids` the column's method is mice's passive
+#'   typo). Where a formula has no value (a division by zero, a part that
+#'   `where` leaves `NA`) the cell stays `NA`, with a warning. In the `mids`
+#'   the column's method is mice's passive
 #'   `"~I(formula)"`. With `model`, the fitted model's formulas apply.
 #' @param where `NULL` (default: impute every missing cell), or which missing
 #'   cells to impute, as mice's `where`, for skip patterns (hours worked are not

@@ -106,8 +106,12 @@ print.gain_overimpute <- function(x, ...) {
                      "times; %g%% prediction intervals.\n"),
               100 * attr(x, "holdout"), as.integer(attr(x, "draws")), 100 * attr(x, "conf_level")))
   print(attr(x, "coverage"), digits = 3, row.names = FALSE)
-  cat("A right model covers about `expected`; clearly less says where it misses (plot() shows",
-      "which values).\n")
+  cat(strwrap(paste(
+    "A right model covers about `expected` (give or take 2 coverage_se); clearly less says",
+    "where it misses (plot() shows which values). Coverage alone cannot tell a model that",
+    "learned nothing (its draws spread like the column itself): rmse well below rmse_no_model",
+    "(the error of guessing the column's mean) and a clear correlation say the model predicts.")),
+    sep = "\n")
   invisible(x)
 }
 

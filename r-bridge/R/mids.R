@@ -121,7 +121,8 @@ fill_mids <- function(ini, completed, call, seed, gain) {
       x <- ini$imp[[v]][[i]]
       if (is.character(x)) next
       x <- as.numeric(x)
-      chain_mean[v, 1L, i] <- mean(x)
+      x <- x[!is.na(x)]  # a derived cell whose formula has no value in this imputation
+      chain_mean[v, 1L, i] <- if (length(x)) mean(x) else NA_real_
       chain_var[v, 1L, i] <- if (length(x) > 1L) stats::var(x) else NA_real_
     }
   }

@@ -141,6 +141,10 @@ class Derivation:
         if len(result) != len(data):
             raise ValueError(f"`derived[{self.column!r}]` gave {len(result)} values for "
                              f"{len(data)} rows.")
+        if self.sources:  # a part missing (left so by `where`): no value (NaN > 40 is False)
+            unknown = data[[c for c in data.columns if c in self.sources]].isna().any(axis=1)
+            if unknown.any():
+                result = result.astype(object).where(~unknown.to_numpy(), None)
         return result
 
 
@@ -226,7 +230,7 @@ def _check_agreement(d: Derivation, data: pd.DataFrame, values: pd.Series,
                      stacklevel: int) -> None:
     """Warn when the column's observed values mostly differ from its formula's."""
     observed = data.iloc[:, d.position]
-    if not (pd.api.types.is_numeric_dtype(observed) and pd.api.types.is_numeric_dtype(values)):
+    if not pd.api.types.is_numeric_dtype(observed) or pd.api.types.is_bool_dtype(observed):
         return
     obs = pd.to_numeric(observed, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     calc = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -262,10 +266,9 @@ def apply(completed: pd.DataFrame, missing: pd.DataFrame, plan_: list[Derivation
             with np.errstate(invalid="ignore"):
                 ok &= np.isfinite(pd.to_numeric(new, errors="coerce").to_numpy(
                     dtype=float, na_value=np.nan))
-        holds_na = not (pd.api.types.is_numeric_dtype(col.dtype) and not
-                        pd.api.types.is_extension_array_dtype(col.dtype) and
-                        not pd.api.types.is_float_dtype(col.dtype)) and not \
-            pd.api.types.is_bool_dtype(col.dtype)
+        # numpy's integers and bools cannot hold a missing value; floats, nullable and
+        # categorical columns can
+        holds_na = not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub")
         if not ok.all():
             warnings.warn(
                 f"`derived[{d.column!r}]`: the formula gave no finite value in {int((~ok).sum())} "
@@ -277,8 +280,11 @@ def apply(completed: pd.DataFrame, missing: pd.DataFrame, plan_: list[Derivation
         index = np.flatnonzero(rows)[ok]
         out = _written(col, index, new[ok], d.column)
         if holds_na and not ok.all():
-            out = out.copy()
+            sparse = isinstance(out.dtype, pd.SparseDtype)
+            out = out.sparse.to_dense() if sparse else out.copy()
             out.iloc[np.flatnonzero(rows)[~ok]] = None
+            if sparse:
+                out = out.astype(col.dtype)
         completed.isetitem(d.position, out)
     return completed
 

@@ -215,15 +215,18 @@ class Imputations:
 
     @property
     def imputed(self) -> pd.DataFrame:
-        """Boolean DataFrame: True where a value was imputed, i.e. ``where`` except the cells
-        that stay missing: the columns kept out of the model (``idvars``), and the cells that
-        ``impute(where=)`` leaves missing (skip patterns)."""
+        """Boolean DataFrame: True where a value was imputed (in every completed dataset), i.e.
+        ``where`` except the cells that stay missing: the columns kept out of the model
+        (``idvars``), the cells that ``impute(where=)`` leaves missing (skip patterns), and
+        derived cells whose formula has no value."""
         out = self.where
         kept = [c for c in self.options.get("idvars") or [] if c in out.columns]
         if kept:
             out.loc[:, kept] = False
         if self.datasets and out.to_numpy().any():
-            filled = np.logical_or.reduce([d.notna().to_numpy() for d in self.datasets])
+            # a value in every completed dataset (a derived cell whose formula has no value in
+            # some, a division by an imputed 0, is not counted)
+            filled = np.logical_and.reduce([d.notna().to_numpy() for d in self.datasets])
             out = out & pd.DataFrame(filled, index=out.index, columns=out.columns)
         return out
 
@@ -386,6 +389,12 @@ class Imputations:
 
         def one(df: pd.DataFrame):
             ell = next(count)
+            for col in df.columns:  # cells left missing (`where`, idvars) in nullable columns:
+                s = df[col]  # patsy drops rows with NaN, and fails on pandas' NA
+                if (pd.api.types.is_extension_array_dtype(s.dtype)
+                        and pd.api.types.is_numeric_dtype(s.dtype)
+                        and not pd.api.types.is_bool_dtype(s.dtype) and s.isna().any()):
+                    df[col] = s.astype("float64")
             for col, levels in unused.items():
                 # set_categories keeps the levels' order, so the first (R's reference level)
                 # stays first; pandas 3.1's remove_categories sorts unordered levels

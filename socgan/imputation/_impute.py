@@ -241,8 +241,11 @@ def impute(data: pd.DataFrame, *, m: int = 5, seed: int | None = None, progress:
         formula can only compute; a name with dots or spaces in backticks, ```hgt cm```) or,
         from Python, a function of the completed DataFrame returning its values (a model with
         one cannot be saved). Formulas are computed in the order given,
-        so one may read a column derived before it. A warning says when a formula mostly
-        disagrees with the column's observed values (units, a typo). Recorded in
+        so one may read a column derived before it, or a column in ``idvars``. Where the
+        formula has no value (a division by zero, a part that ``where`` leaves missing) the
+        cell stays missing, with a warning. Warnings say when a formula mostly disagrees with
+        the column's observed values (units, a typo), and when the column is observed while a
+        part of it is missing (the formula need not hold in those rows). Recorded in
         ``.options``. (mice: ``method["bmi"] <- "~I(wgt / (hgt / 100)^2)"``.)
     where
         Which missing cells to impute (mice's ``where``), for skip patterns: hours worked are
@@ -440,11 +443,12 @@ def warn_codes(data: pd.DataFrame, stacklevel: int) -> None:
         v = s.dropna().to_numpy(dtype=float)
         if len(v) < 10 or not np.all(np.isfinite(v)):
             continue
-        whole = v == np.round(v)
-        neg = whole & (v < 0) & np.array([re.fullmatch(r"-[789]+", f"{x:.0f}") is not None
-                                          for x in v])
-        high = whole & (v >= 99) & np.array([re.fullmatch(r"9+", f"{x:.0f}") is not None
-                                             for x in v])
+        # the patterns are read per distinct candidate value, not per cell
+        cand = np.unique(v[(v == np.round(v)) & ((v < 0) | (v >= 99))])
+        neg_codes = [x for x in cand if x < 0 and re.fullmatch(r"-[789]+", f"{x:.0f}")]
+        high_codes = [x for x in cand if x >= 99 and re.fullmatch(r"9+", f"{x:.0f}")]
+        neg = np.isin(v, neg_codes)
+        high = np.isin(v, high_codes)
         codes = []
         if neg.any() and np.all(v[~neg] >= 0) and (~neg).sum() >= 5:
             codes += sorted(set(v[neg]))

@@ -419,6 +419,9 @@ class GainImputer:
         original, datasets = self._draw(new_data, rngs, impute_where=where)
         options = {**self.options_, "seed": seed, "entropy": seeds.entropy,
                    "fitted_entropy": self.entropy_}
+        if where is not None:
+            options["where"] = _where.describe(where, original.isna(),
+                                               _where.cells(original, where))
         loss = self.loss_history_[self.loss_history_["imputation"] <= m].reset_index(drop=True)
         return Imputations(data=original, datasets=datasets, options=options,
                            diagnostics={"loss_history": loss})
@@ -431,8 +434,9 @@ class GainImputer:
         where = original.isna()
         fill = _where.cells(original, impute_where)
         skip = _skip(where, fill, self.positions_)
+        drawn = where if fill is None else fill
         empty = [original.columns[pos] for pos in self.positions_
-                 if len(original) > 1 and where.iloc[:, pos].all()]
+                 if len(original) > 1 and where.iloc[:, pos].all() and drawn.iloc[:, pos].any()]
         if empty:  # a user's trial: an item not asked in a new wave was imputed without a word
             warnings.warn(
                 f"Column(s) {', '.join(map(repr, empty))} have no observed value in `{name}`: every "

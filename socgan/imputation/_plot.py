@@ -51,7 +51,7 @@ def plot_densities(imp, *, columns=None, path=None):
     fig, axes = _figure(len(columns))
     for ax, col in zip(axes, columns):
         obs = imp.data[col].dropna()
-        imputed = pd.concat([d.loc[where[col], col] for d in imp.datasets])
+        imputed = pd.concat([d.loc[where[col], col] for d in imp.datasets]).dropna()
         if _is_numeric(imp.data[col]):
             from scipy.stats import gaussian_kde
 

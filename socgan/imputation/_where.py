@@ -52,6 +52,32 @@ def _as_bool(values, where: str, n: int) -> np.ndarray:
     raise TypeError(f"{where} must hold True or False, not {arr.dtype} values.")
 
 
+def _condition(data: pd.DataFrame, rule: str, label: str) -> np.ndarray:
+    """Where the condition holds, per row; True where it cannot be evaluated (a column it
+    reads is missing in the row: applicability unknown is treated as applicable)."""
+    from ._derived import _names
+
+    text = expression(rule)
+    try:
+        result = data.eval(text, engine="python")
+    except Exception as e:
+        raise ValueError(f"{label}: the condition {rule!r} could not be evaluated on `data`: "
+                         f"{e}") from None
+    result = pd.Series(np.broadcast_to(np.asarray(result, dtype=object), len(data)),
+                       index=data.index)
+    read = [c for c in data.columns if c in _names(text)]
+    unknown = result.isna().to_numpy().copy()
+    if read:  # pandas says False for NaN == 1: the row's condition is unknown, not false
+        unknown |= data[read].isna().any(axis=1).to_numpy()
+    known = result[~unknown]
+    if not known.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        raise TypeError(f"{label}: the condition {rule!r} must give True or False (a comparison "
+                        "such as 'employed == 1').")
+    keep = np.ones(len(data), dtype=bool)
+    keep[~unknown] = known.to_numpy(dtype=bool)
+    return keep
+
+
 def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
     """The cells to impute: a boolean DataFrame like ``data`` (True = impute), a subset of its
     missing cells; ``None`` for ``where=None`` (every missing cell)."""
@@ -68,19 +94,11 @@ def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
                 raise ValueError(f"{label}: `data` has no column {col!r}.")
             j = hits[0]
             if isinstance(rule, str):
-                try:
-                    result = data.eval(expression(rule), engine="python")
-                except Exception as e:
-                    raise ValueError(f"{label}: the condition {rule!r} could not be evaluated on "
-                                     f"`data`: {e}") from None
-                result = pd.Series(np.broadcast_to(np.asarray(result, dtype=object), len(data)),
-                                   index=data.index)
-                unknown = result.isna().to_numpy()
-                if not result[~unknown].map(lambda v: isinstance(v, (bool, np.bool_))).all():
-                    raise TypeError(f"{label}: the condition {rule!r} must give True or False "
-                                    "(a comparison such as 'employed == 1').")
-                keep = np.where(unknown, True, result.to_numpy(dtype=object) == True)  # noqa: E712
+                keep = _condition(data, rule, label)
             else:
+                if isinstance(rule, pd.Series) and not rule.index.equals(data.index):
+                    raise ValueError(f"{label}: a Series must have `data`'s index (it is read "
+                                     "row by row, not aligned by label).")
                 keep = _as_bool(rule, label, len(data))
                 if keep.ndim != 1:
                     raise ValueError(f"{label} must be one value per row.")
@@ -91,9 +109,11 @@ def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
         unknown = [c for c in where.columns if c not in columns]
         if unknown:
             raise ValueError(f"{label} has column(s) {unknown} that `data` lacks.")
-        if len(where) != len(data) or not where.index.equals(data.index):
-            raise ValueError(f"{label} must have `data`'s rows (its index); it has {len(where)} "
-                             f"rows, the data {len(data)}.")
+        if len(where) != len(data):
+            raise ValueError(f"{label} must have `data`'s rows; it has {len(where)} rows, the "
+                             f"data {len(data)}.")
+        if not where.index.equals(data.index):
+            raise ValueError(f"{label} must have `data`'s index (its rows in the same order).")
         for col in where.columns:
             j = columns.index(col)
             keep = _as_bool(where[col], f"`where[{col!r}]`", len(data))

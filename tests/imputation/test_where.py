@@ -138,3 +138,44 @@ def test_nonresponse_codes_in_numeric_columns_warn():
     text = " ".join(str(r.message) for r in rec)
     assert "'temp'" not in text and "'age'" not in text  # negative values, 99 as an age
 
+
+
+def test_a_condition_unknown_in_a_row_imputes_the_cell_nullable_columns_included():
+    """A review: pandas says False for NaN == 1, so cells whose condition could not be evaluated
+    stayed missing (the docs say they are imputed), and a nullable Int64 column crashed."""
+    d = _labour(seed=8)
+    d.loc[d.index[:20], "employed"] = np.nan
+    unknown = d["employed"].isna() & d["hours"].isna()
+    for data in (d, d.astype({"employed": "Int64"})):
+        imp = socgan.impute(data, m=2, seed=1, where=RULE, **FAST)
+        for x in imp.datasets:
+            assert x.loc[unknown, "hours"].notna().all()
+            assert x.loc[data["employed"] == 0, "hours"].isna().all()
+        fit = imp.fit("hours ~ educ").table  # nullable columns left missing: rows dropped
+        assert fit["estimate"].notna().all()
+
+
+def test_a_derived_comparison_has_no_value_where_its_part_is_left_missing():
+    d = _labour(seed=9)
+    d["overtime"] = (d["hours"] > 40).astype(float).where(d["hours"].notna())
+    with pytest.warns(UserWarning, match="no finite value"):
+        imp = socgan.impute(d, m=2, seed=1, where=RULE, derived={"overtime": "hours > 40"},
+                            **FAST)
+    emp = d["employed"] == 1
+    for x in imp.datasets:
+        assert x.loc[~emp, "overtime"].isna().all()  # not 0: hours does not apply there
+        assert x.loc[emp, "overtime"].notna().all()
+
+
+def test_a_series_must_have_the_datas_index_and_a_new_wave_without_the_item_is_quiet():
+    d = _labour(seed=10)
+    shuffled = (d["employed"] == 1).sample(frac=1, random_state=1)
+    with pytest.raises(ValueError, match="must have `data`'s index"):
+        socgan.impute(d, m=2, seed=1, where={"hours": shuffled}, **FAST)
+    imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(d)
+    new = _labour(n=40, seed=11).assign(hours=np.nan, employed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the item is not asked and not drawn: no warning
+        out = imputer.impute(new, seed=1, where={"hours": "employed == 1"})
+    assert out.datasets[0]["hours"].isna().all()
+    assert out.options["where"]["hours"].startswith("employed == 1")
