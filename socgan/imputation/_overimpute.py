@@ -149,7 +149,11 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
 
     k = order_statistic(draws, conf_level)
     expected = (draws + 1 - 2 * k) / (draws + 1)
-    clone = GainImputer(**{**params, "progress": progress})
+    # the formulas of derived columns play no part in the models (they fill a derived column's
+    # missing cells afterwards), and checked on the data with values hidden they would warn
+    # of parts missing where the user's data have none
+    clone = GainImputer(**{**params, "progress": progress, "derived": None})
+    derived = set(GainImputer(**params)._derived_formulas())
     original = data.copy(deep=True)
     names = list(original.columns)
     ids = idvar_positions(original, clone._idvars(), clone._bounds())
@@ -158,7 +162,6 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
                 where.iloc[:, j].any() or original.iloc[:, j].nunique(dropna=True) > 1)]
     kinds = Encoder.fit(original.iloc[:, modelled]).columns  # the fit's own errors, if any
     # a derived column's imputations are its formula, not the model's draws: nothing to check
-    derived = set(clone._derived_formulas())
     numeric = [p for p, c in zip(modelled, kinds) if c.is_numeric and names[p] not in derived]
     if columns is None:
         chosen = [p for p in numeric if where.iloc[:, p].any()] or numeric
