@@ -3,7 +3,9 @@
 :func:`fit_gain` trains the m models of a proper multiple imputation together (one stacked
 network, :func:`socgan._core.gain.train_models`), each on its own bootstrap sample and
 random stream, and keeps what the draws need: the models, the encoder and each model's
-donor residuals (from its own bootstrap sample, their scale calibrated on its out-of-bag rows). :func:`draw_gain` then imputes any rows with model ``l``. The
+donor residuals (from its own bootstrap sample, their scale calibrated on its out-of-bag
+rows; :func:`borrowed`, once all m models are fitted, calibrates a model with too few of them
+by the m models' together). :func:`draw_gain` then imputes any rows with model ``l``. The
 two are separate so that a fitted imputer can be kept and applied to new rows.
 """
 
@@ -14,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._core.encoding import Encoder
-from .._core.gain import (GainModels, GainSettings, donor_residuals, donor_rows, draw_imputations,
-                          draw_patterns, noise_calibrated, train_models, unseen_levels)
+from .._core.gain import (GainModels, GainSettings, borrow_calibration, donor_residuals, donor_rows,
+                          draw_imputations, draw_patterns, noise_calibrated, out_of_bag_moments,
+                          train_models, unseen_levels)
 from .._core.torch_state import torch_seed
 
 
@@ -32,6 +35,9 @@ class FittedGain:
     # per model: the levels its training rows never show beside an observed value of a column,
     # (column, discrete column, level, rows) (socgan._core.gain.unseen_levels); drawn blind to them
     unseen: list[list[tuple]] = field(default_factory=list)
+    # per model: its out-of-bag cells' (sum of squared residuals, count) per numeric column
+    # (socgan._core.gain.out_of_bag_moments); empty for a loaded imputer
+    oob_moments: list[dict[int, tuple[float, int]]] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -75,15 +81,25 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     # Training residuals understate the noise (the network fits its own rows), out-of-bag ones
     # overstate it (they add the estimation error): the donors are rescaled to the mean of the two.
     # (at most _MAX_DONOR_ROWS rows of each kind per model: socgan._core.gain.donor_rows)
-    residuals = [noise_calibrated(models.member(ell), x, mask,
-                                  donor_residuals(models.member(ell), x, mask,
-                                                  donor_rows(_distinct(rows[ell], len(x)), child),
-                                                  donor_rows(trainable, child)),
+    moments = [out_of_bag_moments(models.member(ell), x, mask,
                                   None if oob[ell] is None else donor_rows(oob[ell], child))
+               for ell, child in enumerate(children)]
+    residuals = [noise_calibrated(donor_residuals(models.member(ell), x, mask,
+                                                  donor_rows(_distinct(rows[ell], len(x)), child),
+                                                  donor_rows(trainable, child)), moments[ell])
                  for ell, child in enumerate(children)]
     unseen = [unseen_levels(x, mask, enc, weights=np.bincount(r, minlength=len(x)))
               for r in rows]
-    return FittedGain(enc, settings, models, residuals, history, rngs, unseen)
+    return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments)
+
+
+def borrowed(fitted: FittedGain) -> FittedGain:
+    """``fitted`` (all m models, however they were grouped into jobs) with the pools of
+    columns that a model had too few out-of-bag cells to calibrate calibrated by the m models'
+    out-of-bag cells together (:func:`socgan._core.gain.borrow_calibration`)."""
+    if fitted.oob_moments:
+        fitted.residuals = borrow_calibration(fitted.residuals, fitted.oob_moments)
+    return fitted
 
 
 def _distinct(rows: np.ndarray, n: int) -> np.ndarray:

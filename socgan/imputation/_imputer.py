@@ -30,7 +30,7 @@ from .._params import (PROBABILITY, Count, FilePath, Flag, Frame, OneOf, Optiona
 from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
 from . import _derived, _impute, _where
-from ._fit import FittedGain, draw_gain
+from ._fit import FittedGain, borrowed, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
 from .._core.torch_state import resolve_device, search_threads, share_threads, single_threaded
@@ -293,6 +293,7 @@ class GainImputer:
                                   device=device, tick=bar.update)
         else:
             fitted = _fit_parallel(children, common, n_jobs, backend, self.progress)
+        fitted = borrowed(fitted)
 
         self.fitted_ = fitted
         self.encoder_ = enc
@@ -905,4 +906,5 @@ def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
     return FittedGain(first.encoder, first.settings, models,
                       [r for p in parts for r in p.residuals],
                       [h for p in parts for h in p.history], [g for p in parts for g in p.rngs],
-                      [u for p in parts for u in p.unseen])
+                      [u for p in parts for u in p.unseen],
+                      [o for p in parts for o in p.oob_moments])

@@ -112,7 +112,8 @@ def test_missing_odds_weights_follow_the_mechanism():
 
 
 def test_donor_noise_is_the_mean_of_in_bag_and_out_of_bag_residual_variance(encoded):
-    from socgan._core.gain import donor_residuals, noise_calibrated, standardized_residuals
+    from socgan._core.gain import (donor_residuals, noise_calibrated, out_of_bag_moments,
+                                   standardized_residuals)
 
     x, mask, enc = encoded
     rng = np.random.default_rng(3)
@@ -121,20 +122,54 @@ def test_donor_noise_is_the_mean_of_in_bag_and_out_of_bag_residual_variance(enco
     models, _ = train_models(x, mask, enc, GainSettings(epochs=20, batch_size=32), [rows], [oob], [4])
     model = models.member(0)
     pools = donor_residuals(model, x, mask, inb, np.arange(len(x)))
-    out = noise_calibrated(model, x, mask, pools, oob)
+    moments = out_of_bag_moments(model, x, mask, oob)
+    out = noise_calibrated(pools, moments)
     held = standardized_residuals(model, x, mask, oob)
 
     def raw_ms(p):
         return np.mean((p[:, 0] * np.exp(p[:, 2])) ** 2)
 
     for j, pool in pools.items():
+        assert moments[j][1] == len(held[j])
+        assert moments[j][0] / moments[j][1] == pytest.approx(raw_ms(held[j]), rel=1e-12)
         if len(held[j]) >= 30:
             assert raw_ms(out[j]) == pytest.approx((raw_ms(pool) + raw_ms(held[j])) / 2, rel=1e-9)
         else:
             assert out[j] is pool
         np.testing.assert_array_equal(out[j][:, 1:], pool[:, 1:])  # predictions untouched
     assert any(not np.array_equal(out[j], pools[j]) for j in pools)
-    assert noise_calibrated(model, x, mask, pools, None) is pools  # no out-of-bag rows: as they are
+    assert noise_calibrated(pools, {}) == pools  # no out-of-bag rows: as they are
+    assert out_of_bag_moments(model, x, mask, None) == {}
+
+
+def test_a_model_with_too_few_out_of_bag_cells_borrows_the_models_together():
+    from socgan._core.gain import borrow_calibration
+
+    rng = np.random.default_rng(0)
+
+    def pool(n, scale):  # (standardised residual, mean, log sd, mass)
+        return np.column_stack([rng.normal(0, scale, n), rng.normal(size=n), np.zeros(n),
+                                np.full(n, -1.0)])
+
+    def raw_ms(p):
+        return np.mean((p[:, 0] * np.exp(p[:, 2])) ** 2)
+
+    pools = [{0: pool(40, 0.5), 1: pool(40, 1.0)} for _ in range(3)]
+    # column 0: 12 out-of-bag cells per model (36 together); column 1: 40 (calibrated already)
+    moments = [{0: (12 * 1.0, 12), 1: (40 * 2.0, 40)} for _ in range(3)]
+    out = borrow_calibration(pools, moments)
+    for mine, before in zip(out, pools):
+        assert raw_ms(mine[0]) == pytest.approx((raw_ms(before[0]) + 1.0) / 2, rel=1e-12)
+        np.testing.assert_array_equal(mine[0][:, 1:], before[0][:, 1:])
+        assert mine[1] is before[1]  # its own model's cells were enough
+    # too few together: as they are; models without out-of-bag rows: as they are
+    few = borrow_calibration(pools, [{0: (5.0, 5), 1: (40.0, 40)}] * 3)
+    assert all(f[0] is p[0] for f, p in zip(few, pools))
+    assert borrow_calibration(pools, [{}, {}, {}]) == pools
+    # a model with enough cells of its own keeps its pool while another borrows
+    mixed = borrow_calibration(pools[:2], [{0: (40.0, 40)}, {0: (10.0, 10)}])
+    assert mixed[0][0] is pools[0][0]
+    assert raw_ms(mixed[1][0]) == pytest.approx((raw_ms(pools[1][0]) + 1.0) / 2, rel=1e-12)
 
 
 def test_donor_rows_cap_the_pool_deterministically_and_only_above_the_cap(monkeypatch):

@@ -18,6 +18,8 @@ TINY = dict(m=3, seed=7, epochs=2, batch_size=32, progress=False)
 
 @pytest.fixture(scope="module")
 def data():
+    # 80 rows: no model has 30 out-of-bag cells of X to calibrate its donors alone, so they borrow
+    # the models' cells together (socgan._core.gain.borrow_calibration), across the jobs too
     return seed_experiment(80, seed=3)
 
 
