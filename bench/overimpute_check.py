@@ -68,7 +68,7 @@ def r_data(name: str) -> pd.DataFrame:
 
 
 def small_sets() -> dict:
-    """Seven small real data sets that R packages ship (25 to 506 rows): what the imputations'
+    """Seven small real data sets that R packages ship (47 to 506 rows): what the imputations'
     noise meets where the networks can nearly memorise their rows."""
     boys = r_data("mice::boys")
     boys = boys.sample(200, random_state=1).reset_index(drop=True)

@@ -805,8 +805,8 @@ def donor_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray, held_out:
 def out_of_bag_moments(model: GainModel, x: np.ndarray, mask: np.ndarray,
                        held_out: np.ndarray | None) -> dict[int, tuple[float, int]]:
     """Per numeric column, (sum of squared raw residuals, number of cells) over the observed
-    cells of the ``held_out`` (out-of-bag) rows, each predicted with its column hidden; {} for
-    no such rows."""
+    cells of the ``held_out`` rows (the model's out-of-bag rows; also used for its in-bag rows),
+    each predicted with its column hidden; {} for no such rows."""
     if held_out is None or len(held_out) == 0:
         return {}
     return {j: (float(np.sum((o[:, 0] * np.exp(o[:, 2])) ** 2)), len(o))
@@ -854,19 +854,27 @@ def _scaled(pool: np.ndarray, v_oob: float) -> np.ndarray:
 
 
 def borrow_calibration(residuals: list[dict[int, np.ndarray]],
-                       oob: list[dict[int, tuple[float, int]]]) -> list[dict[int, np.ndarray]]:
+                       oob: list[dict[int, tuple[float, int]]],
+                       in_bag: list[dict[int, tuple[float, int]]] | None = None,
+                       ) -> list[dict[int, np.ndarray]]:
     """The m models' donor pools (``residuals``, as :func:`noise_calibrated` left them), where a
     model had fewer than ``_MIN_OOB_RESIDUALS`` out-of-bag cells of a column to calibrate its
     pool by, calibrated by the out-of-bag mean square of all m models together (``oob``: each
-    model's :func:`out_of_bag_moments`), if those hold that many.
+    model's :func:`out_of_bag_moments`), if those hold that many: the pool is scaled so that its
+    raw mean square is the mean of the model's in-bag mean square and that pooled one.
 
-    On small data (a column observed in fewer than about 80 rows: ``mice::nhanes``, ``swiss``,
-    ``mice::mammalsleep``) no model had that many, and its in-bag residuals, which a network
-    that nearly memorises 40 rows makes far too small, were the donors as they were; an
-    overimputation check then covered 77% of held-out values where 90.5% were due. With the
-    m models' out-of-bag cells together the same check covered 81% (bench/RESULTS.md,
-    seventeenth session). Pools calibrated on their own model's cells are left as they are, so
-    imputations of columns with enough out-of-bag cells per model do not change."""
+    ``in_bag`` (per model, the moments of its bootstrap rows' residuals, where it has any for a
+    column with fewer than ``_MIN_OOB_RESIDUALS`` observed in-bag cells): such a column's pool is
+    not its in-bag rows but all observed rows (:func:`donor_residuals`' fallback, which holds the
+    model's out-of-bag rows too), so the in-bag mean square comes from these moments, not from
+    the pool.
+
+    On small data (a column observed in fewer than about 80 rows: ``swiss``,
+    ``mice::mammalsleep``, ``mice::nhanes``) no model had that many, and its donors' residuals,
+    which a network that nearly memorises 40 rows makes far too small, were used as they were.
+    Pools calibrated on their own model's cells are left as they are, so imputations of columns
+    with enough out-of-bag cells per model do not change (bench/RESULTS.md, seventeenth
+    session)."""
     totals: dict[int, list[float]] = {}
     for moments in oob:
         for j, (total, cells) in moments.items():
@@ -874,15 +882,24 @@ def borrow_calibration(residuals: list[dict[int, np.ndarray]],
             acc[0] += total
             acc[1] += cells
     out = []
-    for pools, moments in zip(residuals, oob):
+    for ell, (pools, moments) in enumerate(zip(residuals, oob)):
         if not moments:  # no out-of-bag rows (bootstrap=False): nothing to borrow against
             out.append(pools)
             continue
+        own = in_bag[ell] if in_bag else {}
         mine = dict(pools)
         for j, pool in pools.items():
             total, cells = totals.get(j, (0.0, 0))
-            if moments.get(j, (0.0, 0))[1] < _MIN_OOB_RESIDUALS <= cells:
-                mine[j] = _scaled(pool, total / cells)
+            if not moments.get(j, (0.0, 0))[1] < _MIN_OOB_RESIDUALS <= cells or len(pool) == 0:
+                continue
+            v_pool = float(np.mean((pool[:, 0] * np.exp(pool[:, 2])) ** 2))
+            t_in, c_in = own.get(j, (0.0, 0))
+            v_in = t_in / c_in if c_in > 0 else v_pool
+            target = (v_in + total / cells) / 2
+            if v_pool > 0 and np.isfinite(target) and target > 0:
+                scaled = pool.copy()
+                scaled[:, 0] *= math.sqrt(target / v_pool)
+                mine[j] = scaled
         out.append(mine)
     return out
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._core.encoding import Encoder
-from .._core.gain import (GainModels, GainSettings, borrow_calibration, donor_residuals, donor_rows,
-                          draw_imputations, draw_patterns, noise_calibrated, out_of_bag_moments,
-                          train_models, unseen_levels)
+from .._core.gain import (_MIN_OOB_RESIDUALS, GainModels, GainSettings, borrow_calibration,
+                          donor_residuals, donor_rows, draw_imputations, draw_patterns,
+                          noise_calibrated, out_of_bag_moments, train_models, unseen_levels)
 from .._core.torch_state import torch_seed
 
 
@@ -38,6 +38,9 @@ class FittedGain:
     # per model: its out-of-bag cells' (sum of squared residuals, count) per numeric column
     # (socgan._core.gain.out_of_bag_moments); empty for a loaded imputer
     oob_moments: list[dict[int, tuple[float, int]]] = field(default_factory=list)
+    # per model: the same for its bootstrap rows, where a column has fewer than 30 of them
+    # (its donors are then all observed rows); {} otherwise
+    in_bag_moments: list[dict[int, tuple[float, int]]] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -84,13 +87,21 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     moments = [out_of_bag_moments(models.member(ell), x, mask,
                                   None if oob[ell] is None else donor_rows(oob[ell], child))
                for ell, child in enumerate(children)]
-    residuals = [noise_calibrated(donor_residuals(models.member(ell), x, mask,
-                                                  donor_rows(_distinct(rows[ell], len(x)), child),
+    in_bag = [donor_rows(_distinct(rows[ell], len(x)), child) for ell, child in enumerate(children)]
+    residuals = [noise_calibrated(donor_residuals(models.member(ell), x, mask, in_bag[ell],
                                                   donor_rows(trainable, child)), moments[ell])
                  for ell, child in enumerate(children)]
+    # where a column's donors fell back to all observed rows (fewer than 30 in-bag cells: small
+    # data), the in-bag mean square that borrowed() calibrates with is not the pool's
+    numeric = [j for j, c in enumerate(enc.columns) if c.is_numeric]
+    in_bag_moments = [out_of_bag_moments(models.member(ell), x, mask, r)
+                      if oob[ell] is not None and numeric
+                      and (mask[np.ix_(r, numeric)] > 0).sum(0).min() < _MIN_OOB_RESIDUALS else {}
+                      for ell, r in enumerate(in_bag)]
     unseen = [unseen_levels(x, mask, enc, weights=np.bincount(r, minlength=len(x)))
               for r in rows]
-    return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments)
+    return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments,
+                      in_bag_moments)
 
 
 def borrowed(fitted: FittedGain) -> FittedGain:
@@ -98,7 +109,8 @@ def borrowed(fitted: FittedGain) -> FittedGain:
     columns that a model had too few out-of-bag cells to calibrate calibrated by the m models'
     out-of-bag cells together (:func:`socgan._core.gain.borrow_calibration`)."""
     if fitted.oob_moments:
-        fitted.residuals = borrow_calibration(fitted.residuals, fitted.oob_moments)
+        fitted.residuals = borrow_calibration(fitted.residuals, fitted.oob_moments,
+                                              fitted.in_bag_moments)
     return fitted
 
 

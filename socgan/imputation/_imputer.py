@@ -870,7 +870,9 @@ def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bo
 def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:
     """The models fitted through joblib in groups (one per job), as ``socgan.impute`` groups
     them, then stacked into one :class:`FittedGain` in model order. Model ``l`` depends on
-    ``children[l]`` only, so the result is that of the serial fit."""
+    ``children[l]`` only (the calibration that small data borrow across the m models,
+    :func:`socgan.imputation._fit.borrowed`, is made after the stacking), so the result is that
+    of the serial fit."""
     import joblib
 
     m = len(children)
@@ -907,4 +909,5 @@ def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
                       [r for p in parts for r in p.residuals],
                       [h for p in parts for h in p.history], [g for p in parts for g in p.rngs],
                       [u for p in parts for u in p.unseen],
-                      [o for p in parts for o in p.oob_moments])
+                      [o for p in parts for o in p.oob_moments],
+                      [i for p in parts for i in p.in_bag_moments])

@@ -170,6 +170,10 @@ def test_a_model_with_too_few_out_of_bag_cells_borrows_the_models_together():
     mixed = borrow_calibration(pools[:2], [{0: (40.0, 40)}, {0: (10.0, 10)}])
     assert mixed[0][0] is pools[0][0]
     assert raw_ms(mixed[1][0]) == pytest.approx((raw_ms(pools[1][0]) + 1.0) / 2, rel=1e-12)
+    # a pool that is all observed rows (too few in-bag cells): the in-bag moments, not the pool
+    fallback = borrow_calibration(pools, moments, [{0: (8 * 0.1, 8)}, {}, {}])
+    assert raw_ms(fallback[0][0]) == pytest.approx((0.1 + 1.0) / 2, rel=1e-12)
+    assert raw_ms(fallback[1][0]) == pytest.approx((raw_ms(pools[1][0]) + 1.0) / 2, rel=1e-12)
 
 
 def test_donor_rows_cap_the_pool_deterministically_and_only_above_the_cap(monkeypatch):

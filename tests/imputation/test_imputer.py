@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import socgan
+from socgan.datasets import seed_experiment
 from socgan.imputation._imputer import FORMAT_VERSION, NotFittedError
 
 CHEAP = dict(epochs=3, max_steps=30, progress=False)
@@ -244,3 +245,39 @@ def test_new_rows_whose_factor_lacks_a_fitted_level_get_it_added_not_left_missin
         obs = new["hyp"].notna()
         assert (d.loc[obs, "hyp"].astype(str) == new.loc[obs, "hyp"].astype(str)).all()
     assert imp.datasets[0].dtypes.equals(imp.datasets[1].dtypes)
+
+
+
+def test_small_data_calibrate_every_model_by_the_models_out_of_bag_cells_together(monkeypatch):
+    """On 60 rows no model has 30 out-of-bag values of X of its own; its donors' noise is still
+    the mean of its in-bag and the m models' pooled out-of-bag mean squares (before, its
+    optimistic in-bag residuals were used as they were)."""
+    from socgan.imputation import _fit
+
+    seen = []
+    real = _fit.borrow_calibration
+    monkeypatch.setattr(_fit, "borrow_calibration",
+                        lambda pools, *moments: seen.append(pools) or real(pools, *moments))
+    df = seed_experiment(60, seed=2)
+    imp = socgan.GainImputer(m=3, seed=4, **CHEAP).fit(df)
+    fitted = imp.fitted_
+    j = [c.name for c in imp.encoder_.columns].index("X")
+    own = [mo[j] for mo in fitted.oob_moments]
+    assert all(cells < 30 for _, cells in own) and sum(c for _, c in own) >= 30
+    v_oob = sum(t for t, _ in own) / sum(c for _, c in own)
+
+    def raw_ms(pool):
+        return np.mean((pool[:, 0] * np.exp(pool[:, 2])) ** 2)
+
+    (before,) = seen
+    fell_back = 0
+    for ell in range(3):
+        # the in-bag mean square: of the pool, or where the pool fell back to all observed rows
+        # (fewer than 30 in-bag values of X), of the model's in-bag rows
+        total, cells = fitted.in_bag_moments[ell].get(j, (0.0, 0))
+        fell_back += cells > 0
+        v_in = total / cells if cells else raw_ms(before[ell][j])
+        assert raw_ms(fitted.residuals[ell][j]) == pytest.approx((v_in + v_oob) / 2, rel=1e-9)
+        assert v_in < v_oob  # in-bag residuals: optimistic
+        np.testing.assert_array_equal(fitted.residuals[ell][j][:, 1:], before[ell][j][:, 1:])
+    assert fell_back > 0  # these rows exercise the fallback pools too
