@@ -49,6 +49,15 @@ python_class_to_r <- function(class) {
 # DataFrame -> data.frame; 'column' -> `column`.
 r_wording <- function(message, values = list()) {
   text <- as.character(message)
+  # a hint on writing a condition in Python's syntax stays as it is (its True, ['a', 'b'] are
+  # what the condition must say)
+  hint <- regexpr(" Conditions are read by Python's pandas, not by R", text, fixed = TRUE)
+  if (hint > 0) {
+    return(paste0(r_wording(substr(text, 1L, hint - 1L), values),
+                  substr(text, hint, nchar(text))))
+  }
+  # a `where` example: where={'item': 'year != 2002'} -> where = list(item = "year != 2002")
+  text <- gsub("where=\\{'([^']*)': '([^']*)'\\}", "where = list(\\1 = \"\\2\")", text)
   named <- regmatches(text, regexpr("^`[^`]+`", text))
   if (length(named)) {
     name <- gsub("`", "", named, fixed = TRUE)

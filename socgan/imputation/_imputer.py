@@ -247,7 +247,7 @@ class GainImputer:
                           UserWarning, stacklevel=stacklevel)
         original = data.copy(deep=True)
         where = original.isna()
-        fill = _where.cells(original, impute_where)  # None: every missing cell
+        fill = _where.cells(original, impute_where, stacklevel=stacklevel + 1)  # None: all missing
         bounds = self._bounds()
         # Columns in `idvars` (Amelia's) are carried along as they are, outside the networks.
         ids = _impute.idvar_positions(original, self._idvars(), bounds)
@@ -417,7 +417,7 @@ class GainImputer:
                              f"{self.m_}. Fit it with m={m} or more.")
         seeds = np.random.SeedSequence(seed)
         rngs = [np.random.default_rng(s) for s in seeds.spawn(m)]
-        original, datasets = self._draw(new_data, rngs, impute_where=where)
+        original, datasets = self._draw(new_data, rngs, impute_where=where, stacklevel=4)
         options = {**self.options_, "seed": seed, "entropy": seeds.entropy,
                    "fitted_entropy": self.entropy_}
         if where is not None:
@@ -427,13 +427,15 @@ class GainImputer:
         return Imputations(data=original, datasets=datasets, options=options,
                            diagnostics={"loss_history": loss})
 
-    def _draw(self, new_data, rngs, name: str = "new_data",
-              impute_where=None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    def _draw(self, new_data, rngs, name: str = "new_data", impute_where=None,
+              stacklevel: int | None = None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         """A checked copy of ``new_data`` and its completions, completion ``l`` drawn by model
-        ``l`` with ``rngs[l]``."""
+        ``l`` with ``rngs[l]``; warnings about ``impute_where`` point ``stacklevel`` frames up
+        from here."""
         original = self._check_new(new_data, name)
         where = original.isna()
-        fill = _where.cells(original, impute_where)
+        fill = _where.cells(original, impute_where,
+                            stacklevel=None if stacklevel is None else stacklevel + 1)
         skip = _skip(where, fill, self.positions_)
         drawn = where if fill is None else fill
         empty = [original.columns[pos] for pos in self.positions_

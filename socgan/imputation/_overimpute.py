@@ -37,6 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# fewer held-out values of a column than this: its coverage is not worth reading (a warning)
+_FEW_CELLS = 20
+
 
 @dataclass(frozen=True)
 class Overimputation:
@@ -251,5 +254,15 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
                         "rmse": float(np.sqrt(((t["mean"] - t["observed"]) ** 2).mean())),
                         "rmse_no_model": float(np.sqrt(((t["observed"] - col_mean) ** 2).mean())),
                         "correlation": corr})
+    few = [(row["column"], row["n"]) for row in summary if row["n"] < _FEW_CELLS]
+    if few:
+        import warnings
+
+        shown = ", ".join(f"{c!r} ({n})" for c, n in few)
+        warnings.warn(f"Overimputation held out fewer than {_FEW_CELLS} values of {shown}: their "
+                      "coverage rests on too few values to judge the model (a coverage of 1 from "
+                      f"a few values has a binomial standard error of 0, while {expected:.3f} is "
+                      "due). Raise `holdout` (at most 0.5) or check the pooled analysis instead.",
+                      UserWarning, stacklevel=4)
     return Overimputation(table=table, coverage=pd.DataFrame(summary), conf_level=conf_level,
                           draws=draws, holdout=holdout)

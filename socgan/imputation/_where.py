@@ -17,12 +17,32 @@ applicable. Columns the dict does not name are imputed wherever they are missing
 
 from __future__ import annotations
 
+import ast
+import re
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ._derived import _check_formula, expression
+
+# R's ways of writing a condition, which pandas does not read, and what it reads instead
+_R_SYNTAX = [(r"%in%", "`x in ['a', 'b']` for R's %in%"),
+             (r"&&|\|\|", "`and`/`or` (or `&`/`|`) for R's && and ||"),
+             (r"!(?!=)", "`not (...)` (or `~`) for R's !"),
+             (r"\b(TRUE|FALSE)\b", "`True`/`False` for R's TRUE/FALSE"),
+             (r"\bis\.na\s*\(", "`x != x` (true where x is missing) for R's is.na(x)"),
+             (r"\bc\s*\(", "`['a', 'b']` for R's c('a', 'b')")]
+
+
+def _r_hint(rule: str) -> str:
+    """A sentence on the R syntax in ``rule`` that pandas does not read; '' if none."""
+    found = [use for pattern, use in _R_SYNTAX if re.search(pattern, rule)]
+    if not found:
+        return ""
+    return (" Conditions are read by Python's pandas, not by R: write " + "; ".join(found) +
+            " (e.g. 'employed == 1 and not (age < 18)').")
 
 
 def check_where(value, name: str):
@@ -32,7 +52,10 @@ def check_where(value, name: str):
         if isinstance(value, Mapping):
             for col, rule in value.items():
                 if isinstance(rule, str):
-                    _check_formula(expression(rule), f"`{name}[{col!r}]`")
+                    try:
+                        _check_formula(expression(rule), f"`{name}[{col!r}]`")
+                    except ValueError as e:
+                        raise ValueError(str(e) + _r_hint(rule)) from None
         return value
     raise TypeError(f"`{name}` must be a boolean DataFrame or array of the data's shape (True: "
                     "impute that cell), or a dict {column: condition} such as "
@@ -52,17 +75,83 @@ def _as_bool(values, where: str, n: int) -> np.ndarray:
     raise TypeError(f"{where} must hold True or False, not {arr.dtype} values.")
 
 
+def _check_values(data: pd.DataFrame, text: str, rule: str, label: str) -> None:
+    """A ValueError where the condition compares a column with a value it cannot hold (a level
+    spelt differently, "YES" for "yes"; a factor's code, 2, for its level): such a comparison
+    is False in every row, and the cells would silently stay missing."""
+    names = {}
+
+    def placeholder(m):
+        names[f"_bt{len(names)}_"] = m.group(1)
+        return f"_bt{len(names) - 1}_"
+
+    try:
+        tree = ast.parse(re.sub(r"`([^`]*)`", placeholder, text), mode="eval")
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        for op, a, b in zip(node.ops, sides[:-1], sides[1:]):
+            if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+                continue
+            if isinstance(b, ast.Name) and not isinstance(a, ast.Name):
+                a, b = b, a
+            if not isinstance(a, ast.Name):
+                continue
+            column = names.get(a.id, a.id)
+            if column not in data.columns:
+                continue
+            items = b.elts if isinstance(b, (ast.List, ast.Tuple, ast.Set)) else [b]
+            if not all(isinstance(i, ast.Constant) for i in items):
+                continue
+            values = [i.value for i in items]
+            col = data[column]
+            if isinstance(col, pd.DataFrame):
+                continue
+            numeric = (pd.api.types.is_numeric_dtype(col.dtype)
+                       and not pd.api.types.is_bool_dtype(col.dtype))
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                held = list(col.cat.categories)
+            else:
+                held = list(pd.unique(col.dropna()))
+            shown = ", ".join(repr(v) for v in held[:12]) + (", ..." if len(held) > 12 else "")
+            for v in values:
+                if numeric and isinstance(v, str):
+                    raise ValueError(f"{label}: the condition {rule!r} compares the numeric "
+                                     f"column {column!r} with the text {v!r}; it would hold in "
+                                     "no row.")
+                if numeric or isinstance(v, bool) or v is None:
+                    continue
+                texts = all(isinstance(h, str) for h in held)
+                # a factor's levels are all it can hold; a text column's values in new rows may
+                # lack one (a new wave): refused there only when spelt as a value it holds
+                spelt = [h for h in held if isinstance(v, str) and h.casefold() == v.casefold()]
+                lacks = (isinstance(col.dtype, pd.CategoricalDtype) or spelt)
+                if isinstance(v, str) and held and texts and v not in held and lacks:
+                    raise ValueError(f"{label}: the condition {rule!r} compares {column!r} with "
+                                     f"{v!r}, which is not one of its values ({shown}); it "
+                                     "would hold in no row.")
+                if not isinstance(v, str) and held and texts:
+                    raise ValueError(f"{label}: the condition {rule!r} compares {column!r} with "
+                                     f"the number {v!r}, but {column!r} holds categories "
+                                     f"({shown}), not codes: compare with one of them, e.g. "
+                                     f"{column} == {held[0]!r}.")
+
+
 def _condition(data: pd.DataFrame, rule: str, label: str) -> np.ndarray:
     """Where the condition holds, per row; True where it cannot be evaluated (a column it
     reads is missing in the row: applicability unknown is treated as applicable)."""
     from ._derived import _names
 
     text = expression(rule)
+    _check_values(data, text, rule, label)
     try:
         result = data.eval(text, engine="python")
     except Exception as e:
         raise ValueError(f"{label}: the condition {rule!r} could not be evaluated on `data`: "
-                         f"{e}") from None
+                         f"{e}.{_r_hint(rule)}") from None
     result = pd.Series(np.broadcast_to(np.asarray(result, dtype=object), len(data)),
                        index=data.index)
     read = [c for c in data.columns if c in _names(text)]
@@ -75,12 +164,13 @@ def _condition(data: pd.DataFrame, rule: str, label: str) -> np.ndarray:
                         "such as 'employed == 1').")
     keep = np.ones(len(data), dtype=bool)
     keep[~unknown] = known.to_numpy(dtype=bool)
-    return keep
+    return keep, unknown, read
 
 
-def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
+def cells(data: pd.DataFrame, where, stacklevel: int | None = None) -> pd.DataFrame | None:
     """The cells to impute: a boolean DataFrame like ``data`` (True = impute), a subset of its
-    missing cells; ``None`` for ``where=None`` (every missing cell)."""
+    missing cells; ``None`` for ``where=None`` (every missing cell). With ``stacklevel``,
+    warnings about conditions point that many frames up (None: no warnings, the cells only)."""
     if where is None:
         return None
     missing = data.isna()
@@ -94,7 +184,10 @@ def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
                 raise ValueError(f"{label}: `data` has no column {col!r}.")
             j = hits[0]
             if isinstance(rule, str):
-                keep = _condition(data, rule, label)
+                keep, unknown, read = _condition(data, rule, label)
+                if stacklevel is not None:
+                    _warn_condition(data, col, rule, label, keep, unknown, read,
+                                    missing.iloc[:, j].to_numpy(), stacklevel + 1)
             else:
                 if isinstance(rule, pd.Series) and not rule.index.equals(data.index):
                     raise ValueError(f"{label}: a Series must have `data`'s index (it is read "
@@ -134,6 +227,29 @@ def cells(data: pd.DataFrame, where) -> pd.DataFrame | None:
                          f"column {col!r}); `where` marks missing cells to impute (observed "
                          "values are never changed).")
     return pd.DataFrame(keep, index=data.index, columns=data.columns)
+
+
+def _warn_condition(data, col, rule, label, keep, unknown, read, missing, stacklevel) -> None:
+    """Warn where a condition never holds in the rows it can be evaluated in (a condition on a
+    column whose values are not what it compares them with), and of the missing cells imputed
+    because the condition could not be evaluated in their rows."""
+    answered = ~unknown & ~missing
+    if answered.any() and not keep[~unknown].any():
+        warnings.warn(f"{label}: the condition {rule!r} holds in none of the {int((~unknown).sum())}"
+                      f" rows where it can be evaluated, though {col!r} is observed in "
+                      f"{int(answered.sum())} of them, so {col!r} is imputed only where the "
+                      "condition cannot be evaluated. Check its spelling and values.",
+                      UserWarning, stacklevel=stacklevel)
+    blind = missing & unknown
+    if blind.any():
+        parts = ", ".join(repr(c) for c in read)
+        warnings.warn(f"{label}: {int(blind.sum())} missing cell(s) of {col!r} are imputed because "
+                      f"the condition {rule!r} cannot be evaluated in their rows ({parts} missing "
+                      "there: applicability unknown counts as applicable). Those rows' "
+                      f"{parts} are imputed too, and in a completed dataset may not meet the "
+                      f"condition while {col!r} holds a value; mice's `where` does the same. To "
+                      f"leave them missing instead, give `where` a boolean column for {col!r} that "
+                      "is False there.", UserWarning, stacklevel=stacklevel)
 
 
 def describe(where, missing: pd.DataFrame, fill: pd.DataFrame | None) -> dict | None:

@@ -97,6 +97,14 @@ def test_skipped_cells_are_not_given_to_the_columns_drawn_after_them():
     ({"hours": "employed.__class__"}, ValueError, "a formula holds"),
     ("hours", TypeError, "must be a boolean DataFrame or array"),
     ({"hours": [True, False]}, ValueError, "has 2 rows; the data have 300"),
+    # R's syntax, which pandas does not read: the error says how to write it
+    ({"hours": "employed %in% c(1, 2)"}, ValueError, r"not by R: write `x in \['a', 'b'\]` for "
+                                                      "R's %in%"),
+    ({"hours": "!(employed == 0)"}, ValueError, r"`not \(...\)` \(or `~`\) for R's !"),
+    ({"hours": "employed == 1 && educ > 0"}, ValueError, "`and`/`or`"),
+    # a value the column cannot hold: the condition would hold in no row
+    ({"hours": "employed == 'yes'"}, ValueError, "compares the numeric column 'employed' with "
+                                                 "the text 'yes'"),
 ])
 def test_errors_name_the_column(where, error, match):
     with pytest.raises(error, match=match):
@@ -179,3 +187,31 @@ def test_a_series_must_have_the_datas_index_and_a_new_wave_without_the_item_is_q
         out = imputer.impute(new, seed=1, where={"hours": "employed == 1"})
     assert out.datasets[0]["hours"].isna().all()
     assert out.options["where"]["hours"].startswith("employed == 1")
+
+
+def test_a_condition_on_a_level_a_factor_lacks_or_on_its_codes_is_refused():
+    """A user's trial (R, mice::nhanes2): 'hyp == "YES"' and 'hyp == 2' held in no row where hyp
+    was observed, and the cells silently stayed missing."""
+    d = _labour(seed=10)
+    d["sector"] = pd.Categorical(np.where(d["employed"] == 1, "private", "none"))
+    for rule, match in [('sector == "Private"', r"compares 'sector' with 'Private', which is not "
+                                                r"one of its values \('none', 'private'\)"),
+                        ("sector == 2", r"the number 2, but 'sector' holds categories"),
+                        ("sector in ['private', 'public']", "'public', which is not one")]:
+        with pytest.raises(ValueError, match=match):
+            socgan.impute(d, m=2, seed=1, where={"hours": rule}, **FAST)
+    socgan.impute(d, m=2, seed=1, where={"hours": "`sector` == 'private'"}, **FAST)  # fine
+
+
+def test_a_condition_that_never_holds_and_cells_imputed_for_want_of_it_warn():
+    d = _labour(seed=11)
+    with pytest.warns(UserWarning, match=r"`where\['hours'\]`: the condition 'educ > 1000' holds "
+                                         r"in none of the \d+ rows where it can be evaluated"):
+        socgan.impute(d, m=2, seed=1, where={"hours": "educ > 1000"}, **FAST)
+    d.loc[d.index[:30], "employed"] = np.nan
+    blind = int((d["employed"].isna() & d["hours"].isna()).sum())
+    assert blind > 0
+    with pytest.warns(UserWarning, match=rf"{blind} missing cell\(s\) of 'hours' are imputed "
+                                         r"because the condition 'employed == 1' cannot be "
+                                         r"evaluated in their rows \('employed' missing there"):
+        socgan.impute(d, m=2, seed=1, where=RULE, **FAST)

@@ -243,3 +243,29 @@ test_that("where leaves the cells of a skip pattern missing, as mice's where", {
   expect_error(gain_impute(d, m = 2, where = list(hourz = "x")), "no column `hourz`")
   expect_error(gain_impute(d, m = 2, where = matrix(TRUE, 2, 2)), "dimensions")
 })
+
+test_that("where's conditions and logical vectors fail or warn as an R user needs (a trial)", {
+  skip_if_no_socgan()
+  d <- mice::nhanes2
+  # a level the factor does not have, or its code: the condition would hold in no row
+  expect_error(gain_impute(d, m = 2, epochs = 2, where = list(chl = 'hyp == "YES"')),
+               "not one of its values \\('no', 'yes'\\)")
+  expect_error(gain_impute(d, m = 2, epochs = 2, where = list(chl = "hyp == 2")),
+               "holds categories")
+  # R's syntax: the hint says how pandas writes it, in Python's terms
+  expect_error(gain_impute(d, m = 2, epochs = 2, where = list(chl = 'age %in% c("40-59")')),
+               "write `x in \\['a', 'b'\\]` for R's %in%", fixed = FALSE)
+  # a logical vector: one per row, or one for all; NA imputes, with a warning
+  expect_error(gain_impute(d, m = 2, epochs = 2, where = list(chl = c(TRUE, FALSE))),
+               "`where\\$chl` has 2 values; `data` has 25 rows")
+  expect_warning(imp <- gain_impute(d, m = 2, seed = 1, epochs = 2,
+                                    where = list(chl = d$hyp == "yes")),
+                 "`where\\$chl` is NA in 8 row")
+  expect_true(all(is.na(mice::complete(imp, 1)$chl[which(d$hyp == "no" & is.na(d$chl))])))
+  all_rows <- gain_impute(d, m = 2, seed = 1, epochs = 2, where = list(chl = TRUE))
+  expect_identical(mice::complete(all_rows, 1),
+                   mice::complete(gain_impute(d, m = 2, seed = 1, epochs = 2), 1))
+  # cells imputed because their condition cannot be evaluated are named
+  expect_warning(gain_impute(d, m = 2, seed = 1, epochs = 2, where = list(chl = 'hyp == "yes"')),
+                 "7 missing cell\\(s\\) of 'chl' are imputed because the condition")
+})
