@@ -44,10 +44,11 @@ check_string <- function(x, name) {
   x
 }
 
-check_number <- function(x, name, lower = -Inf, upper = Inf) {
-  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= lower || x >= upper) {
-    socgan_stop("`", name, "` must be one number in (", lower, ", ", upper, "), not ",
-         deparse_short(x), ".", call. = FALSE)
+check_number <- function(x, name, lower = -Inf, upper = Inf, upper_closed = FALSE) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= lower ||
+      (if (upper_closed) x > upper else x >= upper)) {
+    socgan_stop("`", name, "` must be one number in (", lower, ", ", upper,
+                if (upper_closed) "]" else ")", ", not ", deparse_short(x), ".", call. = FALSE)
   }
   as.double(x)
 }

@@ -25,6 +25,14 @@
 #' * Complete `Date`, `POSIXct` and `difftime` columns inform the model (as
 #'   numbers) and come back unchanged; dates and durations with missing values
 #'   cannot be imputed (convert them with `as.numeric()` first).
+#' * A numeric column whose observed values are all whole numbers (integer or
+#'   double: Likert items, counts, `nhanes2$chl`) is imputed as values it
+#'   holds: each draw becomes the nearest observed value. One value with
+#'   decimals makes it continuous. A value that at least 5% (and 5) of a
+#'   column's cells share (zero earnings, a top code) is a point mass that
+#'   imputations land on exactly, as often as the nearest donors do.
+#' * Numbers stored as text (`as.character()`) are imputed as categories, with
+#'   a warning: convert them with `as.numeric()` first.
 #'
 #' @section The mids:
 #' The result is a `mids` (class `c("gain_mids", "mids")`) that says what

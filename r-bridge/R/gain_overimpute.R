@@ -73,7 +73,7 @@ gain_overimpute <- function(data, m = 5, seed = NULL, ..., bounds = NULL, idvars
     socgan_stop("`columns` must be NULL or names of numeric columns of `data`; got ",
                 deparse_short(columns), ".", call. = FALSE)
   }
-  holdout <- check_number(holdout, "holdout", 0, 0.5 + 1e-12)
+  holdout <- check_number(holdout, "holdout", 0, 0.5, upper_closed = TRUE)
   if (!is.null(max_cells)) max_cells <- check_count(max_cells, "max_cells")
   draws <- check_count(draws, "draws")
   conf_level <- check_number(conf_level, "conf_level", 0, 1)

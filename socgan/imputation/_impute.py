@@ -466,6 +466,33 @@ def warn_codes(data: pd.DataFrame, stacklevel: int) -> None:
             "df[col] = df[col].mask(df[col] < 0)).", UserWarning, stacklevel=stacklevel)
 
 
+def warn_numbers_as_text(data: pd.DataFrame, stacklevel: int) -> None:
+    """Warn of text columns (strings, or a factor of strings) whose values are all numbers
+    written as text ("187", "2.5"), with more than 10 distinct values: they are imputed as
+    categories, each imputation one of the observed strings (a user's trial: R's
+    ``as.character(chl)``, imputed with no word); a number read as text by a CSV reader does
+    the same."""
+    found = []
+    for col in data.columns:
+        s = data[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            values = pd.Series(s.cat.categories)
+        elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            values = pd.Series(s.dropna().unique())
+        else:
+            continue
+        if len(values) <= 10 or not values.map(lambda v: isinstance(v, str)).all():
+            continue
+        if pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
+            found.append(f"{col!r} ({len(values)} values)")
+    if found:
+        warnings.warn(
+            f"Column(s) hold numbers written as text: {', '.join(found)}. They are imputed as "
+            "categories (every imputation one of the observed values, with no order between "
+            "them). If they are quantities, convert them first (pandas: pd.to_numeric(df[col]); "
+            "R: as.numeric()).", UserWarning, stacklevel=stacklevel)
+
+
 def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
     """Warn of complete whole-number columns that hold a different value in every row, in
     increasing order (``1:n``, respondent numbers), or that number consecutive blocks of rows

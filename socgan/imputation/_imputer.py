@@ -283,6 +283,7 @@ class GainImputer:
                      skip=None if skip is None else skip[trainable])
         _impute.warn_identifiers(original.iloc[:, positions], stacklevel + 1)
         _impute.warn_codes(original.iloc[:, positions], stacklevel + 1)
+        _impute.warn_numbers_as_text(original.iloc[:, positions], stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:

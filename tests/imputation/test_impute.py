@@ -766,3 +766,16 @@ def test_a_column_of_identifiers_is_named_in_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         socgan.impute(df.drop(columns="track"), m=2, seed=1, epochs=1, progress=False)
+
+
+def test_numbers_written_as_text_warn_that_they_are_imputed_as_categories():
+    """A user's trial (R): as.character(chl) was imputed as 13 categories without a word."""
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"chl": rng.integers(120, 300, 80).astype(str),
+                      "size": rng.choice(["1", "2", "3"], 80),  # few values: codes, no warning
+                      "age": rng.normal(40, 10, 80)})
+    d.loc[::7, "chl"] = None
+    d.loc[::5, "age"] = np.nan
+    with pytest.warns(UserWarning, match=r"numbers written as text: 'chl' \(\d+ values\)") as rec:
+        socgan.impute(d, m=2, seed=1, epochs=2, progress=False)
+    assert not any("'size'" in str(r.message) for r in rec)
