@@ -177,6 +177,16 @@ print.gain_mids <- function(x, ...) {
 #' one-iteration "chain", the mean and variance of each imputation's imputed
 #' values.
 #'
+#' How to read it: Lower is better. The losses are negative log-likelihoods
+#' averaged over the columns (a numeric column's is Gaussian, and the out-of-bag
+#' loss scores it by `0.5 * log` of its mean squared error on the
+#' standardised scale), so values below 0 are usual for well-predicted
+#' columns, and each model's level differs because each is scored on its own
+#' out-of-bag rows. Read the shapes: the training loss falls and flattens; an
+#' out-of-bag loss that rises clearly toward the end says the model fits its
+#' own rows better than others (common on small data, whose imputations are
+#' then too narrow).
+#'
 #' @param x A `mids` from [gain_impute()] (class `gain_mids`).
 #' @param y Ignored.
 #' @param losses Which losses to show, among `"g_reconstruction"`,
@@ -215,7 +225,10 @@ plot.gain_mids <- function(x, y = NULL, losses = NULL, ...) {
           c(list(value ~ epoch | loss, data = long, groups = long$imputation, type = "l",
                  scales = list(y = list(relation = "free")), layout = c(length(losses), 1L),
                  xlab = "Epoch", ylab = "Loss",
-                 main = "GAIN training losses, one line per imputation model"), key, args))
+                 main = "GAIN training losses, one line per imputation model",
+                 sub = list(paste0("Lower is better; each model is scored on its own ",
+                                   "out-of-bag rows.\nAn out-of-bag loss rising at the end ",
+                                   "means overfitting."), cex = 0.8, font = 1)), key, args))
 }
 
 #' The mice method name of GAIN imputations (not a mice imputation method)

@@ -640,7 +640,15 @@ class Imputations:
 
     @validate_params({"path": _PLOT_PATH})
     def plot_losses(self, *, path=None):
-        """GAIN's training losses per epoch, one line per imputation model (a matplotlib Figure)."""
+        """GAIN's training losses per epoch, one line per imputation model (a matplotlib Figure).
+
+        Lower is better. The losses are negative log-likelihoods averaged over the columns (a
+        numeric column's is Gaussian, and the out-of-bag loss scores it by 0.5 * log of its mean
+        squared error on the standardised scale), so values below 0 are usual for well-predicted
+        columns, and each model's level differs because each is scored on its own out-of-bag
+        rows. Read the shapes: the training loss falls and flattens; an out-of-bag loss that
+        rises clearly toward the end says the model fits its own rows better than others (common
+        on small data, whose imputations are then too narrow)."""
         from ._plot import plot_losses
 
         if "loss_history" not in self.diagnostics:
