@@ -152,9 +152,10 @@
 #'   row's `employed` is imputed too and may then not meet the condition).
 #'   Conditions are read by Python's pandas, not by R: write `x in ["a", "b"]`
 #'   for `x %in% c("a", "b")`, `and`, `or`, `not (...)` for `&&`, `||`, `!`,
-#'   `True` for `TRUE`, `x != x` for `is.na(x)`; compare a factor with its
-#'   levels (`"hyp == 'yes'"`), not its codes (a level it does not have is an
-#'   error). The other missing
+#'   `True` for `TRUE`; for `is.na(x)` give a logical vector
+#'   (`list(y = is.na(d$x))`); compare a factor with its levels
+#'   (`"hyp == 'yes'"`), not its codes (a number, or a level spelt in another
+#'   case, is an error). The other missing
 #'   cells stay `NA` in every completed dataset (`with()` then analyses the
 #'   rows where the item applies), are never drawn, and are not given to the
 #'   columns drawn after them; in the `mids` their `where` is `FALSE`. With
@@ -341,20 +342,25 @@ check_where <- function(where, data) {
       if (is.logical(rule) && length(rule) == 1L && !is.na(rule)) {
         return(as.list(rep(rule, nrow(data))))  # TRUE: every missing cell; FALSE: none
       }
+      if (is.logical(rule) && length(rule) == 1L) {
+        socgan_stop("`where$", column, "` is NA; give TRUE or FALSE (one for all rows), or one ",
+                    "per row.", call. = FALSE)
+      }
       if (is.logical(rule) && length(rule) != nrow(data)) {
         socgan_stop("`where$", column, "` has ", length(rule), " values; `data` has ",
                     nrow(data), " rows (one TRUE/FALSE per row, or one for all).", call. = FALSE)
       }
       if (is.logical(rule)) {
-        if (anyNA(rule)) {
+        blind <- is.na(rule) & is.na(data[[column]])
+        if (any(blind)) {
           # as a condition that cannot be evaluated: applicability unknown counts as applicable
           warning(socgan_condition(paste0(
-            "`where$", column, "` is NA in ", sum(is.na(rule)), " row(s) (e.g. `x == \"yes\"` ",
-            "where x is NA): those cells are imputed, as where a condition cannot be ",
-            "evaluated. Make them FALSE to leave them missing."),
+            "`where$", column, "` is NA in ", sum(blind), " row(s) where `", column, "` is ",
+            "missing (e.g. `x == \"yes\"` where x is NA): those cells are imputed, as where a ",
+            "condition cannot be evaluated. Make them FALSE to leave them missing."),
             c("socgan_warning", "warning")))
-          rule[is.na(rule)] <- TRUE
         }
+        rule[is.na(rule)] <- TRUE
         return(as.list(rule))
       }
       socgan_stop("`where`'s entries must be conditions (one string such as \"employed == 1\") ",

@@ -481,16 +481,21 @@ def warn_numbers_as_text(data: pd.DataFrame, stacklevel: int) -> None:
             values = pd.Series(s.dropna().unique())
         else:
             continue
-        if len(values) <= 10 or not values.map(lambda v: isinstance(v, str)).all():
-            continue
-        if pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
+        if (not s.isna().any() or len(values) <= 10
+                or not values.map(lambda v: isinstance(v, str)).all()):
+            continue  # nothing to impute, few codes, or not text
+        text = values.str.strip()
+        if text.str.match(r"^0\d").any():
+            continue  # leading zeros: codes (zip, FIPS, ids), not quantities
+        if pd.to_numeric(text, errors="coerce").notna().all():
             found.append(f"{col!r} ({len(values)} values)")
     if found:
         warnings.warn(
-            f"Column(s) hold numbers written as text: {', '.join(found)}. They are imputed as "
-            "categories (every imputation one of the observed values, with no order between "
-            "them). If they are quantities, convert them first (pandas: pd.to_numeric(df[col]); "
-            "R: as.numeric()).", UserWarning, stacklevel=stacklevel)
+            f"Column(s) hold numbers written as text: {', '.join(found)}. Their missing cells are "
+            "imputed as categories (every imputation one of the observed values, with no order "
+            "between them). If they are quantities, convert them first (pandas: "
+            "pd.to_numeric(df[col]); R: as.numeric(as.character(x)), which also serves a "
+            "factor).", UserWarning, stacklevel=stacklevel)
 
 
 def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:

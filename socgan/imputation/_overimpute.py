@@ -262,7 +262,8 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
         warnings.warn(f"Overimputation held out fewer than {_FEW_CELLS} values of {shown}: their "
                       "coverage rests on too few values to judge the model (a coverage of 1 from "
                       f"a few values has a binomial standard error of 0, while {expected:.3f} is "
-                      "due). Raise `holdout` (at most 0.5) or check the pooled analysis instead.",
+                      "due). More values need a larger `holdout` (at most 0.5) or `max_cells`, "
+                      "or more data; the pooled analysis can be checked instead.",
                       UserWarning, stacklevel=4)
     return Overimputation(table=table, coverage=pd.DataFrame(summary), conf_level=conf_level,
                           draws=draws, holdout=holdout)

@@ -30,9 +30,11 @@ from ._derived import _check_formula, expression
 # R's ways of writing a condition, which pandas does not read, and what it reads instead
 _R_SYNTAX = [(r"%in%", "`x in ['a', 'b']` for R's %in%"),
              (r"&&|\|\|", "`and`/`or` (or `&`/`|`) for R's && and ||"),
-             (r"!(?!=)", "`not (...)` (or `~`) for R's !"),
+             (r"!(?!=)", "`not (...)` for R's !"),
              (r"\b(TRUE|FALSE)\b", "`True`/`False` for R's TRUE/FALSE"),
-             (r"\bis\.na\s*\(", "`x != x` (true where x is missing) for R's is.na(x)"),
+             (r"\bis\.na\s*\(", "a logical vector instead of a condition for R's is.na(x) "
+                                  "(R: where = list(y = is.na(d$x)); pandas: "
+                                  "df['x'].isna().to_numpy())"),
              (r"\bc\s*\(", "`['a', 'b']` for R's c('a', 'b')")]
 
 
@@ -82,8 +84,8 @@ def _check_values(data: pd.DataFrame, text: str, rule: str, label: str) -> None:
     names = {}
 
     def placeholder(m):
-        names[f"_bt{len(names)}_"] = m.group(1)
-        return f"_bt{len(names) - 1}_"
+        names[f"__socgan_backticked_{len(names)}__"] = m.group(1)
+        return f"__socgan_backticked_{len(names) - 1}__"
 
     try:
         tree = ast.parse(re.sub(r"`([^`]*)`", placeholder, text), mode="eval")
@@ -124,20 +126,20 @@ def _check_values(data: pd.DataFrame, text: str, rule: str, label: str) -> None:
                                      "no row.")
                 if numeric or isinstance(v, bool) or v is None:
                     continue
-                texts = all(isinstance(h, str) for h in held)
-                # a factor's levels are all it can hold; a text column's values in new rows may
-                # lack one (a new wave): refused there only when spelt as a value it holds
-                spelt = [h for h in held if isinstance(v, str) and h.casefold() == v.casefold()]
-                lacks = (isinstance(col.dtype, pd.CategoricalDtype) or spelt)
-                if isinstance(v, str) and held and texts and v not in held and lacks:
-                    raise ValueError(f"{label}: the condition {rule!r} compares {column!r} with "
-                                     f"{v!r}, which is not one of its values ({shown}); it "
-                                     "would hold in no row.")
-                if not isinstance(v, str) and held and texts:
+                if not held or not all(isinstance(h, str) for h in held):
+                    continue  # booleans, dates, numbers as categories, mixed: pandas decides
+                if not isinstance(v, str):
                     raise ValueError(f"{label}: the condition {rule!r} compares {column!r} with "
                                      f"the number {v!r}, but {column!r} holds categories "
                                      f"({shown}), not codes: compare with one of them, e.g. "
                                      f"{column} == {held[0]!r}.")
+                # a value spelt as one the column holds, in another case ("YES" for "yes"): a
+                # typo (a value the column lacks may be legitimate: a new wave, a codebook list)
+                spelt = [h for h in held if h != v and h.casefold() == v.casefold()]
+                if v not in held and spelt:
+                    raise ValueError(f"{label}: the condition {rule!r} compares {column!r} with "
+                                     f"{v!r}, which is not one of its values ({shown}); did you "
+                                     f"mean {spelt[0]!r}?")
 
 
 def _condition(data: pd.DataFrame, rule: str, label: str) -> np.ndarray:
@@ -248,8 +250,8 @@ def _warn_condition(data, col, rule, label, keep, unknown, read, missing, stackl
                       "there: applicability unknown counts as applicable). Those rows' "
                       f"{parts} are imputed too, and in a completed dataset may not meet the "
                       f"condition while {col!r} holds a value; mice's `where` does the same. To "
-                      f"leave them missing instead, give `where` a boolean column for {col!r} that "
-                      "is False there.", UserWarning, stacklevel=stacklevel)
+                      f"leave them missing instead, give `where` for {col!r} a boolean array (R: a "
+                      "logical vector) that is False there.", UserWarning, stacklevel=stacklevel)
 
 
 def describe(where, missing: pd.DataFrame, fill: pd.DataFrame | None) -> dict | None:

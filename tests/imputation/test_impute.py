@@ -773,9 +773,15 @@ def test_numbers_written_as_text_warn_that_they_are_imputed_as_categories():
     rng = np.random.default_rng(4)
     d = pd.DataFrame({"chl": rng.integers(120, 300, 80).astype(str),
                       "size": rng.choice(["1", "2", "3"], 80),  # few values: codes, no warning
+                      "zip": [f"{z:05d}" for z in rng.integers(1000, 99999, 80)],  # leading 0s
+                      "ref": rng.integers(100, 999, 80).astype(str),  # complete: not imputed
                       "age": rng.normal(40, 10, 80)})
     d.loc[::7, "chl"] = None
+    d.loc[::6, "zip"] = None
     d.loc[::5, "age"] = np.nan
-    with pytest.warns(UserWarning, match=r"numbers written as text: 'chl' \(\d+ values\)") as rec:
+    d.loc[1::9, "size"] = None
+    with pytest.warns(UserWarning, match=r"numbers written as text: 'chl' \(\d+ values\)\. Their "
+                                         r"missing cells") as rec:
         socgan.impute(d, m=2, seed=1, epochs=2, progress=False)
-    assert not any("'size'" in str(r.message) for r in rec)
+    text = " ".join(str(r.message) for r in rec if "written as text" in str(r.message))
+    assert "'size'" not in text and "'zip'" not in text and "'ref'" not in text

@@ -100,7 +100,9 @@ def test_skipped_cells_are_not_given_to_the_columns_drawn_after_them():
     # R's syntax, which pandas does not read: the error says how to write it
     ({"hours": "employed %in% c(1, 2)"}, ValueError, r"not by R: write `x in \['a', 'b'\]` for "
                                                       "R's %in%"),
-    ({"hours": "!(employed == 0)"}, ValueError, r"`not \(...\)` \(or `~`\) for R's !"),
+    ({"hours": "!(employed == 0)"}, ValueError, r"`not \(...\)` for R's !"),
+    ({"hours": "is.na(educ)"}, ValueError, r"a logical vector instead of a condition for R's "
+                                           r"is.na\(x\)"),
     ({"hours": "employed == 1 && educ > 0"}, ValueError, "`and`/`or`"),
     # a value the column cannot hold: the condition would hold in no row
     ({"hours": "employed == 'yes'"}, ValueError, "compares the numeric column 'employed' with "
@@ -195,12 +197,27 @@ def test_a_condition_on_a_level_a_factor_lacks_or_on_its_codes_is_refused():
     d = _labour(seed=10)
     d["sector"] = pd.Categorical(np.where(d["employed"] == 1, "private", "none"))
     for rule, match in [('sector == "Private"', r"compares 'sector' with 'Private', which is not "
-                                                r"one of its values \('none', 'private'\)"),
+                                                r"one of its values \('none', 'private'\); did you "
+                                                r"mean 'private'\?"),
                         ("sector == 2", r"the number 2, but 'sector' holds categories"),
-                        ("sector in ['private', 'public']", "'public', which is not one")]:
+                        ("sector in ['PRIVATE', 'public']", "'PRIVATE', which is not one")]:
         with pytest.raises(ValueError, match=match):
             socgan.impute(d, m=2, seed=1, where={"hours": rule}, **FAST)
-    socgan.impute(d, m=2, seed=1, where={"hours": "`sector` == 'private'"}, **FAST)  # fine
+    # fine: a value the data lack may be legitimate (a codebook's list, a new wave)
+    for rule in ("`sector` == 'private'", "sector in ['private', 'public']",
+                 "sector != 'public'"):
+        socgan.impute(d, m=2, seed=1, where={"hours": rule}, **FAST)
+    # columns that are not text: pandas decides (no crash)
+    d["flag"] = d["employed"] == 1
+    d["year"] = pd.Categorical(np.where(d["employed"] == 1, 2020, 2021))
+    for rule in ("flag == 'True'", "year == '2020'", "flag == True", "year == 2020"):
+        socgan.impute(d, m=2, seed=1, where={"hours": rule}, **FAST)
+    # a new wave whose factor lacks the level the condition names
+    imputer = socgan.GainImputer(m=2, seed=1, **FAST).fit(d)
+    new = d[d["employed"] == 0].copy()
+    new["sector"] = new["sector"].cat.remove_unused_categories()
+    out = imputer.impute(new, seed=1, where={"hours": "sector == 'private'"})
+    assert out.datasets[0]["hours"].isna().all()
 
 
 def test_a_condition_that_never_holds_and_cells_imputed_for_want_of_it_warn():

@@ -260,8 +260,9 @@ test_that("where's conditions and logical vectors fail or warn as an R user need
                "`where\\$chl` has 2 values; `data` has 25 rows")
   expect_warning(imp <- gain_impute(d, m = 2, seed = 1, epochs = 2,
                                     where = list(chl = d$hyp == "yes")),
-                 "`where\\$chl` is NA in 8 row")
+                 "`where\\$chl` is NA in 7 row\\(s\\) where `chl` is missing")
   expect_true(all(is.na(mice::complete(imp, 1)$chl[which(d$hyp == "no" & is.na(d$chl))])))
+  expect_error(gain_impute(d, m = 2, epochs = 2, where = list(chl = NA)), "`where\\$chl` is NA;")
   all_rows <- gain_impute(d, m = 2, seed = 1, epochs = 2, where = list(chl = TRUE))
   expect_identical(mice::complete(all_rows, 1),
                    mice::complete(gain_impute(d, m = 2, seed = 1, epochs = 2), 1))
