@@ -81,14 +81,16 @@ def _check_values(data: pd.DataFrame, text: str, rule: str, label: str) -> None:
     """A ValueError where the condition compares a column with a value it cannot hold (a level
     spelt differently, "YES" for "yes"; a factor's code, 2, for its level): such a comparison
     is False in every row, and the cells would silently stay missing."""
+    # backticked column names (`my col`) become identifiers that Python can parse, mapped back
     names = {}
 
-    def placeholder(m):
-        names[f"__socgan_backticked_{len(names)}__"] = m.group(1)
-        return f"__socgan_backticked_{len(names) - 1}__"
+    def identifier_for(match):
+        key = f"__socgan_backticked_{len(names)}__"
+        names[key] = match.group(1)
+        return key
 
     try:
-        tree = ast.parse(re.sub(r"`([^`]*)`", placeholder, text), mode="eval")
+        tree = ast.parse(re.sub(r"`([^`]*)`", identifier_for, text), mode="eval")
     except SyntaxError:
         return
     for node in ast.walk(tree):
