@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import Callable
@@ -58,6 +59,122 @@ def _function(value, name: str):
         raise TypeError(f"`{name}` must be a function of one completed dataset, got "
                         f"{type(value).__name__}.")
     return value
+
+
+def _formula_namespace() -> dict:
+    """The names a formula of :meth:`Imputations.fit` may use besides the data's columns: the
+    caller's (the first frame outside socgan: a function or value the user defined, as
+    ``smf.ols`` would see it), over NumPy as ``np`` and R's names of the usual transformations
+    (``log(income)`` as R users write it). socgan's own variables are never visible."""
+    import patsy
+
+    namespace = {"np": np, "log": np.log, "log2": np.log2, "log10": np.log10,
+                 "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs,
+                 "factor": patsy.builtins.C}  # R's factor(x) is patsy's C(x)
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] == "socgan":
+        frame = frame.f_back
+    if frame is not None:
+        namespace.update(frame.f_globals)
+        namespace.update(frame.f_locals)
+    return namespace
+
+
+# R's glm families by name (``family = "binomial"``, as R accepts a name too); the quasi
+# families are R's: the same fit, with the dispersion estimated by Pearson's X² / df
+_FAMILIES = {"gaussian": "Gaussian", "binomial": "Binomial", "poisson": "Poisson",
+             "gamma": "Gamma", "inverse.gaussian": "InverseGaussian",
+             "inverse_gaussian": "InverseGaussian", "quasibinomial": "Binomial",
+             "quasipoisson": "Poisson"}
+
+
+def _glm_family(value):
+    """``options["family"]`` as a statsmodels family instance, and whether it is one of R's
+    quasi families (dispersion estimated); a name, a family class or an instance."""
+    import statsmodels.api as sm
+
+    if value is None:
+        return None, False
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in _FAMILIES:
+            raise ValueError(f"`options['family']` is {value!r}, which is not a family socgan "
+                             f"knows by name; give one of {sorted(set(_FAMILIES))} or a statsmodels "
+                             "family, e.g. sm.families.Binomial().")
+        return getattr(sm.families, _FAMILIES[key])(), key.startswith("quasi")
+    if isinstance(value, type) and issubclass(value, sm.families.Family):
+        return value(), False  # the class for an instance: its default link, as R's `binomial`
+    if not isinstance(value, sm.families.Family):
+        raise TypeError(f"`options['family']` must be a statsmodels family (e.g. "
+                        f"sm.families.Binomial()) or its name ('binomial'), got "
+                        f"{type(value).__name__}.")
+    return value, False
+
+
+def _check_outcome(model, family, formula: str, ell: int) -> None:
+    """R's checks of a GLM outcome against its family (``family$initialize``), which
+    statsmodels does not make: a Poisson count below 0, a binomial proportion outside [0, 1],
+    a Gamma or inverse Gaussian value that is not positive would be fitted silently."""
+    y = np.asarray(model.endog, dtype=float)
+    name = type(family).__name__
+    if name in ("Poisson", "NegativeBinomial", "Tweedie"):
+        bad, rule = y < 0, "negative values are not allowed for"
+    elif name == "Binomial" and y.ndim == 1:
+        bad, rule = (y < 0) | (y > 1), "values outside [0, 1] are not allowed for"
+    elif name in ("Gamma", "InverseGaussian"):
+        bad, rule = y <= 0, "values that are not positive are not allowed for"
+    else:
+        return
+    if np.any(bad):
+        lhs = formula.split("~")[0].strip()
+        raise ValueError(f"The outcome {lhs!r} of {formula!r} has {int(np.sum(bad))} value(s) "
+                         f"in imputed dataset {ell} for which the {name} family has no meaning "
+                         f"({rule} the {name} family, as R's glm says). Choose another family, "
+                         "or transform the outcome.")
+
+
+def _weights(kw: dict, df: pd.DataFrame, names: tuple) -> pd.DataFrame:
+    """Check the weights in ``kw`` (a column's values or an array), and leave the rows of
+    weight 0 out, as R's lm and glm do (they count in neither the residual df nor the
+    dispersion; statsmodels counts them); returns the rows kept (``kw`` is updated)."""
+    for name in names:
+        if kw.get(name) is None:
+            continue
+        w = np.asarray(kw[name], dtype=float)
+        if w.shape != (len(df),):
+            continue
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise ValueError(f"`options[{name!r}]` has {int(bad.sum())} missing, infinite or "
+                             "negative weight(s); weights must be numbers >= 0 (R: \"missing or "
+                             "negative weights not allowed\").")
+        if (w == 0).any() and name != "freq_weights":
+            keep = w != 0
+            df = df.loc[keep]
+            for other in names:  # every weight given, and the offset, lose the same rows
+                if kw.get(other) is not None and np.shape(kw[other]) == (len(keep),):
+                    kw[other] = np.asarray(kw[other], dtype=float)[keep]
+            for other in ("offset", "exposure"):
+                if kw.get(other) is not None and np.shape(kw[other]) == (len(keep),):
+                    kw[other] = np.asarray(kw[other], dtype=float)[keep]
+    return df
+
+
+def _flat_params(res) -> pd.Series:
+    """A results object's estimates as one Series in the order of ``cov_params()``: a model
+    with several equations (a multinomial logit: one column of ``params`` per outcome level
+    but the first) gives "level:term" names, as mice pools ``multinom`` by ``y.level``."""
+    params = res.params
+    if not isinstance(params, pd.DataFrame):
+        return pd.Series(params)
+    cov = res.cov_params()
+    values = params.to_numpy().T.ravel()  # equation after equation, as cov_params orders them
+    if isinstance(cov, pd.DataFrame) and isinstance(cov.index, pd.MultiIndex) \
+            and len(cov.index) == len(values):
+        names = [f"{a}:{b}" for a, b in cov.index]
+    else:
+        names = [f"{c}:{r}" for c in params.columns for r in params.index]
+    return pd.Series(values, index=names)
 
 
 def _column_list(value, name: str):
@@ -307,7 +424,9 @@ class Imputations:
         method
             ``"ols"`` (``smf.ols``), ``"wls"`` (``smf.wls``; give ``weights`` in ``options``,
             as a column name or array), ``"logit"`` (``smf.logit``) or ``"glm"`` (``smf.glm``;
-            give ``family`` in ``options`` and, for survey weights, ``var_weights``, which
+            give ``family`` in ``options`` -- a statsmodels family, or R's name of one:
+            ``"binomial"``, ``"poisson"``, ``"Gamma"``, ``"quasipoisson"`` (R's quasi families
+            estimate the dispersion by Pearson's X² / df) -- and, for survey weights, ``var_weights``, which
             is R's ``glm(weights = )``; ``freq_weights`` are counts of identical rows, whose
             scale changes the standard errors and degrees of freedom, so weights that are not
             whole numbers there get a warning). Formerly ``model=`` (deprecated).
@@ -325,8 +444,8 @@ class Imputations:
         -------
         socgan.pooling.Pooled
             The pooled result of :func:`socgan.pool` (``.table``, ``.summary()``), with the
-            complete-data degrees of freedom taken from each fit's residual degrees of freedom,
-            as ``mice::pool`` does.
+            complete-data degrees of freedom taken from the first fit's residual degrees of
+            freedom, as ``mice::pool`` does (rows of weight 0 do not count, as in R).
 
         Notes
         -----
@@ -337,7 +456,14 @@ class Imputations:
         first level (categories in order; strings sorted) is 0 and the other 1. A design that
         is singular in some imputation (collinear terms), and a logit or GLM whose fit does
         not converge in some imputation (typically perfect or quasi-complete separation: a
-        term that predicts the outcome), is an error naming the imputation.
+        term that predicts the outcome), is an error naming the imputation. A GLM's outcome
+        outside its family's range (a negative Poisson count) is refused, as R's ``glm`` does.
+
+        A formula's names are the data's columns, then the caller's variables and functions
+        (as ``smf.ols`` would see them), then ``np`` and R's ``log()``, ``exp()``, ``sqrt()``
+        and ``factor()``. An ordered categorical enters with treatment contrasts (patsy's
+        default, as in statsmodels), not with R's polynomial ``contr.poly``: write
+        ``C(x, Poly)`` for R's ``x.L``, ``x.Q`` terms.
         """
         given = dict(options or {})
         if kwargs:
@@ -381,6 +507,14 @@ class Imputations:
                           stacklevel=4)
         if model == "logit":
             opts.setdefault("disp", 0)
+        family = None
+        if model == "glm":
+            family, quasi = _glm_family(kwargs.get("family"))
+            if family is not None:
+                kwargs["family"] = family
+            if quasi:  # R's quasipoisson / quasibinomial: the dispersion from Pearson's X²
+                opts.setdefault("scale", "X2")
+        namespace = _formula_namespace()
         unused = _unused_categories(self.datasets)
         binomial = model == "logit" or (
             model == "glm" and type(kwargs.get("family")).__name__ == "Binomial")
@@ -415,25 +549,28 @@ class Imputations:
                         "data df depend on the weights' scale (weights summing to the population "
                         "give intervals of almost no width). Survey weights are `var_weights` "
                         "(R's glm(weights = )) or method='wls'.", UserWarning, stacklevel=6)
-            if model == "wls" and kw.get("weights") is not None:
-                w = np.asarray(kw["weights"], dtype=float)
-                if w.shape == (len(df),) and (w == 0).any():
-                    # R's lm leaves rows of weight 0 out of the residual df (and so of sigma);
-                    # statsmodels counts them: fitted without them, the two agree
-                    keep = w != 0
-                    df = df.loc[keep]
-                    kw["weights"] = w[keep]
+            # R's lm and glm leave rows of weight 0 out of the residual df (and so of sigma
+            # and the dispersion); statsmodels counts them: fitted without them, the two agree
+            df = _weights(kw, df, ("weights", "var_weights", "freq_weights"))
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    res = constructor(formula, data=df, **kw).fit(**opts)
+                    fitted = constructor(formula, data=df, eval_env=namespace, **kw)
+                    if family is not None:
+                        _check_outcome(fitted, family, formula, ell)
+                    res = fitted.fit(**opts)
                 except np.linalg.LinAlgError as exc:
                     raise ValueError(
                         f"The {model} model {formula!r} cannot be fitted to imputed dataset {ell}: "
                         f"its design is singular ({exc}). Look for collinear or constant terms, or "
                         "(for a logit) a term that predicts the outcome perfectly.") from None
-                except ValueError as exc:
-                    if "multiple columns" not in str(exc):
+                except Exception as exc:
+                    if "^" in formula and (type(exc).__name__ == "PatsyError"
+                                           or isinstance(exc, TypeError)):
+                        raise ValueError(
+                            f"{formula!r} could not be evaluated ({str(exc).splitlines()[0]}). "
+                            "In Python `^` is not a power: write I(x**2) for R's I(x^2).") from None
+                    if not (isinstance(exc, ValueError) and "multiple columns" in str(exc)):
                         raise
                     raise ValueError(
                         f"The left side of {formula!r} evaluates to several columns (a "
@@ -496,7 +633,10 @@ class Imputations:
         ``dfcom``: the complete-data degrees of freedom of D1's small-sample df (mice's
         ``D1(dfcom = )``); ``None`` (default) takes the fits' residual df, as mice does;
         ``inf`` uses the large-sample df of Li, Raghunathan & Rubin (1991), which also works
-        where the small-sample formula has no meaning (fewer than 4 = k(m - 1)).
+        where the small-sample formula has no meaning (fewer than 4 = k(m - 1)). At exactly
+        k(m - 1) = 4 (one parameter at the default m = 5) Reiter's formula degenerates to
+        df2 = 4 whatever the data, as in mice, so the test is very conservative there: for one
+        parameter the pooled t-test of :meth:`fit` is the better test, or use m >= 6.
         """
         from ..pooling import pool_wald
 
@@ -591,7 +731,7 @@ class Imputations:
         for ell, df in enumerate(self.datasets, start=1):
             res = func(df.copy())
             if hasattr(res, "params") and hasattr(res, "cov_params"):
-                est = pd.Series(res.params)
+                est = _flat_params(res)
                 var = np.diag(np.asarray(res.cov_params()))
                 dfc = getattr(res, "df_resid", None)
             elif isinstance(res, tuple) and len(res) in (2, 3):
@@ -619,8 +759,8 @@ class Imputations:
             estimates.append(est)
             variances.append(pd.Series(var, index=est.index))
             dfcoms.append(dfc)
-        if dfcom is None and all(d is not None for d in dfcoms):
-            dfcom = float(min(dfcoms))
+        if dfcom is None and dfcoms[0] is not None:
+            dfcom = float(dfcoms[0])  # the first fit's residual df, as mice::pool takes it
         return pool(estimates, variances, dfcom=dfcom, conf_level=conf_level)
 
     # -- plots ---------------------------------------------------------------------------------
