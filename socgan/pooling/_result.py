@@ -167,9 +167,9 @@ class Pooled:
         return [str(t) for t in self._table["term"]]
 
     @validate_params({"type": OneOf(*_SUMMARY_TYPES), "conf_int": Flag(),
-                      "conf_level": Optional(PROBABILITY)})
+                      "conf_level": Optional(PROBABILITY), "exponentiate": Flag()})
     def summary(self, *, type: str = "tests", conf_int: bool = True,
-                conf_level: float | None = None) -> pd.DataFrame:
+                conf_level: float | None = None, exponentiate: bool = False) -> pd.DataFrame:
         """The pooled tests as ``summary(pool(fit), type, conf.int, conf.level)`` gives them.
 
         Parameters
@@ -184,6 +184,10 @@ class Pooled:
         conf_level : float or None
             Level of the interval, in (0, 1); ``None`` (default): :attr:`conf_level`, the level
             given to :func:`socgan.pool`.
+        exponentiate : bool
+            ``exp()`` of the estimate and the interval's bounds (odds ratios of a logit, rate
+            ratios of a Poisson GLM), as mice's ``summary(..., exponentiate = TRUE)``; the
+            standard error, statistic and p-value stay those of the coefficient. Default False.
 
         Returns
         -------
@@ -197,6 +201,8 @@ class Pooled:
             out["m"] = tab["m"]
         for col in ("estimate", "std.error", "statistic", "df", "p.value"):
             out[col] = tab[col]
+        if exponentiate:
+            out["estimate"] = np.exp(out["estimate"])
         if conf_int:
             if level == self._conf_level:
                 lo, hi = tab["conf.low"].to_numpy(), tab["conf.high"].to_numpy()
@@ -205,8 +211,8 @@ class Pooled:
                                      tab["df"].to_numpy(), level)
             a = (1.0 - level) / 2.0
             low_name, high_name = _percents([a, 1.0 - a])
-            out[low_name] = lo
-            out[high_name] = hi
+            out[low_name] = np.exp(lo) if exponentiate else lo
+            out[high_name] = np.exp(hi) if exponentiate else hi
         if type == "all":
             for col in _SUMMARY_ALL_EXTRA:
                 out[col] = tab[col]

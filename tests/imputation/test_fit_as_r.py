@@ -128,3 +128,24 @@ def test_analyze_pools_a_multinomial_logit_equation_by_equation():
     assert out["dfcom"].iloc[0] == first.df_resid
     ests = [mnl(d).params.to_numpy().T.ravel() for d in imp.datasets]
     np.testing.assert_allclose(out["estimate"], np.mean(ests, axis=0))
+
+
+@pytest.mark.against_r
+def test_glm_with_zero_weights_and_odds_ratios_match_mice():
+    from _r import r_eval, require_r_packages
+
+    require_r_packages("mice")
+    imp = _imputations()
+    long = imp.long()
+    ours = imp.fit("I((count > 1) * 1) ~ x + z", method="glm",
+                   options={"family": "binomial", "var_weights": "w"}).summary(
+        type="all", exponentiate=True)
+    theirs = r_eval(
+        "d <- long; d$hi <- as.integer(d$count > 1); imp <- mice::as.mids(d)\n"
+        "fit <- with(imp, glm(hi ~ x + z, family = binomial, weights = w))\n"
+        "as.data.frame(summary(mice::pool(fit), type = 'all', conf.int = TRUE, "
+        "exponentiate = TRUE))", long=long.assign(lev=long["lev"].astype(str)))
+    for ours_col, r_col in [("estimate", "estimate"), ("std.error", "std.error"), ("df", "df"),
+                            ("2.5 %", "2.5 %"), ("97.5 %", "97.5 %"), ("dfcom", "dfcom")]:
+        np.testing.assert_allclose(ours[ours_col].to_numpy(), theirs[r_col].to_numpy(),
+                                   rtol=1e-5, err_msg=ours_col)
