@@ -133,28 +133,62 @@ def _check_outcome(model, family, formula: str, ell: int) -> None:
                          "or transform the outcome.")
 
 
+_ROW_OPTIONS = ("weights", "var_weights", "freq_weights", "offset", "exposure")
+
+
+def _row_values(kw: dict, n: int) -> None:
+    """Check that every per-row option in ``kw`` (a column's values or an array) has one value
+    per row of the data, naming the option otherwise (statsmodels' broadcasting error does not)."""
+    for name in _ROW_OPTIONS:
+        value = kw.get(name)
+        if value is None or np.ndim(value) == 0:
+            continue
+        if np.shape(value) != (n,):
+            raise ValueError(f"`options[{name!r}]` has {np.shape(value)[0] if np.ndim(value) else 1} "
+                             f"value(s) but the data have {n} rows; give a column's name or one "
+                             "value per row.")
+
+
+def _subset(kw: dict, df: pd.DataFrame) -> pd.DataFrame:
+    """``options["subset"]`` applied to the rows and to every per-row option alike (statsmodels
+    applies it to the data only, so arrays of weights or offsets would no longer line up)."""
+    subset = kw.pop("subset", None)
+    if subset is None:
+        return df
+    if np.ndim(subset) == 1 and len(subset) == len(df) and np.asarray(subset).dtype == bool:
+        pos = np.flatnonzero(np.asarray(subset))
+    else:  # labels of the rows, as data.loc[subset]
+        pos = pd.Series(np.arange(len(df)), index=df.index).loc[subset].to_numpy()
+    for name in _ROW_OPTIONS:
+        if kw.get(name) is not None and np.ndim(kw[name]) == 1:
+            kw[name] = np.asarray(kw[name], dtype=float)[pos]
+    return df.iloc[pos]
+
+
 def _weights(kw: dict, df: pd.DataFrame, names: tuple) -> pd.DataFrame:
-    """Check the weights in ``kw`` (a column's values or an array), and leave the rows of
-    weight 0 out, as R's lm and glm do (they count in neither the residual df nor the
-    dispersion; statsmodels counts them); returns the rows kept (``kw`` is updated)."""
+    """Check the weights in ``kw`` (one value per row), and leave out the rows of weight 0 and
+    of a missing weight, as R's lm and glm do (a weight of 0 counts in neither the residual df
+    nor the dispersion, a missing one drops the row as a missing value does; statsmodels counts
+    the first and fails on the second); returns the rows kept (``kw`` is updated)."""
     for name in names:
-        if kw.get(name) is None:
+        if kw.get(name) is None or np.ndim(kw[name]) == 0:
             continue
-        w = np.asarray(kw[name], dtype=float)
-        if w.shape != (len(df),):
-            continue
-        bad = ~np.isfinite(w) | (w < 0)
+        w = pd.to_numeric(pd.Series(np.asarray(kw[name], dtype=object)), errors="coerce")
+        w = w.to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isinf(w) | (w < 0)
         if bad.any():
-            raise ValueError(f"`options[{name!r}]` has {int(bad.sum())} missing, infinite or "
-                             "negative weight(s); weights must be numbers >= 0 (R: \"missing or "
-                             "negative weights not allowed\").")
-        if (w == 0).any() and name != "freq_weights":
-            keep = w != 0
-            df = df.loc[keep]
-            for other in names:  # every weight given, and the offset, lose the same rows
-                if kw.get(other) is not None and np.shape(kw[other]) == (len(keep),):
-                    kw[other] = np.asarray(kw[other], dtype=float)[keep]
-            for other in ("offset", "exposure"):
+            raise ValueError(f"`options[{name!r}]` has {int(bad.sum())} negative or infinite "
+                             "weight(s); weights must be numbers >= 0 (R: \"missing or negative "
+                             "weights not allowed\").")
+        drop = np.isnan(w) | ((w == 0) & (name != "freq_weights"))
+        if not (~drop & (w > 0)).any():
+            raise ValueError(f"`options[{name!r}]` gives every row a weight of 0 (or none); "
+                             "there is nothing to fit.")
+        kw[name] = w
+        if drop.any():
+            keep = ~drop
+            df = df.iloc[np.flatnonzero(keep)]
+            for other in _ROW_OPTIONS:  # every weight given, and the offset, lose the same rows
                 if kw.get(other) is not None and np.shape(kw[other]) == (len(keep),):
                     kw[other] = np.asarray(kw[other], dtype=float)[keep]
     return df
@@ -163,18 +197,50 @@ def _weights(kw: dict, df: pd.DataFrame, names: tuple) -> pd.DataFrame:
 def _flat_params(res) -> pd.Series:
     """A results object's estimates as one Series in the order of ``cov_params()``: a model
     with several equations (a multinomial logit: one column of ``params`` per outcome level
-    but the first) gives "level:term" names, as mice pools ``multinom`` by ``y.level``."""
+    but the first; a VAR: one per series) gives "equation:term" names, as mice pools
+    ``multinom`` by ``y.level``."""
     params = res.params
-    if not isinstance(params, pd.DataFrame):
+    if np.ndim(params) < 2:
         return pd.Series(params)
+    if not isinstance(params, pd.DataFrame):
+        params = pd.DataFrame(np.asarray(params))
     cov = res.cov_params()
-    values = params.to_numpy().T.ravel()  # equation after equation, as cov_params orders them
-    if isinstance(cov, pd.DataFrame) and isinstance(cov.index, pd.MultiIndex) \
-            and len(cov.index) == len(values):
-        names = [f"{a}:{b}" for a, b in cov.index]
-    else:
-        names = [f"{c}:{r}" for c in params.columns for r in params.index]
-    return pd.Series(values, index=names)
+    index = cov.index if isinstance(cov, pd.DataFrame) else None
+    if isinstance(index, pd.MultiIndex) and index.nlevels == 2 and len(index) == params.size:
+        cols = {str(c): c for c in params.columns}
+        rows = {str(r): r for r in params.index}
+        a, b = (list(map(str, index.get_level_values(k))) for k in (0, 1))
+        if set(a) <= set(cols) and set(b) <= set(rows):  # (equation, term), as MNLogit
+            pairs = list(zip(a, b))
+        elif set(b) <= set(cols) and set(a) <= set(rows):  # (term, equation), as VAR
+            pairs = list(zip(b, a))
+        elif set(b) <= set(rows) and len(dict.fromkeys(a)) == params.shape[1]:
+            # equations named otherwise than params' columns (MNLogit: the outcome's values
+            # against columns 0, 1, ...), in the columns' order
+            cols = {e: params.columns[k] for k, e in enumerate(dict.fromkeys(a))}
+            pairs = list(zip(a, b))
+        else:
+            pairs = None
+        if pairs is not None:
+            return pd.Series([params.loc[rows[t], cols[e]] for e, t in pairs],
+                             index=[f"{e}:{t}" for e, t in pairs], dtype=float)
+    # no labelled covariance: statsmodels orders a multi-equation model's parameters
+    # equation after equation (params' columns), as MNLogit's cov_params
+    return pd.Series(params.to_numpy().T.ravel(),
+                     index=[f"{c}:{r}" for c in params.columns for r in params.index])
+
+
+def _refuse_caret(formula: str) -> None:
+    """A ``^`` in a formula (outside quoted names) is Python's exclusive or, not R's power:
+    ``I(age^2)`` of a whole-number age would fit age XOR 2 without a word."""
+    import re
+
+    bare = re.sub(r"'[^']*'|\"[^\"]*\"", "", formula)
+    if "^" in bare:
+        raise ValueError(
+            f"{formula!r} has `^`, which in a Python formula is the exclusive or of whole numbers, "
+            "not a power (I(age^2) of age 35 would be 33). Write I(x**2) for R's I(x^2), "
+            "(a + b)**2 for R's (a + b)^2, and I(a != b) for an exclusive or.")
 
 
 def _column_list(value, name: str):
@@ -514,6 +580,7 @@ class Imputations:
                 kwargs["family"] = family
             if quasi:  # R's quasipoisson / quasibinomial: the dispersion from Pearson's X²
                 opts.setdefault("scale", "X2")
+        _refuse_caret(formula)
         namespace = _formula_namespace()
         unused = _unused_categories(self.datasets)
         binomial = model == "logit" or (
@@ -549,6 +616,8 @@ class Imputations:
                         "data df depend on the weights' scale (weights summing to the population "
                         "give intervals of almost no width). Survey weights are `var_weights` "
                         "(R's glm(weights = )) or method='wls'.", UserWarning, stacklevel=6)
+            _row_values(kw, len(df))
+            df = _subset(kw, df)
             # R's lm and glm leave rows of weight 0 out of the residual df (and so of sigma
             # and the dispersion); statsmodels counts them: fitted without them, the two agree
             df = _weights(kw, df, ("weights", "var_weights", "freq_weights"))
@@ -564,13 +633,8 @@ class Imputations:
                         f"The {model} model {formula!r} cannot be fitted to imputed dataset {ell}: "
                         f"its design is singular ({exc}). Look for collinear or constant terms, or "
                         "(for a logit) a term that predicts the outcome perfectly.") from None
-                except Exception as exc:
-                    if "^" in formula and (type(exc).__name__ == "PatsyError"
-                                           or isinstance(exc, TypeError)):
-                        raise ValueError(
-                            f"{formula!r} could not be evaluated ({str(exc).splitlines()[0]}). "
-                            "In Python `^` is not a power: write I(x**2) for R's I(x^2).") from None
-                    if not (isinstance(exc, ValueError) and "multiple columns" in str(exc)):
+                except ValueError as exc:
+                    if "multiple columns" not in str(exc):
                         raise
                     raise ValueError(
                         f"The left side of {formula!r} evaluates to several columns (a "
@@ -631,7 +695,7 @@ class Imputations:
         alike, and B is noisy with few imputations: use m >= 20 when the p-value matters.
 
         ``dfcom``: the complete-data degrees of freedom of D1's small-sample df (mice's
-        ``D1(dfcom = )``); ``None`` (default) takes the fits' residual df, as mice does;
+        ``D1(dfcom = )``); ``None`` (default) takes the first fit's residual df, as mice does;
         ``inf`` uses the large-sample df of Li, Raghunathan & Rubin (1991), which also works
         where the small-sample formula has no meaning (fewer than 4 = k(m - 1)). At exactly
         k(m - 1) = 4 (one parameter at the default m = 5) Reiter's formula degenerates to
@@ -722,8 +786,12 @@ class Imputations:
         ``func(df)`` must return either a fitted statsmodels results object (``params``,
         ``cov_params()`` and ``df_resid`` are used), or a tuple ``(estimates, covariance)`` or
         ``(estimates, covariance, dfcom)`` where ``estimates`` is a Series (or 1-d array) and
-        ``covariance`` a matrix or a vector of variances. Returns the
-        :class:`~socgan.pooling.Pooled` result of :func:`socgan.pool`.
+        ``covariance`` a matrix or a vector of variances. A model with several equations (a
+        multinomial logit) gives one estimate per equation and term, named "equation:term".
+        ``dfcom=None`` takes the complete-data df from the first imputation's result (its
+        ``df_resid``, or the tuple's third element), as mice's ``pool`` takes
+        ``df.residual`` of the first fit. Returns the :class:`~socgan.pooling.Pooled` result of
+        :func:`socgan.pool`.
         """
         from ..pooling import pool
 

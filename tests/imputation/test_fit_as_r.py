@@ -48,15 +48,41 @@ def test_glm_with_zero_weights_counts_rows_as_r_does():
     assert one.df_resid == kept - 3
 
 
-def test_weights_that_are_negative_or_missing_are_refused_by_name():
+def test_weights_negative_missing_zero_or_of_the_wrong_length():
     imp = _imputations()
+    ref = imp.fit("y ~ x", method="wls", options={"weights": "w"}).table
+    ref_w7 = imp.datasets[0].loc[7, "w"]
+    # a missing weight drops its row, as R's lm (na.omit) does: as a weight of 0 there
+    for d in imp.datasets:
+        d.loc[7, "w"] = np.nan
+    nan = imp.fit("y ~ x", method="wls", options={"weights": "w"}).table
+    for d in imp.datasets:
+        d.loc[7, "w"] = 0.0
+    zero = imp.fit("y ~ x", method="wls", options={"weights": "w"}).table
+    pd.testing.assert_frame_equal(nan, zero)
+    assert zero["dfcom"].iloc[0] == ref["dfcom"].iloc[0] - (ref_w7 > 0)
     for d in imp.datasets:
         d.loc[3, "w"] = -1.0
-    with pytest.raises(ValueError, match=r"`options\['weights'\]` has 1 missing, infinite or "
-                                         r"negative"):
+    with pytest.raises(ValueError, match=r"`options\['weights'\]` has 1 negative or infinite"):
         imp.fit("y ~ x", method="wls", options={"weights": "w"})
     with pytest.raises(ValueError, match=r"`options\['var_weights'\]`"):
         imp.fit("y ~ x", method="glm", options={"var_weights": "w"})
+    with pytest.raises(ValueError, match=r"`options\['weights'\]` has 3 value\(s\) but the data "
+                                         r"have 200 rows"):
+        imp.fit("y ~ x", method="wls", options={"weights": np.ones(3)})
+    with pytest.raises(ValueError, match=r"`options\['var_weights'\]` gives every row a weight "
+                                         r"of 0"):
+        imp.fit("y ~ x", method="glm", options={"var_weights": np.zeros(N)})
+
+
+def test_subset_keeps_arrays_of_weights_in_line_with_the_rows():
+    imp = _imputations()
+    keep = np.arange(N) >= 50
+    w = imp.datasets[0]["w"].to_numpy()
+    sub = imp.fit("y ~ x", method="wls", options={"weights": w, "subset": keep}).table
+    cut = socgan.Imputations(data=imp.data[keep], datasets=[d[keep] for d in imp.datasets])
+    direct = cut.fit("y ~ x", method="wls", options={"weights": w[keep]}).table
+    pd.testing.assert_frame_equal(sub, direct)
 
 
 def test_families_by_r_name_and_quasi_families():
@@ -104,8 +130,14 @@ def test_a_formula_sees_the_callers_names_and_not_socgans():
     assert "log(count + 1)" in list(imp.fit("y ~ log(count + 1)").table["term"])
     with pytest.raises(Exception, match="name 'kw' is not defined"):
         imp.fit("y ~ I(x > len(kw))")  # a name inside socgan's fitting code
-    with pytest.raises(ValueError, match=r"write I\(x\*\*2\) for R's I\(x\^2\)"):
+    with pytest.raises(ValueError, match=r"Write I\(x\*\*2\) for R's I\(x\^2\)"):
         imp.fit("y ~ I(x^2)")
+    ages = socgan.Imputations(data=imp.data.assign(age=np.arange(N) % 50 + 20),
+                              datasets=[d.assign(age=np.arange(N) % 50 + 20) for d in imp.datasets])
+    with pytest.raises(ValueError, match="exclusive or"):  # fitted as age XOR 2 before
+        ages.fit("y ~ I(age^2)")
+    assert "I(age ** 2)" in list(ages.fit("y ~ I(age ** 2)").table["term"])
+    assert len(imp.fit('y ~ Q("x")').table) == 2  # a quoted name is not looked into
 
 
 def test_dfcom_is_the_first_fits_residual_df_as_mice_takes_it():
@@ -149,3 +181,26 @@ def test_glm_with_zero_weights_and_odds_ratios_match_mice():
                             ("2.5 %", "2.5 %"), ("97.5 %", "97.5 %"), ("dfcom", "dfcom")]:
         np.testing.assert_allclose(ours[ours_col].to_numpy(), theirs[r_col].to_numpy(),
                                    rtol=1e-5, err_msg=ours_col)
+
+
+def test_analyze_names_each_estimate_by_its_covariance_row_whatever_the_order():
+    """A VAR's covariance is ordered term by term (then equation); a multinomial logit's
+    equation by equation: each estimate must sit beside its own variance."""
+    class TermFirst:  # as statsmodels' VARResults
+        def __init__(self, d):
+            self.params = pd.DataFrame({"y": [1.0, 2.0], "z": [3.0, 4.0]},
+                                       index=["const", "L1.y"]) + d
+            idx = pd.MultiIndex.from_tuples([("const", "y"), ("const", "z"), ("L1.y", "y"),
+                                             ("L1.y", "z")])
+            self._cov = pd.DataFrame(np.diag([0.1, 0.3, 0.2, 0.4]), index=idx, columns=idx)
+            self.df_resid = 50.0
+
+        def cov_params(self):
+            return self._cov
+
+    imp = _imputations()
+    out = imp.analyze(lambda d: TermFirst(0.0)).table.set_index("term")
+    assert out.loc["y:const", "estimate"] == 1.0 and out.loc["z:const", "estimate"] == 3.0
+    assert out.loc["y:L1.y", "estimate"] == 2.0 and out.loc["z:L1.y", "estimate"] == 4.0
+    np.testing.assert_allclose(out.loc["z:const", "ubar"], 0.3)
+    np.testing.assert_allclose(out.loc["y:L1.y", "ubar"], 0.2)
