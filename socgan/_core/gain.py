@@ -779,6 +779,26 @@ def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
     return out
 
 
+@torch.no_grad()
+def inactive_share(models: GainModels, ell: int, x: np.ndarray, mask: np.ndarray,
+                   rows: np.ndarray, max_rows: int = 2000) -> float:
+    """The share of model ``ell``'s last hidden layer whose units are 0 (ReLU inactive) for every
+    one of (the first ``max_rows`` of) ``rows``, given their observed cells. A share of 1 means
+    the network's output no longer depends on its input: a model that collapsed in training
+    (its units "died"; seen on wide data with many columns and on extreme values) imputes every
+    column from one distribution whatever the row holds. Uses no random numbers."""
+    r = np.asarray(rows)[:max_rows]
+    if len(r) == 0:
+        return 0.0
+    lay = models.layout
+    w1, b1, w2, b2 = (p[ell] for p in models.generator.params[:4])
+    xb = torch.from_numpy(x[r]).to(models.device)
+    mb = torch.from_numpy(mask[r]).to(models.device)
+    inp = torch.cat([mb[:, lay.owner] * xb, mb], dim=-1)
+    h2 = torch.relu(torch.relu(inp @ w1 + b1) @ w2 + b2)
+    return float((h2.amax(0) <= 0).double().mean())
+
+
 def donor_rows(rows: np.ndarray, child: np.random.SeedSequence) -> np.ndarray:
     """``rows`` if there are at most ``_MAX_DONOR_ROWS`` of them, else a sorted random subset of
     that many, drawn from a stream of its own derived from ``child`` (the imputation's seed),

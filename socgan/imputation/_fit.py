@@ -18,7 +18,8 @@ import numpy as np
 from .._core.encoding import Encoder
 from .._core.gain import (_MIN_OOB_RESIDUALS, GainModels, GainSettings, borrow_calibration,
                           donor_residuals, donor_rows, draw_imputations, draw_patterns,
-                          noise_calibrated, out_of_bag_moments, train_models, unseen_levels)
+                          inactive_share, noise_calibrated, out_of_bag_moments, train_models,
+                          unseen_levels)
 from .._core.torch_state import torch_seed
 
 
@@ -41,6 +42,9 @@ class FittedGain:
     # per model: the same for its bootstrap rows, where a column has fewer than 30 of them
     # (its donors are then all observed rows); {} otherwise
     in_bag_moments: list[dict[int, tuple[float, int]]] = field(default_factory=list)
+    # per model: the share of its last hidden layer inactive for every training row
+    # (socgan._core.gain.inactive_share; 1 = collapsed); empty for a loaded imputer
+    inactive: list[float] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -100,8 +104,10 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
                       for ell, r in enumerate(in_bag)]
     unseen = [unseen_levels(x, mask, enc, weights=np.bincount(r, minlength=len(x)))
               for r in rows]
+    inactive = [inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x)))
+                for ell in range(len(children))]
     return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments,
-                      in_bag_moments)
+                      in_bag_moments, inactive)
 
 
 def borrowed(fitted: FittedGain) -> FittedGain:

@@ -498,6 +498,50 @@ def warn_numbers_as_text(data: pd.DataFrame, stacklevel: int) -> None:
             "factor).", UserWarning, stacklevel=stacklevel)
 
 
+def warn_duplicates(data: pd.DataFrame, stacklevel: int) -> None:
+    """Warn of columns with cells to impute that hold the same values as another column, with
+    the same cells missing (a copy of an item, a variable stored twice): each is imputed on its
+    own, so the two disagree where both were missing (in half of the cells in a user's trial;
+    mice's ``find.collinear`` drops such a column). Candidates are found by hashing each column
+    (O(rows) per column), then compared cell by cell."""
+    groups: dict[tuple, list] = {}
+    for col in data.columns:
+        s = data[col]
+        try:
+            h = int(pd.util.hash_pandas_object(s, index=False).sum() % (2 ** 61))
+        except TypeError:  # values that cannot be hashed (lists in cells): not compared
+            continue
+        groups.setdefault((h, int(s.isna().sum())), []).append(col)
+
+    def same(a, b) -> bool:
+        sa, sb = data[a], data[b]
+        miss = sa.isna().to_numpy()
+        if not np.array_equal(miss, sb.isna().to_numpy()):
+            return False
+        va, vb = sa[~miss], sb[~miss]
+        if pd.api.types.is_numeric_dtype(va.dtype) and pd.api.types.is_numeric_dtype(vb.dtype):
+            return bool(np.array_equal(va.to_numpy(dtype=float), vb.to_numpy(dtype=float)))
+        return bool((va.astype(str).to_numpy() == vb.astype(str).to_numpy()).all())
+
+    found = []
+    for members in groups.values():
+        for i, a in enumerate(members):
+            if not data[a].isna().any() or any(a in pair for pair in found):
+                continue
+            twins = [b for b in members[i + 1:] if same(a, b)]
+            if twins:
+                found.append((a, *twins))
+    if found:
+        text = "; ".join(" = ".join(map(repr, pair)) for pair in found)
+        first = found[0]
+        warnings.warn(
+            f"Column(s) hold the same values, with the same cells missing: {text}. Each is "
+            "imputed on its own, so the copies will disagree where they were missing. Impute one "
+            f"and give the other as a derived column (derived={{{first[1]!r}: {first[0]!r}}}; R: "
+            f"derived = c({first[1]} = \"{first[0]}\")), or drop it.", UserWarning,
+            stacklevel=stacklevel)
+
+
 def warn_identifiers(data: pd.DataFrame, stacklevel: int) -> None:
     """Warn of complete whole-number columns that hold a different value in every row, in
     increasing order (``1:n``, respondent numbers), or that number consecutive blocks of rows

@@ -284,6 +284,9 @@ class GainImputer:
         _impute.warn_identifiers(original.iloc[:, positions], stacklevel + 1)
         _impute.warn_codes(original.iloc[:, positions], stacklevel + 1)
         _impute.warn_numbers_as_text(original.iloc[:, positions], stacklevel + 1)
+        _impute.warn_duplicates(original.iloc[:, [j for j in positions if original.columns[j]
+                                                  not in self._derived_formulas()]],
+                                stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
         if n_jobs == 1:
@@ -295,6 +298,7 @@ class GainImputer:
         else:
             fitted = _fit_parallel(children, common, n_jobs, backend, self.progress)
         fitted = borrowed(fitted)
+        _warn_collapsed(fitted, settings, stacklevel + 1)
 
         self.fitted_ = fitted
         self.encoder_ = enc
@@ -870,6 +874,29 @@ def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bo
                                          bootstrap=bootstrap, device=device)
 
 
+# a model whose last hidden layer is inactive for this share of its units on every training row
+# has collapsed (its imputations ignore the other columns)
+_COLLAPSED = 0.95
+
+
+def _warn_collapsed(fitted: FittedGain, settings, stacklevel: int) -> None:
+    """Warn of imputation models whose networks collapsed in training
+    (:func:`socgan._core.gain.inactive_share`)."""
+    bad = [ell + 1 for ell, share in enumerate(fitted.inactive) if share >= _COLLAPSED]
+    if not bad:
+        return
+    warnings.warn(
+        f"Imputation model(s) {', '.join(map(str, bad))} of {fitted.k} collapsed in training: "
+        f"{_COLLAPSED:.0%} or more of their networks' units are inactive for every row, so their "
+        "imputations ignore the other columns (each column is drawn from about its own "
+        "distribution) and the spread between imputations is not the models' uncertainty. Do "
+        "not use these results for inference. It happens on wide data (many columns, e.g. "
+        "factors with many levels beside many weakly related items) and with extreme values; a "
+        f"smaller `learning_rate` (now {settings.learning_rate}; e.g. 0.002) or fewer columns "
+        "(leave unrelated ones out, or in `idvars`) usually avoids it. Check the imputations of "
+        "the columns you analyse with `overimpute`.", UserWarning, stacklevel=stacklevel)
+
+
 def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:
     """The models fitted through joblib in groups (one per job), as ``socgan.impute`` groups
     them, then stacked into one :class:`FittedGain` in model order. Model ``l`` depends on
@@ -913,4 +940,5 @@ def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
                       [h for p in parts for h in p.history], [g for p in parts for g in p.rngs],
                       [u for p in parts for u in p.unseen],
                       [o for p in parts for o in p.oob_moments],
-                      [i for p in parts for i in p.in_bag_moments])
+                      [i for p in parts for i in p.in_bag_moments],
+                      [a for p in parts for a in p.inactive])
