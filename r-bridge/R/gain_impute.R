@@ -63,11 +63,13 @@
 #' @section Wide data:
 #' One network imputes every column. On wide tables of many weakly related
 #' columns it can collapse in training (its units inactive for every row): its
-#' imputations then ignore the other columns. A warning names such models (on
-#' 36 columns of `openintro::loans_full_schema` all 5 collapsed); a smaller
-#' `learning_rate` (e.g. `0.002`) or fewer columns usually avoids it. Check the
-#' columns you analyse with [gain_overimpute()]. A column stored twice (same
-#' values, same cells missing) is warned about: give one as `derived`.
+#' imputations then ignore the other columns (on 36 columns of
+#' `openintro::loans_full_schema` all 5 models did). Such a model is trained
+#' again with a fifth of the learning rate, with a warning, and named in a
+#' second warning if it collapses even so. Leave unrelated columns out, and
+#' check the columns you analyse with [gain_overimpute()]. A column stored
+#' twice (same values, same cells missing) is warned about: give one as
+#' `derived`.
 #'
 #' @section mice's arguments:
 #' `maxit`, `method`, `printFlag`, `predictorMatrix` and mice's other

@@ -73,6 +73,12 @@ Deviations from the paper, each for a reason (also listed in the README)
        weights of lowest out-of-bag loss instead of the final ones (the same training run:
        X:Bin 2.886 against 2.933; bench/RESULTS.md, "Issue 18"): the out-of-bag loss flattens
        long before the interaction is learnt.
+    7. Collapse: after training, a model whose second hidden layer is inactive (ReLU 0) for
+       every training row in 95% or more of its units (:func:`inactive_share`; its output then
+       ignores its input) is trained again from its own seed and rows with a fifth of the
+       learning rate (``socgan.imputation._fit.fit_gain``). Seen on wide data of many weakly
+       related columns and on extreme values (bench/RESULTS.md, eighteenth session); on the
+       real data sets of the tests 35-62% of the units are inactive and nothing is retrained.
 
 Proper multiple imputation (Rubin 1987, ch. 4; Little & Rubin 2020, §10.2)
     Imputation l = 1..m is made by a model trained on its own bootstrap resample of the rows

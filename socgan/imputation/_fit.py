@@ -11,9 +11,10 @@ two are separate so that a fitted imputer can be kept and applied to new rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import torch
 
 from .._core.encoding import Encoder
 from .._core.gain import (_MIN_OOB_RESIDUALS, GainModels, GainSettings, borrow_calibration,
@@ -21,6 +22,13 @@ from .._core.gain import (_MIN_OOB_RESIDUALS, GainModels, GainSettings, borrow_c
                           inactive_share, noise_calibrated, out_of_bag_moments, train_models,
                           unseen_levels)
 from .._core.torch_state import torch_seed
+
+
+# a model whose last hidden layer is inactive for this share of its units on every training row
+# has collapsed (its imputations ignore the other columns); it is trained again with this factor
+# on the learning rate
+COLLAPSED = 0.95
+RETRY_LEARNING_RATE = 0.2
 
 
 @dataclass
@@ -45,6 +53,9 @@ class FittedGain:
     # per model: the share of its last hidden layer inactive for every training row
     # (socgan._core.gain.inactive_share; 1 = collapsed); empty for a loaded imputer
     inactive: list[float] = field(default_factory=list)
+    # per model: whether it collapsed at the settings' learning rate and was trained again with
+    # RETRY_LEARNING_RATE times it (``inactive`` is then that of the second training)
+    retrained: list[bool] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -81,6 +92,23 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     models, history = train_models(x, mask, enc, settings, rows, oob,
                                    [torch_seed(c) for c in children], tick=tick, device=device,
                                    patterns=patterns, pattern_share=settings.pattern_share)
+    # A model whose network collapsed (its last hidden layer inactive for every training row:
+    # wide data, extreme values; bench/RESULTS.md, eighteenth session) is trained again from its
+    # own seed and rows with a fifth of the learning rate, which on the data where it was seen
+    # kept the units alive. Models that did not collapse are untouched (bit-identical).
+    retrained = [ell for ell in range(len(children))
+                 if inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x))) >= COLLAPSED]
+    if retrained:
+        slower = replace(settings, learning_rate=settings.learning_rate * RETRY_LEARNING_RATE)
+        again, again_history = train_models(
+            x, mask, enc, slower, [rows[ell] for ell in retrained], [oob[ell] for ell in retrained],
+            [torch_seed(children[ell]) for ell in retrained], device=device, patterns=patterns,
+            pattern_share=settings.pattern_share)
+        with torch.no_grad():
+            for p, q in zip(models.generator.params, again.generator.params):
+                p[retrained] = q
+        for i, ell in enumerate(retrained):
+            history[ell] = again_history[i]
     # Residual donors from the model's own (bootstrap) training rows, as Amelia's EMB draws
     # from the model fitted to its bootstrap sample: the spread between the m models already
     # carries the estimation error, so residuals of rows the model never saw (which contain
@@ -107,7 +135,7 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     inactive = [inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x)))
                 for ell in range(len(children))]
     return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments,
-                      in_bag_moments, inactive)
+                      in_bag_moments, inactive, [ell in retrained for ell in range(len(children))])
 
 
 def borrowed(fitted: FittedGain) -> FittedGain:

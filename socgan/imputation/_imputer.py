@@ -30,7 +30,7 @@ from .._params import (PROBABILITY, Count, FilePath, Flag, Frame, OneOf, Optiona
 from .._core.torch_state import Device
 from .._core.encoding import ColumnSpec, Encoder, is_time, time_as_days
 from . import _derived, _impute, _where
-from ._fit import FittedGain, borrowed, draw_gain
+from ._fit import COLLAPSED, RETRY_LEARNING_RATE, FittedGain, borrowed, draw_gain
 from .._core.gain import (GainModels, GainSettings, _Layout, _StackedMLP, training_steps,
                           unseen_levels)
 from .._core.torch_state import resolve_device, search_threads, share_threads, single_threaded
@@ -874,27 +874,33 @@ def _fit_job(indices: list[int], children, x, mask, enc, trainable, settings, bo
                                          bootstrap=bootstrap, device=device)
 
 
-# a model whose last hidden layer is inactive for this share of its units on every training row
-# has collapsed (its imputations ignore the other columns)
-_COLLAPSED = 0.95
-
-
 def _warn_collapsed(fitted: FittedGain, settings, stacklevel: int) -> None:
     """Warn of imputation models whose networks collapsed in training
-    (:func:`socgan._core.gain.inactive_share`)."""
-    bad = [ell + 1 for ell, share in enumerate(fitted.inactive) if share >= _COLLAPSED]
+    (:func:`socgan._core.gain.inactive_share`): those trained again with a smaller learning rate,
+    and those that collapsed even so."""
+    again = [ell + 1 for ell, r in enumerate(fitted.retrained) if r]
+    bad = [ell + 1 for ell, share in enumerate(fitted.inactive) if share >= COLLAPSED]
+    if again:
+        rate = settings.learning_rate * RETRY_LEARNING_RATE
+        warnings.warn(
+            f"Imputation model(s) {', '.join(map(str, again))} of {fitted.k} collapsed in "
+            f"training at learning_rate {settings.learning_rate:g} (their networks' units "
+            f"inactive for every row) and were trained again at {rate:g}"
+            + (f"; {len(set(again) - set(bad))} recovered." if set(again) - set(bad) else ".")
+            + " This happens on wide data (many weakly related columns); check the columns you "
+            "analyse with `overimpute`.", UserWarning, stacklevel=stacklevel)
     if not bad:
         return
     warnings.warn(
         f"Imputation model(s) {', '.join(map(str, bad))} of {fitted.k} collapsed in training: "
-        f"{_COLLAPSED:.0%} or more of their networks' units are inactive for every row, so their "
+        f"{COLLAPSED:.0%} or more of their networks' units are inactive for every row, so their "
         "imputations ignore the other columns (each column is drawn from about its own "
         "distribution) and the spread between imputations is not the models' uncertainty. Do "
         "not use these results for inference. It happens on wide data (many columns, e.g. "
         "factors with many levels beside many weakly related items) and with extreme values; a "
-        f"smaller `learning_rate` (now {settings.learning_rate}; e.g. 0.002) or fewer columns "
-        "(leave unrelated ones out, or in `idvars`) usually avoids it. Check the imputations of "
-        "the columns you analyse with `overimpute`.", UserWarning, stacklevel=stacklevel)
+        f"smaller `learning_rate` (now {settings.learning_rate}) or fewer columns (leave "
+        "unrelated ones out, or in `idvars`) may avoid it. Check the imputations of the columns "
+        "you analyse with `overimpute`.", UserWarning, stacklevel=stacklevel)
 
 
 def _fit_parallel(children, common, n_jobs: int, backend: str | None, progress: bool) -> FittedGain:
@@ -941,4 +947,5 @@ def _stack(parts: list[FittedGain], device: torch.device) -> FittedGain:
                       [u for p in parts for u in p.unseen],
                       [o for p in parts for o in p.oob_moments],
                       [i for p in parts for i in p.in_bag_moments],
-                      [a for p in parts for a in p.inactive])
+                      [a for p in parts for a in p.inactive],
+                      [r for p in parts for r in p.retrained])

@@ -46,10 +46,14 @@ def test_collapsed_models_are_named_in_a_warning(fitted):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _warn_collapsed(fg, imp.fitted_.settings, 2)  # healthy models: no warning
-    fg_bad = type(fg)(**{**fg.__dict__, "inactive": [0.3, 1.0, 0.97]})
-    with pytest.warns(UserWarning, match=r"model\(s\) 2, 3 of 3 collapsed.*learning_rate") as w:
+    fg_bad = type(fg)(**{**fg.__dict__, "inactive": [0.3, 1.0, 0.97],
+                         "retrained": [False, True, True]})
+    with pytest.warns(UserWarning) as w:
         _warn_collapsed(fg_bad, imp.fitted_.settings, 2)
-    assert w[0].filename == __file__
+    assert "model(s) 2, 3 of 3 collapsed in training at learning_rate 0.01" in str(w[0].message)
+    assert "trained again at 0.002." in str(w[0].message)
+    assert "model(s) 2, 3 of 3 collapsed in training: 95% or more" in str(w[1].message)
+    assert w[0].filename == w[1].filename == __file__
 
 
 def test_a_column_stored_twice_is_warned_about_unless_derived():
@@ -63,3 +67,43 @@ def test_a_column_stored_twice_is_warned_about_unless_derived():
         socgan.impute(d, m=2, seed=1, epochs=2, progress=False, derived={"X_copy": "X"})
         d["X_copy"] = d["X"] + 1  # not a copy
         socgan.impute(d, m=2, seed=1, epochs=2, progress=False)
+
+
+def test_a_collapsed_model_is_trained_again_with_a_smaller_learning_rate(monkeypatch):
+    """Model 2 reported collapsed after its first training: it alone is trained again (a
+    fifth of the learning rate, its own seed and rows), the others are bit-identical, and the
+    result does not depend on how the models are grouped into jobs."""
+    import socgan.imputation._fit as fit_module
+
+    d = seed_experiment(150, seed=4)
+    plain = socgan.GainImputer(m=3, seed=7, epochs=3, progress=False, n_jobs=1).fit(d)
+    real = fit_module.inactive_share
+    first_weights = plain.fitted_.models.generator.params[0][1].clone()  # model 2's, trained once
+
+    def model_2_collapses_at_first(models, ell, *args, **kwargs):
+        # model 2 after its first training (its weights are those of the plain fit, whatever the
+        # grouping into jobs) is reported collapsed; everything else is measured
+        if torch.equal(models.generator.params[0][ell], first_weights):
+            return 1.0
+        return real(models, ell, *args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "inactive_share", model_2_collapses_at_first)
+    with pytest.warns(UserWarning, match=r"model\(s\) 2 of 3 collapsed in training at "
+                                         r"learning_rate 0.01.*trained again at 0.002; 1 "
+                                         r"recovered") as w:
+        imp = socgan.GainImputer(m=3, seed=7, epochs=3, progress=False, n_jobs=1).fit(d)
+    assert w[0].filename == __file__
+    assert imp.fitted_.retrained == [False, True, False]
+    for a, b in zip(plain.fitted_.models.generator.params, imp.fitted_.models.generator.params):
+        assert torch.equal(a[[0, 2]], b[[0, 2]])
+        assert not torch.equal(a[1], b[1])
+    # grouped into jobs as n_jobs does it ([model 1, model 2] and [model 3]): the same models
+    children = np.random.SeedSequence(imp.entropy_).spawn(3)
+    enc = imp.encoder_
+    x, mask = enc.transform(d)
+    args = (x, mask, enc, np.arange(len(d)), imp.fitted_.settings)
+    parts = [fit_module.fit_gain(*args, group, bootstrap=True, device=torch.device("cpu"))
+             for group in (children[:2], children[2:])]
+    for ell, (part, j) in enumerate([(0, 0), (0, 1), (1, 0)]):
+        for a, b in zip(imp.fitted_.models.generator.params, parts[part].models.generator.params):
+            assert torch.equal(a[ell], b[j])
