@@ -787,22 +787,30 @@ def standardized_residuals(model: GainModel, x: np.ndarray, mask: np.ndarray,
 
 @torch.no_grad()
 def inactive_share(models: GainModels, ell: int, x: np.ndarray, mask: np.ndarray,
-                   rows: np.ndarray, max_rows: int = 2000) -> float:
-    """The share of model ``ell``'s last hidden layer whose units are 0 (ReLU inactive) for every
-    one of (the first ``max_rows`` of) ``rows``, given their observed cells. A share of 1 means
+                   rows: np.ndarray, patterns: np.ndarray | None = None,
+                   max_rows: int = 2000) -> float:
+    """The share of model ``ell``'s last hidden layer whose units do not vary (ReLU inactive, or
+    constant because the layer before is) over (the first ``max_rows`` of) ``rows``, given as
+    the network sees them: their observed cells, and (``patterns``: the draws' hidden sets of
+    :func:`draw_patterns`, taken in turn) with a pattern's cells hidden too. A share of 1 means
     the network's output no longer depends on its input: a model that collapsed in training
     (its units "died"; seen on wide data with many columns and on extreme values) imputes every
-    column from one distribution whatever the row holds. Uses no random numbers."""
+    column from one distribution whatever the row holds. 0 for data of one column (nothing to
+    depend on). Uses no random numbers."""
     r = np.asarray(rows)[:max_rows]
-    if len(r) == 0:
+    if len(r) == 0 or mask.shape[1] < 2:
         return 0.0
     lay = models.layout
     w1, b1, w2, b2 = (p[ell] for p in models.generator.params[:4])
     xb = torch.from_numpy(x[r]).to(models.device)
     mb = torch.from_numpy(mask[r]).to(models.device)
-    inp = torch.cat([mb[:, lay.owner] * xb, mb], dim=-1)
+    givens = [mb]
+    if patterns is not None and len(patterns):
+        pat = torch.as_tensor(np.asarray(patterns, dtype=np.float32), device=models.device)
+        givens.append(mb * pat[torch.arange(len(r), device=models.device) % len(pat)])
+    inp = torch.cat([torch.cat([g[:, lay.owner] * xb, g], dim=-1) for g in givens])
     h2 = torch.relu(torch.relu(inp @ w1 + b1) @ w2 + b2)
-    return float((h2.amax(0) <= 0).double().mean())
+    return float((h2.amax(0) <= h2.amin(0)).double().mean())
 
 
 def donor_rows(rows: np.ndarray, child: np.random.SeedSequence) -> np.ndarray:

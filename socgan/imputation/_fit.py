@@ -96,8 +96,10 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
     # wide data, extreme values; bench/RESULTS.md, eighteenth session) is trained again from its
     # own seed and rows with a fifth of the learning rate, which on the data where it was seen
     # kept the units alive. Models that did not collapse are untouched (bit-identical).
+    pattern_masks = None if patterns is None else patterns[0]
     retrained = [ell for ell in range(len(children))
-                 if inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x))) >= COLLAPSED]
+                 if inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x)),
+                                   pattern_masks) >= COLLAPSED]
     if retrained:
         slower = replace(settings, learning_rate=settings.learning_rate * RETRY_LEARNING_RATE)
         again, again_history = train_models(
@@ -132,7 +134,7 @@ def fit_gain(x: np.ndarray, mask: np.ndarray, enc: Encoder, trainable: np.ndarra
                       for ell, r in enumerate(in_bag)]
     unseen = [unseen_levels(x, mask, enc, weights=np.bincount(r, minlength=len(x)))
               for r in rows]
-    inactive = [inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x)))
+    inactive = [inactive_share(models, ell, x, mask, _distinct(rows[ell], len(x)), pattern_masks)
                 for ell in range(len(children))]
     return FittedGain(enc, settings, models, residuals, history, rngs, unseen, moments,
                       in_bag_moments, inactive, [ell in retrained for ell in range(len(children))])

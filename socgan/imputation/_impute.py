@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 import os
 import re
@@ -507,8 +508,9 @@ def warn_duplicates(data: pd.DataFrame, stacklevel: int) -> None:
     groups: dict[tuple, list] = {}
     for col in data.columns:
         s = data[col]
-        try:
-            h = int(pd.util.hash_pandas_object(s, index=False).sum() % (2 ** 61))
+        try:  # the cells' hashes in row order (a sum would collide for any permutation)
+            h = hashlib.blake2b(pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes(),
+                                digest_size=16).hexdigest()
         except TypeError:  # values that cannot be hashed (lists in cells): not compared
             continue
         groups.setdefault((h, int(s.isna().sum())), []).append(col)
@@ -532,7 +534,8 @@ def warn_duplicates(data: pd.DataFrame, stacklevel: int) -> None:
             if twins:
                 found.append((a, *twins))
     if found:
-        text = "; ".join(" = ".join(map(repr, pair)) for pair in found)
+        text = "; ".join(" = ".join(map(repr, pair[:5])) + (" ..." if len(pair) > 5 else "")
+                         for pair in found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10 else "")
         first = found[0]
         warnings.warn(
             f"Column(s) hold the same values, with the same cells missing: {text}. Each is "

@@ -284,8 +284,11 @@ class GainImputer:
         _impute.warn_identifiers(original.iloc[:, positions], stacklevel + 1)
         _impute.warn_codes(original.iloc[:, positions], stacklevel + 1)
         _impute.warn_numbers_as_text(original.iloc[:, positions], stacklevel + 1)
-        _impute.warn_duplicates(original.iloc[:, [j for j in positions if original.columns[j]
-                                                  not in self._derived_formulas()]],
+        # derived columns (and, in overimpute's refit, those of the imputer it checks) are
+        # recomputed from their formulas: a copy given there is no duplicate
+        exempt = set(self._derived_formulas()) | getattr(self, "_derived_names", set())
+        _impute.warn_duplicates(original.iloc[:, [j for j in positions
+                                                  if original.columns[j] not in exempt]],
                                 stacklevel + 1)
         children = seeds.spawn(m)
         common = (x, mask, enc, trainable, settings, bool(self.bootstrap), device)
@@ -898,7 +901,8 @@ def _warn_collapsed(fitted: FittedGain, settings, stacklevel: int) -> None:
         "distribution) and the spread between imputations is not the models' uncertainty. Do "
         "not use these results for inference. It happens on wide data (many columns, e.g. "
         "factors with many levels beside many weakly related items) and with extreme values; a "
-        f"smaller `learning_rate` (now {settings.learning_rate}) or fewer columns (leave "
+        f"smaller `learning_rate` (now {settings.learning_rate}; models trained again had "
+        f"{settings.learning_rate * RETRY_LEARNING_RATE:g}) or fewer columns (leave "
         "unrelated ones out, or in `idvars`) may avoid it. Check the imputations of the columns "
         "you analyse with `overimpute`.", UserWarning, stacklevel=stacklevel)
 

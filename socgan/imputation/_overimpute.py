@@ -157,6 +157,7 @@ def overimpute(params: dict, data: pd.DataFrame, *, columns, holdout: float,
     # of parts missing where the user's data have none
     clone = GainImputer(**{**params, "progress": progress, "derived": None})
     derived = set(GainImputer(**params)._derived_formulas())
+    clone._derived_names = derived  # not warned of as duplicated columns
     original = data.copy(deep=True)
     names = list(original.columns)
     ids = idvar_positions(original, clone._idvars(), clone._bounds())

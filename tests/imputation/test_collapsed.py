@@ -107,3 +107,45 @@ def test_a_collapsed_model_is_trained_again_with_a_smaller_learning_rate(monkeyp
     for ell, (part, j) in enumerate([(0, 0), (0, 1), (1, 0)]):
         for a, b in zip(imp.fitted_.models.generator.params, parts[part].models.generator.params):
             assert torch.equal(a[ell], b[j])
+
+
+def test_one_column_is_never_collapsed_and_a_dead_first_layer_is_seen(fitted):
+    import pandas as pd
+
+    one = pd.DataFrame({"y": np.r_[np.nan, np.arange(1.0, 60.0)]})
+    imp = socgan.GainImputer(m=2, seed=1, epochs=5, progress=False).fit(one)
+    assert imp.fitted_.inactive == [0.0, 0.0] and imp.fitted_.retrained == [False, False]
+    # a first layer that is off for every row leaves the second constant: collapsed too
+    imp, d = fitted
+    fg, enc = imp.fitted_, imp.encoder_
+    x, mask = enc.transform(d)
+    b1 = fg.models.generator.params[1]
+    saved = b1.detach().clone()
+    with torch.no_grad():
+        b1[0] -= 1e4
+    try:
+        assert inactive_share(fg.models, 0, x, mask, np.arange(len(d))) == 1.0
+    finally:
+        with torch.no_grad():
+            b1.copy_(saved)
+
+
+def test_duplicates_found_in_row_order_and_not_warned_in_overimpute_when_derived():
+    import pandas as pd
+
+    from socgan.imputation._impute import warn_duplicates
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2, 200).astype(float)
+    base[:5] = np.nan
+    cols = {f"c{j}": np.r_[base[:5], rng.permutation(base[5:])] for j in range(30)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same counts, other orders: no duplicates
+        warn_duplicates(pd.DataFrame(cols), 2)
+    d = seed_experiment(150, seed=5)
+    d["X_copy"] = d["X"]
+    imputer = socgan.GainImputer(m=2, seed=1, epochs=2, progress=False, derived={"X_copy": "X"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        imputer.overimpute(d, draws=19, columns=["Bimod"])
+    assert not [w for w in caught if "same values" in str(w.message)]
